@@ -1,0 +1,148 @@
+#!/usr/bin/env bash
+# Thaman's one entry point.
+#   ./build.sh [build]   set up, then build dist/chrome and dist/thaman-chrome-<version>.zip
+#   ./build.sh demo      build, then show the extension on a bundled demo feed
+#   ./build.sh test      build, then run every test; last line: "N passed, N failed"
+#   ./build.sh setup     only install what is missing (idempotent; seconds when done)
+set -euo pipefail
+cd "$(dirname "$0")"
+ROOT=$(pwd)
+WASM_PACK_VERSION=0.15.1
+E2E="$ROOT/tests/e2e"
+export PATH="$HOME/.cargo/bin:$PATH"
+
+say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
+
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+
+# --- set-up of a fresh machine ------------------------------------------------
+setup() {
+  local apt=()
+  [ -x /usr/bin/chromium ] || apt+=(chromium)
+  [ -x /usr/bin/chromedriver ] || apt+=(chromium-driver)
+  # UI languages other than en-US (the Arabic interface is tested).
+  [ -f /usr/lib/chromium/locales/ar.pak ] || apt+=(chromium-l10n)
+  command -v fc-list >/dev/null && fc-list | grep -qi 'Noto Sans Arabic' || apt+=(fonts-noto-ui-core)
+  if [ ${#apt[@]} -gt 0 ]; then
+    say "installing ${apt[*]} (Debian packages)"
+    as_root apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq "${apt[@]}" >/dev/null
+  fi
+
+  rustup target list --installed | grep -qx wasm32-unknown-unknown || {
+    say "adding the wasm32 target"; rustup target add wasm32-unknown-unknown; }
+
+  # wasm-bindgen-cli must equal the wasm-bindgen in Cargo.lock exactly.
+  [ -f Cargo.lock ] || cargo generate-lockfile
+  local wbg
+  wbg=$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/version = |"/, ""); print; exit }' Cargo.lock)
+  if [ "$(wasm-bindgen --version 2>/dev/null)" != "wasm-bindgen $wbg" ]; then
+    say "installing wasm-bindgen-cli $wbg (a few minutes, once)"
+    cargo install wasm-bindgen-cli --version "$wbg" --force
+  fi
+  if [ "$(wasm-pack --version 2>/dev/null)" != "wasm-pack $WASM_PACK_VERSION" ]; then
+    say "installing wasm-pack $WASM_PACK_VERSION (a few minutes, once)"
+    cargo install wasm-pack --version "$WASM_PACK_VERSION" --locked --force
+  fi
+
+  # npm packages (wasm-opt for the build, puppeteer-core for the browser
+  # tests), each from its committed lockfile.
+  npm_ci "$ROOT/tools"
+  npm_ci "$E2E"
+}
+
+npm_ci() { # installs a folder's npm packages when its lockfile changed
+  local stamp="$1/node_modules/.thaman-lock"
+  if [ ! -f "$stamp" ] || ! cmp -s "$1/package-lock.json" "$stamp"; then
+    say "installing npm packages in ${1#"$ROOT"/}"
+    (cd "$1" && PUPPETEER_SKIP_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error)
+    cp "$1/package-lock.json" "$stamp"
+  fi
+}
+
+# --- build ----------------------------------------------------------------------
+version() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["version"])' manifest.json; }
+
+build() {
+  setup
+  say "building the wasm core (release)"
+  local pkg="$ROOT/target/pkg"
+  wasm-pack --quiet build --mode no-install --release --target web --no-typescript --no-pack \
+    --out-dir "$pkg" --out-name thaman >&2
+  local out="$ROOT/dist/chrome"
+  rm -rf "$out"
+  mkdir -p "$out/pkg"
+  cp -R extension/. "$out/"
+  cp manifest.json "$out/manifest.json"
+  cp "$pkg/thaman.js" "$out/pkg/thaman.js"
+  # binaryen from npm (tools/): Debian's wasm-opt 108 breaks wasm-bindgen's
+  # externref table. Features are read from the module's target_features.
+  "$ROOT/tools/node_modules/.bin/wasm-opt" -Oz "$pkg/thaman_bg.wasm" -o "$out/pkg/thaman_bg.wasm"
+  local zip="$ROOT/dist/thaman-chrome-$(version).zip"
+  rm -f "$zip"
+  (cd "$out" && python3 -c 'import os,sys,zipfile
+with zipfile.ZipFile(sys.argv[1], "w", zipfile.ZIP_DEFLATED) as z:
+    for d, _, fs in sorted(os.walk(".")):
+        for f in sorted(fs): z.write(os.path.join(d, f))' "$zip")
+  local raw gz
+  raw=$(stat -c %s "$out/pkg/thaman_bg.wasm"); gz=$(gzip -9c "$out/pkg/thaman_bg.wasm" | wc -c)
+  say "built $out (wasm $((raw / 1024)) KB, $((gz / 1024)) KB gzip) and $zip"
+}
+
+# --- test -------------------------------------------------------------------------
+PASSED=0
+FAILED=0
+test_all() {
+  build
+  local logs="$ROOT/target/test-logs"
+  mkdir -p "$logs"
+  local status
+
+  say "core tests (native)"
+  status=0; cargo test --color never 2>&1 | tee "$logs/cargo.log" || status=$?
+  stage_result cargo "$logs/cargo.log" "$status"
+
+  say "wasm tests in headless Chromium"
+  status=0
+  WASM_BINDGEN_TEST_TIMEOUT=60 wasm-pack test --mode no-install --headless --chrome \
+    --chromedriver /usr/bin/chromedriver 2>&1 | tee "$logs/wasm.log" || status=$?
+  stage_result cargo "$logs/wasm.log" "$status"
+
+  say "end-to-end tests: dist/chrome in Chromium"
+  status=0
+  (cd "$E2E" && node --test --test-concurrency=1 --test-reporter=spec ./*.test.mjs) 2>&1 | tee "$logs/e2e.log" || status=$?
+  stage_result node "$logs/e2e.log" "$status"
+
+  echo "screenshots: $ROOT/target/screenshots"
+  echo "$PASSED passed, $FAILED failed"
+  [ "$FAILED" = 0 ]
+}
+
+stage_result() { # kind, log, exit status
+  local p f
+  if [ "$1" = node ]; then
+    p=$(grep -Eo '^ℹ pass [0-9]+' "$2" | awk '{s+=$3} END {print s+0}')
+    f=$(grep -Eo '^ℹ fail [0-9]+' "$2" | awk '{s+=$3} END {print s+0}')
+  else
+    p=$(grep -Eo 'test result: .* [0-9]+ passed' "$2" | grep -Eo '[0-9]+ passed' | awk '{s+=$1} END {print s+0}')
+    f=$(grep -Eo 'test result: .* [0-9]+ failed' "$2" | grep -Eo '[0-9]+ failed' | awk '{s+=$1} END {print s+0}')
+  fi
+  # A stage that failed without reporting a failed test (a compile error, a crash) counts as one.
+  if [ "$3" != 0 ] && [ "$f" = 0 ]; then f=1; fi
+  PASSED=$((PASSED + p)); FAILED=$((FAILED + f))
+}
+
+demo() {
+  build
+  local args=()
+  [ -n "${DISPLAY:-}" ] && args+=(--headful)
+  node "$E2E/demo.mjs" "${args[@]}"
+}
+
+case "${1:-build}" in
+  setup) setup ;;
+  build) build ;;
+  test) test_all ;;
+  demo) demo ;;
+  *) echo "usage: $0 [build|test|demo|setup]" >&2; exit 2 ;;
+esac

@@ -1,0 +1,2 @@
+import init, { start_overlay } from './pkg/thaman.js';
+init().then(start_overlay, (error) => console.error('thaman: overlay failed to load', error));

@@ -1,0 +1,67 @@
+//! The few `chrome.*` APIs the core uses, as typed bindings.
+
+use serde::Deserialize;
+use wasm_bindgen::prelude::*;
+
+#[wasm_bindgen]
+extern "C" {
+    /// `chrome.runtime.Port`.
+    #[derive(Clone, Debug)]
+    pub type Port;
+    #[wasm_bindgen(method, getter)]
+    pub fn name(this: &Port) -> String;
+    #[wasm_bindgen(method, getter)]
+    pub fn sender(this: &Port) -> JsValue;
+    #[wasm_bindgen(method, catch, js_name = postMessage)]
+    pub fn post_message(this: &Port, message: &JsValue) -> Result<(), JsValue>;
+    #[wasm_bindgen(method, getter, js_name = onMessage)]
+    pub fn on_message(this: &Port) -> ChromeEvent;
+    #[wasm_bindgen(method, getter, js_name = onDisconnect)]
+    pub fn on_disconnect(this: &Port) -> ChromeEvent;
+
+    /// `chrome.events.Event`.
+    pub type ChromeEvent;
+    #[wasm_bindgen(method, js_name = addListener)]
+    pub fn add_listener(this: &ChromeEvent, listener: &js_sys::Function);
+
+    #[wasm_bindgen(catch, js_namespace = ["chrome", "runtime"], js_name = connect)]
+    pub fn runtime_connect(info: &JsValue) -> Result<Port, JsValue>;
+
+    #[wasm_bindgen(catch, js_namespace = ["chrome", "i18n"], js_name = getMessage)]
+    fn i18n_get_message(name: &str) -> Result<String, JsValue>;
+}
+
+/// Who is at the other end of a port (`port.sender`), as far as we need it.
+#[derive(Debug, Deserialize)]
+pub struct Sender {
+    pub tab: Option<SenderTab>,
+    #[serde(rename = "frameId")]
+    pub frame_id: Option<i64>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct SenderTab {
+    pub id: i64,
+}
+
+impl Port {
+    /// The tab this port's other end lives in, if it is a tab.
+    pub fn tab_id(&self) -> Option<i64> {
+        let sender: Sender = serde_wasm_bindgen::from_value(self.sender()).ok()?;
+        sender.tab.map(|t| t.id)
+    }
+
+    /// Whether the other end is a tab's top frame.
+    pub fn is_top_frame(&self) -> bool {
+        serde_wasm_bindgen::from_value::<Sender>(self.sender()).is_ok_and(|s| s.frame_id == Some(0))
+    }
+}
+
+/// A localized string from `_locales`; the key itself where there is none
+/// (outside an extension, e.g. in wasm tests), so a gap is visible, not blank.
+pub fn message(key: &str) -> String {
+    match i18n_get_message(key) {
+        Ok(text) if !text.is_empty() => text,
+        _ => key.to_string(),
+    }
+}

@@ -1,0 +1,89 @@
+// The foundation, end to end: the built extension in Chromium shows its
+// overlay on tracked sites (strict CSP too), counts while visible, and stays
+// away from everything else.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  launch, openSite, overlayFrame, readOverlay, clockSeconds,
+  screenshot, sleep, EXTENSION_ORIGIN,
+} from './harness.mjs';
+
+let browser;
+before(async () => { browser = await launch(); });
+after(async () => { await browser?.close(); });
+
+async function assertCounts(page) {
+  const frame = await overlayFrame(page);
+  assert.ok(frame, 'the overlay frame appears');
+  const first = await readOverlay(frame);
+  await sleep(2600);
+  const second = await readOverlay(frame);
+  assert.ok(second.counting, 'the overlay says it is counting');
+  const advanced = clockSeconds(second.time) - clockSeconds(first.time);
+  assert.ok(advanced >= 2 && advanced <= 3, `counter advanced by ${advanced}s in 2.6s (${first.time} -> ${second.time})`);
+  return { frame, state: second };
+}
+
+test('facebook.com: overlay appears inside a closed shadow root and counts', async () => {
+  const page = await openSite(browser, 'https://www.facebook.com/');
+  const { state } = await assertCounts(page);
+  assert.equal(state.site, 'Facebook');
+  assert.equal(state.label, 'on this page');
+  const host = await page.evaluate(() => {
+    const el = document.querySelector('thaman-overlay');
+    return el && { shadowOpen: el.shadowRoot !== null, position: getComputedStyle(el).position };
+  });
+  assert.deepEqual(host, { shadowOpen: false, position: 'fixed' }, 'page sees only a closed host element');
+  await screenshot(page, 'foundation-facebook-en');
+  await page.close();
+});
+
+test('x.com with a strict CSP (default-src none; script-src self): overlay still counts', async () => {
+  const page = await openSite(browser, 'https://x.com/home');
+  const { state } = await assertCounts(page);
+  assert.equal(state.site, 'X');
+  const inlineRan = await page.evaluate(() => document.documentElement.dataset.inlineScriptRan ?? 'blocked');
+  assert.equal(inlineRan, 'blocked', "the fixture's CSP is really in force");
+  await screenshot(page, 'foundation-x-strict-csp-en');
+  await page.close();
+});
+
+test('a site outside the catalog gets no overlay and no sensor', async () => {
+  const page = await openSite(browser, 'https://www.example.com/');
+  assert.equal(await overlayFrame(page, { timeout: 2500 }), null);
+  assert.equal(await page.evaluate(() => document.querySelector('thaman-overlay')), null);
+  assert.ok(!page.thamanRequests.some((u) => u.startsWith(EXTENSION_ORIGIN)), 'no extension resource loaded');
+  await page.close();
+});
+
+test('a tab in the background stops counting; back in front it resumes', async () => {
+  const page = await openSite(browser, 'https://www.facebook.com/');
+  const frame = await overlayFrame(page);
+  assert.ok(frame);
+  await sleep(1200);
+  const other = await openSite(browser, 'https://www.example.com/');
+  assert.equal(await page.evaluate(() => document.visibilityState), 'hidden');
+  await sleep(300);
+  const hidden = await readOverlay(frame);
+  assert.equal(hidden.counting, false, 'stopped while hidden');
+  await sleep(2000);
+  const stillHidden = await readOverlay(frame);
+  assert.equal(stillHidden.time, hidden.time, 'no time added while hidden');
+  await page.bringToFront();
+  await sleep(2200);
+  const back = await readOverlay(frame);
+  assert.ok(back.counting);
+  assert.ok(clockSeconds(back.time) > clockSeconds(hidden.time), `${hidden.time} -> ${back.time}`);
+  await other.close();
+  await page.close();
+});
+
+test('the popup renders from the core', async () => {
+  const page = await browser.newPage();
+  await page.goto(`${EXTENSION_ORIGIN}/popup.html`);
+  await page.waitForSelector('.popup h1');
+  const title = await page.$eval('.popup h1', (e) => e.textContent);
+  assert.match(title, /Thaman/);
+  await screenshot(page, 'popup-en', { clip: { x: 0, y: 0, width: 320, height: 180 } });
+  await page.close();
+});

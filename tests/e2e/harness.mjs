@@ -1,0 +1,121 @@
+// Helpers for end-to-end tests: the built extension (dist/chrome) in real
+// Chromium, fixture pages served at the real sites' URLs, no network at all.
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import puppeteer from 'puppeteer-core';
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+export const ROOT = path.resolve(HERE, '..', '..');
+export const DIST = process.env.THAMAN_DIST || path.join(ROOT, 'dist', 'chrome');
+export const FIXTURES = path.join(ROOT, 'tests', 'fixtures');
+export const EXTENSION_ID = 'ohnaalgachifdjhbceagihidhpnjnlib'; // from manifest "key"
+export const EXTENSION_ORIGIN = `chrome-extension://${EXTENSION_ID}`;
+
+const ROUTES = JSON.parse(fs.readFileSync(path.join(FIXTURES, 'routes.json'), 'utf8'));
+
+// Flags that keep Chromium off the network and quiet (see shared/TESTING.md).
+const FLAGS = [
+  '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+  '--disable-background-networking', '--disable-component-update', '--disable-sync',
+  '--host-resolver-rules=MAP * ~NOTFOUND', '--window-size=1280,800',
+];
+
+/** Starts Chromium with the extension. `lang` sets the browser UI language. */
+export async function launch({ lang = 'en', headless = true, userDataDir } = {}) {
+  if (!fs.existsSync(path.join(DIST, 'manifest.json'))) throw new Error(`no build at ${DIST}: run ./build.sh first`);
+  return puppeteer.launch({
+    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+    pipe: true,
+    headless,
+    enableExtensions: [DIST],
+    userDataDir,
+    defaultViewport: { width: 1280, height: 800 },
+    args: [...FLAGS, `--lang=${lang}`],
+    env: { ...process.env, LANGUAGE: lang, LANG: lang === 'ar' ? 'ar_EG.UTF-8' : 'en_US.UTF-8' },
+  });
+}
+
+/** The route for a URL: a fixture file in tests/fixtures with its headers. */
+export function route(url) {
+  const r = ROUTES[url];
+  return r && { body: fs.readFileSync(path.join(FIXTURES, r.file)), headers: r.headers };
+}
+
+/**
+ * Opens `url` in a new tab, served from the fixture routes (or `extra`:
+ * url -> {body, headers}). Everything not routed is aborted, except the
+ * extension's own resources. Returns the page; `page.thamanRequests` lists
+ * every request the tab made.
+ */
+export async function openSite(browser, url, { extra = {}, front = true } = {}) {
+  const page = await browser.newPage();
+  page.thamanRequests = [];
+  await page.setRequestInterception(true);
+  page.on('request', (req) => {
+    const u = req.url();
+    page.thamanRequests.push(u);
+    if (u.startsWith('chrome-extension://') || u.startsWith('data:')) return req.continue();
+    const r = extra[u] || route(u);
+    if (r) return req.respond({ status: 200, headers: r.headers, body: r.body });
+    return req.abort('blockedbyclient');
+  });
+  await page.goto(url, { waitUntil: 'domcontentloaded' });
+  if (front) await page.bringToFront();
+  return page;
+}
+
+/** The extension's service worker, to evaluate code in. */
+export async function serviceWorker(browser) {
+  const target = await browser.waitForTarget(
+    (t) => t.type() === 'service_worker' && t.url().startsWith(EXTENSION_ORIGIN), { timeout: 10000 });
+  return target.worker();
+}
+
+/** The overlay frame in `page`, or null after `timeout` ms. */
+export async function overlayFrame(page, { timeout = 8000 } = {}) {
+  const deadline = Date.now() + timeout;
+  for (;;) {
+    const frame = page.frames().find((f) => f.url().startsWith(`${EXTENSION_ORIGIN}/overlay.html`));
+    if (frame) {
+      try {
+        await frame.waitForSelector('.pill .time:not(:empty)', { timeout: Math.max(100, deadline - Date.now()) });
+        return frame;
+      } catch (e) {
+        if (Date.now() >= deadline) return null;
+      }
+    }
+    if (Date.now() >= deadline) return null;
+    await sleep(100);
+  }
+}
+
+/** What the overlay shows: {site, time, counting, dir, lang}. */
+export async function readOverlay(frame) {
+  return frame.evaluate(() => ({
+    site: document.querySelector('.site').textContent,
+    time: document.querySelector('.time').textContent,
+    label: document.querySelector('.label').textContent,
+    counting: document.querySelector('.pill').classList.contains('counting'),
+    dir: document.documentElement.dir,
+    lang: document.documentElement.lang,
+  }));
+}
+
+/** "1:02:05" or "0:07" -> seconds (Latin or Arabic-Indic digits). */
+export function clockSeconds(text) {
+  const latin = text.replace(/[\u0660-\u0669]/g, (d) => String(d.charCodeAt(0) - 0x0660));
+  return latin.split(':').map(Number).reduce((acc, n) => acc * 60 + n, 0);
+}
+
+/** Saves a screenshot under target/screenshots (or THAMAN_SHOTS); returns its path. */
+export async function screenshot(page, name, options = {}) {
+  const dir = process.env.THAMAN_SHOTS || path.join(ROOT, 'target', 'screenshots');
+  fs.mkdirSync(dir, { recursive: true });
+  const file = path.join(dir, `${name}.png`);
+  await page.screenshot({ path: file, ...options });
+  console.log(`screenshot: ${file}`);
+  return file;
+}
+
+export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
