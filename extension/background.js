@@ -1,7 +1,7 @@
 // Loads the Rust core into the service worker. Listeners are registered in
-// the first turn (MV3 requires it); ports that connect while the wasm is
-// still loading are held, with their messages, and handed over in order.
-import init, { Background } from './pkg/thaman.js';
+// the first turn (MV3 requires it); whatever arrives while the wasm and the
+// store are still loading is held, in order, and handed over. No logic here.
+import init, { loadBackground } from './pkg/thaman.js';
 
 let core = null;
 const waiting = [];
@@ -13,16 +13,29 @@ chrome.runtime.onConnect.addListener((port) => {
   held.drop = () => { held.gone = true; };
   port.onMessage.addListener(held.hold);
   port.onDisconnect.addListener(held.drop);
-  waiting.push(held);
+  waiting.push(() => {
+    port.onMessage.removeListener(held.hold);
+    port.onDisconnect.removeListener(held.drop);
+    if (held.gone) return;
+    core.connect(port);
+    for (const message of held.messages) core.receive(message, port);
+  });
 });
 
-init().then(() => {
-  core = new Background();
-  for (const held of waiting.splice(0)) {
-    held.port.onMessage.removeListener(held.hold);
-    held.port.onDisconnect.removeListener(held.drop);
-    if (held.gone) continue;
-    core.connect(held.port);
-    for (const message of held.messages) core.receive(message, held.port);
-  }
-}, (error) => console.error('thaman: the core failed to load', error));
+chrome.runtime.onMessage.addListener((message, sender, respond) => {
+  if (core) core.request(message, sender, respond);
+  else waiting.push(() => core.request(message, sender, respond));
+  return true; // the answer may come after the core has loaded
+});
+
+chrome.idle.onStateChanged.addListener((state) => {
+  if (core) core.idle(state);
+  else waiting.push(() => core.idle(state));
+});
+
+init()
+  .then(() => loadBackground())
+  .then((loaded) => {
+    core = loaded;
+    for (const deliver of waiting.splice(0)) deliver();
+  }, (error) => console.error('thaman: the core failed to load', error));

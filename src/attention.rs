@@ -1,65 +1,289 @@
-//! Attention: when one page's time counts, and how much has counted.
+//! Attention: which page counts, and the stretches of time that counted.
 //!
-//! The foundation rule is "the page is visible"; the full rule (focused
-//! window, presence by input or media, idle threshold) grows here.
+//! A page counts while it is *eligible* (visible, holding the focus of the
+//! focused window, screen not locked) and the person is *present* (an input
+//! within the idle threshold, or media playing on it). At most one page
+//! counts at any instant: the one that last took the focus.
+//!
+//! Time accrues heartbeat-style. While a page counts, every event from it
+//! (input, media, a heartbeat every few seconds) extends one open run.
+//! A gap longer than the pulsetime between events is a break — a sleeping
+//! laptop, a killed browser, a clock jump — and is never counted. When
+//! presence ends by idleness the run ends at the last proof of presence,
+//! so the idle tail never counts.
+//!
+//! ```text
+//! events  in  hb  hb  in  hb   hb   hb        (idle 15 s, pulse 15 s)
+//! t (s)   0   5   10  12  17   22   28
+//! run     [==============]                    ends at 12: idle since
+//! counted 12 s
+//! ```
 
-/// What the sensor last said about a page.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct PageSignals {
-    /// `document.visibilityState == "visible"`.
-    pub visible: bool,
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+/// A browser tab id.
+pub type TabId = i64;
+
+/// How long presence lasts and how long a gap may be.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Limits {
+    /// Presence lasts this long after the last input.
+    pub idle_ms: f64,
+    /// A longer gap between a counting page's events is a break.
+    pub pulse_ms: f64,
 }
 
-impl PageSignals {
-    /// Whether time on this page counts right now.
-    pub fn counts(&self) -> bool {
-        self.visible
+impl Default for Limits {
+    fn default() -> Self {
+        Limits { idle_ms: 60_000.0, pulse_ms: PULSE_MS }
     }
 }
 
-/// A running total of counted milliseconds for one page.
-///
-/// ```text
-/// start(0) .. stop(4000) .. start(10000) .. total_ms(12500) = 6500
-/// ```
-/// A clock that jumps back never makes the total shrink or go negative.
-#[derive(Debug, Clone, Copy, PartialEq, Default)]
-pub struct Stopwatch {
-    banked_ms: f64,
-    since_ms: Option<f64>,
+/// The sensor sends a heartbeat this often while its page is visible.
+pub const HEARTBEAT_MS: f64 = 5_000.0;
+/// Three missed heartbeats make a break.
+pub const PULSE_MS: f64 = 3.0 * HEARTBEAT_MS;
+
+/// A stretch of counted attention on one site, `[start, end)` in ms.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Span {
+    pub site: String,
+    pub start: f64,
+    pub end: f64,
 }
 
-impl Stopwatch {
-    /// Starts or stops counting at `now_ms`; repeating a state is a no-op.
-    pub fn set_running(&mut self, running: bool, now_ms: f64) {
-        match (self.since_ms, running) {
-            (None, true) => self.since_ms = Some(now_ms),
-            (Some(since), false) => {
-                self.banked_ms += elapsed(since, now_ms);
-                self.since_ms = None;
+impl Span {
+    pub fn ms(&self) -> f64 {
+        (self.end - self.start).max(0.0)
+    }
+}
+
+/// The open run, saved every few seconds so a crash loses little.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Run {
+    pub tab: TabId,
+    pub site: String,
+    pub start: f64,
+    /// The last event heard while counting.
+    pub last_tick: f64,
+    /// The last proof the person was there (input, or media playing).
+    pub last_presence: f64,
+    /// Media was playing at `last_tick`.
+    pub media: bool,
+}
+
+impl Run {
+    /// Where the run ends if closed at `at`: at `at` while the person is
+    /// still present, else at their last proof of presence.
+    fn end_at(&self, at: f64, limits: &Limits) -> f64 {
+        let present = self.media || at - self.last_presence <= limits.idle_ms;
+        let end = if present { at } else { self.last_presence };
+        end.clamp(self.start, at.max(self.start))
+    }
+
+    fn span_until(&self, end: f64) -> Span {
+        Span { site: self.site.clone(), start: self.start, end: end.max(self.start) }
+    }
+
+    /// Closes a run recovered from storage after a crash or restart: it
+    /// ends at its last tick, the idle rule applied.
+    pub fn recover(&self, limits: &Limits) -> Span {
+        self.span_until(self.end_at(self.last_tick, limits))
+    }
+}
+
+/// What the sensor last said about a page.
+#[derive(Debug, Clone, Default)]
+struct Page {
+    site: String,
+    visible: bool,
+    focused: bool,
+    media: bool,
+}
+
+/// One change the sensor or the browser reports, at the core's clock.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Signal {
+    /// A page started (or restarted) on a site. `idle_ms` is how long ago
+    /// its last input was, if it saw one.
+    Open { site: String, visible: bool, focused: bool, media: bool, idle_ms: Option<f64> },
+    Visible(bool),
+    Focused(bool),
+    Input,
+    Media(bool),
+    /// Nothing changed; the page is alive.
+    Heartbeat,
+    Closed,
+}
+
+/// All open tracked pages and the one run that counts.
+#[derive(Debug, Default)]
+pub struct Attention {
+    pages: BTreeMap<TabId, Page>,
+    /// The tab that last took the focus.
+    focus: Option<TabId>,
+    /// The screen is locked (or the system says idle).
+    locked: bool,
+    /// Last input on any tracked page: presence belongs to the person.
+    last_input: f64,
+    run: Option<Run>,
+}
+
+impl Attention {
+    pub fn new() -> Attention {
+        Attention { last_input: f64::NEG_INFINITY, ..Attention::default() }
+    }
+
+    /// Applies a signal from `tab` at `now`; returns the spans it closed.
+    pub fn apply(&mut self, tab: TabId, signal: Signal, now: f64, limits: &Limits) -> Vec<Span> {
+        let mut closed = Vec::new();
+        self.advance(now, limits, &mut closed);
+        match signal {
+            Signal::Open { site, visible, focused, media, idle_ms } => {
+                if self.run.as_ref().is_some_and(|r| r.tab == tab && r.site != site) {
+                    self.close(now, limits, &mut closed);
+                }
+                if let Some(idle) = idle_ms.filter(|i| i.is_finite() && *i >= 0.0) {
+                    self.last_input = self.last_input.max(now - idle);
+                }
+                self.pages.insert(tab, Page { site, visible, focused, media });
+                self.claim_focus(tab);
             }
-            _ => {}
+            Signal::Closed => {
+                self.pages.remove(&tab);
+            }
+            other => {
+                let Some(page) = self.pages.get_mut(&tab) else { return closed };
+                match other {
+                    Signal::Visible(v) => page.visible = v,
+                    Signal::Focused(f) => page.focused = f,
+                    Signal::Input => self.last_input = now,
+                    Signal::Media(m) => page.media = m,
+                    _ => {}
+                }
+                if let Some(run) = self.run.as_mut().filter(|r| r.tab == tab) {
+                    if matches!(other, Signal::Input) || page.media || run.media {
+                        run.last_presence = now;
+                    }
+                    run.media = page.media;
+                }
+                if matches!(other, Signal::Visible(true) | Signal::Focused(true)) {
+                    self.claim_focus(tab);
+                }
+            }
+        }
+        self.settle(now, limits, &mut closed);
+        closed
+    }
+
+    /// A page that is visible and has the focus becomes the one that may
+    /// count. A hidden page saying it has the focus (scripted input to a
+    /// background tab) takes nothing.
+    fn claim_focus(&mut self, tab: TabId) {
+        if self.pages.get(&tab).is_some_and(|p| p.visible && p.focused) {
+            self.focus = Some(tab);
         }
     }
 
-    /// Whether the stopwatch is counting.
-    pub fn running(&self) -> bool {
-        self.since_ms.is_some()
+    /// The screen was locked or unlocked.
+    pub fn set_locked(&mut self, locked: bool, now: f64, limits: &Limits) -> Vec<Span> {
+        let mut closed = Vec::new();
+        self.advance(now, limits, &mut closed);
+        self.locked = locked;
+        self.settle(now, limits, &mut closed);
+        closed
     }
 
-    /// Total counted up to `now_ms`.
-    pub fn total_ms(&self, now_ms: f64) -> f64 {
-        self.banked_ms + self.since_ms.map_or(0.0, |since| elapsed(since, now_ms))
+    /// Checks the open run against the clock alone (idle, breaks).
+    pub fn tick(&mut self, now: f64, limits: &Limits) -> Vec<Span> {
+        let mut closed = Vec::new();
+        self.advance(now, limits, &mut closed);
+        closed
     }
-}
 
-/// Milliseconds from `from` to `to`; zero when the clock went back.
-fn elapsed(from: f64, to: f64) -> f64 {
-    let d = to - from;
-    if d.is_finite() && d > 0.0 {
-        d
-    } else {
-        0.0
+    /// The open run, to save.
+    pub fn run(&self) -> Option<&Run> {
+        self.run.as_ref()
+    }
+
+    /// What closing the run at `now` would count, without closing it.
+    pub fn live(&self, now: f64, limits: &Limits) -> Option<Span> {
+        let run = self.run.as_ref()?;
+        let end = if now < run.last_tick || now - run.last_tick > limits.pulse_ms { run.last_tick } else { now };
+        Some(run.span_until(run.end_at(end, limits)))
+    }
+
+    /// The site a tab is on, if it is tracked.
+    pub fn site_of(&self, tab: TabId) -> Option<&str> {
+        self.pages.get(&tab).map(|p| p.site.as_str())
+    }
+
+    /// When, from `now`, the run stops by itself unless input arrives
+    /// (`None`: it does not, media is playing; or no run).
+    pub fn stops_in(&self, now: f64, limits: &Limits) -> Option<f64> {
+        let run = self.run.as_ref().filter(|r| !r.media)?;
+        Some((run.last_presence + limits.idle_ms - now).max(0.0))
+    }
+
+    /// The tab that may count now, if any.
+    fn eligible_tab(&self) -> Option<TabId> {
+        let tab = self.focus.filter(|_| !self.locked)?;
+        let page = self.pages.get(&tab)?;
+        (page.visible && page.focused).then_some(tab)
+    }
+
+    fn present(&self, tab: TabId, now: f64, limits: &Limits) -> bool {
+        self.pages.get(&tab).is_some_and(|p| p.media) || now - self.last_input <= limits.idle_ms
+    }
+
+    /// Ends the run where the clock alone says it ended.
+    fn advance(&mut self, now: f64, limits: &Limits, closed: &mut Vec<Span>) {
+        let Some(run) = self.run.as_mut() else { return };
+        if !(now >= run.last_tick && now - run.last_tick <= limits.pulse_ms) {
+            // A break: the gap (or a clock that went back) never counts.
+            let at = run.last_tick;
+            self.close(at, limits, closed);
+        } else if !run.media && now - run.last_presence > limits.idle_ms {
+            self.close(now, limits, closed);
+        } else {
+            run.last_tick = now;
+            if run.media {
+                run.last_presence = now;
+            }
+        }
+    }
+
+    /// Closes a run that is no longer the eligible one; opens one when an
+    /// eligible page has a present person.
+    fn settle(&mut self, now: f64, limits: &Limits, closed: &mut Vec<Span>) {
+        let eligible = self.eligible_tab();
+        if self.run.as_ref().is_some_and(|r| Some(r.tab) != eligible) {
+            self.close(now, limits, closed);
+        }
+        if let (None, Some(tab)) = (&self.run, eligible) {
+            if self.present(tab, now, limits) {
+                let page = &self.pages[&tab];
+                self.run = Some(Run {
+                    tab,
+                    site: page.site.clone(),
+                    start: now,
+                    last_tick: now,
+                    last_presence: if page.media { now } else { self.last_input.min(now) },
+                    media: page.media,
+                });
+            }
+        }
+    }
+
+    fn close(&mut self, at: f64, limits: &Limits, closed: &mut Vec<Span>) {
+        if let Some(run) = self.run.take() {
+            let span = run.span_until(run.end_at(at, limits));
+            if span.ms() > 0.0 {
+                closed.push(span);
+            }
+        }
     }
 }
 
@@ -67,38 +291,122 @@ fn elapsed(from: f64, to: f64) -> f64 {
 mod tests {
     use super::*;
 
-    #[test]
-    fn counts_only_while_running() {
-        let mut sw = Stopwatch::default();
-        sw.set_running(true, 0.0);
-        sw.set_running(false, 4000.0);
-        assert_eq!(sw.total_ms(9000.0), 4000.0);
-        sw.set_running(true, 10_000.0);
-        assert_eq!(sw.total_ms(12_500.0), 6500.0);
+    const L: Limits = Limits { idle_ms: 15_000.0, pulse_ms: 15_000.0 };
+
+    fn open(site: &str) -> Signal {
+        Signal::Open { site: site.into(), visible: true, focused: true, media: false, idle_ms: None }
+    }
+
+    fn total(spans: &[Span]) -> f64 {
+        spans.iter().map(Span::ms).sum()
+    }
+
+    /// Feeds `(tab, signal, t_seconds)` and returns every closed span plus
+    /// the live one at `end_s`.
+    fn run(events: &[(TabId, Signal, f64)], end_s: f64) -> Vec<Span> {
+        let mut a = Attention::new();
+        let mut spans = Vec::new();
+        for (tab, signal, t) in events {
+            spans.extend(a.apply(*tab, signal.clone(), t * 1000.0, &L));
+        }
+        spans.extend(a.tick(end_s * 1000.0, &L));
+        spans.extend(a.live(end_s * 1000.0, &L));
+        spans
     }
 
     #[test]
-    fn repeated_start_does_not_restart() {
-        let mut sw = Stopwatch::default();
-        sw.set_running(true, 0.0);
-        sw.set_running(true, 3000.0);
-        assert_eq!(sw.total_ms(5000.0), 5000.0);
+    fn input_and_heartbeats_count_until_the_last_input_when_idle() {
+        use Signal::*;
+        let spans = run(
+            &[(1, open("x"), 0.0), (1, Input, 0.0), (1, Heartbeat, 5.0), (1, Heartbeat, 10.0), (1, Input, 12.0),
+              (1, Heartbeat, 17.0), (1, Heartbeat, 22.0), (1, Heartbeat, 28.0)],
+            40.0,
+        );
+        assert_eq!(total(&spans), 12_000.0);
     }
 
     #[test]
-    fn clock_going_back_adds_nothing() {
-        let mut sw = Stopwatch::default();
-        sw.set_running(true, 10_000.0);
-        assert_eq!(sw.total_ms(5000.0), 0.0);
-        sw.set_running(false, 2000.0);
-        assert_eq!(sw.total_ms(20_000.0), 0.0);
-        sw.set_running(true, f64::NAN);
-        assert_eq!(sw.total_ms(30_000.0), 0.0);
+    fn no_input_no_attention() {
+        let spans = run(&[(1, open("x"), 0.0), (1, Signal::Heartbeat, 5.0)], 10.0);
+        assert_eq!(total(&spans), 0.0);
     }
 
     #[test]
-    fn hidden_pages_do_not_count() {
-        assert!(PageSignals { visible: true }.counts());
-        assert!(!PageSignals { visible: false }.counts());
+    fn a_gap_longer_than_the_pulse_is_a_break() {
+        use Signal::*;
+        // Laptop sleeps from 5 s to 3605 s; input resumes on waking.
+        let spans = run(&[(1, open("x"), 0.0), (1, Input, 0.0), (1, Input, 5.0), (1, Input, 3605.0), (1, Heartbeat, 3610.0)], 3610.0);
+        assert_eq!(total(&spans), 10_000.0);
+    }
+
+    #[test]
+    fn a_clock_going_back_adds_nothing() {
+        use Signal::*;
+        let spans = run(&[(1, open("x"), 100.0), (1, Input, 100.0), (1, Input, 104.0), (1, Input, 50.0), (1, Input, 52.0)], 52.0);
+        assert_eq!(total(&spans), 6_000.0);
+    }
+
+    #[test]
+    fn media_counts_without_input() {
+        use Signal::*;
+        let mut events = vec![(1, open("youtube"), 0.0), (1, Media(true), 0.0)];
+        events.extend((1..=12).map(|i| (1, Heartbeat, i as f64 * 5.0)));
+        events.push((1, Media(false), 60.0));
+        events.extend([(1, Heartbeat, 65.0), (1, Heartbeat, 70.0), (1, Heartbeat, 80.0)]);
+        // 60 s of playing, then the idle tail after the pause is dropped.
+        assert_eq!(total(&run(&events, 90.0)), 60_000.0);
+    }
+
+    #[test]
+    fn hidden_or_unfocused_pages_do_not_count() {
+        use Signal::*;
+        let spans = run(&[(1, open("x"), 0.0), (1, Input, 0.0), (1, Visible(false), 4.0), (1, Input, 6.0), (1, Visible(true), 8.0),
+                          (1, Input, 9.0), (1, Focused(false), 11.0)], 14.0);
+        assert_eq!(total(&spans), 4_000.0 + 3_000.0);
+    }
+
+    #[test]
+    fn two_pages_never_count_at_once() {
+        use Signal::*;
+        // Tab 2 takes the focus at 5 s while tab 1 still says it is focused.
+        let spans = run(&[(1, open("x"), 0.0), (1, Input, 0.0), (2, open("reddit"), 5.0), (2, Input, 6.0), (1, Input, 7.0)], 10.0);
+        assert_eq!(total(&spans), 10_000.0);
+        assert_eq!(spans.iter().filter(|s| s.site == "x").map(Span::ms).sum::<f64>(), 5_000.0);
+    }
+
+    #[test]
+    fn a_hidden_page_cannot_take_the_focus() {
+        use Signal::*;
+        let hidden = Signal::Open { site: "x".into(), visible: false, focused: false, media: false, idle_ms: None };
+        let spans = run(&[(1, open("x"), 0.0), (1, Input, 0.0), (2, hidden, 1.0), (2, Focused(true), 2.0), (1, Input, 3.0)], 6.0);
+        assert_eq!(total(&spans), 6_000.0);
+    }
+
+    #[test]
+    fn locking_the_screen_ends_presence() {
+        let mut a = Attention::new();
+        a.apply(1, open("x"), 0.0, &L);
+        a.apply(1, Signal::Input, 0.0, &L);
+        let spans = a.set_locked(true, 3000.0, &L);
+        assert_eq!(total(&spans), 3000.0);
+        assert!(a.apply(1, Signal::Heartbeat, 5000.0, &L).is_empty());
+        assert!(a.live(6000.0, &L).is_none());
+    }
+
+    #[test]
+    fn a_recovered_run_ends_at_its_last_tick_idle_rule_applied() {
+        let run = Run { tab: 1, site: "x".into(), start: 0.0, last_tick: 10_000.0, last_presence: 8_000.0, media: false };
+        assert_eq!(run.recover(&L).ms(), 10_000.0);
+        let idle = Run { last_tick: 40_000.0, ..run.clone() };
+        assert_eq!(idle.recover(&L).ms(), 8_000.0);
+    }
+
+    #[test]
+    fn reopening_after_a_restart_uses_the_sensors_last_input() {
+        let mut a = Attention::new();
+        let sig = Signal::Open { site: "x".into(), visible: true, focused: true, media: false, idle_ms: Some(2_000.0) };
+        a.apply(1, sig, 100_000.0, &L);
+        assert!(a.run().is_some(), "input 2 s ago: present, counting");
+        assert_eq!(a.stops_in(100_000.0, &L), Some(13_000.0));
     }
 }

@@ -9,17 +9,16 @@ pub enum Digits {
     ArabicIndic,
 }
 
-/// A duration as a clock: `h:mm:ss`, or `m:ss` under an hour.
+/// A duration as a clock, `h:mm:ss`.
 ///
 /// ```text
-/// 0 -> "0:00"   59.9 -> "0:59"   61 -> "1:01"   3725 -> "1:02:05"
-/// negative, NaN -> "0:00"
+/// 0 -> "0:00:00"   59.9 -> "0:00:59"   3725 -> "1:02:05"
+/// negative, NaN -> "0:00:00"
 /// ```
 pub fn clock(seconds: f64, digits: Digits) -> String {
     let total = if seconds.is_finite() && seconds > 0.0 { seconds.floor() as u64 } else { 0 };
     let (h, m, s) = (total / 3600, (total / 60) % 60, total % 60);
-    let text = if h > 0 { format!("{h}:{m:02}:{s:02}") } else { format!("{m}:{s:02}") };
-    with_digits(&text, digits)
+    with_digits(&format!("{h}:{m:02}:{s:02}"), digits)
 }
 
 /// Rewrites ASCII digits in `text` with the chosen digits.
@@ -46,17 +45,18 @@ mod tests {
 
     #[test]
     fn clock_shapes() {
-        assert_eq!(clock(0.0, Digits::Latin), "0:00");
-        assert_eq!(clock(59.9, Digits::Latin), "0:59");
-        assert_eq!(clock(61.0, Digits::Latin), "1:01");
+        assert_eq!(clock(0.0, Digits::Latin), "0:00:00");
+        assert_eq!(clock(59.9, Digits::Latin), "0:00:59");
+        assert_eq!(clock(61.0, Digits::Latin), "0:01:01");
         assert_eq!(clock(3725.0, Digits::Latin), "1:02:05");
-        assert_eq!(clock(-5.0, Digits::Latin), "0:00");
-        assert_eq!(clock(f64::NAN, Digits::Latin), "0:00");
+        assert_eq!(clock(36_000.0, Digits::Latin), "10:00:00");
+        assert_eq!(clock(-5.0, Digits::Latin), "0:00:00");
+        assert_eq!(clock(f64::NAN, Digits::Latin), "0:00:00");
     }
 
     #[test]
     fn arabic_indic_digits() {
-        assert_eq!(clock(62.0, Digits::ArabicIndic), "١:٠٢");
+        assert_eq!(clock(62.0, Digits::ArabicIndic), "٠:٠١:٠٢");
         assert_eq!(with_digits("a9", Digits::ArabicIndic), "a٩");
     }
 }

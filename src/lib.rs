@@ -2,10 +2,14 @@
 //! most tests; `web` binds them to the browser and exists only in wasm.
 
 pub mod attention;
+pub mod calendar;
 pub mod format;
-pub mod pages;
+pub mod ledger;
 pub mod protocol;
+pub mod settings;
 pub mod sites;
+pub mod store;
+pub mod tracker;
 
 #[cfg(target_arch = "wasm32")]
 pub mod web;

@@ -5,15 +5,31 @@
 
 use serde::{Deserialize, Serialize};
 
-/// What the content-script sensor reports (port name `sensor`).
+/// What the content-script sensor reports (port name `sensor`). The core
+/// timestamps each on arrival; the sensor's clock is never trusted.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
 pub enum SensorEvent {
     /// First message on a port: where the sensor is and what it sees.
-    Hello { url: String, visible: bool },
+    Hello {
+        url: String,
+        visible: bool,
+        focused: bool,
+        #[serde(default)]
+        media: bool,
+        /// Milliseconds since the last input the sensor saw, if any.
+        #[serde(default)]
+        idle_ms: Option<f64>,
+    },
     /// `visibilitychange`.
     Visibility { visible: bool },
-    /// Sent while the page counts, so the worker stays awake and in sync.
+    /// `document.hasFocus()` changed.
+    Focus { focused: bool },
+    /// Scroll, wheel, key, pointer or touch; at most one a second.
+    Input {},
+    /// Whether any media element on the page is playing.
+    Media { playing: bool },
+    /// Every few seconds while visible: the page is alive.
     Heartbeat {},
 }
 
@@ -31,10 +47,14 @@ pub enum SensorCommand {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct OverlayState {
     pub site: String,
-    /// Seconds counted on this page so far.
+    /// Attention today on this site, in seconds.
     pub seconds: f64,
     /// Whether `seconds` is advancing right now.
     pub counting: bool,
+    /// Seconds until counting stops by itself for lack of input (none
+    /// while media plays).
+    #[serde(default)]
+    pub stops_in: Option<f64>,
 }
 
 /// Messages from the core to an overlay (port name `overlay`).
@@ -42,6 +62,28 @@ pub struct OverlayState {
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum OverlayUpdate {
     State(OverlayState),
+}
+
+/// Requests from the extension's own pages (`chrome.runtime.sendMessage`).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum PageRequest {
+    Export,
+    Import { data: serde_value::Opaque },
+}
+
+/// Import data stays opaque here; the store decodes it with its own errors.
+pub mod serde_value {
+    use serde::{Deserialize, Deserializer};
+
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct Opaque;
+
+    impl<'de> Deserialize<'de> for Opaque {
+        fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Opaque, D::Error> {
+            serde::de::IgnoredAny::deserialize(d).map(|_| Opaque)
+        }
+    }
 }
 
 #[cfg(test)]
@@ -56,10 +98,13 @@ mod tests {
     #[test]
     fn sensor_events_decode() {
         assert_eq!(
-            decode(json!({"type": "hello", "url": "https://x.com/", "visible": true})).unwrap(),
-            SensorEvent::Hello { url: "https://x.com/".into(), visible: true }
+            decode(json!({"type": "hello", "url": "https://x.com/", "visible": true, "focused": false, "idle_ms": 1200})).unwrap(),
+            SensorEvent::Hello { url: "https://x.com/".into(), visible: true, focused: false, media: false, idle_ms: Some(1200.0) }
         );
         assert_eq!(decode(json!({"type": "visibility", "visible": false})).unwrap(), SensorEvent::Visibility { visible: false });
+        assert_eq!(decode(json!({"type": "focus", "focused": true})).unwrap(), SensorEvent::Focus { focused: true });
+        assert_eq!(decode(json!({"type": "input"})).unwrap(), SensorEvent::Input {});
+        assert_eq!(decode(json!({"type": "media", "playing": true})).unwrap(), SensorEvent::Media { playing: true });
         assert_eq!(decode(json!({"type": "heartbeat"})).unwrap(), SensorEvent::Heartbeat {});
     }
 
@@ -69,16 +114,25 @@ mod tests {
         assert!(decode(json!({"type": "visibility"})).is_err());
         assert!(decode(json!({"type": "launch_missiles"})).is_err());
         assert!(decode(json!({"type": "heartbeat", "extra": 1})).is_err());
+        assert!(decode(json!({"type": "hello", "url": 5, "visible": true, "focused": true})).is_err());
         assert!(decode(json!(42)).is_err());
     }
 
     #[test]
     fn overlay_update_wire_shape() {
-        let u = OverlayUpdate::State(OverlayState { site: "x".into(), seconds: 2.5, counting: true });
+        let u = OverlayUpdate::State(OverlayState { site: "x".into(), seconds: 2.5, counting: true, stops_in: Some(10.0) });
         assert_eq!(
             serde_json::to_value(&u).unwrap(),
-            json!({"type": "state", "site": "x", "seconds": 2.5, "counting": true})
+            json!({"type": "state", "site": "x", "seconds": 2.5, "counting": true, "stops_in": 10.0})
         );
         assert_eq!(serde_json::to_value(SensorCommand::Ignore).unwrap(), json!({"type": "ignore"}));
+    }
+
+    #[test]
+    fn page_requests_decode() {
+        let r: PageRequest = serde_json::from_value(json!({"type": "export"})).unwrap();
+        assert_eq!(r, PageRequest::Export);
+        let r: PageRequest = serde_json::from_value(json!({"type": "import", "data": {"any": [1, 2]}})).unwrap();
+        assert!(matches!(r, PageRequest::Import { .. }));
     }
 }

@@ -1,27 +1,45 @@
 //! The background entry: the core's one live instance. Sensors and overlays
-//! connect by port; every message is decoded, applied to [`Pages`], and the
-//! tab's overlay gets the new state.
+//! connect by port; every message is decoded and applied to the pure
+//! [`Tracker`]; overlays get the new state; storage gets batched writes.
 
 use std::cell::RefCell;
 use std::collections::BTreeMap;
-use std::rc::Rc;
+use std::rc::{Rc, Weak};
 
+use gloo_timers::callback::Timeout;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
-use super::chrome::Port;
-use super::{now_ms, to_js, warn};
-use crate::pages::{Pages, TabId};
-use crate::protocol::{OverlayUpdate, SensorEvent};
+use super::chrome::{Port, Sender};
+use super::{now_ms, storage, to_js, warn};
+use crate::attention::{TabId, HEARTBEAT_MS};
+use crate::calendar::Zone;
+use crate::protocol::{OverlayUpdate, PageRequest, SensorEvent};
+use crate::store::{Export, ImportError};
+use crate::tracker::{Flush, Tracker};
 
 const SENSOR: &str = "sensor";
 const OVERLAY: &str = "overlay";
+/// Storage is written at most this often in steady state.
+const FLUSH_MS: f64 = HEARTBEAT_MS;
 
-#[derive(Default)]
+/// The browser's time zone, DST included.
+pub struct BrowserZone;
+
+impl Zone for BrowserZone {
+    fn offset_minutes(&self, utc_ms: f64) -> i32 {
+        -(js_sys::Date::new(&JsValue::from_f64(utc_ms)).get_timezone_offset() as i32)
+    }
+}
+
 struct State {
-    pages: Pages,
+    tracker: Tracker,
+    read_only: bool,
     sensors: BTreeMap<TabId, Port>,
     overlays: BTreeMap<TabId, Vec<Port>>,
+    timer: Option<Timeout>,
+    last_write: f64,
+    me: Weak<RefCell<State>>,
 }
 
 /// Held by `background.js` for the worker's lifetime.
@@ -32,19 +50,32 @@ pub struct Background {
     on_disconnect: Closure<dyn FnMut(Port)>,
 }
 
+/// Loads the store and starts the core (`background.js` awaits it).
+#[wasm_bindgen(js_name = loadBackground)]
+pub async fn load_background() -> Result<Background, JsValue> {
+    let loaded = storage::load().await?;
+    let tracker = Tracker::new(loaded.settings, loaded.ledger, loaded.run, &BrowserZone);
+    let state = Rc::new(RefCell::new(State {
+        tracker,
+        read_only: loaded.read_only,
+        sensors: BTreeMap::new(),
+        overlays: BTreeMap::new(),
+        timer: None,
+        last_write: 0.0,
+        me: Weak::new(),
+    }));
+    state.borrow_mut().me = Rc::downgrade(&state);
+    // A run recovered from a crash is booked now.
+    state.borrow_mut().flush_if_due();
+    let (s1, s2) = (state.clone(), state.clone());
+    // One listener pair shared by every port: Chrome passes the port along.
+    let on_message = Closure::new(move |message: JsValue, port: Port| s1.borrow_mut().receive(message, &port));
+    let on_disconnect = Closure::new(move |port: Port| s2.borrow_mut().disconnect(&port));
+    Ok(Background { state, on_message, on_disconnect })
+}
+
 #[wasm_bindgen]
 impl Background {
-    #[wasm_bindgen(constructor)]
-    pub fn new() -> Background {
-        let state = Rc::new(RefCell::new(State::default()));
-        let (s1, s2) = (state.clone(), state.clone());
-        // One listener pair shared by every port: Chrome passes the port
-        // along, so nothing is allocated per connection.
-        let on_message = Closure::new(move |message: JsValue, port: Port| s1.borrow_mut().receive(message, &port));
-        let on_disconnect = Closure::new(move |port: Port| s2.borrow_mut().disconnect(&port));
-        Background { state, on_message, on_disconnect }
-    }
-
     /// `chrome.runtime.onConnect`.
     pub fn connect(&self, port: Port) {
         port.on_message().add_listener(self.on_message.as_ref().unchecked_ref());
@@ -53,7 +84,7 @@ impl Background {
             if let Some(tab) = port.tab_id() {
                 let mut state = self.state.borrow_mut();
                 state.overlays.entry(tab).or_default().push(port);
-                state.push_overlay(tab);
+                state.push_overlays(Some(tab));
             }
         }
     }
@@ -62,11 +93,18 @@ impl Background {
     pub fn receive(&self, message: JsValue, port: Port) {
         self.state.borrow_mut().receive(message, &port);
     }
-}
 
-impl Default for Background {
-    fn default() -> Self {
-        Self::new()
+    /// `chrome.runtime.onMessage` from the extension's own pages.
+    pub fn request(&self, message: JsValue, sender: JsValue, respond: js_sys::Function) {
+        let reply = self.state.borrow_mut().request(message, sender);
+        let _ = respond.call1(&JsValue::NULL, &reply);
+    }
+
+    /// `chrome.idle.onStateChanged`: a locked screen ends presence.
+    pub fn idle(&self, idle_state: String) {
+        let mut state = self.state.borrow_mut();
+        state.tracker.locked(idle_state == "locked", now_ms(), &BrowserZone);
+        state.changed(None);
     }
 }
 
@@ -83,12 +121,12 @@ impl State {
         if matches!(event, SensorEvent::Hello { .. }) {
             self.sensors.insert(tab, port.clone());
         }
-        match self.pages.apply(tab, event, now_ms()) {
+        match self.tracker.sensor(tab, event, now_ms(), &BrowserZone) {
             Ok(Some(command)) => post(port, &command),
             Ok(None) => {}
             Err(err) => warn(&err.to_string()),
         }
-        self.push_overlay(tab);
+        self.changed(Some(tab));
     }
 
     fn disconnect(&mut self, port: &Port) {
@@ -98,7 +136,8 @@ impl State {
             // from before a reload must not.
             if self.sensors.get(&tab).is_some_and(|p| js_sys::Object::is(p, port)) {
                 self.sensors.remove(&tab);
-                self.pages.close(tab, now_ms());
+                self.tracker.closed(tab, now_ms(), &BrowserZone);
+                self.changed(None);
             }
         } else if let Some(ports) = self.overlays.get_mut(&tab) {
             ports.retain(|p| !js_sys::Object::is(p, port));
@@ -108,16 +147,107 @@ impl State {
         }
     }
 
-    /// Sends the tab's overlay(s) what to show now.
-    fn push_overlay(&self, tab: TabId) {
-        let (Some(ports), Some(state)) = (self.overlays.get(&tab), self.pages.overlay_state(tab, now_ms())) else {
-            return;
-        };
-        let update = OverlayUpdate::State(state);
-        for port in ports {
-            post(port, &update);
+    fn request(&mut self, message: JsValue, sender: JsValue) -> JsValue {
+        let from_extension = serde_wasm_bindgen::from_value::<Sender>(sender).is_ok_and(|s| s.is_extension_page());
+        if !from_extension {
+            return reply_error("only Thaman's own pages may ask this");
+        }
+        match serde_wasm_bindgen::from_value::<PageRequest>(message.clone()) {
+            Ok(PageRequest::Export) => {
+                to_js(&self.tracker.export(now_ms(), &BrowserZone)).unwrap_or_else(|e| reply_error(&e.to_string()))
+            }
+            Ok(PageRequest::Import { .. }) => {
+                let data = js_sys::Reflect::get(&message, &"data".into()).unwrap_or(JsValue::UNDEFINED);
+                let result = serde_wasm_bindgen::from_value::<Export>(data)
+                    .map_err(|e| ImportError::Malformed(e.to_string()))
+                    .and_then(|export| self.tracker.import(&export));
+                match result {
+                    Ok(()) => {
+                        self.changed(None);
+                        reply_ok()
+                    }
+                    Err(err) => reply_error(&err.to_string()),
+                }
+            }
+            Err(err) => reply_error(&format!("unknown request: {err}")),
         }
     }
+
+    /// After any change: update overlays (one tab's, or all), and write.
+    fn changed(&mut self, tab: Option<TabId>) {
+        self.push_overlays(tab);
+        self.flush_if_due();
+    }
+
+    fn push_overlays(&self, only: Option<TabId>) {
+        let now = now_ms();
+        for (tab, ports) in &self.overlays {
+            if only.is_some_and(|t| t != *tab) {
+                continue;
+            }
+            if let Some(state) = self.tracker.overlay_state(*tab, now, &BrowserZone) {
+                let update = OverlayUpdate::State(state);
+                for port in ports {
+                    post(port, &update);
+                }
+            }
+        }
+    }
+
+    /// Writes now when a run opened or closed; otherwise batches writes
+    /// to one per [`FLUSH_MS`]. While a run is open the timer keeps
+    /// ticking, so a stopped worker loses at most that much.
+    fn flush_if_due(&mut self) {
+        let now = now_ms();
+        match self.tracker.flush() {
+            Flush::Now => self.write(now),
+            Flush::Soon if self.timer.is_none() => self.schedule((self.last_write + FLUSH_MS - now).max(0.0)),
+            _ => {}
+        }
+    }
+
+    fn write(&mut self, now: f64) {
+        let writes = self.tracker.take_writes();
+        if self.read_only {
+            return;
+        }
+        storage::write(writes);
+        self.last_write = now;
+        self.timer = None;
+        if self.tracker.counting() {
+            self.schedule(FLUSH_MS);
+        }
+    }
+
+    fn schedule(&mut self, after_ms: f64) {
+        let me = self.me.clone();
+        self.timer = Some(Timeout::new(after_ms as u32, move || {
+            let Some(state) = me.upgrade() else { return };
+            let mut state = state.borrow_mut();
+            state.timer = None;
+            let now = now_ms();
+            state.tracker.tick(now, &BrowserZone);
+            state.push_overlays(None);
+            if state.tracker.flush() != Flush::Idle {
+                state.write(now);
+            } else if state.tracker.counting() {
+                state.schedule(FLUSH_MS);
+            }
+        }));
+    }
+}
+
+fn reply_ok() -> JsValue {
+    let o = js_sys::Object::new();
+    let _ = js_sys::Reflect::set(&o, &"ok".into(), &true.into());
+    o.into()
+}
+
+fn reply_error(reason: &str) -> JsValue {
+    let o = js_sys::Object::new();
+    let _ = js_sys::Reflect::set(&o, &"ok".into(), &false.into());
+    let _ = js_sys::Reflect::set(&o, &"error".into(), &reason.into());
+    o.into()
 }
 
 fn post<T: serde::Serialize>(port: &Port, message: &T) {

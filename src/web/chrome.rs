@@ -27,16 +27,34 @@ extern "C" {
     #[wasm_bindgen(catch, js_namespace = ["chrome", "runtime"], js_name = connect)]
     pub fn runtime_connect(info: &JsValue) -> Result<Port, JsValue>;
 
+    #[wasm_bindgen(catch, js_namespace = ["chrome", "storage", "local"], js_name = get)]
+    pub fn storage_get(keys: &JsValue) -> Result<js_sys::Promise, JsValue>;
+    #[wasm_bindgen(catch, js_namespace = ["chrome", "storage", "local"], js_name = set)]
+    pub fn storage_set(items: &JsValue) -> Result<js_sys::Promise, JsValue>;
+    #[wasm_bindgen(catch, js_namespace = ["chrome", "runtime"], js_name = getURL)]
+    fn runtime_get_url(path: &str) -> Result<String, JsValue>;
+
     #[wasm_bindgen(catch, js_namespace = ["chrome", "i18n"], js_name = getMessage)]
     fn i18n_get_message(name: &str) -> Result<String, JsValue>;
 }
 
-/// Who is at the other end of a port (`port.sender`), as far as we need it.
+/// Who is at the other end of a port or message, as far as we need it.
 #[derive(Debug, Deserialize)]
 pub struct Sender {
     pub tab: Option<SenderTab>,
     #[serde(rename = "frameId")]
     pub frame_id: Option<i64>,
+    pub id: Option<String>,
+    pub url: Option<String>,
+}
+
+impl Sender {
+    /// One of this extension's own pages (not a content script, not
+    /// another extension).
+    pub fn is_extension_page(&self) -> bool {
+        let Ok(origin) = runtime_get_url("") else { return false };
+        self.url.as_deref().is_some_and(|u| u.starts_with(&origin))
+    }
 }
 
 #[derive(Debug, Deserialize)]

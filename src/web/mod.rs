@@ -6,6 +6,7 @@ pub mod chrome;
 pub mod dom;
 pub mod overlay;
 pub mod popup;
+pub mod storage;
 
 use serde::Serialize;
 use wasm_bindgen::JsValue;

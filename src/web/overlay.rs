@@ -1,4 +1,5 @@
-//! The on-page overlay, rendered in the extension iframe the sensor places
+//! The on-page overlay: today's attention on this site, `h:mm:ss`,
+//! rendered in the extension iframe the sensor places
 //! in a closed shadow root. It shows what the background core holds and
 //! ticks locally between updates so the page never waits on a message.
 
@@ -30,7 +31,7 @@ impl View {
         dot.set_attribute("aria-hidden", "true")?;
         let site = dom::element(doc, "span", "site", "")?;
         let time = dom::element(doc, "span", "time", "")?;
-        let label = dom::element(doc, "span", "label", &chrome::message("overlayOnThisPage"))?;
+        let label = dom::element(doc, "span", "label", &chrome::message("overlayToday"))?;
         for child in [&dot, &site, &time, &label] {
             pill.append_child(child)?;
         }
@@ -38,9 +39,11 @@ impl View {
         Ok(View { pill, site, time })
     }
 
-    /// Shows `state`, `elapsed_s` seconds after it was received.
+    /// Shows `state`, `elapsed_s` seconds after it was received. It ticks
+    /// only while counting, and stops by itself when `stops_in` runs out.
     pub fn render(&self, state: &OverlayState, elapsed_s: f64) {
-        let seconds = state.seconds + if state.counting { elapsed_s.max(0.0) } else { 0.0 };
+        let ticked = if state.counting { elapsed_s.clamp(0.0, state.stops_in.unwrap_or(f64::INFINITY)) } else { 0.0 };
+        let seconds = state.seconds + ticked;
         let text = clock(seconds, Digits::Latin);
         if self.time.text_content().as_deref() != Some(text.as_str()) {
             self.time.set_text_content(Some(&text));
@@ -49,7 +52,8 @@ impl View {
         if self.site.text_content().as_deref() != Some(name.as_str()) {
             self.site.set_text_content(Some(&name));
         }
-        let _ = self.pill.class_list().toggle_with_force("counting", state.counting);
+        let counting = state.counting && state.stops_in.is_none_or(|s| elapsed_s < s);
+        let _ = self.pill.class_list().toggle_with_force("counting", counting);
     }
 }
 

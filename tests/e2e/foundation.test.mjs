@@ -1,11 +1,11 @@
 // The foundation, end to end: the built extension in Chromium shows its
-// overlay on tracked sites (strict CSP too), counts while visible, and stays
-// away from everything else.
+// overlay on tracked sites (strict CSP too), counts while the page is in
+// front and the person is there, and stays away from everything else.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   launch, openSite, overlayFrame, readOverlay, clockSeconds,
-  screenshot, sleep, EXTENSION_ORIGIN,
+  screenshot, sleep, activity, EXTENSION_ORIGIN,
 } from './harness.mjs';
 
 let browser;
@@ -15,8 +15,9 @@ after(async () => { await browser?.close(); });
 async function assertCounts(page) {
   const frame = await overlayFrame(page);
   assert.ok(frame, 'the overlay frame appears');
+  await activity(page, 600);
   const first = await readOverlay(frame);
-  await sleep(2600);
+  await activity(page, 2600);
   const second = await readOverlay(frame);
   assert.ok(second.counting, 'the overlay says it is counting');
   const advanced = clockSeconds(second.time) - clockSeconds(first.time);
@@ -28,7 +29,7 @@ test('facebook.com: overlay appears inside a closed shadow root and counts', asy
   const page = await openSite(browser, 'https://www.facebook.com/');
   const { state } = await assertCounts(page);
   assert.equal(state.site, 'Facebook');
-  assert.equal(state.label, 'on this page');
+  assert.equal(state.label, 'today');
   const host = await page.evaluate(() => {
     const el = document.querySelector('thaman-overlay');
     return el && { shadowOpen: el.shadowRoot !== null, position: getComputedStyle(el).position };
@@ -60,7 +61,7 @@ test('a tab in the background stops counting; back in front it resumes', async (
   const page = await openSite(browser, 'https://www.facebook.com/');
   const frame = await overlayFrame(page);
   assert.ok(frame);
-  await sleep(1200);
+  await activity(page, 1200);
   const other = await openSite(browser, 'https://www.example.com/');
   assert.equal(await page.evaluate(() => document.visibilityState), 'hidden');
   await sleep(300);
@@ -70,7 +71,7 @@ test('a tab in the background stops counting; back in front it resumes', async (
   const stillHidden = await readOverlay(frame);
   assert.equal(stillHidden.time, hidden.time, 'no time added while hidden');
   await page.bringToFront();
-  await sleep(2200);
+  await activity(page, 2200);
   const back = await readOverlay(frame);
   assert.ok(back.counting);
   assert.ok(clockSeconds(back.time) > clockSeconds(hidden.time), `${hidden.time} -> ${back.time}`);

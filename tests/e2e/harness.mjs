@@ -119,3 +119,32 @@ export async function screenshot(page, name, options = {}) {
 }
 
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/** Scripted presence: real (trusted) pointer moves on `page` for `ms`. */
+export async function activity(page, ms, every = 400) {
+  const end = Date.now() + ms;
+  for (let i = 0; Date.now() < end; i++) {
+    await page.mouse.move(300 + (i % 40) * 5, 300 + (i % 7) * 9);
+    await sleep(every);
+  }
+}
+
+/**
+ * Sends a request to the background from an extension context: a frame or
+ * page of the extension (the overlay frame keeps the tracked tab in front).
+ */
+export async function ask(context, message) {
+  return context.evaluate((m) => chrome.runtime.sendMessage(m), message);
+}
+
+/** Opens an extension page in a new tab (takes the front). */
+export async function extensionPage(browser, file = 'popup.html') {
+  const page = await browser.newPage();
+  await page.goto(`${EXTENSION_ORIGIN}/${file}`);
+  return page;
+}
+
+/** Attention seconds in an export, for one site (all days) or every site. */
+export function attentionOf(data, site) {
+  return data.days.filter((d) => !site || d.site === site).reduce((s, d) => s + d.attention_seconds, 0);
+}

@@ -1,0 +1,85 @@
+//! The ledger: per local day × site, what was given and shown.
+//!
+//! Spans of attention come in from [`crate::attention`]; each is split at
+//! day boundaries so a stretch across midnight lands on both days.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::attention::Span;
+use crate::calendar::{Calendar, Date, Zone};
+
+/// One site on one day. Fields not yet measured stay 0.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct DayRecord {
+    pub attention_ms: f64,
+    pub useful_ms: f64,
+    pub ads_rendered: u64,
+    pub ads_viewable: u64,
+}
+
+/// Records of one day, by site id.
+pub type Day = BTreeMap<String, DayRecord>;
+
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct Ledger {
+    days: BTreeMap<Date, Day>,
+}
+
+impl Ledger {
+    /// Books a span of attention; returns the days it touched.
+    ///
+    /// ```text
+    /// span x 23:59..00:01 -> day1.x += 60 s, day2.x += 60 s -> [day1, day2]
+    /// ```
+    pub fn add_span(&mut self, span: &Span, calendar: &Calendar, zone: &impl Zone) -> Vec<Date> {
+        calendar
+            .split(span.start, span.end, zone)
+            .into_iter()
+            .map(|(date, ms)| {
+                self.days.entry(date).or_default().entry(span.site.clone()).or_default().attention_ms += ms;
+                date
+            })
+            .collect()
+    }
+
+    pub fn day(&self, date: Date) -> Option<&Day> {
+        self.days.get(&date)
+    }
+
+    /// Replaces one day's records (loading from storage, importing).
+    pub fn set_day(&mut self, date: Date, day: Day) {
+        self.days.insert(date, day);
+    }
+
+    pub fn attention_ms(&self, date: Date, site: &str) -> f64 {
+        self.days.get(&date).and_then(|d| d.get(site)).map_or(0.0, |r| r.attention_ms)
+    }
+
+    /// Every record, oldest day first.
+    pub fn rows(&self) -> impl Iterator<Item = (Date, &str, &DayRecord)> {
+        self.days.iter().flat_map(|(date, day)| day.iter().map(move |(site, rec)| (*date, site.as_str(), rec)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::calendar::FixedZone;
+
+    #[test]
+    fn spans_across_midnight_land_on_both_days() {
+        let mut ledger = Ledger::default();
+        let day1: Date = "2026-11-22".parse().unwrap();
+        let midnight = day1.succ().days() as f64 * 86_400_000.0;
+        let span = Span { site: "x".into(), start: midnight - 60_000.0, end: midnight + 90_000.0 };
+        let touched = ledger.add_span(&span, &Calendar::default(), &FixedZone(0));
+        assert_eq!(touched, vec![day1, day1.succ()]);
+        assert_eq!(ledger.attention_ms(day1, "x"), 60_000.0);
+        assert_eq!(ledger.attention_ms(day1.succ(), "x"), 90_000.0);
+        assert_eq!(ledger.attention_ms(day1, "reddit"), 0.0);
+        assert_eq!(ledger.rows().count(), 2);
+    }
+}
