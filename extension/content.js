@@ -1,7 +1,9 @@
 // Thaman's sensor: the only script on the page. It reports what it sees —
 // visibility, focus, input (at most one a second), media playing, a
-// heartbeat while visible — and mounts the overlay frame when the core says
-// so. It decides nothing; the core timestamps and judges every event.
+// heartbeat while visible, candidate ad slots with their label text and,
+// for the slots the core calls ads, their visible ratio — and mounts the
+// overlay frame when the core says so. It decides nothing: the core
+// timestamps and judges every event, and says which slots are ads.
 (() => {
   'use strict';
   if (window.top !== window || globalThis.__thamanSensor) return;
@@ -53,8 +55,201 @@
   }
 
   function command(message) {
-    if (message.type === 'track') mountOverlay();
+    if (message.type === 'track') {
+      mountOverlay();
+      startSlots(message.rules);
+    } else if (message.type === 'ad') watch(message.id);
     else if (message.type === 'ignore') stop();
+  }
+
+  // --- ad slots: apply the site's rules to added nodes, batched ---------
+  let rules = [];
+  const slotIds = new WeakMap(); // element -> slot id
+  const slots = new Map();       // slot id -> element
+  const sent = new Map();        // "id:rule" -> label text last sent
+  const watched = new Set();     // ids the core called ads
+  let nextId = 1;
+  let queued = [];
+  let removals = false;
+  let batch = 0;
+  let io = null;
+  let mo = null;
+
+  function compile(rule) {
+    const pattern = (p) => (p.regex ? { re: new RegExp(p.regex.source, p.regex.flags) } : { text: p.text });
+    try {
+      document.querySelector(rule.css); // throws on a selector this browser rejects
+      return {
+        css: rule.css,
+        label: (rule.ops.find((op) => op.op === 'label') || {}).selectors || null,
+        ops: rule.ops.map((op) => (op.pattern ? { ...op, pattern: pattern(op.pattern) } : op)),
+      };
+    } catch (error) {
+      console.warn('thaman: rule skipped', rule.css, error.message);
+      return null;
+    }
+  }
+
+  function startSlots(list) {
+    if (io || !Array.isArray(list) || list.length === 0) return;
+    rules = list.map(compile);
+    io = new IntersectionObserver(onIntersect, { threshold: [0, 0.3, 0.5, 1] });
+    mo = new MutationObserver(onMutations);
+    mo.observe(document.documentElement, { childList: true, subtree: true });
+    queued.push(document.documentElement);
+    schedule();
+  }
+
+  function onMutations(records) {
+    for (const record of records) {
+      for (const node of record.addedNodes) if (node.nodeType === 1) queued.push(node);
+      if (record.removedNodes.length) removals = true;
+    }
+    schedule();
+  }
+
+  function schedule() {
+    if (batch) return;
+    batch = typeof requestIdleCallback === 'function'
+      ? requestIdleCallback(scan, { timeout: 250 }) : setTimeout(scan, 100);
+  }
+
+  function scan() {
+    batch = 0;
+    let roots = queued.filter((n) => n.isConnected);
+    queued = [];
+    // A flood of additions becomes one pass over the document.
+    if (roots.length > 200) roots = [document.documentElement];
+    for (let r = 0; r < rules.length; r++) {
+      const rule = rules[r];
+      if (!rule) continue;
+      for (const root of roots) {
+        const found = root.querySelectorAll(rule.css);
+        const up = root.closest(rule.css);
+        if (up) consider(up, r, rule);
+        for (const el of found) consider(el, r, rule);
+      }
+    }
+    if (removals) sweep();
+  }
+
+  function consider(el, r, rule) {
+    const slot = applyOps(el, rule.ops);
+    if (!slot) return;
+    let id = slotIds.get(slot);
+    if (!id) {
+      id = nextId++;
+      slotIds.set(slot, id);
+      slots.set(id, slot);
+    }
+    if (watched.has(id)) return;
+    const labels = rule.label ? labelTexts(slot, rule.label) : [];
+    const key = `${id}:${r}`;
+    const text = labels.join('\u0001');
+    if (sent.get(key) === text) return;
+    sent.set(key, text);
+    post({ type: 'slot', id, rule: r, labels });
+  }
+
+  function matches(pattern, value) {
+    if (value == null) return false;
+    return pattern.re ? pattern.re.test(value) : value.includes(pattern.text);
+  }
+
+  function applyOps(el, ops) {
+    for (const op of ops) {
+      if (!el) return null;
+      if (op.op === 'has_text' && !matches(op.pattern, el.textContent)) return null;
+      if (op.op === 'matches_attr' && !matches(op.pattern, el.getAttribute(op.name))) return null;
+      if (op.op === 'upward_by') for (let i = 0; i < op.n && el; i++) el = el.parentElement;
+      if (op.op === 'upward_to') el = el.parentElement && el.parentElement.closest(op.selector);
+    }
+    return el;
+  }
+
+  function labelTexts(slot, selectors) {
+    const out = [];
+    for (const selector of selectors) {
+      const els = selector === ':scope' ? [slot] : slot.querySelectorAll(selector);
+      for (const el of els) {
+        const text = labelText(el);
+        if (text) out.push(text);
+        if (out.length >= 16) return out;
+      }
+    }
+    return out;
+  }
+
+  const clean = (t) => t.normalize('NFKC').replace(/\s+/g, ' ').trim().slice(0, 200);
+
+  function labelText(el) {
+    const ids = el.getAttribute('aria-labelledby');
+    if (ids) {
+      return clean(ids.split(/\s+/).map((id) => {
+        const target = document.getElementById(id);
+        return target ? rendered(target) : '';
+      }).join(' '));
+    }
+    const aria = el.getAttribute('aria-label');
+    if (aria) return clean(aria);
+    if (el instanceof SVGElement) return svgText(el);
+    return rendered(el);
+  }
+
+  function svgText(svg) {
+    let text = '';
+    for (const use of svg.querySelectorAll('use')) {
+      const ref = (use.getAttribute('href') || use.getAttribute('xlink:href') || '').replace(/^#/, '');
+      const target = ref && document.getElementById(ref);
+      if (target) text += target.textContent;
+    }
+    for (const t of svg.querySelectorAll('text')) text += t.textContent;
+    return clean(text);
+  }
+
+  // Only the text a person can see: letters hidden to defeat ad blockers
+  // (off-box, zero-size, invisible) are skipped. Reads layout, so only for
+  // the few label elements a rule names.
+  function rendered(el) {
+    const box = el.getBoundingClientRect();
+    let text = '';
+    const walker = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
+    for (let n = walker.nextNode(); n && text.length < 200; n = walker.nextNode()) {
+      const parent = n.parentElement;
+      if (!parent || !parent.checkVisibility({ opacityProperty: true, visibilityProperty: true })) continue;
+      const r = parent.getBoundingClientRect();
+      if (r.width < 1 || r.height < 1) continue;
+      if (r.bottom <= box.top || r.top >= box.bottom || r.right <= box.left || r.left >= box.right) continue;
+      text += n.data;
+    }
+    return clean(text);
+  }
+
+  function watch(id) {
+    const el = slots.get(id);
+    if (!el || watched.has(id) || !io) return;
+    watched.add(id);
+    io.observe(el);
+  }
+
+  function onIntersect(entries) {
+    for (const entry of entries) {
+      const id = slotIds.get(entry.target);
+      const box = entry.boundingClientRect;
+      if (id) post({ type: 'view', id, ratio: entry.intersectionRatio, area: box.width * box.height });
+    }
+  }
+
+  function sweep() {
+    removals = false;
+    for (const [id, el] of slots) {
+      if (el.isConnected) continue;
+      slots.delete(id);
+      if (watched.delete(id)) {
+        io.unobserve(el);
+        post({ type: 'gone', id });
+      }
+    }
   }
 
   function mountOverlay() {
@@ -62,7 +257,7 @@
     host = document.createElement('thaman-overlay');
     for (const [name, value] of [
       ['all', 'initial'], ['position', 'fixed'], ['z-index', '2147483647'],
-      ['bottom', '16px'], ['right', '16px'], ['width', '264px'], ['height', '44px'],
+      ['bottom', '16px'], ['right', '16px'], ['width', '440px'], ['height', '44px'],
       ['display', 'block'], ['pointer-events', 'auto'],
     ]) host.style.setProperty(name, value, 'important');
     const root = host.attachShadow({ mode: 'closed' });
@@ -125,6 +320,8 @@
     window.removeEventListener('blur', onFocusChange, true);
     for (const type of INPUTS) window.removeEventListener(type, onInput, listen);
     for (const type of MEDIA) document.removeEventListener(type, onMedia, true);
+    if (mo) mo.disconnect();
+    if (io) io.disconnect();
     if (host) host.remove();
     if (port) port.disconnect();
     port = null;

@@ -227,6 +227,13 @@ impl Attention {
         Some((run.last_presence + limits.idle_ms - now).max(0.0))
     }
 
+    /// Whether `tab` is in view: visible, holding the focus, screen
+    /// unlocked. (Ads are viewable in view, whether or not the person
+    /// has moved lately.)
+    pub fn in_view(&self, tab: TabId) -> bool {
+        self.eligible_tab() == Some(tab)
+    }
+
     /// The tab that may count now, if any.
     fn eligible_tab(&self) -> Option<TabId> {
         let tab = self.focus.filter(|_| !self.locked)?;

@@ -45,6 +45,18 @@ impl Ledger {
             .collect()
     }
 
+    /// Counts ads rendered and ads that became viewable on `date`.
+    pub fn add_ads(&mut self, date: Date, site: &str, rendered: u64, viewable: u64) {
+        let rec = self.days.entry(date).or_default().entry(site.to_string()).or_default();
+        rec.ads_rendered += rendered;
+        rec.ads_viewable += viewable;
+    }
+
+    /// One site's record of one day.
+    pub fn record(&self, date: Date, site: &str) -> DayRecord {
+        self.days.get(&date).and_then(|d| d.get(site)).copied().unwrap_or_default()
+    }
+
     pub fn day(&self, date: Date) -> Option<&Day> {
         self.days.get(&date)
     }

@@ -4,12 +4,16 @@
 pub mod attention;
 pub mod calendar;
 pub mod format;
+pub mod labels;
 pub mod ledger;
 pub mod protocol;
+pub mod rules;
 pub mod settings;
 pub mod sites;
 pub mod store;
 pub mod tracker;
+pub mod valuation;
+pub mod viewability;
 
 #[cfg(target_arch = "wasm32")]
 pub mod web;

@@ -31,14 +31,30 @@ pub enum SensorEvent {
     Media { playing: bool },
     /// Every few seconds while visible: the page is alive.
     Heartbeat {},
+    /// An element that rule `rule` (an index into the page's rules) picked
+    /// as a possible ad slot, with the rendered text of its labels when the
+    /// rule asks for them. The same `id` may come once per rule.
+    Slot {
+        id: u32,
+        rule: u32,
+        #[serde(default)]
+        labels: Vec<String>,
+    },
+    /// An ad slot's visible ratio and box area (px²) changed.
+    View { id: u32, ratio: f64, area: f64 },
+    /// An ad slot left the page.
+    Gone { id: u32 },
 }
 
 /// The core's answer to a sensor's `hello`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum SensorCommand {
-    /// Track this page and show the overlay.
-    Track { site: String },
+    /// Track this page, show the overlay, and look for ad slots with
+    /// these rules (only the ones for this site).
+    Track { site: String, rules: Vec<crate::rules::Rule> },
+    /// The core decided slot `id` is an ad: watch its visibility.
+    Ad { id: u32 },
     /// Not a tracked page: the sensor stops and removes itself.
     Ignore,
 }
@@ -51,10 +67,29 @@ pub struct OverlayState {
     pub seconds: f64,
     /// Whether `seconds` is advancing right now.
     pub counting: bool,
+    /// Viewable ads today on this site.
+    #[serde(default)]
+    pub ads: u64,
+    /// The platform's take from those ads, in USD (none without a CPM).
+    #[serde(default)]
+    pub take: Option<crate::valuation::Estimate>,
+    /// How to show money: ISO currency and units of it per USD.
+    #[serde(default = "usd")]
+    pub currency: String,
+    #[serde(default = "one")]
+    pub usd_rate: f64,
     /// Seconds until counting stops by itself for lack of input (none
     /// while media plays).
     #[serde(default)]
     pub stops_in: Option<f64>,
+}
+
+fn usd() -> String {
+    "USD".into()
+}
+
+fn one() -> f64 {
+    1.0
 }
 
 /// Messages from the core to an overlay (port name `overlay`).
@@ -106,6 +141,13 @@ mod tests {
         assert_eq!(decode(json!({"type": "input"})).unwrap(), SensorEvent::Input {});
         assert_eq!(decode(json!({"type": "media", "playing": true})).unwrap(), SensorEvent::Media { playing: true });
         assert_eq!(decode(json!({"type": "heartbeat"})).unwrap(), SensorEvent::Heartbeat {});
+        assert_eq!(
+            decode(json!({"type": "slot", "id": 4, "rule": 1, "labels": ["Sponsored"]})).unwrap(),
+            SensorEvent::Slot { id: 4, rule: 1, labels: vec!["Sponsored".into()] }
+        );
+        assert_eq!(decode(json!({"type": "view", "id": 4, "ratio": 0.5, "area": 100.0})).unwrap(), SensorEvent::View { id: 4, ratio: 0.5, area: 100.0 });
+        assert!(decode(json!({"type": "view", "id": -4, "ratio": 0.5, "area": 100.0})).is_err());
+        assert!(decode(json!({"type": "slot", "id": 4, "rule": 1, "labels": [7]})).is_err());
     }
 
     #[test]
@@ -120,10 +162,12 @@ mod tests {
 
     #[test]
     fn overlay_update_wire_shape() {
-        let u = OverlayUpdate::State(OverlayState { site: "x".into(), seconds: 2.5, counting: true, stops_in: Some(10.0) });
+        let u = OverlayUpdate::State(OverlayState {
+            site: "x".into(), seconds: 2.5, counting: true, ads: 3, take: None, currency: "USD".into(), usd_rate: 1.0, stops_in: Some(10.0),
+        });
         assert_eq!(
             serde_json::to_value(&u).unwrap(),
-            json!({"type": "state", "site": "x", "seconds": 2.5, "counting": true, "stops_in": 10.0})
+            json!({"type": "state", "site": "x", "seconds": 2.5, "counting": true, "ads": 3, "take": null, "currency": "USD", "usd_rate": 1.0, "stops_in": 10.0})
         );
         assert_eq!(serde_json::to_value(SensorCommand::Ignore).unwrap(), json!({"type": "ignore"}));
     }

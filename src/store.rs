@@ -58,6 +58,15 @@ pub struct Export {
     pub days: Vec<DayRow>,
 }
 
+/// The take of one day × site in USD (absent where the table has no CPM
+/// for the site and the person set none).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TakeRow {
+    pub low: f64,
+    pub typical: f64,
+    pub high: f64,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DayRow {
     pub date: Date,
@@ -69,6 +78,9 @@ pub struct DayRow {
     pub ads_rendered: u64,
     #[serde(default)]
     pub ads_viewable: u64,
+    /// Derived from `ads_viewable` on export; ignored on import.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub take: Option<TakeRow>,
 }
 
 impl DayRow {
@@ -81,6 +93,7 @@ impl DayRow {
             useful_seconds: secs(rec.useful_ms),
             ads_rendered: rec.ads_rendered,
             ads_viewable: rec.ads_viewable,
+            take: None,
         }
     }
 
@@ -169,7 +182,7 @@ mod tests {
     }
 
     fn row(date: &str, site: &str, attention: f64) -> DayRow {
-        DayRow { date: date.parse().unwrap(), site: site.into(), attention_seconds: attention, useful_seconds: 0.0, ads_rendered: 0, ads_viewable: 0 }
+        DayRow { date: date.parse().unwrap(), site: site.into(), attention_seconds: attention, useful_seconds: 0.0, ads_rendered: 0, ads_viewable: 0, take: None }
     }
 
     #[test]
@@ -216,7 +229,7 @@ mod tests {
             (export(vec![row("2026-11-22", "x", 90_000.0)]), "must be a number"),
             (export(vec![row("2026-11-22", "x", 1.0), row("2026-11-22", "x", 2.0)]), "twice"),
             (export(vec![DayRow { useful_seconds: 5.0, ..row("2026-11-22", "x", 1.0) }]), "more than attention"),
-            (Export { settings: Settings { idle_threshold_seconds: 5, day_start_hour: 0 }, ..export(vec![]) }, "15–600"),
+            (Export { settings: Settings { idle_threshold_seconds: 5, ..Settings::default() }, ..export(vec![]) }, "15–600"),
         ];
         for (e, reason) in cases {
             let err = apply(&e, &mut ledger, &mut settings).unwrap_err().to_string();

@@ -3,17 +3,21 @@
 //! events with the clock and zone, and writes what [`Tracker::take_writes`]
 //! hands back.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use thiserror::Error;
 
 use crate::attention::{Attention, Run, Signal, Span, TabId};
 use crate::calendar::{iso_utc, Date, Zone};
+use crate::labels::Labels;
 use crate::ledger::{Day, Ledger};
+use crate::rules::Rule;
+use crate::viewability::Viewability;
 use crate::protocol::{OverlayState, SensorCommand, SensorEvent};
 use crate::settings::Settings;
 use crate::sites::{host_of_url, site_for_host};
-use crate::store::{self, DayRow, Export, ImportError, SCHEMA};
+use crate::store::{self, DayRow, Export, ImportError, TakeRow, SCHEMA};
+use crate::valuation::{self, Estimate, Region};
 
 /// Why a sensor event was not applied.
 #[derive(Debug, Error, PartialEq)]
@@ -42,15 +46,34 @@ pub struct Writes {
     pub run: Option<Option<Run>>,
 }
 
+/// Most labels a slot may send, and their longest length: more is noise.
+const MAX_LABELS: usize = 16;
+const MAX_LABEL_CHARS: usize = 200;
+
+/// One page view's ad slots.
+#[derive(Debug, Default)]
+struct PageAds {
+    site: String,
+    /// Indices into the tracker's rules, in the order the page got them.
+    rules: Vec<usize>,
+    ads: BTreeSet<u32>,
+    viewability: Viewability,
+}
+
 #[derive(Debug)]
 pub struct Tracker {
     attention: Attention,
+    rules: Vec<Rule>,
+    labels: Labels,
+    pages: BTreeMap<TabId, PageAds>,
     ledger: Ledger,
     settings: Settings,
     dirty_days: BTreeSet<Date>,
     dirty_settings: bool,
     saved_run: Option<Run>,
     urgent: bool,
+    /// The browser's region, used unless the person chose one.
+    locale_region: Region,
 }
 
 impl Tracker {
@@ -59,6 +82,9 @@ impl Tracker {
     pub fn new(settings: Settings, ledger: Ledger, left_open: Option<Run>, zone: &impl Zone) -> Tracker {
         let mut t = Tracker {
             attention: Attention::new(),
+            rules: Vec::new(),
+            labels: Labels::default(),
+            pages: BTreeMap::new(),
             ledger,
             settings,
             dirty_days: BTreeSet::new(),
@@ -66,12 +92,35 @@ impl Tracker {
             saved_run: left_open.clone(),
             // A recovered run is booked and cleared from storage at once.
             urgent: left_open.is_some(),
+            locale_region: Region::RestOfWorld,
         };
         if let Some(run) = left_open {
             let span = run.recover(&t.settings.limits());
             t.book(vec![span], zone);
         }
         t
+    }
+
+    /// The site rules and ad labels to find ads with.
+    pub fn with_rules(mut self, rules: Vec<Rule>, labels: Labels) -> Tracker {
+        self.rules = rules;
+        self.labels = labels;
+        self
+    }
+
+    /// The browser's locale (`navigator.language`), for the default region.
+    pub fn set_locale(&mut self, locale: &str) {
+        self.locale_region = valuation::region_for_locale(locale);
+    }
+
+    /// The region the take is estimated for.
+    pub fn region(&self) -> Region {
+        self.settings.region.unwrap_or(self.locale_region)
+    }
+
+    /// The platform's take from `viewable_ads` on `site`, in USD.
+    pub fn take(&self, viewable_ads: u64, site: &str) -> Option<Estimate> {
+        valuation::take(viewable_ads, site, self.region(), self.settings.cpm_overrides.get(site).copied())
     }
 
     /// Whether a run is open (some page is counting).
@@ -91,14 +140,30 @@ impl Tracker {
     pub fn sensor(&mut self, tab: TabId, event: SensorEvent, now: f64, zone: &impl Zone) -> Result<Option<SensorCommand>, TrackerError> {
         let (signal, reply) = match event {
             SensorEvent::Hello { url, visible, focused, media, idle_ms } => {
-                let Some(site) = host_of_url(&url).and_then(site_for_host) else {
+                let (Some(host), Some(site)) = (host_of_url(&url), host_of_url(&url).and_then(site_for_host)) else {
+                    self.pages.remove(&tab);
                     self.signal(tab, Signal::Closed, now, zone);
                     return Ok(Some(SensorCommand::Ignore));
                 };
+                // A new page view: its slots start over.
+                let rules: Vec<usize> = (0..self.rules.len()).filter(|i| self.rules[*i].applies_to(host)).collect();
+                let sent = rules.iter().map(|i| self.rules[*i].clone()).collect();
+                self.pages.insert(tab, PageAds { site: site.id.to_string(), rules, ..PageAds::default() });
                 let open = Signal::Open { site: site.id.to_string(), visible, focused, media, idle_ms };
-                (open, Some(SensorCommand::Track { site: site.id.to_string() }))
+                (open, Some(SensorCommand::Track { site: site.id.to_string(), rules: sent }))
             }
             _ if self.attention.site_of(tab).is_none() => return Err(TrackerError::UnknownTab(tab)),
+            SensorEvent::Slot { id, rule, labels } => return Ok(self.slot(tab, id, rule, labels, now, zone)),
+            SensorEvent::View { id, ratio, area } => {
+                let newly = self.pages.get_mut(&tab).map_or(0, |p| p.viewability.update(id, ratio, area, now));
+                self.book_ads(tab, 0, newly, now, zone);
+                return Ok(None);
+            }
+            SensorEvent::Gone { id } => {
+                let newly = self.pages.get_mut(&tab).map_or(0, |p| p.viewability.remove(id, now));
+                self.book_ads(tab, 0, newly, now, zone);
+                return Ok(None);
+            }
             SensorEvent::Visibility { visible } => (Signal::Visible(visible), None),
             SensorEvent::Focus { focused } => (Signal::Focused(focused), None),
             SensorEvent::Input {} => (Signal::Input, None),
@@ -109,9 +174,58 @@ impl Tracker {
         Ok(reply)
     }
 
-    /// The sensor of `tab` went away.
+    /// The sensor of `tab` went away: its page view ends.
     pub fn closed(&mut self, tab: TabId, now: f64, zone: &impl Zone) {
         self.signal(tab, Signal::Closed, now, zone);
+        self.pages.remove(&tab);
+    }
+
+    /// A candidate slot: an ad if its rule needs no label, or one of its
+    /// labels is in the dictionary. Answers `Ad` the first time it is one.
+    fn slot(&mut self, tab: TabId, id: u32, rule: u32, mut labels: Vec<String>, now: f64, zone: &impl Zone) -> Option<SensorCommand> {
+        let page = self.pages.get_mut(&tab)?;
+        let rule = &self.rules[*page.rules.get(rule as usize)?];
+        if page.ads.contains(&id) {
+            return None;
+        }
+        labels.truncate(MAX_LABELS);
+        let is_ad = !rule.needs_label()
+            || labels.iter().any(|l| self.labels.is_ad_label(&l.chars().take(MAX_LABEL_CHARS).collect::<String>()));
+        if !is_ad || !page.viewability.add(id, rule.is_video()) {
+            return None;
+        }
+        page.ads.insert(id);
+        let in_view = self.attention.in_view(tab);
+        page.viewability.set_in_view(in_view, now);
+        self.book_ads(tab, 1, 0, now, zone);
+        Some(SensorCommand::Ad { id })
+    }
+
+    /// Counts ads on `tab`'s site for the day of `now`.
+    fn book_ads(&mut self, tab: TabId, rendered: u64, viewable: u32, now: f64, zone: &impl Zone) {
+        if rendered == 0 && viewable == 0 {
+            return;
+        }
+        let Some(page) = self.pages.get(&tab) else { return };
+        let date = self.settings.calendar().day_of(now, zone);
+        self.ledger.add_ads(date, &page.site, rendered, u64::from(viewable));
+        self.dirty_days.insert(date);
+    }
+
+    /// Brings every page's ad clocks in line with which page is in view,
+    /// and counts the dwells completed by `now`.
+    fn sync_views(&mut self, now: f64, zone: &impl Zone) {
+        let tabs: Vec<TabId> = self.pages.keys().copied().collect();
+        for tab in tabs {
+            let in_view = self.attention.in_view(tab);
+            let newly = self.pages.get_mut(&tab).map_or(0, |p| p.viewability.tick(now) + p.viewability.set_in_view(in_view, now));
+            self.book_ads(tab, 0, newly, now, zone);
+        }
+    }
+
+    /// When the next ad may become viewable, for the timer.
+    pub fn next_view_deadline(&self) -> Option<f64> {
+        self.pages.values().filter_map(|p| p.viewability.next_deadline()).min_by(f64::total_cmp)
     }
 
     /// The screen was locked or unlocked.
@@ -119,19 +233,22 @@ impl Tracker {
         let had_run = self.attention.run().is_some();
         let spans = self.attention.set_locked(locked, now, &self.settings.limits());
         self.after(had_run, spans, zone);
+        self.sync_views(now, zone);
     }
 
-    /// The clock alone moved on (the flush timer).
+    /// The clock alone moved on (the flush timer, an ad's dwell).
     pub fn tick(&mut self, now: f64, zone: &impl Zone) {
         let had_run = self.attention.run().is_some();
         let spans = self.attention.tick(now, &self.settings.limits());
         self.after(had_run, spans, zone);
+        self.sync_views(now, zone);
     }
 
     fn signal(&mut self, tab: TabId, signal: Signal, now: f64, zone: &impl Zone) {
         let had_run = self.attention.run().is_some();
         let spans = self.attention.apply(tab, signal, now, &self.settings.limits());
         self.after(had_run, spans, zone);
+        self.sync_views(now, zone);
     }
 
     fn after(&mut self, had_run: bool, spans: Vec<Span>, zone: &impl Zone) {
@@ -166,10 +283,16 @@ impl Tracker {
         let site = self.attention.site_of(tab)?;
         let limits = self.settings.limits();
         let counting = self.attention.run().is_some_and(|r| r.site == site);
+        let today = self.settings.calendar().day_of(now, zone);
+        let ads = self.ledger.record(today, site).ads_viewable;
         Some(OverlayState {
             site: site.to_string(),
             seconds: self.today_ms(site, now, zone) / 1000.0,
             counting,
+            ads,
+            take: self.take(ads, site),
+            currency: self.settings.currency.clone(),
+            usd_rate: self.settings.usd_rate,
             stops_in: if counting { self.attention.stops_in(now, &limits).map(|ms| ms / 1000.0) } else { None },
         })
     }
@@ -184,7 +307,13 @@ impl Tracker {
             schema: SCHEMA,
             exported_at: iso_utc(now),
             settings: self.settings.clone(),
-            days: ledger.rows().map(|(date, site, rec)| DayRow::new(date, site, rec)).collect(),
+            days: ledger
+                .rows()
+                .map(|(date, site, rec)| DayRow {
+                    take: self.take(rec.ads_viewable, site).map(|t| TakeRow { low: t.low, typical: t.typical, high: t.high }),
+                    ..DayRow::new(date, site, rec)
+                })
+                .collect(),
         }
     }
 
@@ -244,7 +373,7 @@ mod tests {
     #[test]
     fn tracked_and_untracked_pages() {
         let mut t = tracker();
-        assert_eq!(t.sensor(1, hello("https://www.facebook.com/"), T0, &Z).unwrap(), Some(SensorCommand::Track { site: "facebook".into() }));
+        assert_eq!(t.sensor(1, hello("https://www.facebook.com/"), T0, &Z).unwrap(), Some(SensorCommand::Track { site: "facebook".into(), rules: vec![] }));
         assert_eq!(t.sensor(2, hello("https://www.example.com/"), T0, &Z).unwrap(), Some(SensorCommand::Ignore));
         assert!(t.overlay_state(2, T0, &Z).is_none());
         assert_eq!(t.sensor(3, SensorEvent::Heartbeat {}, T0, &Z), Err(TrackerError::UnknownTab(3)));
@@ -280,6 +409,59 @@ mod tests {
         // The worker dies here; a new one starts from storage 60 s later.
         let t2 = Tracker::new(Settings::default(), Ledger::default(), Some(saved), &Z);
         assert_eq!(t2.export(T0 + 60_000.0, &Z).days[0].attention_seconds, 3.0);
+    }
+
+    fn with_ads() -> Tracker {
+        let rules = crate::rules::parse_rules("x.com##div.ad\nx.com##article:label(span)\nreddit.com##shreddit-ad-post\n").unwrap();
+        tracker().with_rules(rules, Labels::parse("en: Ad\nar: إعلان").unwrap())
+    }
+
+    #[test]
+    fn pages_get_their_sites_rules_only() {
+        let mut t = with_ads();
+        let Some(SensorCommand::Track { rules, .. }) = t.sensor(1, hello("https://x.com/home"), T0, &Z).unwrap() else { panic!() };
+        assert_eq!(rules.len(), 2);
+    }
+
+    #[test]
+    fn slots_become_ads_by_structure_or_label_and_count_once() {
+        let mut t = with_ads();
+        t.sensor(1, hello("https://x.com/home"), T0, &Z).unwrap();
+        let slot = |id, rule, labels: &[&str]| SensorEvent::Slot { id, rule, labels: labels.iter().map(|s| s.to_string()).collect() };
+        assert_eq!(t.sensor(1, slot(1, 0, &[]), T0, &Z).unwrap(), Some(SensorCommand::Ad { id: 1 }));
+        assert_eq!(t.sensor(1, slot(1, 0, &[]), T0, &Z).unwrap(), None, "once");
+        assert_eq!(t.sensor(1, slot(2, 1, &["Just a post"]), T0, &Z).unwrap(), None);
+        assert_eq!(t.sensor(1, slot(3, 1, &["إعلان"]), T0, &Z).unwrap(), Some(SensorCommand::Ad { id: 3 }));
+        assert_eq!(t.sensor(1, slot(4, 9, &[]), T0, &Z).unwrap(), None, "unknown rule index");
+        // Slot 1 in view 1.2 s: viewable; slot 3 only 0.5 s.
+        t.sensor(1, SensorEvent::View { id: 1, ratio: 1.0, area: 90_000.0 }, T0, &Z).unwrap();
+        t.sensor(1, SensorEvent::View { id: 3, ratio: 1.0, area: 90_000.0 }, T0 + 100.0, &Z).unwrap();
+        t.sensor(1, SensorEvent::View { id: 3, ratio: 0.0, area: 90_000.0 }, T0 + 600.0, &Z).unwrap();
+        assert_eq!(t.next_view_deadline(), Some(T0 + 1000.0));
+        t.tick(T0 + 1200.0, &Z);
+        let day = t.export(T0 + 2000.0, &Z).days;
+        assert_eq!((day[0].ads_rendered, day[0].ads_viewable), (2, 1));
+        let state = t.overlay_state(1, T0 + 2000.0, &Z).unwrap();
+        assert_eq!(state.ads, 1);
+        // One viewable ad is worth CPM/1000 to X, by the table's numbers.
+        let cpm = crate::valuation::cpm("x", t.region(), None).unwrap();
+        assert!((state.take.unwrap().typical - cpm.typical / 1000.0).abs() < 1e-12);
+        assert!((day[0].take.as_ref().unwrap().high - cpm.high / 1000.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn ads_in_a_hidden_tab_are_not_viewable() {
+        let mut t = with_ads();
+        let hidden = SensorEvent::Hello { url: "https://www.reddit.com/".into(), visible: false, focused: false, media: false, idle_ms: None };
+        t.sensor(1, hidden, T0, &Z).unwrap();
+        t.sensor(1, SensorEvent::Slot { id: 1, rule: 0, labels: vec![] }, T0, &Z).unwrap();
+        t.sensor(1, SensorEvent::View { id: 1, ratio: 1.0, area: 90_000.0 }, T0, &Z).unwrap();
+        t.tick(T0 + 5000.0, &Z);
+        assert_eq!(t.export(T0 + 5000.0, &Z).days[0].ads_viewable, 0);
+        t.sensor(1, SensorEvent::Visibility { visible: true }, T0 + 5000.0, &Z).unwrap();
+        t.sensor(1, SensorEvent::Focus { focused: true }, T0 + 5000.0, &Z).unwrap();
+        t.tick(T0 + 6100.0, &Z);
+        assert_eq!(t.export(T0 + 6100.0, &Z).days[0].ads_viewable, 1);
     }
 
     #[test]

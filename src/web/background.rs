@@ -14,6 +14,8 @@ use super::chrome::{Port, Sender};
 use super::{now_ms, storage, to_js, warn};
 use crate::attention::{TabId, HEARTBEAT_MS};
 use crate::calendar::Zone;
+use crate::labels::Labels;
+use crate::rules::parse_rules;
 use crate::protocol::{OverlayUpdate, PageRequest, SensorEvent};
 use crate::store::{Export, ImportError};
 use crate::tracker::{Flush, Tracker};
@@ -38,6 +40,8 @@ struct State {
     sensors: BTreeMap<TabId, Port>,
     overlays: BTreeMap<TabId, Vec<Port>>,
     timer: Option<Timeout>,
+    /// Fires when the next ad slot may become viewable.
+    view_timer: Option<(f64, Timeout)>,
     last_write: f64,
     me: Weak<RefCell<State>>,
 }
@@ -54,13 +58,18 @@ pub struct Background {
 #[wasm_bindgen(js_name = loadBackground)]
 pub async fn load_background() -> Result<Background, JsValue> {
     let loaded = storage::load().await?;
-    let tracker = Tracker::new(loaded.settings, loaded.ledger, loaded.run, &BrowserZone);
+    // build.rs has refused malformed rules, so these parse.
+    let rules = parse_rules(include_str!("../../rules/sites.txt")).unwrap_or_default();
+    let labels = Labels::parse(include_str!("../../rules/labels.txt")).unwrap_or_default();
+    let mut tracker = Tracker::new(loaded.settings, loaded.ledger, loaded.run, &BrowserZone).with_rules(rules, labels);
+    tracker.set_locale(&browser_language());
     let state = Rc::new(RefCell::new(State {
         tracker,
         read_only: loaded.read_only,
         sensors: BTreeMap::new(),
         overlays: BTreeMap::new(),
         timer: None,
+        view_timer: None,
         last_write: 0.0,
         me: Weak::new(),
     }));
@@ -173,10 +182,33 @@ impl State {
         }
     }
 
-    /// After any change: update overlays (one tab's, or all), and write.
+    /// After any change: update overlays (one tab's, or all), write, and
+    /// arm the timer for the next ad dwell.
     fn changed(&mut self, tab: Option<TabId>) {
         self.push_overlays(tab);
         self.flush_if_due();
+        self.arm_view_timer();
+    }
+
+    fn arm_view_timer(&mut self) {
+        let Some(deadline) = self.tracker.next_view_deadline() else {
+            self.view_timer = None;
+            return;
+        };
+        if self.view_timer.as_ref().is_some_and(|(at, _)| *at == deadline) {
+            return;
+        }
+        let me = self.me.clone();
+        // A few ms after the deadline, so the dwell is complete when checked.
+        let wait = (deadline - now_ms()).max(0.0) + 5.0;
+        let timer = Timeout::new(wait as u32, move || {
+            let Some(state) = me.upgrade() else { return };
+            let mut state = state.borrow_mut();
+            state.view_timer = None;
+            state.tracker.tick(now_ms(), &BrowserZone);
+            state.changed(None);
+        });
+        self.view_timer = Some((deadline, timer));
     }
 
     fn push_overlays(&self, only: Option<TabId>) {
@@ -235,6 +267,15 @@ impl State {
             }
         }));
     }
+}
+
+/// `navigator.language` of the worker (`en-US`), for the default region.
+fn browser_language() -> String {
+    js_sys::Reflect::get(&js_sys::global(), &"navigator".into())
+        .and_then(|nav| js_sys::Reflect::get(&nav, &"language".into()))
+        .ok()
+        .and_then(|l| l.as_string())
+        .unwrap_or_default()
 }
 
 fn reply_ok() -> JsValue {

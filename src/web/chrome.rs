@@ -36,6 +36,8 @@ extern "C" {
 
     #[wasm_bindgen(catch, js_namespace = ["chrome", "i18n"], js_name = getMessage)]
     fn i18n_get_message(name: &str) -> Result<String, JsValue>;
+    #[wasm_bindgen(catch, js_namespace = ["chrome", "i18n"], js_name = getMessage)]
+    fn i18n_get_message_with(name: &str, substitutions: &js_sys::Array) -> Result<String, JsValue>;
 }
 
 /// Who is at the other end of a port or message, as far as we need it.
@@ -72,6 +74,16 @@ impl Port {
     /// Whether the other end is a tab's top frame.
     pub fn is_top_frame(&self) -> bool {
         serde_wasm_bindgen::from_value::<Sender>(self.sender()).is_ok_and(|s| s.frame_id == Some(0))
+    }
+}
+
+/// A localized string with `$1`… filled in; `key: a, b` where there are
+/// no locales, so tests can still read the values.
+pub fn message_with(key: &str, values: &[&str]) -> String {
+    let array: js_sys::Array = values.iter().map(|v| JsValue::from_str(v)).collect();
+    match i18n_get_message_with(key, &array) {
+        Ok(text) if !text.is_empty() => text,
+        _ => format!("{key}: {}", values.join(", ")),
     }
 }
 

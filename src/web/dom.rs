@@ -32,3 +32,20 @@ pub fn apply_locale(doc: &Document) -> Result<(), JsValue> {
     }
     Ok(())
 }
+
+/// An amount of money in the person's language, `Intl.NumberFormat`.
+///
+/// ```text
+/// (0.4213, "USD") in en -> "$0.42"      in ar -> "US$ 0.42" (Latin digits)
+/// ```
+pub fn money(amount: f64, currency: &str) -> String {
+    let options = js_sys::Object::new();
+    for (k, v) in [("style", "currency"), ("currency", currency), ("numberingSystem", "latn")] {
+        let _ = js_sys::Reflect::set(&options, &k.into(), &v.into());
+    }
+    let digits = if amount != 0.0 && amount.abs() < 0.1 { 3 } else { 2 };
+    let _ = js_sys::Reflect::set(&options, &"maximumFractionDigits".into(), &digits.into());
+    let locales = js_sys::Array::of1(&chrome::message("@@ui_locale").replace('_', "-").into());
+    let format = js_sys::Intl::NumberFormat::new(&locales, &options).format();
+    format.call1(&JsValue::NULL, &amount.into()).ok().and_then(|s| s.as_string()).unwrap_or_else(|| format!("{amount:.2} {currency}"))
+}

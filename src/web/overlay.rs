@@ -12,7 +12,7 @@ use web_sys::{Document, Element};
 
 use super::chrome::{self, Port};
 use super::{dom, warn};
-use crate::format::{clock, Digits};
+use crate::format::{clock, with_digits, Digits};
 use crate::protocol::{OverlayState, OverlayUpdate};
 
 /// The overlay's elements; built once, updated in place.
@@ -20,6 +20,8 @@ pub struct View {
     pill: Element,
     site: Element,
     time: Element,
+    ads: Element,
+    take: Element,
 }
 
 impl View {
@@ -32,11 +34,13 @@ impl View {
         let site = dom::element(doc, "span", "site", "")?;
         let time = dom::element(doc, "span", "time", "")?;
         let label = dom::element(doc, "span", "label", &chrome::message("overlayToday"))?;
-        for child in [&dot, &site, &time, &label] {
+        let ads = dom::element(doc, "span", "ads", "")?;
+        let take = dom::element(doc, "span", "take", "")?;
+        for child in [&dot, &site, &time, &label, &ads, &take] {
             pill.append_child(child)?;
         }
         parent.append_child(&pill)?;
-        Ok(View { pill, site, time })
+        Ok(View { pill, site, time, ads, take })
     }
 
     /// Shows `state`, `elapsed_s` seconds after it was received. It ticks
@@ -47,6 +51,23 @@ impl View {
         let text = clock(seconds, Digits::Latin);
         if self.time.text_content().as_deref() != Some(text.as_str()) {
             self.time.set_text_content(Some(&text));
+        }
+        let ads = chrome::message_with("overlayAds", &[&with_digits(&state.ads.to_string(), Digits::Latin)]);
+        if self.ads.text_content().as_deref() != Some(ads.as_str()) {
+            self.ads.set_text_content(Some(&ads));
+        }
+        let (take, detail) = match &state.take {
+            Some(t) => {
+                let money = |usd: f64| dom::money(usd * state.usd_rate, &state.currency);
+                let source = if t.override_used { chrome::message("takeOwnCpm") } else { t.source.clone() };
+                let detail = chrome::message_with("takeDetail", &[&money(t.low), &money(t.high), &source]);
+                (chrome::message_with("takeShort", &[&money(t.typical)]), detail)
+            }
+            None => (String::new(), String::new()),
+        };
+        if self.take.text_content().as_deref() != Some(take.as_str()) {
+            self.take.set_text_content(Some(&take));
+            let _ = self.take.set_attribute("title", &detail);
         }
         let name = chrome::message(&format!("site_{}", state.site));
         if self.site.text_content().as_deref() != Some(name.as_str()) {

@@ -96,6 +96,7 @@ export async function readOverlay(frame) {
     site: document.querySelector('.site').textContent,
     time: document.querySelector('.time').textContent,
     label: document.querySelector('.label').textContent,
+    ads: document.querySelector('.ads')?.textContent ?? '',
     counting: document.querySelector('.pill').classList.contains('counting'),
     dir: document.documentElement.dir,
     lang: document.documentElement.lang,

@@ -1,0 +1,384 @@
+//! Site rules: which elements are ad slots. Rules are data (`rules/*.txt`),
+//! in a syntax close to uBlock Origin's cosmetic filters, parsed and
+//! validated once; the engine never hard-codes a site.
+//!
+//! ```text
+//! ! a comment
+//! facebook.com##div[role="feed"] > div:has(a[href*="/ads/about/"])
+//! x.com,twitter.com##div[data-testid="cellInnerDiv"]:has([data-testid$="-impression-pixel"])
+//! facebook.com##a[href*="__cft__"]:matches-attr(href=/__cft__\[0\]=[^&]{290,}/):upward(div[role="feed"] > div)
+//! reddit.com##shreddit-post:label(span.promoted-label)
+//! ```
+//! A rule is `domains##css` followed by procedural operators, applied in
+//! order by the page's sensor:
+//! - `:has-text(text)` / `:has-text(/re/i)` — the element's text contains it;
+//! - `:matches-attr(name=value)` / `:matches-attr(name=/re/)`;
+//! - `:upward(n)` / `:upward(selector)` — the n-th ancestor, or the closest
+//!   ancestor matching;
+//! - `:label(selector, …)` (last) — the slot is an ad only if the rendered
+//!   label text of a matching descendant (or the slot itself) is an ad label
+//!   in the dictionary; the core decides that, not the page;
+//! - `:video` — the slot is a video ad (viewable after 2 s, not 1).
+//!
+//! This file is self-contained (no `crate::` paths) because `build.rs`
+//! includes it to refuse malformed rules at build time.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+/// A text or attribute pattern.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Pattern {
+    /// Plain text, compared as a substring.
+    Text(String),
+    /// A regular expression (JavaScript syntax) with its flags.
+    Regex { source: String, flags: String },
+}
+
+/// One procedural step after the CSS part.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "op", rename_all = "snake_case")]
+pub enum Op {
+    HasText { pattern: Pattern },
+    MatchesAttr { name: String, pattern: Pattern },
+    UpwardBy { n: u32 },
+    UpwardTo { selector: String },
+    Label { selectors: Vec<String> },
+    Video,
+}
+
+/// A parsed rule, as the sensor receives it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Rule {
+    /// Registrable domains the rule applies to (`facebook.com`).
+    pub domains: Vec<String>,
+    pub css: String,
+    pub ops: Vec<Op>,
+}
+
+impl Rule {
+    /// Whether the core must check label text before calling it an ad.
+    pub fn needs_label(&self) -> bool {
+        self.ops.iter().any(|op| matches!(op, Op::Label { .. }))
+    }
+
+    pub fn is_video(&self) -> bool {
+        self.ops.contains(&Op::Video)
+    }
+
+    /// Whether the rule applies on `host` (`www.facebook.com` for `facebook.com`).
+    pub fn applies_to(&self, host: &str) -> bool {
+        let host = host.trim_end_matches('.').to_ascii_lowercase();
+        self.domains.iter().any(|d| host == *d || host.ends_with(&format!(".{d}")))
+    }
+}
+
+/// Why a rule line was refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RuleError {
+    NoSeparator,
+    BadDomain(String),
+    EmptySelector,
+    Unbalanced,
+    UnknownOperator(String),
+    BadArgument { op: &'static str, reason: &'static str },
+    LabelNotLast,
+}
+
+impl fmt::Display for RuleError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            RuleError::NoSeparator => write!(f, "expected `domains##selector`"),
+            RuleError::BadDomain(d) => write!(f, "not a domain: {d:?}"),
+            RuleError::EmptySelector => write!(f, "the rule starts with no CSS selector"),
+            RuleError::Unbalanced => write!(f, "unbalanced brackets, parentheses or quotes"),
+            RuleError::UnknownOperator(op) => write!(f, "unknown operator {op:?}"),
+            RuleError::BadArgument { op, reason } => write!(f, ":{op}(): {reason}"),
+            RuleError::LabelNotLast => write!(f, ":label() must come last (before :video)"),
+        }
+    }
+}
+
+impl std::error::Error for RuleError {}
+
+/// A refused line of a rules file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LineError {
+    pub line: usize,
+    pub error: RuleError,
+}
+
+impl fmt::Display for LineError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "line {}: {}", self.line, self.error)
+    }
+}
+
+/// Parses a rules file: every line, every error (with its line number).
+///
+/// ```text
+/// "! c\nx.com##article:label(span)\n" -> Ok([Rule{domains:[x.com], css:"article", ops:[Label]}])
+/// "x.com#article"                     -> Err([line 1: expected `domains##selector`])
+/// ```
+pub fn parse_rules(text: &str) -> Result<Vec<Rule>, Vec<LineError>> {
+    let mut rules = Vec::new();
+    let mut errors = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('!') {
+            continue;
+        }
+        match parse_rule(line) {
+            Ok(rule) => rules.push(rule),
+            Err(error) => errors.push(LineError { line: i + 1, error }),
+        }
+    }
+    if errors.is_empty() {
+        Ok(rules)
+    } else {
+        Err(errors)
+    }
+}
+
+/// Parses one rule line.
+pub fn parse_rule(line: &str) -> Result<Rule, RuleError> {
+    let (domains, chain) = line.split_once("##").ok_or(RuleError::NoSeparator)?;
+    let domains: Vec<String> = domains.split(',').map(|d| d.trim().to_ascii_lowercase()).collect();
+    for d in &domains {
+        let ok = d.contains('.')
+            && !d.starts_with('.')
+            && !d.ends_with('.')
+            && d.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'.' || b == b'-');
+        if !ok {
+            return Err(RuleError::BadDomain(d.clone()));
+        }
+    }
+    let chain = chain.trim();
+    check_balanced(chain)?;
+    let first = find_operator(chain);
+    let css = chain[..first].trim().to_string();
+    if css.is_empty() {
+        return Err(RuleError::EmptySelector);
+    }
+    let mut ops = Vec::new();
+    let mut rest = &chain[first..];
+    while !rest.is_empty() {
+        let (op, after) = parse_op(rest)?;
+        ops.push(op);
+        rest = after.trim_start();
+    }
+    if let Some(at) = ops.iter().position(|op| matches!(op, Op::Label { .. })) {
+        if ops[at + 1..].iter().any(|op| *op != Op::Video) {
+            return Err(RuleError::LabelNotLast);
+        }
+    }
+    Ok(Rule { domains, css, ops })
+}
+
+const OPERATORS: &[&str] = &[":has-text(", ":matches-attr(", ":upward(", ":label(", ":video"];
+
+/// Where the first procedural operator starts (outside brackets/quotes).
+fn find_operator(s: &str) -> usize {
+    let mut depth = 0i32;
+    let mut quote = None;
+    for (i, c) in s.char_indices() {
+        match (quote, c) {
+            (Some(q), c) if c == q => quote = None,
+            (Some(_), _) => {}
+            (None, '"' | '\'') => quote = Some(c),
+            (None, '(' | '[') => depth += 1,
+            (None, ')' | ']') => depth -= 1,
+            (None, ':') if depth == 0 && OPERATORS.iter().any(|op| s[i..].starts_with(op)) => return i,
+            _ => {}
+        }
+    }
+    s.len()
+}
+
+fn check_balanced(s: &str) -> Result<(), RuleError> {
+    let mut stack = Vec::new();
+    let mut quote = None;
+    let mut in_regex = false;
+    let mut prev = ' ';
+    for c in s.chars() {
+        match (quote, c) {
+            (Some(q), c) if c == q => quote = None,
+            (Some(_), _) => {}
+            _ if in_regex => {
+                if c == '/' && prev != '\\' {
+                    in_regex = false;
+                }
+            }
+            (None, '"' | '\'') => quote = Some(c),
+            (None, '/') if matches!(prev, '(' | '=') => in_regex = true,
+            (None, '(' | '[') => stack.push(c),
+            (None, ')') if stack.pop() != Some('(') => return Err(RuleError::Unbalanced),
+            (None, ']') if stack.pop() != Some('[') => return Err(RuleError::Unbalanced),
+            _ => {}
+        }
+        prev = c;
+    }
+    if stack.is_empty() && quote.is_none() && !in_regex {
+        Ok(())
+    } else {
+        Err(RuleError::Unbalanced)
+    }
+}
+
+/// Parses one operator at the start of `s`; returns it and what follows.
+fn parse_op(s: &str) -> Result<(Op, &str), RuleError> {
+    if let Some(after) = s.strip_prefix(":video") {
+        if after.is_empty() || after.starts_with(':') || after.starts_with(' ') {
+            return Ok((Op::Video, after));
+        }
+    }
+    let name_end = s.find('(').ok_or_else(|| RuleError::UnknownOperator(s.chars().take(20).collect()))?;
+    let name = &s[1..name_end];
+    let (arg, after) = split_argument(&s[name_end + 1..])?;
+    let arg = arg.trim();
+    let op = match name {
+        "has-text" => Op::HasText { pattern: pattern(arg, "has-text")? },
+        "matches-attr" => {
+            let (attr, value) = arg.split_once('=').ok_or(RuleError::BadArgument { op: "matches-attr", reason: "expected name=value" })?;
+            let attr = attr.trim().trim_matches('"');
+            if attr.is_empty() || !attr.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b':') {
+                return Err(RuleError::BadArgument { op: "matches-attr", reason: "bad attribute name" });
+            }
+            Op::MatchesAttr { name: attr.to_string(), pattern: pattern(value.trim(), "matches-attr")? }
+        }
+        "upward" => match arg.parse::<u32>() {
+            Ok(n) if (1..=64).contains(&n) => Op::UpwardBy { n },
+            Ok(_) => return Err(RuleError::BadArgument { op: "upward", reason: "n must be 1–64" }),
+            Err(_) if !arg.is_empty() => Op::UpwardTo { selector: arg.to_string() },
+            Err(_) => return Err(RuleError::BadArgument { op: "upward", reason: "empty" }),
+        },
+        "label" => {
+            let selectors: Vec<String> = split_top_level_commas(arg).into_iter().map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect();
+            if selectors.is_empty() {
+                return Err(RuleError::BadArgument { op: "label", reason: "name at least one label selector (or :scope)" });
+            }
+            Op::Label { selectors }
+        }
+        other => return Err(RuleError::UnknownOperator(format!(":{other}()"))),
+    };
+    Ok((op, after))
+}
+
+/// Splits `arg) rest` at the parenthesis closing the argument.
+fn split_argument(s: &str) -> Result<(&str, &str), RuleError> {
+    let mut depth = 0i32;
+    let mut quote = None;
+    let mut in_regex = false;
+    let mut prev = '(';
+    for (i, c) in s.char_indices() {
+        match (quote, c) {
+            (Some(q), c) if c == q => quote = None,
+            (Some(_), _) => {}
+            _ if in_regex => {
+                if c == '/' && prev != '\\' {
+                    in_regex = false;
+                }
+            }
+            (None, '"' | '\'') => quote = Some(c),
+            (None, '/') if matches!(prev, '(' | '=') || (i == 0) => in_regex = true,
+            (None, '(' | '[') => depth += 1,
+            (None, ']') => depth -= 1,
+            (None, ')') if depth == 0 => return Ok((&s[..i], &s[i + 1..])),
+            (None, ')') => depth -= 1,
+            _ => {}
+        }
+        prev = c;
+    }
+    Err(RuleError::Unbalanced)
+}
+
+fn split_top_level_commas(s: &str) -> Vec<&str> {
+    let mut parts = Vec::new();
+    let (mut depth, mut start, mut quote) = (0i32, 0usize, None);
+    for (i, c) in s.char_indices() {
+        match (quote, c) {
+            (Some(q), c) if c == q => quote = None,
+            (Some(_), _) => {}
+            (None, '"' | '\'') => quote = Some(c),
+            (None, '(' | '[') => depth += 1,
+            (None, ')' | ']') => depth -= 1,
+            (None, ',') if depth == 0 => {
+                parts.push(&s[start..i]);
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    parts.push(&s[start..]);
+    parts
+}
+
+/// `/re/flags`, `"text"` or bare text.
+fn pattern(arg: &str, op: &'static str) -> Result<Pattern, RuleError> {
+    if let Some(body) = arg.strip_prefix('/') {
+        let end = body.rfind('/').ok_or(RuleError::BadArgument { op, reason: "unterminated /regex/" })?;
+        let (source, flags) = (&body[..end], &body[end + 1..]);
+        if source.is_empty() {
+            return Err(RuleError::BadArgument { op, reason: "empty /regex/" });
+        }
+        if !flags.chars().all(|f| matches!(f, 'i' | 'u' | 's' | 'm')) {
+            return Err(RuleError::BadArgument { op, reason: "regex flags may be i, u, s, m" });
+        }
+        return Ok(Pattern::Regex { source: source.to_string(), flags: flags.to_string() });
+    }
+    let text = arg.trim_matches('"');
+    if text.is_empty() {
+        return Err(RuleError::BadArgument { op, reason: "empty text" });
+    }
+    Ok(Pattern::Text(text.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn good_rules_parse() {
+        let r = parse_rule(r#"facebook.com##div[role="feed"] > div:has(a[href*="/ads/about/"])"#).unwrap();
+        assert_eq!(r.css, r#"div[role="feed"] > div:has(a[href*="/ads/about/"])"#);
+        assert!(r.ops.is_empty());
+        let r = parse_rule(r#"facebook.com##a[href*="__cft__"]:matches-attr(href=/__cft__\[0\]=[^&]{290,}/):upward(div[role="feed"] > div)"#).unwrap();
+        assert_eq!(r.css, r#"a[href*="__cft__"]"#);
+        assert_eq!(
+            r.ops,
+            vec![
+                Op::MatchesAttr { name: "href".into(), pattern: Pattern::Regex { source: r"__cft__\[0\]=[^&]{290,}".into(), flags: "".into() } },
+                Op::UpwardTo { selector: r#"div[role="feed"] > div"#.into() },
+            ]
+        );
+        let r = parse_rule("x.com,Twitter.com##article:has-text(/^Ad$/i):upward(2):label(span, [aria-label]):video").unwrap();
+        assert_eq!(r.domains, vec!["x.com", "twitter.com"]);
+        assert_eq!(r.ops.len(), 4);
+        assert!(r.needs_label() && r.is_video());
+        assert!(r.applies_to("mobile.twitter.com") && r.applies_to("x.com") && !r.applies_to("notx.com"));
+    }
+
+    #[test]
+    fn bad_rules_say_why() {
+        let err = |s: &str| parse_rule(s).unwrap_err();
+        assert_eq!(err("x.com#article"), RuleError::NoSeparator);
+        assert_eq!(err("##article"), RuleError::BadDomain("".into()));
+        assert_eq!(err("x com##article"), RuleError::BadDomain("x com".into()));
+        assert_eq!(err("x.com##:upward(2)"), RuleError::EmptySelector);
+        assert_eq!(err("x.com##article[data-x"), RuleError::Unbalanced);
+        assert_eq!(err("x.com##article:has-text(ad"), RuleError::Unbalanced);
+        assert_eq!(err("x.com##article:upward(0)"), RuleError::BadArgument { op: "upward", reason: "n must be 1–64" });
+        assert_eq!(err("x.com##article:label(span):upward(1)"), RuleError::LabelNotLast);
+        assert_eq!(err("x.com##article:has-text(/a/g)"), RuleError::BadArgument { op: "has-text", reason: "regex flags may be i, u, s, m" });
+        assert!(matches!(err("x.com##article:matches-attr(=x)"), RuleError::BadArgument { .. }));
+    }
+
+    #[test]
+    fn a_file_reports_every_bad_line_with_its_number() {
+        let errors = parse_rules("! ok\nx.com##article\nx.com#a\n\nfoo##b\n").unwrap_err();
+        assert_eq!(errors.iter().map(|e| e.line).collect::<Vec<_>>(), vec![3, 5]);
+        assert_eq!(errors[0].to_string(), "line 3: expected `domains##selector`");
+    }
+}
