@@ -3,6 +3,8 @@
 #   ./build.sh [build]   set up, then build dist/chrome and dist/thaman-chrome-<version>.zip
 #   ./build.sh demo      build, then show the extension on a bundled demo feed
 #   ./build.sh test      build, then run every test; last line: "N passed, N failed"
+#   ./build.sh bench     build, then the core's Criterion bench and the browser bench
+#                        (with and without the extension, alternating; see bench/README.md)
 #   ./build.sh setup     only install what is missing (idempotent; seconds when done)
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -139,10 +141,19 @@ demo() {
   node "$E2E/demo.mjs" "${args[@]}"
 }
 
+bench() {
+  build
+  say "core throughput (Criterion, native)"
+  cargo bench --bench core -- --quick
+  say "what Thaman costs a page (Chromium, with and without, alternating)"
+  node "$ROOT/bench/run.mjs" "$@"
+}
+
 case "${1:-build}" in
   setup) setup ;;
   build) build ;;
   test) test_all ;;
   demo) demo ;;
-  *) echo "usage: $0 [build|test|demo|setup]" >&2; exit 2 ;;
+  bench) shift; bench "$@" ;;
+  *) echo "usage: $0 [build|test|demo|bench|setup]" >&2; exit 2 ;;
 esac

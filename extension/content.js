@@ -56,6 +56,7 @@
 
   function command(message) {
     if (message.type === 'track') {
+      checkFocus();
       mountOverlay();
       startSlots(message.rules);
     } else if (message.type === 'ad') watch(message.id);
@@ -168,11 +169,14 @@
   }
 
   function labelTexts(slot, selectors) {
+    // A slot hidden whole (an ad blocker's display:none) renders nothing:
+    // its labels are read as plain text, so it still counts as rendered.
+    const plain = !slot.checkVisibility();
     const out = [];
     for (const selector of selectors) {
       const els = selector === ':scope' ? [slot] : slot.querySelectorAll(selector);
       for (const el of els) {
-        const text = labelText(el);
+        const text = plain ? clean(el.getAttribute('aria-label') || el.textContent) : labelText(el);
         if (text) out.push(text);
         if (out.length >= 16) return out;
       }
@@ -274,18 +278,23 @@
 
   function onVisibility() {
     post({ type: 'visibility', visible: visible() });
+    checkFocus();
+  }
+
+  // The focus is sampled, not only followed: a tab can take the focus
+  // before or without a 'focus' event reaching this script.
+  function checkFocus() {
+    const now = document.hasFocus();
+    if (now !== focused) {
+      focused = now;
+      post({ type: 'focus', focused });
+    }
   }
 
   function onFocusChange() {
     // Focus moving into the overlay frame blurs the window but the page
     // keeps the focus: ask the document, a task later.
-    setTimeout(() => {
-      const now = document.hasFocus();
-      if (now !== focused) {
-        focused = now;
-        post({ type: 'focus', focused });
-      }
-    }, 0);
+    setTimeout(checkFocus, 0);
   }
 
   function onInput(event) {
@@ -293,6 +302,7 @@
     lastInput = performance.now();
     if (lastInput - lastInputSent >= INPUT_EVERY_MS) {
       lastInputSent = lastInput;
+      checkFocus();
       post({ type: 'input' });
     }
   }
@@ -307,7 +317,9 @@
   }
 
   function beat() {
-    if (visible()) post({ type: 'heartbeat' });
+    if (!visible()) return;
+    checkFocus();
+    post({ type: 'heartbeat' });
   }
 
   const timer = setInterval(beat, HEARTBEAT_MS);

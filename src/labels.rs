@@ -79,14 +79,17 @@ impl Labels {
     }
 
     /// Whether `text` is an ad label: it is a dictionary entry, or starts
-    /// with one followed by a space or separator ("Promoted by Acme",
-    /// "Sponsored · Paid for by …"). Post text that merely mentions the
-    /// word elsewhere does not match.
+    /// with one followed by a separator ("Sponsored · Paid for by …"), or
+    /// with a several-word entry followed by a name ("Promoted by Acme").
+    /// A sentence that merely begins with the word ("Ad hoc meetup…",
+    /// "Promoted to team lead!") is not a label.
     pub fn is_ad_label(&self, text: &str) -> bool {
         let text = normalize(text);
         self.entries.iter().any(|entry| {
-            text == *entry
-                || text.strip_prefix(entry.as_str()).is_some_and(|rest| rest.starts_with([' ', '·', '•', '-', '|', ':', '،']))
+            let Some(rest) = text.strip_prefix(entry.as_str()) else { return false };
+            rest.is_empty()
+                || rest.trim_start().starts_with(['·', '•', '|', ':', '،'])
+                || (entry.contains(' ') && rest.starts_with(' '))
         })
     }
 }
@@ -119,6 +122,10 @@ mod tests {
         assert!(d.is_ad_label("Sponsorisé"));
         assert!(!d.is_ad_label("Sponsoredly yours"));
         assert!(!d.is_ad_label("This post is not sponsored"));
+        assert!(!d.is_ad_label("Ad hoc meetup tonight"));
+        assert!(!d.is_ad_label("Ad-free weekend"));
+        assert!(!d.is_ad_label("Sponsored by my own wallet"));
+        assert!(!d.is_ad_label("مُموَّل؟ لا. اشتريته بنفسي"));
         assert!(!d.is_ad_label(""));
     }
 

@@ -1,0 +1,75 @@
+// Privacy is a feature tests prove: during a session that uses what Thaman
+// has (counting, ads, the take, the popup, export, import, a worker
+// restart), the extension makes no network request of its own. Every
+// request seen from the service worker, the page and the extension's frames
+// is either the extension's own file or the fixture page the test served.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  launch, openSite, overlayFrame, activity, ask, extensionPage, sleep, EXTENSION_ORIGIN,
+} from './harness.mjs';
+
+let browser;
+before(async () => { browser = await launch(); });
+after(async () => { await browser?.close(); });
+
+/** Records every request of every service worker (restarts included). */
+async function recordWorkers(seen) {
+  const attach = async (target) => {
+    if (target.type() !== 'service_worker') return;
+    try {
+      const cdp = await target.createCDPSession();
+      cdp.on('Network.requestWillBeSent', (e) => seen.push({ from: 'worker', url: e.request.url }));
+      await cdp.send('Network.enable');
+    } catch (_) { /* a worker that stopped while we attached */ }
+  };
+  browser.on('targetcreated', attach);
+  await Promise.all(browser.targets().map(attach));
+}
+
+test('a full session makes no request beyond the extension and the page itself', async () => {
+  const seen = [];
+  await recordWorkers(seen);
+  const pages = [];
+  const served = new Set(['https://www.facebook.com/', 'https://x.com/home']);
+  // Who started a request: the extension (its frames, or its content
+  // script on the stack), or the page and browser themselves.
+  const byExtension = (r) => r.frame()?.url().startsWith('chrome-extension://')
+    || JSON.stringify(r.initiator() ?? {}).includes('chrome-extension://');
+  const watch = (page, name) => {
+    page.on('request', (r) => seen.push({ from: byExtension(r) ? `${name}: extension` : name, url: r.url() }));
+    pages.push(page);
+    return page;
+  };
+
+  const fb = watch(await openSite(browser, 'https://www.facebook.com/'), 'facebook');
+  const frame = await overlayFrame(fb);
+  assert.ok(frame);
+  await activity(fb, 3000);
+  await fb.evaluate(() => window.scrollBy(0, 400));
+  await activity(fb, 1500);
+  const x = watch(await openSite(browser, 'https://x.com/home'), 'x');
+  await overlayFrame(x);
+  await activity(x, 1500);
+
+  const popup = watch(await extensionPage(browser), 'popup');
+  const data = await ask(popup, { type: 'export' });
+  assert.deepEqual(await ask(popup, { type: 'import', data }), { ok: true });
+
+  // A worker restart reloads the core and its files, still locally.
+  const cdp = await fb.createCDPSession();
+  await cdp.send('ServiceWorker.enable');
+  await cdp.send('ServiceWorker.stopAllWorkers');
+  await fb.bringToFront();
+  await activity(fb, 2000);
+  await sleep(500);
+
+  assert.ok(seen.some((r) => r.url.startsWith(EXTENSION_ORIGIN)), 'the recorder saw the extension load its files');
+  const ours = seen.filter((r) => r.from === 'worker' || r.from.endsWith('extension'));
+  assert.deepEqual(ours.filter((r) => !r.url.startsWith('chrome-extension://')), [], "the extension's own requests that would leave the machine");
+  // Everything else is the page itself (and the browser's favicon for it).
+  const favicon = (u) => /^https:\/\/[^/]+\/favicon\.ico$/.test(u);
+  const outside = seen.filter((r) => !r.url.startsWith('chrome-extension://') && !served.has(r.url) && !favicon(r.url) && !r.url.startsWith('data:'));
+  assert.deepEqual(outside, [], 'requests that would leave the machine');
+  for (const page of pages) await page.close();
+});
