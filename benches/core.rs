@@ -47,7 +47,7 @@ mod native {
         let labels = Labels::parse(include_str!("../rules/labels.txt")).expect("rules/labels.txt parses");
         let mut t = Tracker::new(Settings::default(), ledger, None, &ZONE).with_rules(rules, labels);
         t.sensor(1, hello("https://www.facebook.com/"), T0, &ZONE).unwrap();
-        t.sensor(1, SensorEvent::Input {}, T0, &ZONE).unwrap();
+        t.sensor(1, SensorEvent::Input { typing: false }, T0, &ZONE).unwrap();
         let _ = t.take_writes();
         t
     }
@@ -79,7 +79,7 @@ mod native {
                 || counting(Ledger::default()),
                 |mut t| {
                     for i in 1..=N {
-                        black_box(t.sensor(1, SensorEvent::Input {}, T0 + i as f64 * 1000.0, &ZONE).unwrap());
+                        black_box(t.sensor(1, SensorEvent::Input { typing: false }, T0 + i as f64 * 1000.0, &ZONE).unwrap());
                     }
                     t
                 },
@@ -121,7 +121,7 @@ mod native {
                                 SensorEvent::Visibility { visible: true }
                             }
                             5 => SensorEvent::Heartbeat {},
-                            _ => SensorEvent::Input {},
+                            _ => SensorEvent::Input { typing: false },
                         };
                         black_box(t.sensor(front, event, now, &ZONE).unwrap());
                     }
@@ -141,7 +141,7 @@ mod native {
         for post in 0..N as u32 {
             let now = T0 + f64::from(post) * 330.0;
             if post % 3 == 0 {
-                feed.push((now, SensorEvent::Input {}));
+                feed.push((now, SensorEvent::Input { typing: false }));
             }
             if post % 10 == 9 {
                 feed.push((now, SensorEvent::Slot { id: post, rule: 0, labels: vec![] }));
@@ -200,7 +200,7 @@ mod native {
                 |(mut t, mut last_write)| {
                     for i in 1..=N {
                         let now = T0 + i as f64 * 1000.0;
-                        t.sensor(1, SensorEvent::Input {}, now, &ZONE).unwrap();
+                        t.sensor(1, SensorEvent::Input { typing: false }, now, &ZONE).unwrap();
                         black_box(t.overlay_state(1, now, &ZONE));
                         match t.flush() {
                             Flush::Now => {

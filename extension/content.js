@@ -60,6 +60,7 @@
       mountOverlay();
       startSlots(message.rules);
     } else if (message.type === 'ad') watch(message.id);
+    else if (message.type === 'frame') resize(message.width, message.height);
     else if (message.type === 'ignore') stop();
   }
 
@@ -276,6 +277,13 @@
     document.documentElement.append(host);
   }
 
+  function resize(width, height) {
+    if (!host) return;
+    const px = (v, lo, hi) => `${Math.min(hi, Math.max(lo, Number(v) || lo))}px`;
+    host.style.setProperty('width', px(width, 40, 480), 'important');
+    host.style.setProperty('height', px(height, 32, 320), 'important');
+  }
+
   function onVisibility() {
     post({ type: 'visibility', visible: visible() });
     checkFocus();
@@ -297,13 +305,21 @@
     setTimeout(checkFocus, 0);
   }
 
+  let typing = false;
+
   function onInput(event) {
     if (!event.isTrusted) return; // a page cannot fake presence
     lastInput = performance.now();
+    // A key into a text field: the prompt waits for the person to finish.
+    if (event.type === 'keydown') {
+      const t = event.target;
+      typing = typing || (t instanceof Element && (t.matches('input, textarea, select') || t.isContentEditable));
+    }
     if (lastInput - lastInputSent >= INPUT_EVERY_MS) {
       lastInputSent = lastInput;
       checkFocus();
-      post({ type: 'input' });
+      post({ type: 'input', typing });
+      typing = false;
     }
   }
 

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::attention::Span;
 use crate::calendar::{Calendar, Date, Zone};
+use crate::prompt::Reasons;
 
 /// One site on one day. Fields not yet measured stay 0.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
@@ -18,6 +19,10 @@ pub struct DayRecord {
     pub useful_ms: f64,
     pub ads_rendered: u64,
     pub ads_viewable: u64,
+    /// Why the person said the time was useful, counted.
+    pub reasons: Reasons,
+    /// Prompt cards shown.
+    pub prompts: u32,
 }
 
 /// Records of one day, by site id.
@@ -50,6 +55,11 @@ impl Ledger {
         let rec = self.days.entry(date).or_default().entry(site.to_string()).or_default();
         rec.ads_rendered += rendered;
         rec.ads_viewable += viewable;
+    }
+
+    /// The record of `date` × `site`, created empty if absent.
+    pub fn record_mut(&mut self, date: Date, site: &str) -> &mut DayRecord {
+        self.days.entry(date).or_default().entry(site.to_string()).or_default()
     }
 
     /// One site's record of one day.

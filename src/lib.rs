@@ -6,6 +6,7 @@ pub mod calendar;
 pub mod format;
 pub mod labels;
 pub mod ledger;
+pub mod prompt;
 pub mod protocol;
 pub mod rules;
 pub mod settings;

@@ -26,7 +26,11 @@ pub enum SensorEvent {
     /// `document.hasFocus()` changed.
     Focus { focused: bool },
     /// Scroll, wheel, key, pointer or touch; at most one a second.
-    Input {},
+    /// `typing`: a key went to a text field (the prompt then waits).
+    Input {
+        #[serde(default)]
+        typing: bool,
+    },
     /// Whether any media element on the page is playing.
     Media { playing: bool },
     /// Every few seconds while visible: the page is alive.
@@ -55,6 +59,8 @@ pub enum SensorCommand {
     Track { site: String, rules: Vec<crate::rules::Rule> },
     /// The core decided slot `id` is an ad: watch its visibility.
     Ad { id: u32 },
+    /// The overlay's frame size, as its content asked (clamped).
+    Frame { width: u32, height: u32 },
     /// Not a tracked page: the sensor stops and removes itself.
     Ignore,
 }
@@ -82,6 +88,35 @@ pub struct OverlayState {
     /// while media plays).
     #[serde(default)]
     pub stops_in: Option<f64>,
+    /// Attention marked useful today on this site, seconds; the pill shows
+    /// time sold = `seconds` − `useful`.
+    #[serde(default)]
+    pub useful: f64,
+    /// The "were these minutes useful?" card, when this tab shows it.
+    #[serde(default)]
+    pub prompt: Option<PromptView>,
+}
+
+/// The prompt card as the overlay shows it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PromptView {
+    pub minutes: u32,
+    /// Which wording (they rotate).
+    pub variant: u32,
+}
+
+/// What an overlay asks of the core (port name `overlay`).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+pub enum OverlayRequest {
+    /// The person answered the card.
+    Answer {
+        answer: crate::prompt::Answer,
+        #[serde(default)]
+        reasons: Vec<crate::prompt::Reason>,
+    },
+    /// The overlay's content needs this much room.
+    Size { width: f64, height: f64 },
 }
 
 fn usd() -> String {
@@ -138,7 +173,8 @@ mod tests {
         );
         assert_eq!(decode(json!({"type": "visibility", "visible": false})).unwrap(), SensorEvent::Visibility { visible: false });
         assert_eq!(decode(json!({"type": "focus", "focused": true})).unwrap(), SensorEvent::Focus { focused: true });
-        assert_eq!(decode(json!({"type": "input"})).unwrap(), SensorEvent::Input {});
+        assert_eq!(decode(json!({"type": "input"})).unwrap(), SensorEvent::Input { typing: false });
+        assert_eq!(decode(json!({"type": "input", "typing": true})).unwrap(), SensorEvent::Input { typing: true });
         assert_eq!(decode(json!({"type": "media", "playing": true})).unwrap(), SensorEvent::Media { playing: true });
         assert_eq!(decode(json!({"type": "heartbeat"})).unwrap(), SensorEvent::Heartbeat {});
         assert_eq!(
@@ -164,11 +200,16 @@ mod tests {
     fn overlay_update_wire_shape() {
         let u = OverlayUpdate::State(OverlayState {
             site: "x".into(), seconds: 2.5, counting: true, ads: 3, take: None, currency: "USD".into(), usd_rate: 1.0, stops_in: Some(10.0),
+            useful: 1.0, prompt: Some(PromptView { minutes: 10, variant: 1 }),
         });
         assert_eq!(
             serde_json::to_value(&u).unwrap(),
-            json!({"type": "state", "site": "x", "seconds": 2.5, "counting": true, "ads": 3, "take": null, "currency": "USD", "usd_rate": 1.0, "stops_in": 10.0})
+            json!({"type": "state", "site": "x", "seconds": 2.5, "counting": true, "ads": 3, "take": null, "currency": "USD", "usd_rate": 1.0,
+                   "stops_in": 10.0, "useful": 1.0, "prompt": {"minutes": 10, "variant": 1}})
         );
+        let r: OverlayRequest = serde_json::from_value(json!({"type": "answer", "answer": "useful", "reasons": ["learned", "reach"]})).unwrap();
+        assert!(matches!(r, OverlayRequest::Answer { answer: crate::prompt::Answer::Useful, ref reasons } if reasons.len() == 2));
+        assert!(serde_json::from_value::<OverlayRequest>(json!({"type": "answer", "answer": "maybe"})).is_err());
         assert_eq!(serde_json::to_value(SensorCommand::Ignore).unwrap(), json!({"type": "ignore"}));
     }
 

@@ -179,48 +179,67 @@ pub fn parse_rule(line: &str) -> Result<Rule, RuleError> {
 
 const OPERATORS: &[&str] = &[":has-text(", ":matches-attr(", ":upward(", ":label(", ":video"];
 
-/// Where the first procedural operator starts (outside brackets/quotes).
-fn find_operator(s: &str) -> usize {
-    let mut depth = 0i32;
-    let mut quote = None;
-    for (i, c) in s.char_indices() {
-        match (quote, c) {
-            (Some(q), c) if c == q => quote = None,
+/// Walks a rule's text keeping track of brackets, quotes and `/regex/`
+/// literals; yields each character with whether it stands at the top level
+/// (outside all of them).
+///
+/// ```text
+/// a[x="("]:upward(2)   top-level characters: a [ ] : u p w a r d ( )
+/// ```
+struct Scan<'a> {
+    chars: std::str::CharIndices<'a>,
+    stack: Vec<char>,
+    quote: Option<char>,
+    regex: bool,
+    prev: char,
+    broken: bool,
+}
+
+impl<'a> Scan<'a> {
+    /// `prev` is what came before `s`: `'('` inside an argument, so a
+    /// leading `/` opens a regex.
+    fn new(s: &'a str, prev: char) -> Scan<'a> {
+        Scan { chars: s.char_indices(), stack: Vec::new(), quote: None, regex: false, prev, broken: false }
+    }
+
+    /// Whether every bracket, quote and regex closes.
+    fn balanced(mut self) -> bool {
+        for _ in &mut self {}
+        !self.broken && self.stack.is_empty() && self.quote.is_none() && !self.regex
+    }
+}
+
+impl Iterator for Scan<'_> {
+    type Item = (usize, char, bool);
+
+    fn next(&mut self) -> Option<(usize, char, bool)> {
+        let (i, c) = self.chars.next()?;
+        let top = self.stack.is_empty() && self.quote.is_none() && !self.regex;
+        match (self.quote, c) {
+            (Some(q), c) if c == q => self.quote = None,
             (Some(_), _) => {}
-            (None, '"' | '\'') => quote = Some(c),
-            (None, '(' | '[') => depth += 1,
-            (None, ')' | ']') => depth -= 1,
-            (None, ':') if depth == 0 && OPERATORS.iter().any(|op| s[i..].starts_with(op)) => return i,
+            _ if self.regex => self.regex = !(c == '/' && self.prev != '\\'),
+            (None, '"' | '\'') => self.quote = Some(c),
+            (None, '/') if matches!(self.prev, '(' | '=') => self.regex = true,
+            (None, '(' | '[') => self.stack.push(c),
+            (None, ')') => self.broken |= self.stack.pop() != Some('('),
+            (None, ']') => self.broken |= self.stack.pop() != Some('['),
             _ => {}
         }
+        self.prev = c;
+        Some((i, c, top))
     }
-    s.len()
+}
+
+/// Where the first procedural operator starts (at the top level).
+fn find_operator(s: &str) -> usize {
+    Scan::new(s, ' ')
+        .find(|(i, c, top)| *top && *c == ':' && OPERATORS.iter().any(|op| s[*i..].starts_with(op)))
+        .map_or(s.len(), |(i, ..)| i)
 }
 
 fn check_balanced(s: &str) -> Result<(), RuleError> {
-    let mut stack = Vec::new();
-    let mut quote = None;
-    let mut in_regex = false;
-    let mut prev = ' ';
-    for c in s.chars() {
-        match (quote, c) {
-            (Some(q), c) if c == q => quote = None,
-            (Some(_), _) => {}
-            _ if in_regex => {
-                if c == '/' && prev != '\\' {
-                    in_regex = false;
-                }
-            }
-            (None, '"' | '\'') => quote = Some(c),
-            (None, '/') if matches!(prev, '(' | '=') => in_regex = true,
-            (None, '(' | '[') => stack.push(c),
-            (None, ')') if stack.pop() != Some('(') => return Err(RuleError::Unbalanced),
-            (None, ']') if stack.pop() != Some('[') => return Err(RuleError::Unbalanced),
-            _ => {}
-        }
-        prev = c;
-    }
-    if stack.is_empty() && quote.is_none() && !in_regex {
+    if Scan::new(s, ' ').balanced() {
         Ok(())
     } else {
         Err(RuleError::Unbalanced)
@@ -268,48 +287,18 @@ fn parse_op(s: &str) -> Result<(Op, &str), RuleError> {
 
 /// Splits `arg) rest` at the parenthesis closing the argument.
 fn split_argument(s: &str) -> Result<(&str, &str), RuleError> {
-    let mut depth = 0i32;
-    let mut quote = None;
-    let mut in_regex = false;
-    let mut prev = '(';
-    for (i, c) in s.char_indices() {
-        match (quote, c) {
-            (Some(q), c) if c == q => quote = None,
-            (Some(_), _) => {}
-            _ if in_regex => {
-                if c == '/' && prev != '\\' {
-                    in_regex = false;
-                }
-            }
-            (None, '"' | '\'') => quote = Some(c),
-            (None, '/') if matches!(prev, '(' | '=') || (i == 0) => in_regex = true,
-            (None, '(' | '[') => depth += 1,
-            (None, ']') => depth -= 1,
-            (None, ')') if depth == 0 => return Ok((&s[..i], &s[i + 1..])),
-            (None, ')') => depth -= 1,
-            _ => {}
-        }
-        prev = c;
-    }
-    Err(RuleError::Unbalanced)
+    Scan::new(s, '(')
+        .find(|(_, c, top)| *top && *c == ')')
+        .map(|(i, ..)| (&s[..i], &s[i + 1..]))
+        .ok_or(RuleError::Unbalanced)
 }
 
 fn split_top_level_commas(s: &str) -> Vec<&str> {
     let mut parts = Vec::new();
-    let (mut depth, mut start, mut quote) = (0i32, 0usize, None);
-    for (i, c) in s.char_indices() {
-        match (quote, c) {
-            (Some(q), c) if c == q => quote = None,
-            (Some(_), _) => {}
-            (None, '"' | '\'') => quote = Some(c),
-            (None, '(' | '[') => depth += 1,
-            (None, ')' | ']') => depth -= 1,
-            (None, ',') if depth == 0 => {
-                parts.push(&s[start..i]);
-                start = i + 1;
-            }
-            _ => {}
-        }
+    let mut start = 0;
+    for (i, ..) in Scan::new(s, ' ').filter(|(_, c, top)| *top && *c == ',') {
+        parts.push(&s[start..i]);
+        start = i + 1;
     }
     parts.push(&s[start..]);
     parts

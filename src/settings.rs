@@ -27,6 +27,11 @@ pub struct Settings {
     pub usd_rate: f64,
     /// The person's own CPM (USD) per site id, replacing the table's.
     pub cpm_overrides: BTreeMap<String, f64>,
+    /// Ask "were these minutes useful?" after this many minutes of
+    /// attention on a site (options offer 5–60; 0 is off).
+    pub prompt_minutes: u32,
+    /// At most this many prompt cards a day, all sites together.
+    pub prompt_daily_cap: u32,
 }
 
 impl Default for Settings {
@@ -38,6 +43,8 @@ impl Default for Settings {
             currency: "USD".into(),
             usd_rate: 1.0,
             cpm_overrides: BTreeMap::new(),
+            prompt_minutes: 10,
+            prompt_daily_cap: 6,
         }
     }
 }
@@ -54,6 +61,10 @@ pub enum SettingsError {
     Rate,
     #[error("cpm_overrides: {0:?} must be a known site with a CPM from 0 to 1000")]
     CpmOverride(String),
+    #[error("prompt_minutes must be 0 (off) or 1–60, got {0}")]
+    PromptMinutes(u32),
+    #[error("prompt_daily_cap must be 1–50, got {0}")]
+    PromptCap(u32),
 }
 
 impl Settings {
@@ -69,6 +80,12 @@ impl Settings {
         }
         if !(self.usd_rate.is_finite() && self.usd_rate > 0.0) || (self.currency == "USD" && self.usd_rate != 1.0) {
             return Err(SettingsError::Rate);
+        }
+        if self.prompt_minutes > 60 {
+            return Err(SettingsError::PromptMinutes(self.prompt_minutes));
+        }
+        if !(1..=50).contains(&self.prompt_daily_cap) {
+            return Err(SettingsError::PromptCap(self.prompt_daily_cap));
         }
         if let Some((site, _)) = self.cpm_overrides.iter().find(|(site, v)| !valid_site_id(site) || !(v.is_finite() && **v > 0.0 && **v <= 1000.0)) {
             return Err(SettingsError::CpmOverride(site.clone()));

@@ -20,6 +20,7 @@ use thiserror::Error;
 
 use crate::calendar::Date;
 use crate::ledger::{DayRecord, Ledger};
+use crate::prompt::Reasons;
 use crate::settings::{Settings, SettingsError};
 use crate::sites::CATALOG;
 
@@ -81,6 +82,9 @@ pub struct DayRow {
     /// Derived from `ads_viewable` on export; ignored on import.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub take: Option<TakeRow>,
+    /// Why the time was useful, as the person said when asked.
+    #[serde(default)]
+    pub reasons: Reasons,
 }
 
 impl DayRow {
@@ -94,6 +98,7 @@ impl DayRow {
             ads_rendered: rec.ads_rendered,
             ads_viewable: rec.ads_viewable,
             take: None,
+            reasons: rec.reasons,
         }
     }
 
@@ -103,6 +108,8 @@ impl DayRow {
             useful_ms: self.useful_seconds * 1000.0,
             ads_rendered: self.ads_rendered,
             ads_viewable: self.ads_viewable,
+            reasons: self.reasons,
+            prompts: 0,
         }
     }
 }
@@ -182,7 +189,7 @@ mod tests {
     }
 
     fn row(date: &str, site: &str, attention: f64) -> DayRow {
-        DayRow { date: date.parse().unwrap(), site: site.into(), attention_seconds: attention, useful_seconds: 0.0, ads_rendered: 0, ads_viewable: 0, take: None }
+        DayRow { date: date.parse().unwrap(), site: site.into(), attention_seconds: attention, useful_seconds: 0.0, ads_rendered: 0, ads_viewable: 0, take: None, reasons: Reasons::default() }
     }
 
     #[test]

@@ -10,10 +10,11 @@ use thiserror::Error;
 use crate::attention::{Attention, Run, Signal, Span, TabId};
 use crate::calendar::{iso_utc, Date, Zone};
 use crate::labels::Labels;
+use crate::prompt::{self, Answer, Card, Due, Reason, Stretch};
 use crate::ledger::{Day, Ledger};
 use crate::rules::Rule;
 use crate::viewability::Viewability;
-use crate::protocol::{OverlayState, SensorCommand, SensorEvent};
+use crate::protocol::{OverlayState, PromptView, SensorCommand, SensorEvent};
 use crate::settings::Settings;
 use crate::sites::{host_of_url, site_for_host};
 use crate::store::{self, DayRow, Export, ImportError, TakeRow, SCHEMA};
@@ -74,6 +75,11 @@ pub struct Tracker {
     urgent: bool,
     /// The browser's region, used unless the person chose one.
     locale_region: Region,
+    /// Per site, the attention not yet asked about.
+    stretches: BTreeMap<String, Stretch>,
+    /// The one prompt card on screen, if any.
+    card: Option<Card>,
+    last_typing: f64,
 }
 
 impl Tracker {
@@ -93,6 +99,9 @@ impl Tracker {
             // A recovered run is booked and cleared from storage at once.
             urgent: left_open.is_some(),
             locale_region: Region::RestOfWorld,
+            stretches: BTreeMap::new(),
+            card: None,
+            last_typing: f64::NEG_INFINITY,
         };
         if let Some(run) = left_open {
             let span = run.recover(&t.settings.limits());
@@ -149,6 +158,7 @@ impl Tracker {
                 let rules: Vec<usize> = (0..self.rules.len()).filter(|i| self.rules[*i].applies_to(host)).collect();
                 let sent = rules.iter().map(|i| self.rules[*i].clone()).collect();
                 self.pages.insert(tab, PageAds { site: site.id.to_string(), rules, ..PageAds::default() });
+                self.stretches.entry(site.id.to_string()).or_insert_with(|| Stretch::new(now));
                 let open = Signal::Open { site: site.id.to_string(), visible, focused, media, idle_ms };
                 (open, Some(SensorCommand::Track { site: site.id.to_string(), rules: sent }))
             }
@@ -166,7 +176,12 @@ impl Tracker {
             }
             SensorEvent::Visibility { visible } => (Signal::Visible(visible), None),
             SensorEvent::Focus { focused } => (Signal::Focused(focused), None),
-            SensorEvent::Input {} => (Signal::Input, None),
+            SensorEvent::Input { typing } => {
+                if typing {
+                    self.last_typing = now;
+                }
+                (Signal::Input, None)
+            }
             SensorEvent::Media { playing } => (Signal::Media(playing), None),
             SensorEvent::Heartbeat {} => (Signal::Heartbeat, None),
         };
@@ -242,6 +257,7 @@ impl Tracker {
         let spans = self.attention.tick(now, &self.settings.limits());
         self.after(had_run, spans, zone);
         self.sync_views(now, zone);
+        self.check_prompt(now, zone);
     }
 
     fn signal(&mut self, tab: TabId, signal: Signal, now: f64, zone: &impl Zone) {
@@ -249,6 +265,7 @@ impl Tracker {
         let spans = self.attention.apply(tab, signal, now, &self.settings.limits());
         self.after(had_run, spans, zone);
         self.sync_views(now, zone);
+        self.check_prompt(now, zone);
     }
 
     fn after(&mut self, had_run: bool, spans: Vec<Span>, zone: &impl Zone) {
@@ -262,7 +279,87 @@ impl Tracker {
         let calendar = self.settings.calendar();
         for span in spans {
             self.dirty_days.extend(self.ledger.add_span(&span, &calendar, zone));
+            if let Some(stretch) = self.stretches.get_mut(&span.site) {
+                for (date, ms) in calendar.split(span.start.max(stretch.since), span.end, zone) {
+                    *stretch.by_day.entry(date).or_default() += ms;
+                }
+            }
         }
+    }
+
+    /// The site's stretch not yet asked about, per day, the open run
+    /// included up to `now`.
+    fn stretch_by_day(&self, site: &str, now: f64, zone: &impl Zone) -> BTreeMap<Date, f64> {
+        let Some(stretch) = self.stretches.get(site) else { return BTreeMap::new() };
+        let mut days = stretch.by_day.clone();
+        if let Some(span) = self.attention.live(now, &self.settings.limits()).filter(|s| s.site == site) {
+            for (date, ms) in self.settings.calendar().split(span.start.max(stretch.since), span.end, zone) {
+                *days.entry(date).or_default() += ms;
+            }
+        }
+        days
+    }
+
+    /// Shows or expires the prompt card (after every change).
+    fn check_prompt(&mut self, now: f64, zone: &impl Zone) {
+        let counting = self.attention.run().map(|r| (r.tab, r.site.clone()));
+        let today = self.settings.calendar().day_of(now, zone);
+        let shown_today: u32 = self.ledger.day(today).map_or(0, |d| d.values().map(|r| r.prompts).sum());
+        let (stretch_ms, ask_at) = match &counting {
+            Some((_, site)) => (
+                self.stretch_by_day(site, now, zone).values().sum(),
+                self.stretches.get(site).map_or(f64::INFINITY, |s| s.ask_at_ms(self.settings.prompt_minutes)),
+            ),
+            None => (0.0, f64::INFINITY),
+        };
+        let tab = counting.as_ref().map(|(tab, site)| (*tab, site.as_str()));
+        let s = &self.settings;
+        match prompt::due(self.card.as_ref(), tab, stretch_ms, ask_at, s.prompt_minutes, shown_today, s.prompt_daily_cap, self.last_typing, now) {
+            Due::Nothing => {}
+            Due::Show(card) => {
+                self.ledger.record_mut(today, &card.site).prompts += 1;
+                self.dirty_days.insert(today);
+                self.card = Some(card);
+            }
+            Due::Expire(card) => {
+                // Unrated: the stretch stays sold; a new one starts.
+                self.card = None;
+                self.stretches.insert(card.site, Stretch::new(now));
+            }
+        }
+    }
+
+    /// The person answered the card shown in `tab`. A card that is not
+    /// up in that tab (stale, forged) changes nothing.
+    pub fn answer(&mut self, tab: TabId, answer: Answer, reasons: &[Reason], now: f64, zone: &impl Zone) -> bool {
+        let Some(card) = self.card.take_if(|c| c.tab == tab) else { return false };
+        match answer {
+            Answer::Useful => {
+                for (date, ms) in self.stretch_by_day(&card.site, now, zone) {
+                    self.ledger.record_mut(date, &card.site).useful_ms += ms;
+                    self.dirty_days.insert(date);
+                }
+                let today = self.settings.calendar().day_of(now, zone);
+                let rec = self.ledger.record_mut(today, &card.site);
+                let mut seen = BTreeSet::new();
+                for reason in reasons.iter().filter(|r| seen.insert(**r)) {
+                    rec.reasons.add(*reason);
+                }
+                self.dirty_days.insert(today);
+                self.stretches.insert(card.site, Stretch::new(now));
+            }
+            Answer::NotUseful => {
+                self.stretches.insert(card.site, Stretch::new(now));
+            }
+            Answer::Later => {
+                let so_far: f64 = self.stretch_by_day(&card.site, now, zone).values().sum();
+                if let Some(stretch) = self.stretches.get_mut(&card.site) {
+                    stretch.snoozed_to_ms = Some(so_far + prompt::SNOOZE_MS);
+                }
+            }
+        }
+        self.urgent = true;
+        true
     }
 
     /// Attention today on `site`, the open run included.
@@ -293,6 +390,11 @@ impl Tracker {
             take: self.take(ads, site),
             currency: self.settings.currency.clone(),
             usd_rate: self.settings.usd_rate,
+            useful: self.ledger.record(today, site).useful_ms / 1000.0,
+            prompt: self.card.as_ref().filter(|c| c.tab == tab).map(|c| PromptView {
+                minutes: c.minutes,
+                variant: self.ledger.day(today).map_or(0, |d| d.values().map(|r| r.prompts).sum::<u32>()) % 3,
+            }),
             stops_in: if counting { self.attention.stops_in(now, &limits).map(|ms| ms / 1000.0) } else { None },
         })
     }
@@ -384,7 +486,7 @@ mod tests {
         let mut t = tracker();
         t.sensor(1, hello("https://x.com/home"), T0, &Z).unwrap();
         for s in 0..=20 {
-            t.sensor(1, SensorEvent::Input {}, T0 + f64::from(s) * 1000.0, &Z).unwrap();
+            t.sensor(1, SensorEvent::Input { typing: false }, T0 + f64::from(s) * 1000.0, &Z).unwrap();
         }
         let state = t.overlay_state(1, T0 + 20_000.0, &Z).unwrap();
         assert!(state.counting);
@@ -398,12 +500,12 @@ mod tests {
     fn writes_are_batched_and_runs_survive_a_restart() {
         let mut t = tracker();
         t.sensor(1, hello("https://x.com/"), T0, &Z).unwrap();
-        t.sensor(1, SensorEvent::Input {}, T0, &Z).unwrap();
+        t.sensor(1, SensorEvent::Input { typing: false }, T0, &Z).unwrap();
         assert_eq!(t.flush(), Flush::Now, "a run opened");
         let w = t.take_writes();
         assert!(w.run.clone().unwrap().is_some());
         assert_eq!(t.flush(), Flush::Idle);
-        t.sensor(1, SensorEvent::Input {}, T0 + 3000.0, &Z).unwrap();
+        t.sensor(1, SensorEvent::Input { typing: false }, T0 + 3000.0, &Z).unwrap();
         assert_eq!(t.flush(), Flush::Soon, "the run moved on: batched");
         let saved = t.take_writes().run.unwrap().unwrap();
         // The worker dies here; a new one starts from storage 60 s later.
@@ -462,6 +564,69 @@ mod tests {
         t.sensor(1, SensorEvent::Focus { focused: true }, T0 + 5000.0, &Z).unwrap();
         t.tick(T0 + 6100.0, &Z);
         assert_eq!(t.export(T0 + 6100.0, &Z).days[0].ads_viewable, 1);
+    }
+
+    fn present_for(t: &mut Tracker, tab: TabId, from: f64, secs: u32) {
+        for s in 0..=secs {
+            t.sensor(tab, SensorEvent::Input { typing: false }, from + f64::from(s) * 1000.0, &Z).unwrap();
+        }
+    }
+
+    #[test]
+    fn the_prompt_asks_after_the_interval_and_useful_moves_time_to_useful() {
+        let mut t = tracker();
+        let mut e = t.export(T0, &Z);
+        e.settings.prompt_minutes = 1;
+        t.import(&e).unwrap();
+        t.sensor(1, hello("https://x.com/home"), T0, &Z).unwrap();
+        present_for(&mut t, 1, T0, 59);
+        assert!(t.overlay_state(1, T0 + 59_000.0, &Z).unwrap().prompt.is_none());
+        present_for(&mut t, 1, T0 + 60_000.0, 1);
+        let state = t.overlay_state(1, T0 + 61_000.0, &Z).unwrap();
+        assert_eq!(state.prompt.as_ref().map(|p| p.minutes), Some(1));
+        assert!(!t.answer(2, Answer::Useful, &[], T0 + 62_000.0, &Z), "another tab cannot answer");
+        assert!(t.answer(1, Answer::Useful, &[Reason::Learned, Reason::Learned, Reason::Work], T0 + 62_000.0, &Z));
+        let state = t.overlay_state(1, T0 + 62_000.0, &Z).unwrap();
+        assert!(state.prompt.is_none());
+        assert_eq!(state.useful, 62.0);
+        let row = &t.export(T0 + 62_000.0, &Z).days[0];
+        assert_eq!((row.useful_seconds, row.attention_seconds), (62.0, 62.0));
+        assert_eq!((row.reasons.learned, row.reasons.work, row.reasons.people), (1, 1, 0));
+    }
+
+    #[test]
+    fn a_changed_interval_applies_to_the_stretch_under_way() {
+        let mut t = tracker();
+        t.sensor(1, hello("https://x.com/home"), T0, &Z).unwrap();
+        present_for(&mut t, 1, T0, 30);
+        let mut e = t.export(T0 + 30_000.0, &Z);
+        e.settings.prompt_minutes = 1;
+        e.days.clear();
+        t.import(&e).unwrap();
+        present_for(&mut t, 1, T0 + 31_000.0, 30);
+        assert!(t.overlay_state(1, T0 + 61_000.0, &Z).unwrap().prompt.is_some());
+    }
+
+    #[test]
+    fn later_snoozes_and_an_unanswered_card_expires_unrated() {
+        let mut t = tracker();
+        let mut e = t.export(T0, &Z);
+        e.settings.prompt_minutes = 1;
+        t.import(&e).unwrap();
+        t.sensor(1, hello("https://x.com/home"), T0, &Z).unwrap();
+        present_for(&mut t, 1, T0, 61);
+        assert!(t.answer(1, Answer::Later, &[], T0 + 61_000.0, &Z));
+        present_for(&mut t, 1, T0 + 62_000.0, 60);
+        assert!(t.overlay_state(1, T0 + 122_000.0, &Z).unwrap().prompt.is_none(), "snoozed 5 minutes");
+        // Asked again once 61 s + 5 min of attention are reached.
+        present_for(&mut t, 1, T0 + 123_000.0, 237);
+        assert!(t.overlay_state(1, T0 + 360_000.0, &Z).unwrap().prompt.is_none());
+        present_for(&mut t, 1, T0 + 361_000.0, 1);
+        assert!(t.overlay_state(1, T0 + 362_000.0, &Z).unwrap().prompt.is_some());
+        present_for(&mut t, 1, T0 + 363_000.0, 31);
+        let state = t.overlay_state(1, T0 + 394_000.0, &Z).unwrap();
+        assert!(state.prompt.is_none(), "gone by itself after 30 s");
+        assert_eq!(state.useful, 0.0);
     }
 
     #[test]

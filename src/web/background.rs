@@ -16,7 +16,7 @@ use crate::attention::{TabId, HEARTBEAT_MS};
 use crate::calendar::Zone;
 use crate::labels::Labels;
 use crate::rules::parse_rules;
-use crate::protocol::{OverlayUpdate, PageRequest, SensorEvent};
+use crate::protocol::{OverlayRequest, OverlayUpdate, PageRequest, SensorCommand, SensorEvent};
 use crate::store::{Export, ImportError};
 use crate::tracker::{Flush, Tracker};
 
@@ -119,6 +119,9 @@ impl Background {
 
 impl State {
     fn receive(&mut self, message: JsValue, port: &Port) {
+        if port.name() == OVERLAY {
+            return self.overlay_request(message, port);
+        }
         if port.name() != SENSOR || !port.is_top_frame() {
             return;
         }
@@ -136,6 +139,26 @@ impl State {
             Err(err) => warn(&err.to_string()),
         }
         self.changed(Some(tab));
+    }
+
+    /// The overlay in a tab answered the card or needs another size.
+    fn overlay_request(&mut self, message: JsValue, port: &Port) {
+        let Some(tab) = port.tab_id() else { return };
+        match serde_wasm_bindgen::from_value::<OverlayRequest>(message) {
+            Ok(OverlayRequest::Answer { answer, reasons }) => {
+                if self.tracker.answer(tab, answer, &reasons, now_ms(), &BrowserZone) {
+                    self.changed(None);
+                }
+            }
+            Ok(OverlayRequest::Size { width, height }) => {
+                let clamp = |v: f64, lo: f64, hi: f64| if v.is_finite() { v.clamp(lo, hi) as u32 } else { lo as u32 };
+                let frame = SensorCommand::Frame { width: clamp(width, 40.0, 480.0), height: clamp(height, 32.0, 320.0) };
+                if let Some(sensor) = self.sensors.get(&tab) {
+                    post(sensor, &frame);
+                }
+            }
+            Err(err) => warn(&format!("refused overlay message from tab {tab}: {err}")),
+        }
     }
 
     fn disconnect(&mut self, port: &Port) {

@@ -13,7 +13,14 @@ use web_sys::{Document, Element};
 use super::chrome::{self, Port};
 use super::{dom, warn};
 use crate::format::{clock, with_digits, Digits};
+use crate::prompt::{Answer, Reason};
 use crate::protocol::{OverlayState, OverlayUpdate};
+
+/// Frame sizes the overlay asks for: the pill alone, or with the card.
+const PILL: (u32, u32) = (440, 44);
+const WITH_CARD: (u32, u32) = (440, 232);
+const REASONS: [(Reason, &str); 4] =
+    [(Reason::Learned, "reasonLearned"), (Reason::Work, "reasonWork"), (Reason::People, "reasonPeople"), (Reason::Reach, "reasonReach")];
 
 /// The overlay's elements; built once, updated in place.
 pub struct View {
@@ -22,10 +29,45 @@ pub struct View {
     time: Element,
     ads: Element,
     take: Element,
+    card: Element,
+    question: Element,
+    reasons: Vec<(Reason, Element)>,
+    answers: Vec<(Answer, Element)>,
 }
 
 impl View {
     pub fn mount(doc: &Document, parent: &Element) -> Result<View, JsValue> {
+        // The card, above the pill: "Were these N minutes useful?"
+        let card = dom::element(doc, "section", "card", "")?;
+        card.set_attribute("role", "dialog")?;
+        card.set_attribute("aria-labelledby", "prompt-question")?;
+        card.set_attribute("hidden", "")?;
+        let question = dom::element(doc, "p", "question", "")?;
+        question.set_id("prompt-question");
+        card.append_child(&question)?;
+        let reason_row = dom::element(doc, "div", "reasons", "")?;
+        reason_row.set_attribute("role", "group")?;
+        reason_row.set_attribute("aria-label", &chrome::message("promptWhy"))?;
+        let mut reasons = Vec::new();
+        for (reason, key) in REASONS {
+            let b = dom::element(doc, "button", "reason", &chrome::message(key))?;
+            b.set_attribute("type", "button")?;
+            b.set_attribute("aria-pressed", "false")?;
+            reason_row.append_child(&b)?;
+            reasons.push((reason, b));
+        }
+        card.append_child(&reason_row)?;
+        let answer_row = dom::element(doc, "div", "answers", "")?;
+        let mut answers = Vec::new();
+        for (answer, class, key) in [(Answer::Useful, "useful", "promptUseful"), (Answer::NotUseful, "not-useful", "promptNotUseful"), (Answer::Later, "later", "promptLater")] {
+            let b = dom::element(doc, "button", class, &chrome::message(key))?;
+            b.set_attribute("type", "button")?;
+            answer_row.append_child(&b)?;
+            answers.push((answer, b));
+        }
+        card.append_child(&answer_row)?;
+        parent.append_child(&card)?;
+
         let pill = dom::element(doc, "main", "pill", "")?;
         pill.set_attribute("role", "status")?;
         pill.set_attribute("aria-label", &chrome::message("overlayLabel"))?;
@@ -33,21 +75,22 @@ impl View {
         dot.set_attribute("aria-hidden", "true")?;
         let site = dom::element(doc, "span", "site", "")?;
         let time = dom::element(doc, "span", "time", "")?;
-        let label = dom::element(doc, "span", "label", &chrome::message("overlayToday"))?;
+        let label = dom::element(doc, "span", "label", &chrome::message("overlaySoldToday"))?;
         let ads = dom::element(doc, "span", "ads", "")?;
         let take = dom::element(doc, "span", "take", "")?;
         for child in [&dot, &site, &time, &label, &ads, &take] {
             pill.append_child(child)?;
         }
         parent.append_child(&pill)?;
-        Ok(View { pill, site, time, ads, take })
+        Ok(View { pill, site, time, ads, take, card, question, reasons, answers })
     }
 
     /// Shows `state`, `elapsed_s` seconds after it was received. It ticks
     /// only while counting, and stops by itself when `stops_in` runs out.
     pub fn render(&self, state: &OverlayState, elapsed_s: f64) {
         let ticked = if state.counting { elapsed_s.clamp(0.0, state.stops_in.unwrap_or(f64::INFINITY)) } else { 0.0 };
-        let seconds = state.seconds + ticked;
+        // The pill shows time sold: attention not marked useful.
+        let seconds = (state.seconds - state.useful).max(0.0) + ticked;
         let text = clock(seconds, Digits::Latin);
         if self.time.text_content().as_deref() != Some(text.as_str()) {
             self.time.set_text_content(Some(&text));
@@ -58,7 +101,8 @@ impl View {
         }
         let (take, detail) = match &state.take {
             Some(t) => {
-                let money = |usd: f64| dom::money(usd * state.usd_rate, &state.currency);
+                let locale = dom::ui_locale();
+                let money = |usd: f64| dom::money(usd * state.usd_rate, &state.currency, &locale, Digits::Latin);
                 let source = if t.override_used { chrome::message("takeOwnCpm") } else { t.source.clone() };
                 let detail = chrome::message_with("takeDetail", &[&money(t.low), &money(t.high), &source]);
                 (chrome::message_with("takeShort", &[&money(t.typical)]), detail)
@@ -75,20 +119,128 @@ impl View {
         }
         let counting = state.counting && state.stops_in.is_none_or(|s| elapsed_s < s);
         let _ = self.pill.class_list().toggle_with_force("counting", counting);
+        self.render_card(state, &name);
+    }
+
+    fn render_card(&self, state: &OverlayState, site_name: &str) {
+        match &state.prompt {
+            Some(p) => {
+                let minutes = p.minutes.to_string();
+                let text = chrome::message_with(&format!("promptQuestion{}", p.variant % 3), &[&minutes, site_name]);
+                if self.question.text_content().as_deref() != Some(text.as_str()) {
+                    self.question.set_text_content(Some(&text));
+                }
+                let _ = self.card.remove_attribute("hidden");
+            }
+            None if !self.card.has_attribute("hidden") => {
+                let _ = self.card.set_attribute("hidden", "");
+                for (_, b) in &self.reasons {
+                    let _ = b.set_attribute("aria-pressed", "false");
+                }
+            }
+            None => {}
+        }
+    }
+
+    /// Whether the card is up.
+    pub fn card_shown(&self) -> bool {
+        !self.card.has_attribute("hidden")
+    }
+
+    /// The reasons the person pressed.
+    fn pressed(&self) -> Vec<Reason> {
+        self.reasons.iter().filter(|(_, b)| b.get_attribute("aria-pressed").as_deref() == Some("true")).map(|(r, _)| *r).collect()
     }
 }
 
 struct Overlay {
     view: View,
     latest: Option<(OverlayState, f64)>,
+    port: Option<Port>,
+    /// The frame size last asked for.
+    size: (u32, u32),
 }
 
 impl Overlay {
-    fn render(&self) {
+    fn render(&mut self) {
         if let Some((state, received_at)) = &self.latest {
             self.view.render(state, (performance_now() - received_at) / 1000.0);
         }
+        let want = if self.view.card_shown() { WITH_CARD } else { PILL };
+        if want != self.size {
+            self.size = want;
+            self.send(&[("type", "size".into()), ("width", want.0.into()), ("height", want.1.into())]);
+        }
     }
+
+    fn send(&self, fields: &[(&str, JsValue)]) {
+        let Some(port) = &self.port else { return };
+        let message = js_sys::Object::new();
+        for (k, v) in fields {
+            let _ = js_sys::Reflect::set(&message, &(*k).into(), v);
+        }
+        if port.post_message(&message).is_err() {
+            warn("overlay could not reach the background");
+        }
+    }
+
+    fn answer(&mut self, answer: Answer) {
+        let reasons: js_sys::Array = self.view.pressed().iter().map(|r| JsValue::from_str(reason_name(*r))).collect();
+        let name = match answer {
+            Answer::Useful => "useful",
+            Answer::NotUseful => "not_useful",
+            Answer::Later => "later",
+        };
+        self.send(&[("type", "answer".into()), ("answer", name.into()), ("reasons", reasons.into())]);
+        // Hide at once; the core's next state confirms.
+        if let Some((state, _)) = self.latest.as_mut() {
+            state.prompt = None;
+        }
+        self.render();
+    }
+}
+
+fn reason_name(r: Reason) -> &'static str {
+    match r {
+        Reason::Learned => "learned",
+        Reason::Work => "work",
+        Reason::People => "people",
+        Reason::Reach => "reach",
+    }
+}
+
+/// Clicks (trusted only) and Esc on the card.
+fn wire_card(overlay: &Rc<RefCell<Overlay>>) {
+    let view = &overlay.borrow().view;
+    for (answer, button) in &view.answers {
+        let (answer, o) = (*answer, overlay.clone());
+        let click = Closure::<dyn FnMut(web_sys::Event)>::new(move |e: web_sys::Event| {
+            if e.is_trusted() {
+                o.borrow_mut().answer(answer);
+            }
+        });
+        let _ = button.add_event_listener_with_callback("click", click.as_ref().unchecked_ref());
+        click.forget();
+    }
+    for (_, button) in &view.reasons {
+        let b = button.clone();
+        let click = Closure::<dyn FnMut(web_sys::Event)>::new(move |e: web_sys::Event| {
+            if e.is_trusted() {
+                let on = b.get_attribute("aria-pressed").as_deref() == Some("true");
+                let _ = b.set_attribute("aria-pressed", if on { "false" } else { "true" });
+            }
+        });
+        let _ = button.add_event_listener_with_callback("click", click.as_ref().unchecked_ref());
+        click.forget();
+    }
+    let o = overlay.clone();
+    let key = Closure::<dyn FnMut(web_sys::KeyboardEvent)>::new(move |e: web_sys::KeyboardEvent| {
+        if e.is_trusted() && e.key() == "Escape" && o.borrow().view.card_shown() {
+            o.borrow_mut().answer(Answer::Later);
+        }
+    });
+    let _ = view.card.add_event_listener_with_callback("keydown", key.as_ref().unchecked_ref());
+    key.forget();
 }
 
 /// Entry point for `overlay.html`.
@@ -97,10 +249,11 @@ pub fn start_overlay() -> Result<(), JsValue> {
     let doc = dom::document()?;
     dom::apply_locale(&doc)?;
     let body = doc.body().ok_or("no body")?;
-    let overlay = Rc::new(RefCell::new(Overlay { view: View::mount(&doc, &body)?, latest: None }));
+    let overlay = Rc::new(RefCell::new(Overlay { view: View::mount(&doc, &body)?, latest: None, port: None, size: PILL }));
+    wire_card(&overlay);
     connect(overlay.clone());
     let ticking = overlay.clone();
-    Interval::new(250, move || ticking.borrow().render()).forget();
+    Interval::new(250, move || ticking.borrow_mut().render()).forget();
     Ok(())
 }
 
@@ -113,6 +266,7 @@ fn connect(overlay: Rc<RefCell<Overlay>>) {
         Err(_) => return warn("overlay could not reach the background"),
     };
     let receiving = overlay.clone();
+    let receiving_port = overlay.clone();
     let on_message = Closure::<dyn FnMut(JsValue)>::new(move |message: JsValue| {
         match serde_wasm_bindgen::from_value::<OverlayUpdate>(message) {
             Ok(OverlayUpdate::State(state)) => {
@@ -129,6 +283,12 @@ fn connect(overlay: Rc<RefCell<Overlay>>) {
     });
     port.on_message().add_listener(on_message.as_ref().unchecked_ref());
     port.on_disconnect().add_listener(on_disconnect.as_ref().unchecked_ref());
+    {
+        let mut o = receiving_port.borrow_mut();
+        o.port = Some(port.clone());
+        // A new worker knows nothing of the frame: say the size again.
+        o.size = (0, 0);
+    }
     // Both live as long as the port; a reconnect is rare (worker restart).
     on_message.forget();
     on_disconnect.forget();

@@ -29,7 +29,7 @@ test('facebook.com: overlay appears inside a closed shadow root and counts', asy
   const page = await openSite(browser, 'https://www.facebook.com/');
   const { state } = await assertCounts(page);
   assert.equal(state.site, 'Facebook');
-  assert.equal(state.label, 'today');
+  assert.equal(state.label, 'sold today');
   const host = await page.evaluate(() => {
     const el = document.querySelector('thaman-overlay');
     return el && { shadowOpen: el.shadowRoot !== null, position: getComputedStyle(el).position };

@@ -16,7 +16,7 @@ test('overlay in Arabic: right-to-left, Arabic words', async () => {
   assert.equal(state.dir, 'rtl');
   assert.equal(state.lang, 'ar');
   assert.equal(state.site, 'فيسبوك');
-  assert.equal(state.label, 'اليوم');
+  assert.equal(state.label, 'بِيعت اليوم');
   await screenshot(page, 'foundation-facebook-ar');
   await page.close();
 });

@@ -1,0 +1,54 @@
+// The prompt, end to end: with the interval set to 1 minute through import,
+// the card appears after a minute of presence in the tab in front only;
+// Useful moves those seconds into useful_seconds; the pill shows time sold.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { launch, openSite, overlayFrame, activity, ask, sleep, screenshot, clockSeconds } from './harness.mjs';
+
+let browser;
+before(async () => { browser = await launch(); });
+after(async () => { await browser?.close(); });
+
+const cardShown = (frame) => frame.evaluate(() => !document.querySelector('.card').hidden);
+
+test('after a minute of presence the card asks; Useful makes that minute useful', async () => {
+  const back = await openSite(browser, 'https://www.facebook.com/');
+  const backFrame = await overlayFrame(back);
+  const page = await openSite(browser, 'https://www.facebook.com/');
+  const frame = await overlayFrame(page);
+  const data = await ask(frame, { type: 'export' });
+  data.settings.prompt_minutes = 1;
+  assert.deepEqual(await ask(frame, { type: 'import', data }), { ok: true });
+
+  await activity(page, 50000);
+  assert.equal(await cardShown(frame), false, 'not before the minute');
+  const deadline = Date.now() + 20000;
+  while (!(await cardShown(frame)) && Date.now() < deadline) await activity(page, 1000);
+  assert.equal(await cardShown(frame), true, 'the card is up');
+  assert.equal(await cardShown(backFrame), false, 'never in the background tab');
+  const question = await frame.$eval('.question', (e) => e.textContent);
+  assert.match(question, /1 minutes? on Facebook|Facebook/);
+  // The frame grew to hold the card; the page still works around it.
+  const size = await page.evaluate(() => document.querySelector('thaman-overlay').getBoundingClientRect().height);
+  assert.ok(size > 150, `frame height ${size}`);
+  await screenshot(page, 'prompt-card-en');
+
+  const before = (await ask(frame, { type: 'export' })).days.find((d) => d.site === 'facebook');
+  await frame.click('.reason');            // "I learned something"
+  await frame.click('.useful');
+  await sleep(600);
+  assert.equal(await cardShown(frame), false, 'gone after answering');
+  const row = (await ask(frame, { type: 'export' })).days.find((d) => d.site === 'facebook');
+  assert.ok(row.useful_seconds - before.useful_seconds >= 55, `useful ${row.useful_seconds}`);
+  assert.ok(row.useful_seconds <= row.attention_seconds + 0.001);
+  assert.equal(row.reasons.learned, 1);
+  // Time sold = attention − useful: the pill fell back near zero.
+  const sold = clockSeconds(await frame.$eval('.time', (e) => e.textContent));
+  assert.ok(sold <= row.attention_seconds - row.useful_seconds + 2, `sold ${sold}`);
+  await screenshot(page, 'prompt-answered-en');
+
+  data.settings.prompt_minutes = 10;
+  await ask(frame, { type: 'import', data: { ...data, days: [] } });
+  await page.close();
+  await back.close();
+});
