@@ -967,7 +967,11 @@ async function main() {
   const md = markdown(opts, meta, summary, sizeList, targetList);
   console.log(`\n${md}`);
   if (opts.write) {
-    fs.writeFileSync(path.join(HERE, 'results.md'), md);
+    // What profiling found is written by hand in findings.md; keep it with
+    // every fresh table so a re-run never loses the explanation.
+    const findings = path.join(HERE, 'findings.md');
+    const tail = fs.existsSync(findings) ? `\n${fs.readFileSync(findings, 'utf8')}` : '';
+    fs.writeFileSync(path.join(HERE, 'results.md'), md + tail);
     fs.writeFileSync(path.join(HERE, 'results.json'), `${JSON.stringify({ meta, options: opts, rounds, sizes: sizeList, summary, targets: targetList }, null, 1)}\n`);
     console.log('wrote bench/results.md and bench/results.json');
   }

@@ -21,6 +21,23 @@ pub fn clock(seconds: f64, digits: Digits) -> String {
     with_digits(&format!("{h}:{m:02}:{s:02}"), digits)
 }
 
+/// The toolbar badge: a day's attention in at most 4 characters.
+///
+/// ```text
+/// 0..59 s -> ""     47 min -> "47m"    65 min -> "1h5"
+/// 105 min -> "1h45" 12 h 3 m -> "12h"  NaN -> ""
+/// ```
+pub fn badge(seconds: f64) -> String {
+    let minutes = if seconds.is_finite() && seconds > 0.0 { (seconds / 60.0).floor() as u64 } else { 0 };
+    match (minutes / 60, minutes % 60) {
+        (0, 0) => String::new(),
+        (0, m) => format!("{m}m"),
+        (h, 0) if h < 10 => format!("{h}h"),
+        (h, m) if h < 10 => format!("{h}h{m}"),
+        (h, _) => format!("{}h", h.min(99)),
+    }
+}
+
 /// Rewrites ASCII digits in `text` with the chosen digits.
 ///
 /// ```text
@@ -52,6 +69,20 @@ mod tests {
         assert_eq!(clock(36_000.0, Digits::Latin), "10:00:00");
         assert_eq!(clock(-5.0, Digits::Latin), "0:00:00");
         assert_eq!(clock(f64::NAN, Digits::Latin), "0:00:00");
+    }
+
+    #[test]
+    fn badge_fits_four_characters() {
+        assert_eq!(badge(59.0), "");
+        assert_eq!(badge(47.0 * 60.0), "47m");
+        assert_eq!(badge(65.0 * 60.0), "1h5");
+        assert_eq!(badge(105.0 * 60.0), "1h45");
+        assert_eq!(badge(120.0 * 60.0), "2h");
+        assert_eq!(badge(12.0 * 3600.0 + 180.0), "12h");
+        assert_eq!(badge(f64::NAN), "");
+        for s in (0..200_000).step_by(37) {
+            assert!(badge(f64::from(s) * 3.0).chars().count() <= 4);
+        }
     }
 
     #[test]

@@ -375,6 +375,16 @@ impl Tracker {
         self.ledger.attention_ms(today, site) + live
     }
 
+    /// Attention today on every tracked site together (the badge).
+    pub fn today_total_ms(&self, now: f64, zone: &impl Zone) -> f64 {
+        let today = self.settings.calendar().day_of(now, zone);
+        let mut sites: BTreeSet<&str> = self.ledger.day(today).map(|d| d.keys().map(String::as_str).collect()).unwrap_or_default();
+        if let Some(run) = self.attention.run() {
+            sites.insert(run.site.as_str());
+        }
+        sites.into_iter().map(|site| self.today_ms(site, now, zone)).sum()
+    }
+
     /// What the overlay in `tab` shows.
     pub fn overlay_state(&self, tab: TabId, now: f64, zone: &impl Zone) -> Option<OverlayState> {
         let site = self.attention.site_of(tab)?;
@@ -494,6 +504,16 @@ mod tests {
         let export = t.export(T0 + 20_000.0, &Z);
         assert_eq!(export.days.len(), 1);
         assert_eq!((export.days[0].site.as_str(), export.days[0].attention_seconds), ("x", 20.0));
+    }
+
+    #[test]
+    fn today_total_adds_every_site_and_the_open_run() {
+        let mut t = tracker();
+        t.sensor(1, hello("https://x.com/"), T0, &Z).unwrap();
+        present_for(&mut t, 1, T0, 10);
+        t.sensor(2, hello("https://www.reddit.com/"), T0 + 10_000.0, &Z).unwrap();
+        present_for(&mut t, 2, T0 + 10_000.0, 5);
+        assert_eq!(t.today_total_ms(T0 + 15_000.0, &Z), 15_000.0);
     }
 
     #[test]

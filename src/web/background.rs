@@ -10,13 +10,13 @@ use gloo_timers::callback::Timeout;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
-use super::chrome::{Port, Sender};
+use super::chrome::{self, Port, Sender};
 use super::{now_ms, storage, to_js, warn};
 use crate::attention::{TabId, HEARTBEAT_MS};
 use crate::calendar::Zone;
 use crate::labels::Labels;
 use crate::rules::parse_rules;
-use crate::protocol::{OverlayRequest, OverlayUpdate, PageRequest, SensorCommand, SensorEvent};
+use crate::protocol::{OverlayRequest, OverlayState, OverlayUpdate, PageRequest, SensorCommand, SensorEvent};
 use crate::store::{Export, ImportError};
 use crate::tracker::{Flush, Tracker};
 
@@ -42,6 +42,11 @@ struct State {
     timer: Option<Timeout>,
     /// Fires when the next ad slot may become viewable.
     view_timer: Option<(f64, Timeout)>,
+    /// The badge as last set, and when.
+    badge: (String, f64),
+    /// What each tab's overlay was last sent, and when: unchanged states
+    /// are not sent again (the overlay ticks on its own).
+    pushed: BTreeMap<TabId, (OverlayState, f64)>,
     last_write: f64,
     me: Weak<RefCell<State>>,
 }
@@ -70,6 +75,8 @@ pub async fn load_background() -> Result<Background, JsValue> {
         overlays: BTreeMap::new(),
         timer: None,
         view_timer: None,
+        badge: (String::from("\u{0}"), f64::NEG_INFINITY),
+        pushed: BTreeMap::new(),
         last_write: 0.0,
         me: Weak::new(),
     }));
@@ -93,6 +100,7 @@ impl Background {
             if let Some(tab) = port.tab_id() {
                 let mut state = self.state.borrow_mut();
                 state.overlays.entry(tab).or_default().push(port);
+                state.pushed.remove(&tab); // a new overlay knows nothing yet
                 state.push_overlays(Some(tab));
             }
         }
@@ -168,6 +176,7 @@ impl State {
             // from before a reload must not.
             if self.sensors.get(&tab).is_some_and(|p| js_sys::Object::is(p, port)) {
                 self.sensors.remove(&tab);
+                self.pushed.remove(&tab);
                 self.tracker.closed(tab, now_ms(), &BrowserZone);
                 self.changed(None);
             }
@@ -209,8 +218,32 @@ impl State {
     /// arm the timer for the next ad dwell.
     fn changed(&mut self, tab: Option<TabId>) {
         self.push_overlays(tab);
+        let started_or_stopped = self.tracker.flush() == Flush::Now;
         self.flush_if_due();
         self.arm_view_timer();
+        self.update_badge(started_or_stopped);
+    }
+
+    /// The toolbar badge: today's attention on tracked sites, set at most
+    /// once a minute, and whenever counting starts or stops.
+    fn update_badge(&mut self, now_too: bool) {
+        let now = now_ms();
+        if !now_too && now - self.badge.1 < 60_000.0 {
+            return;
+        }
+        let text = crate::format::badge(self.tracker.today_total_ms(now, &BrowserZone) / 1000.0);
+        self.badge.1 = now;
+        if text == self.badge.0 {
+            return;
+        }
+        let details = js_sys::Object::new();
+        let _ = js_sys::Reflect::set(&details, &"text".into(), &text.as_str().into());
+        if chrome::action_set_badge_text(&details).is_ok() {
+            let colour = js_sys::Object::new();
+            let _ = js_sys::Reflect::set(&colour, &"color".into(), &"#102a2e".into());
+            let _ = chrome::action_set_badge_background_color(&colour);
+            self.badge.0 = text;
+        }
     }
 
     fn arm_view_timer(&mut self) {
@@ -234,18 +267,21 @@ impl State {
         self.view_timer = Some((deadline, timer));
     }
 
-    fn push_overlays(&self, only: Option<TabId>) {
+    fn push_overlays(&mut self, only: Option<TabId>) {
         let now = now_ms();
         for (tab, ports) in &self.overlays {
             if only.is_some_and(|t| t != *tab) {
                 continue;
             }
-            if let Some(state) = self.tracker.overlay_state(*tab, now, &BrowserZone) {
-                let update = OverlayUpdate::State(state);
-                for port in ports {
-                    post(port, &update);
-                }
+            let Some(state) = self.tracker.overlay_state(*tab, now, &BrowserZone) else { continue };
+            if self.pushed.get(tab).is_some_and(|old| !worth_sending(old, &state, now)) {
+                continue;
             }
+            let update = OverlayUpdate::State(state.clone());
+            for port in ports {
+                post(port, &update);
+            }
+            self.pushed.insert(*tab, (state, now));
         }
     }
 
@@ -283,6 +319,7 @@ impl State {
             let now = now_ms();
             state.tracker.tick(now, &BrowserZone);
             state.push_overlays(None);
+            state.update_badge(false);
             if state.tracker.flush() != Flush::Idle {
                 state.write(now);
             } else if state.tracker.counting() {
@@ -299,6 +336,26 @@ fn browser_language() -> String {
         .ok()
         .and_then(|l| l.as_string())
         .unwrap_or_default()
+}
+
+/// Whether `new` differs from what the overlay shows since `old` was sent
+/// (it ticks `seconds` itself while counting, until `stops_in`).
+fn worth_sending((old, at): &(OverlayState, f64), new: &OverlayState, now: f64) -> bool {
+    let elapsed = (now - at) / 1000.0;
+    let shown = old.seconds + if old.counting { elapsed.clamp(0.0, old.stops_in.unwrap_or(f64::INFINITY)) } else { 0.0 };
+    let deadline = |s: &OverlayState, at: f64| s.stops_in.map(|d| at / 1000.0 + d);
+    let deadline_moved = match (deadline(old, *at), deadline(new, now)) {
+        (Some(a), Some(b)) => (a - b).abs() > 5.0,
+        (a, b) => a.is_some() != b.is_some(),
+    };
+    old.counting != new.counting
+        || old.ads != new.ads
+        || old.useful != new.useful
+        || old.prompt != new.prompt
+        || old.take != new.take
+        || old.site != new.site
+        || (shown - new.seconds).abs() > 1.0
+        || deadline_moved
 }
 
 fn reply_ok() -> JsValue {

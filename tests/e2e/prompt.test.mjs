@@ -46,6 +46,9 @@ test('after a minute of presence the card asks; Useful makes that minute useful'
   const sold = clockSeconds(await frame.$eval('.time', (e) => e.textContent));
   assert.ok(sold <= row.attention_seconds - row.useful_seconds + 2, `sold ${sold}`);
   await screenshot(page, 'prompt-answered-en');
+  // The toolbar badge: today's attention on tracked sites, over a minute.
+  const badge = await frame.evaluate(() => chrome.action.getBadgeText({}));
+  assert.match(badge, /^[1-9]m$/, `badge ${badge}`);
 
   data.settings.prompt_minutes = 10;
   await ask(frame, { type: 'import', data: { ...data, days: [] } });
