@@ -33,6 +33,16 @@ chrome.idle.onStateChanged.addListener((state) => {
   else waiting.push(() => core.idle(state));
 });
 
+chrome.alarms.onAlarm.addListener((alarm) => {
+  if (core) core.alarm(alarm.name);
+  else waiting.push(() => core.alarm(alarm.name));
+});
+
+chrome.notifications.onClicked.addListener((id) => {
+  if (core) core.notification_clicked(id);
+  else waiting.push(() => core.notification_clicked(id));
+});
+
 init()
   .then(() => loadBackground())
   .then((loaded) => {

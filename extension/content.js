@@ -57,9 +57,13 @@
   function command(message) {
     if (message.type === 'track') {
       checkFocus();
-      mountOverlay();
+      if (message.overlay !== false) mountOverlay();
       startSlots(message.rules);
     } else if (message.type === 'ad') watch(message.id);
+    else if (message.type === 'overlay') {
+      if (message.show) mountOverlay();
+      else if (host) { host.remove(); host = null; }
+    }
     else if (message.type === 'frame') resize(message.width, message.height);
     else if (message.type === 'ignore') stop();
   }

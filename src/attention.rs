@@ -203,6 +203,14 @@ impl Attention {
         closed
     }
 
+    /// Forgets what the open run has counted so far (everything was
+    /// deleted): it goes on from `now`.
+    pub fn restart(&mut self, now: f64) {
+        if let Some(run) = self.run.as_mut() {
+            run.start = run.start.max(now.min(run.last_tick));
+        }
+    }
+
     /// The open run, to save.
     pub fn run(&self) -> Option<&Run> {
         self.run.as_ref()

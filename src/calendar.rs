@@ -64,6 +64,79 @@ impl Date {
     pub fn succ(self) -> Date {
         Date::from_days(self.days() + 1)
     }
+
+    /// `n` days later (earlier when negative).
+    pub fn add_days(self, n: i64) -> Date {
+        Date::from_days(self.days() + n)
+    }
+
+    /// The day of the week (1970-01-01 was a Thursday).
+    pub fn weekday(self) -> Weekday {
+        Weekday::ALL[(self.days() + 3).rem_euclid(7) as usize]
+    }
+
+    /// The first day of the week holding `self`, for weeks starting `start`.
+    ///
+    /// ```text
+    /// 2026-11-23 (Mon), start Sat -> 2026-11-21
+    /// 2026-11-23 (Mon), start Mon -> 2026-11-23
+    /// 2027-01-01 (Fri), start Sun -> 2026-12-27
+    /// ```
+    pub fn week_start(self, start: Weekday) -> Date {
+        let back = (self.weekday() as i64 - start as i64).rem_euclid(7);
+        self.add_days(-back)
+    }
+}
+
+/// A day of the week, Monday first as ISO 8601 counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Weekday {
+    Monday = 0,
+    Tuesday,
+    Wednesday,
+    Thursday,
+    Friday,
+    Saturday,
+    Sunday,
+}
+
+impl Weekday {
+    pub const ALL: [Weekday; 7] =
+        [Weekday::Monday, Weekday::Tuesday, Weekday::Wednesday, Weekday::Thursday, Weekday::Friday, Weekday::Saturday, Weekday::Sunday];
+
+    /// The week's first day where `locale` (a BCP 47 tag) lives, after
+    /// CLDR's `firstDay`: Saturday in much of the Arab world, Sunday in the
+    /// Americas and parts of Asia, Monday elsewhere. A bare language
+    /// guesses its largest population (`ar` → Egypt, `en` → US).
+    ///
+    /// ```text
+    /// "ar-EG" -> Saturday   "ar-SA" -> Sunday   "en-US" -> Sunday
+    /// "en-GB" -> Monday     "ar" -> Saturday    "fr" -> Monday
+    /// ```
+    pub fn first_for_locale(locale: &str) -> Weekday {
+        const SATURDAY: &[&str] = &["AE", "AF", "BH", "DJ", "DZ", "EG", "IQ", "IR", "JO", "KW", "LY", "OM", "QA", "SD", "SY"];
+        const SUNDAY: &[&str] = &[
+            "AG", "AS", "BD", "BR", "BS", "BT", "BW", "BZ", "CA", "CN", "CO", "DM", "DO", "ET", "GT", "GU", "HK", "HN", "ID", "IL",
+            "IN", "JM", "JP", "KE", "KH", "KR", "LA", "MH", "MM", "MO", "MT", "MX", "MZ", "NI", "NP", "PA", "PE", "PH", "PK", "PR",
+            "PT", "PY", "SA", "SG", "SV", "TH", "TT", "TW", "UM", "US", "VE", "VI", "WS", "YE", "ZA", "ZW",
+        ];
+        let mut parts = locale.split(['-', '_']);
+        let language = parts.next().unwrap_or("").to_ascii_lowercase();
+        let region = parts.find(|p| p.len() == 2 && p.bytes().all(|b| b.is_ascii_alphabetic())).map(str::to_ascii_uppercase);
+        let region = region.unwrap_or_else(|| match language.as_str() {
+            "ar" => "EG".into(),
+            "en" => "US".into(),
+            _ => String::new(),
+        });
+        if SATURDAY.contains(&region.as_str()) {
+            Weekday::Saturday
+        } else if SUNDAY.contains(&region.as_str()) {
+            Weekday::Sunday
+        } else {
+            Weekday::Monday
+        }
+    }
 }
 
 impl fmt::Display for Date {
@@ -164,6 +237,33 @@ impl Calendar {
     }
 }
 
+/// Splits `[start, end)` into its parts per local hour of the day
+/// (0–23), for "the hour they gave most".
+///
+/// ```text
+/// UTC+3, 10:50Z .. 11:20Z -> [(13, 600 000 ms), (14, 1 200 000 ms)]
+/// ```
+pub fn split_hours(start: f64, end: f64, zone: &impl Zone) -> Vec<(u8, f64)> {
+    let mut parts = Vec::new();
+    if !(start.is_finite() && end.is_finite() && end > start) {
+        return parts;
+    }
+    let mut at = start;
+    for _ in 0..200 {
+        let offset = f64::from(zone.offset_minutes(at)) * MINUTE_MS;
+        let local = at + offset;
+        let hour = ((local / HOUR_MS).floor() as i64).rem_euclid(24) as u8;
+        let next = ((local / HOUR_MS).floor() + 1.0) * HOUR_MS - offset;
+        if next >= end || next <= at {
+            parts.push((hour, end - at));
+            return parts;
+        }
+        parts.push((hour, next - at));
+        at = next;
+    }
+    parts
+}
+
 /// `2026-11-23T08:04:05.123Z`.
 pub fn iso_utc(utc_ms: f64) -> String {
     let ms = if utc_ms.is_finite() { utc_ms.floor() as i64 } else { 0 };
@@ -248,5 +348,42 @@ mod tests {
     fn iso_format() {
         assert_eq!(iso_utc(0.0), "1970-01-01T00:00:00.000Z");
         assert_eq!(iso_utc(utc("2026-11-23T08:04") + 5123.0), "2026-11-23T08:04:05.123Z");
+    }
+
+    #[test]
+    fn weekdays_and_week_starts() {
+        assert_eq!(d("1970-01-01").weekday(), Weekday::Thursday);
+        assert_eq!(d("2026-11-23").weekday(), Weekday::Monday);
+        assert_eq!(d("2026-11-23").week_start(Weekday::Saturday), d("2026-11-21"));
+        assert_eq!(d("2026-11-23").week_start(Weekday::Monday), d("2026-11-23"));
+        assert_eq!(d("2026-11-23").week_start(Weekday::Sunday), d("2026-11-22"));
+        // A week that spans the year boundary.
+        assert_eq!(d("2027-01-01").week_start(Weekday::Sunday), d("2026-12-27"));
+        assert_eq!(d("2026-12-31").add_days(1), d("2027-01-01"));
+    }
+
+    #[test]
+    fn week_start_follows_locale() {
+        assert_eq!(Weekday::first_for_locale("ar-EG"), Weekday::Saturday);
+        assert_eq!(Weekday::first_for_locale("ar-SA"), Weekday::Sunday);
+        assert_eq!(Weekday::first_for_locale("ar"), Weekday::Saturday);
+        assert_eq!(Weekday::first_for_locale("en-US"), Weekday::Sunday);
+        assert_eq!(Weekday::first_for_locale("en_GB"), Weekday::Monday);
+        assert_eq!(Weekday::first_for_locale("fr"), Weekday::Monday);
+        assert_eq!(Weekday::first_for_locale(""), Weekday::Monday);
+    }
+
+    #[test]
+    fn hours_split_at_local_hours() {
+        let h = 3_600_000.0;
+        let at = |hh: f64, mm: f64| hh * h + mm * 60_000.0;
+        let parts = split_hours(at(10.0, 50.0), at(11.0, 20.0), &FixedZone(180));
+        assert_eq!(parts, vec![(13, 600_000.0), (14, 1_200_000.0)]);
+        // Half-hour zones: local hours begin at :30 UTC.
+        let parts = split_hours(at(10.0, 0.0), at(11.0, 0.0), &FixedZone(330));
+        assert_eq!(parts, vec![(15, 1_800_000.0), (16, 1_800_000.0)]);
+        let parts = split_hours(at(23.0, 30.0), at(24.0, 30.0), &FixedZone(0));
+        assert_eq!(parts, vec![(23, 1_800_000.0), (0, 1_800_000.0)]);
+        assert!(split_hours(5.0, 5.0, &FixedZone(0)).is_empty());
     }
 }

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use crate::attention::Span;
-use crate::calendar::{Calendar, Date, Zone};
+use crate::calendar::{split_hours, Calendar, Date, Zone};
 use crate::prompt::Reasons;
 
 /// One site on one day. Fields not yet measured stay 0.
@@ -23,6 +23,25 @@ pub struct DayRecord {
     pub reasons: Reasons,
     /// Prompt cards shown.
     pub prompts: u32,
+    /// Attention by local hour of the day, ms (for "the hour you gave most").
+    #[serde(skip_serializing_if = "Hours::is_empty")]
+    pub hours: Hours,
+}
+
+/// Attention per local hour of one day, ms; 24 slots.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+pub struct Hours(pub [u32; 24]);
+
+impl Hours {
+    pub fn is_empty(&self) -> bool {
+        self.0.iter().all(|ms| *ms == 0)
+    }
+
+    pub fn add(&mut self, hour: u8, ms: f64) {
+        if let Some(slot) = self.0.get_mut(usize::from(hour)) {
+            *slot = slot.saturating_add(ms.round().clamp(0.0, f64::from(u32::MAX)) as u32);
+        }
+    }
 }
 
 /// Records of one day, by site id.
@@ -40,11 +59,18 @@ impl Ledger {
     /// span x 23:59..00:01 -> day1.x += 60 s, day2.x += 60 s -> [day1, day2]
     /// ```
     pub fn add_span(&mut self, span: &Span, calendar: &Calendar, zone: &impl Zone) -> Vec<Date> {
+        // Day starts fall on whole local hours, so each hour part lies
+        // within one day.
+        let mut at = span.start;
+        for (hour, ms) in split_hours(span.start, span.end, zone) {
+            self.record_mut(calendar.day_of(at, zone), &span.site).hours.add(hour, ms);
+            at += ms;
+        }
         calendar
             .split(span.start, span.end, zone)
             .into_iter()
             .map(|(date, ms)| {
-                self.days.entry(date).or_default().entry(span.site.clone()).or_default().attention_ms += ms;
+                self.record_mut(date, &span.site).attention_ms += ms;
                 date
             })
             .collect()
@@ -103,5 +129,7 @@ mod tests {
         assert_eq!(ledger.attention_ms(day1.succ(), "x"), 90_000.0);
         assert_eq!(ledger.attention_ms(day1, "reddit"), 0.0);
         assert_eq!(ledger.rows().count(), 2);
+        assert_eq!(ledger.record(day1, "x").hours.0[23], 60_000);
+        assert_eq!(ledger.record(day1.succ(), "x").hours.0[0], 90_000);
     }
 }

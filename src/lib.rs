@@ -4,6 +4,7 @@
 pub mod attention;
 pub mod calendar;
 pub mod format;
+pub mod i18n;
 pub mod labels;
 pub mod ledger;
 pub mod prompt;
@@ -12,6 +13,7 @@ pub mod rules;
 pub mod settings;
 pub mod sites;
 pub mod store;
+pub mod summary;
 pub mod tracker;
 pub mod valuation;
 pub mod viewability;

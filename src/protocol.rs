@@ -56,7 +56,14 @@ pub enum SensorEvent {
 pub enum SensorCommand {
     /// Track this page, show the overlay, and look for ad slots with
     /// these rules (only the ones for this site).
-    Track { site: String, rules: Vec<crate::rules::Rule> },
+    Track {
+        site: String,
+        rules: Vec<crate::rules::Rule>,
+        /// Show the on-page counter (the person can hide it per site).
+        overlay: bool,
+    },
+    /// Show or remove the on-page counter (a setting changed).
+    Overlay { show: bool },
     /// The core decided slot `id` is an ad: watch its visibility.
     Ad { id: u32 },
     /// The overlay's frame size, as its content asked (clamped).
@@ -95,6 +102,11 @@ pub struct OverlayState {
     /// The "were these minutes useful?" card, when this tab shows it.
     #[serde(default)]
     pub prompt: Option<PromptView>,
+    /// The language the person chose for Thaman, and their digits.
+    #[serde(default)]
+    pub language: crate::settings::Language,
+    #[serde(default)]
+    pub arabic_digits: bool,
 }
 
 /// The prompt card as the overlay shows it.
@@ -139,7 +151,21 @@ pub enum OverlayUpdate {
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum PageRequest {
     Export,
+    /// The export as CSV text, one row per day × site.
+    ExportCsv,
     Import { data: serde_value::Opaque },
+    /// What an import would change, before the person confirms.
+    ImportPreview { data: serde_value::Opaque },
+    /// What the popup shows.
+    Popup,
+    /// What the weekly summary page shows.
+    Weekly,
+    /// The settings, for the options page.
+    GetSettings,
+    /// Replace the settings (validated; refused whole when bad).
+    SetSettings { settings: serde_value::Opaque },
+    /// Delete every record and setting.
+    DeleteEverything,
 }
 
 /// Import data stays opaque here; the store decodes it with its own errors.
@@ -200,12 +226,13 @@ mod tests {
     fn overlay_update_wire_shape() {
         let u = OverlayUpdate::State(OverlayState {
             site: "x".into(), seconds: 2.5, counting: true, ads: 3, take: None, currency: "USD".into(), usd_rate: 1.0, stops_in: Some(10.0),
-            useful: 1.0, prompt: Some(PromptView { minutes: 10, variant: 1 }),
+            useful: 1.0, prompt: Some(PromptView { minutes: 10, variant: 1 }), language: Default::default(), arabic_digits: false,
         });
         assert_eq!(
             serde_json::to_value(&u).unwrap(),
             json!({"type": "state", "site": "x", "seconds": 2.5, "counting": true, "ads": 3, "take": null, "currency": "USD", "usd_rate": 1.0,
-                   "stops_in": 10.0, "useful": 1.0, "prompt": {"minutes": 10, "variant": 1}})
+                   "stops_in": 10.0, "useful": 1.0, "prompt": {"minutes": 10, "variant": 1},
+                   "language": "auto", "arabic_digits": false})
         );
         let r: OverlayRequest = serde_json::from_value(json!({"type": "answer", "answer": "useful", "reasons": ["learned", "reach"]})).unwrap();
         assert!(matches!(r, OverlayRequest::Answer { answer: crate::prompt::Answer::Useful, ref reasons } if reasons.len() == 2));

@@ -1,12 +1,13 @@
 //! The person's settings, validated; defaults are what most people want.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
 use crate::attention::{Limits, PULSE_MS};
-use crate::calendar::Calendar;
+use crate::calendar::{Calendar, Weekday};
+use crate::format::Digits;
 use crate::store::valid_site_id;
 use crate::valuation::Region;
 
@@ -32,6 +33,33 @@ pub struct Settings {
     pub prompt_minutes: u32,
     /// At most this many prompt cards a day, all sites together.
     pub prompt_daily_cap: u32,
+    /// First day of the week; `None` follows the browser's locale.
+    pub week_start: Option<Weekday>,
+    /// Attention a day the person is content with, minutes (0: no goal);
+    /// the badge changes colour past it.
+    pub daily_goal_minutes: u32,
+    /// The language of Thaman's pages; `Auto` follows the browser.
+    pub language: Language,
+    /// Write numbers with Arabic-Indic digits (٠١٢٣).
+    pub arabic_digits: bool,
+    /// Catalog sites not tracked at all.
+    pub sites_off: BTreeSet<String>,
+    /// Sites tracked without the on-page counter.
+    pub overlay_hidden: BTreeSet<String>,
+    /// Sites paused until an instant (ms since the epoch).
+    pub paused_until: BTreeMap<String, f64>,
+    /// A notification when a week ends, with what it cost.
+    pub weekly_notification: bool,
+}
+
+/// The language of Thaman's own pages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Language {
+    #[default]
+    Auto,
+    En,
+    Ar,
 }
 
 impl Default for Settings {
@@ -45,6 +73,14 @@ impl Default for Settings {
             cpm_overrides: BTreeMap::new(),
             prompt_minutes: 10,
             prompt_daily_cap: 6,
+            week_start: None,
+            daily_goal_minutes: 0,
+            language: Language::Auto,
+            arabic_digits: false,
+            sites_off: BTreeSet::new(),
+            overlay_hidden: BTreeSet::new(),
+            paused_until: BTreeMap::new(),
+            weekly_notification: true,
         }
     }
 }
@@ -65,6 +101,10 @@ pub enum SettingsError {
     PromptMinutes(u32),
     #[error("prompt_daily_cap must be 1–50, got {0}")]
     PromptCap(u32),
+    #[error("daily_goal_minutes must be 0 (none) to 1440, got {0}")]
+    DailyGoal(u32),
+    #[error("{0:?} is not a known site")]
+    UnknownSite(String),
 }
 
 impl Settings {
@@ -90,7 +130,46 @@ impl Settings {
         if let Some((site, _)) = self.cpm_overrides.iter().find(|(site, v)| !valid_site_id(site) || !(v.is_finite() && **v > 0.0 && **v <= 1000.0)) {
             return Err(SettingsError::CpmOverride(site.clone()));
         }
+        if self.daily_goal_minutes > 1440 {
+            return Err(SettingsError::DailyGoal(self.daily_goal_minutes));
+        }
+        let listed = self.sites_off.iter().chain(&self.overlay_hidden).chain(self.paused_until.keys());
+        if let Some(site) = listed.clone().find(|s| !valid_site_id(s)) {
+            return Err(SettingsError::UnknownSite(site.clone()));
+        }
         Ok(())
+    }
+
+    /// Whether `site` is tracked at `now` (not off, not paused).
+    ///
+    /// ```text
+    /// sites_off {x}                     -> x: false, reddit: true
+    /// paused_until {reddit: 1000}, 999  -> reddit: false;  at 1000 -> true
+    /// ```
+    pub fn tracks(&self, site: &str, now: f64) -> bool {
+        !self.sites_off.contains(site) && self.paused_until.get(site).is_none_or(|until| now >= *until)
+    }
+
+    /// The first day of the week: the person's choice, else the locale's.
+    pub fn week_start_for(&self, locale: &str) -> Weekday {
+        self.week_start.unwrap_or_else(|| Weekday::first_for_locale(locale))
+    }
+
+    /// Names of the fields that differ in `other`.
+    pub fn changed_fields(&self, other: &Settings) -> Vec<&'static str> {
+        let mut out = Vec::new();
+        macro_rules! diff {
+            ($($f:ident),*) => { $( if self.$f != other.$f { out.push(stringify!($f)); } )* };
+        }
+        diff!(
+            idle_threshold_seconds, day_start_hour, region, currency, usd_rate, cpm_overrides, prompt_minutes, prompt_daily_cap,
+            week_start, daily_goal_minutes, language, arabic_digits, sites_off, overlay_hidden, paused_until, weekly_notification
+        );
+        out
+    }
+
+    pub fn digits(&self) -> Digits {
+        if self.arabic_digits { Digits::ArabicIndic } else { Digits::Latin }
     }
 
     pub fn limits(&self) -> Limits {
@@ -126,5 +205,28 @@ mod tests {
         assert!(with(|s| { s.cpm_overrides.insert("x".into(), 9.5); }).is_ok());
         assert!(matches!(with(|s| { s.cpm_overrides.insert("myspace".into(), 9.5); }), Err(SettingsError::CpmOverride(_))));
         assert!(matches!(with(|s| { s.cpm_overrides.insert("x".into(), -1.0); }), Err(SettingsError::CpmOverride(_))));
+        assert_eq!(with(|s| s.daily_goal_minutes = 1441), Err(SettingsError::DailyGoal(1441)));
+        assert!(matches!(with(|s| { s.sites_off.insert("myspace".into()); }), Err(SettingsError::UnknownSite(_))));
+        assert!(matches!(with(|s| { s.paused_until.insert("nope".into(), 1.0); }), Err(SettingsError::UnknownSite(_))));
+    }
+
+    #[test]
+    fn tracking_follows_off_and_pause() {
+        let mut s = Settings::default();
+        s.sites_off.insert("x".into());
+        s.paused_until.insert("reddit".into(), 1000.0);
+        assert!(!s.tracks("x", 0.0));
+        assert!(!s.tracks("reddit", 999.0));
+        assert!(s.tracks("reddit", 1000.0));
+        assert!(s.tracks("facebook", 0.0));
+    }
+
+    #[test]
+    fn older_settings_decode_with_defaults() {
+        let s: Settings = serde_json::from_str(r#"{"idle_threshold_seconds": 30}"#).unwrap();
+        assert_eq!(s.idle_threshold_seconds, 30);
+        assert!(s.weekly_notification);
+        assert_eq!(s.language, Language::Auto);
+        assert_eq!(s.week_start, None);
     }
 }

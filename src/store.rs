@@ -19,7 +19,7 @@ use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
 use crate::calendar::Date;
-use crate::ledger::{DayRecord, Ledger};
+use crate::ledger::{DayRecord, Hours, Ledger};
 use crate::prompt::Reasons;
 use crate::settings::{Settings, SettingsError};
 use crate::sites::CATALOG;
@@ -29,6 +29,8 @@ pub const SCHEMA: u32 = 1;
 pub const SCHEMA_KEY: &str = "schema";
 pub const SETTINGS_KEY: &str = "settings";
 pub const RUN_KEY: &str = "run";
+/// The first day of the last week the weekly notification told.
+pub const TOLD_WEEK_KEY: &str = "told_week";
 const DAY_PREFIX: &str = "day:";
 
 /// `day:2026-11-23`.
@@ -85,6 +87,9 @@ pub struct DayRow {
     /// Why the time was useful, as the person said when asked.
     #[serde(default)]
     pub reasons: Reasons,
+    /// Attention per local hour, ms (omitted when none was recorded).
+    #[serde(default, skip_serializing_if = "Hours::is_empty")]
+    pub hours: Hours,
 }
 
 impl DayRow {
@@ -99,6 +104,7 @@ impl DayRow {
             ads_viewable: rec.ads_viewable,
             take: None,
             reasons: rec.reasons,
+            hours: rec.hours,
         }
     }
 
@@ -110,6 +116,7 @@ impl DayRow {
             ads_viewable: self.ads_viewable,
             reasons: self.reasons,
             prompts: 0,
+            hours: self.hours,
         }
     }
 }
@@ -180,6 +187,82 @@ pub fn apply(export: &Export, ledger: &mut Ledger, settings: &mut Settings) -> R
     Ok(touched.into_iter().collect())
 }
 
+/// What an import would change, shown before the person confirms.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ImportPreview {
+    /// Days the store does not have yet.
+    pub days_added: usize,
+    /// Days the store has, whose records the import replaces.
+    pub days_replaced: usize,
+    /// Records (day × site) in the file.
+    pub rows: usize,
+    pub first: Option<Date>,
+    pub last: Option<Date>,
+    /// Names of the settings that would change.
+    pub settings_changed: Vec<String>,
+}
+
+/// Validates `export` and says what applying it would change.
+///
+/// ```text
+/// store {11-22}, file {11-22, 11-23}, idle 15 s -> added 1, replaced 1,
+///                                                  settings [idle_threshold_seconds]
+/// ```
+pub fn preview(export: &Export, ledger: &Ledger, settings: &Settings) -> Result<ImportPreview, ImportError> {
+    validate(export)?;
+    let dates: BTreeSet<Date> = export.days.iter().map(|r| r.date).collect();
+    let replaced = dates.iter().filter(|d| ledger.day(**d).is_some_and(|day| !day.is_empty())).count();
+    let settings_changed = settings.changed_fields(&export.settings).into_iter().map(String::from).collect();
+    Ok(ImportPreview {
+        days_added: dates.len() - replaced,
+        days_replaced: replaced,
+        rows: export.days.len(),
+        first: dates.first().copied(),
+        last: dates.last().copied(),
+        settings_changed,
+    })
+}
+
+/// The export as CSV, one row per day × site; the header names the units.
+///
+/// ```text
+/// date,site,attention_seconds,useful_seconds,sold_seconds,ads_rendered,ads_viewable,take_low_usd,…
+/// 2026-11-22,x,30.5,0,30.5,2,1,0.0021,…
+/// ```
+pub fn csv(export: &Export) -> String {
+    let mut out = String::from(
+        "date,site,attention_seconds,useful_seconds,sold_seconds,ads_rendered,ads_viewable,take_low_usd,take_typical_usd,take_high_usd,useful_learned,useful_work,useful_people,useful_reach\r\n",
+    );
+    for r in &export.days {
+        let (low, typical, high) = r.take.as_ref().map_or((String::new(), String::new(), String::new()), |t| (num(t.low), num(t.typical), num(t.high)));
+        let sold = (r.attention_seconds - r.useful_seconds).max(0.0);
+        let reasons = &r.reasons;
+        // Site ids are [a-z0-9.:-], so no field needs quoting.
+        out.push_str(&format!(
+            "{},{},{},{},{},{},{},{low},{typical},{high},{},{},{},{}\r\n",
+            r.date,
+            r.site,
+            num(r.attention_seconds),
+            num(r.useful_seconds),
+            num(sold),
+            r.ads_rendered,
+            r.ads_viewable,
+            reasons.learned,
+            reasons.work,
+            reasons.people,
+            reasons.reach
+        ));
+    }
+    out
+}
+
+/// A number for CSV: no exponent, at most 6 decimals, no trailing zeros.
+fn num(v: f64) -> String {
+    let s = format!("{:.6}", if v.is_finite() { v } else { 0.0 });
+    let s = s.trim_end_matches('0').trim_end_matches('.');
+    if s == "-0" { "0".into() } else { s.to_string() }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -189,7 +272,7 @@ mod tests {
     }
 
     fn row(date: &str, site: &str, attention: f64) -> DayRow {
-        DayRow { date: date.parse().unwrap(), site: site.into(), attention_seconds: attention, useful_seconds: 0.0, ads_rendered: 0, ads_viewable: 0, take: None, reasons: Reasons::default() }
+        DayRow { date: date.parse().unwrap(), site: site.into(), attention_seconds: attention, useful_seconds: 0.0, ads_rendered: 0, ads_viewable: 0, take: None, reasons: Reasons::default(), hours: Hours::default() }
     }
 
     #[test]
@@ -244,5 +327,52 @@ mod tests {
         }
         assert_eq!(ledger, Ledger::default());
         assert_eq!(settings, Settings::default());
+    }
+
+    #[test]
+    fn preview_says_what_changes_and_refuses_bad_files() {
+        let mut ledger = Ledger::default();
+        ledger.record_mut("2026-11-22".parse().unwrap(), "x").attention_ms = 1000.0;
+        let mut e = export(vec![row("2026-11-22", "x", 30.5), row("2026-11-23", "x", 1.0), row("2026-11-23", "reddit", 1.0)]);
+        e.settings.idle_threshold_seconds = 15;
+        let p = preview(&e, &ledger, &Settings::default()).unwrap();
+        assert_eq!((p.days_added, p.days_replaced, p.rows), (1, 1, 3));
+        assert_eq!(p.first, Some("2026-11-22".parse().unwrap()));
+        assert_eq!(p.settings_changed, vec!["idle_threshold_seconds".to_string()]);
+        e.schema = 2;
+        assert!(matches!(preview(&e, &ledger, &Settings::default()), Err(ImportError::NewerSchema { found: 2 })));
+    }
+
+    #[test]
+    fn csv_has_one_row_per_day_and_site() {
+        let mut r = row("2026-11-22", "custom:news.example.org", 30.5);
+        r.useful_seconds = 10.25;
+        r.ads_rendered = 3;
+        r.ads_viewable = 2;
+        r.take = Some(TakeRow { low: 0.0012, typical: 0.002, high: 0.003 });
+        r.reasons.work = 1;
+        let text = csv(&export(vec![r, row("2026-11-23", "x", 1e-7)]));
+        let lines: Vec<&str> = text.split("\r\n").collect();
+        assert_eq!(lines.len(), 4, "header, two rows, final empty");
+        assert!(lines[0].starts_with("date,site,attention_seconds,useful_seconds,sold_seconds"));
+        assert_eq!(lines[1], "2026-11-22,custom:news.example.org,30.5,10.25,20.25,3,2,0.0012,0.002,0.003,0,1,0,0");
+        assert_eq!(lines[2], "2026-11-23,x,0,0,0,0,0,,,,0,0,0,0");
+        assert_eq!(lines[0].split(',').count(), lines[1].split(',').count());
+    }
+
+    #[test]
+    fn hours_survive_export_and_import() {
+        let mut ledger = Ledger::default();
+        let date: Date = "2026-11-22".parse().unwrap();
+        ledger.record_mut(date, "x").attention_ms = 5000.0;
+        ledger.record_mut(date, "x").hours.add(21, 5000.0);
+        let rows: Vec<DayRow> = ledger.rows().map(|(d, s, r)| DayRow::new(d, s, r)).collect();
+        let json = serde_json::to_string(&export(rows)).unwrap();
+        let back: Export = serde_json::from_str(&json).unwrap();
+        let (mut l2, mut s2) = (Ledger::default(), Settings::default());
+        apply(&back, &mut l2, &mut s2).unwrap();
+        assert_eq!(l2.record(date, "x").hours.0[21], 5000);
+        // Without hours the field is left out of the file.
+        assert!(!serde_json::to_string(&row("2026-11-22", "x", 1.0)).unwrap().contains("hours"));
     }
 }

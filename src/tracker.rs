@@ -15,7 +15,8 @@ use crate::ledger::{Day, Ledger};
 use crate::rules::Rule;
 use crate::viewability::Viewability;
 use crate::protocol::{OverlayState, PromptView, SensorCommand, SensorEvent};
-use crate::settings::Settings;
+use crate::settings::{Settings, SettingsError};
+use crate::summary::{Period, Popup, Pricing, Weekly};
 use crate::sites::{host_of_url, site_for_host};
 use crate::store::{self, DayRow, Export, ImportError, TakeRow, SCHEMA};
 use crate::valuation::{self, Estimate, Region};
@@ -154,13 +155,19 @@ impl Tracker {
                     self.signal(tab, Signal::Closed, now, zone);
                     return Ok(Some(SensorCommand::Ignore));
                 };
+                if !self.settings.tracks(site.id, now) {
+                    self.pages.remove(&tab);
+                    self.signal(tab, Signal::Closed, now, zone);
+                    return Ok(Some(SensorCommand::Ignore));
+                }
                 // A new page view: its slots start over.
                 let rules: Vec<usize> = (0..self.rules.len()).filter(|i| self.rules[*i].applies_to(host)).collect();
                 let sent = rules.iter().map(|i| self.rules[*i].clone()).collect();
                 self.pages.insert(tab, PageAds { site: site.id.to_string(), rules, ..PageAds::default() });
                 self.stretches.entry(site.id.to_string()).or_insert_with(|| Stretch::new(now));
                 let open = Signal::Open { site: site.id.to_string(), visible, focused, media, idle_ms };
-                (open, Some(SensorCommand::Track { site: site.id.to_string(), rules: sent }))
+                let overlay = !self.settings.overlay_hidden.contains(site.id);
+                (open, Some(SensorCommand::Track { site: site.id.to_string(), rules: sent, overlay }))
             }
             _ if self.attention.site_of(tab).is_none() => return Err(TrackerError::UnknownTab(tab)),
             SensorEvent::Slot { id, rule, labels } => return Ok(self.slot(tab, id, rule, labels, now, zone)),
@@ -406,6 +413,8 @@ impl Tracker {
                 variant: self.ledger.day(today).map_or(0, |d| d.values().map(|r| r.prompts).sum::<u32>()) % 3,
             }),
             stops_in: if counting { self.attention.stops_in(now, &limits).map(|ms| ms / 1000.0) } else { None },
+            language: self.settings.language,
+            arabic_digits: self.settings.arabic_digits,
         })
     }
 
@@ -436,6 +445,111 @@ impl Tracker {
         self.dirty_settings = true;
         self.urgent = true;
         Ok(())
+    }
+
+    /// Replaces the settings, validated. Answers what each open page's
+    /// sensor must now be told: stop (site turned off or paused), or show
+    /// or hide its counter.
+    pub fn set_settings(&mut self, settings: Settings, now: f64, zone: &impl Zone) -> Result<Vec<(TabId, SensorCommand)>, SettingsError> {
+        settings.validate()?;
+        let old = std::mem::replace(&mut self.settings, settings);
+        self.dirty_settings = true;
+        self.urgent = true;
+        let mut commands = Vec::new();
+        let tabs: Vec<(TabId, String)> = self.pages.iter().map(|(t, p)| (*t, p.site.clone())).collect();
+        for (tab, site) in tabs {
+            if !self.settings.tracks(&site, now) {
+                self.closed(tab, now, zone);
+                commands.push((tab, SensorCommand::Ignore));
+            } else if old.overlay_hidden.contains(&site) != self.settings.overlay_hidden.contains(&site) {
+                commands.push((tab, SensorCommand::Overlay { show: !self.settings.overlay_hidden.contains(&site) }));
+            }
+        }
+        // A day start moved: today's prompt count and badge follow at once.
+        self.check_prompt(now, zone);
+        Ok(commands)
+    }
+
+    /// Forgets every record and setting (the person asked, twice). Open
+    /// pages keep counting from now, under default settings.
+    pub fn delete_everything(&mut self, now: f64) {
+        self.ledger = Ledger::default();
+        self.settings = Settings::default();
+        self.stretches.values_mut().for_each(|s| *s = Stretch::new(now));
+        self.card = None;
+        self.attention.restart(now);
+        self.dirty_days.clear();
+        self.dirty_settings = true;
+        self.urgent = true;
+    }
+
+    /// Marks everything held as unsaved (storage was cleared under it).
+    pub fn mark_all_dirty(&mut self) {
+        self.dirty_days.extend(self.ledger.rows().map(|(d, _, _)| d));
+        self.dirty_settings = true;
+        self.saved_run = None;
+        self.urgent = true;
+    }
+
+    /// What importing `export` would change.
+    pub fn preview(&self, export: &Export) -> Result<store::ImportPreview, ImportError> {
+        store::preview(export, &self.ledger, &self.settings)
+    }
+
+    /// The ledger with the open run counted up to `now`.
+    fn ledger_now(&self, now: f64, zone: &impl Zone) -> Ledger {
+        let mut ledger = self.ledger.clone();
+        if let Some(span) = self.attention.live(now, &self.settings.limits()) {
+            ledger.add_span(&span, &self.settings.calendar(), zone);
+        }
+        ledger
+    }
+
+    fn pricing(&self) -> Pricing<'_> {
+        Pricing { region: self.region(), overrides: &self.settings.cpm_overrides }
+    }
+
+    /// What the popup shows at `now`; weeks start per `locale` unless set.
+    pub fn popup(&self, now: f64, zone: &impl Zone, locale: &str) -> Popup {
+        let today = self.settings.calendar().day_of(now, zone);
+        let week_start = self.settings.week_start_for(locale);
+        Popup::of(&self.ledger_now(now, zone), today, week_start, self.settings.daily_goal_minutes, self.pricing())
+    }
+
+    /// What the weekly summary page shows at `now`.
+    pub fn weekly(&self, now: f64, zone: &impl Zone, locale: &str) -> Weekly {
+        let today = self.settings.calendar().day_of(now, zone);
+        Weekly::of(&self.ledger_now(now, zone), today, self.settings.week_start_for(locale), self.pricing())
+    }
+
+    /// The week that ended and has not been told yet: its first day and
+    /// what it cost, when the person wants the notification. A week with
+    /// no attention is not worth a notification.
+    ///
+    /// ```text
+    /// today Mon 11-23 (Monday weeks), told 11-09 -> week of 11-16
+    /// told 11-16                                 -> none
+    /// ```
+    pub fn week_to_tell(&self, told: Option<Date>, now: f64, zone: &impl Zone, locale: &str) -> Option<Period> {
+        if !self.settings.weekly_notification {
+            return None;
+        }
+        let weekly = self.weekly(now, zone, locale);
+        let ended = weekly.last;
+        (told.is_none_or(|t| t < ended.from) && ended.totals.attention_s >= 60.0).then_some(ended)
+    }
+
+    /// When the current week ends (the next week's first day begins).
+    pub fn week_ends_at(&self, now: f64, zone: &impl Zone, locale: &str) -> f64 {
+        let calendar = self.settings.calendar();
+        let next = calendar.day_of(now, zone).week_start(self.settings.week_start_for(locale)).add_days(7);
+        calendar.start_of(next, zone)
+    }
+
+    /// Whether today's attention has passed the person's daily goal.
+    pub fn past_goal(&self, now: f64, zone: &impl Zone) -> bool {
+        let goal = self.settings.daily_goal_minutes;
+        goal > 0 && self.today_total_ms(now, zone) >= f64::from(goal) * 60_000.0
     }
 
     /// How soon storage should be written.
@@ -485,7 +599,7 @@ mod tests {
     #[test]
     fn tracked_and_untracked_pages() {
         let mut t = tracker();
-        assert_eq!(t.sensor(1, hello("https://www.facebook.com/"), T0, &Z).unwrap(), Some(SensorCommand::Track { site: "facebook".into(), rules: vec![] }));
+        assert_eq!(t.sensor(1, hello("https://www.facebook.com/"), T0, &Z).unwrap(), Some(SensorCommand::Track { site: "facebook".into(), rules: vec![], overlay: true }));
         assert_eq!(t.sensor(2, hello("https://www.example.com/"), T0, &Z).unwrap(), Some(SensorCommand::Ignore));
         assert!(t.overlay_state(2, T0, &Z).is_none());
         assert_eq!(t.sensor(3, SensorEvent::Heartbeat {}, T0, &Z), Err(TrackerError::UnknownTab(3)));
@@ -660,5 +774,73 @@ mod tests {
         e.schema = 99;
         assert!(matches!(t.import(&e), Err(ImportError::NewerSchema { found: 99 })));
         assert_eq!(t.flush(), Flush::Idle);
+    }
+
+    #[test]
+    fn turning_a_site_off_stops_its_pages_and_hiding_the_counter_tells_them() {
+        let mut t = tracker();
+        assert!(matches!(t.sensor(1, hello("https://x.com/home"), T0, &Z).unwrap(), Some(SensorCommand::Track { overlay: true, .. })));
+        t.sensor(2, hello("https://www.reddit.com/"), T0, &Z).unwrap();
+        present_for(&mut t, 2, T0, 10);
+        let mut s = t.settings().clone();
+        s.overlay_hidden.insert("x".into());
+        s.paused_until.insert("reddit".into(), T0 + 3_600_000.0);
+        let commands = t.set_settings(s.clone(), T0 + 10_000.0, &Z).unwrap();
+        assert_eq!(commands, vec![(1, SensorCommand::Overlay { show: false }), (2, SensorCommand::Ignore)]);
+        assert!(!t.counting(), "the paused page's run ended");
+        let counted = t.export(T0 + 20_000.0, &Z).days.iter().map(|r| r.attention_seconds).sum::<f64>();
+        assert!((counted - 10.0).abs() < 1e-9, "{counted}");
+        // While paused, a new page is ignored; after, it is tracked.
+        assert_eq!(t.sensor(3, hello("https://www.reddit.com/"), T0 + 60_000.0, &Z).unwrap(), Some(SensorCommand::Ignore));
+        assert!(matches!(t.sensor(3, hello("https://www.reddit.com/"), T0 + 3_600_000.0, &Z).unwrap(), Some(SensorCommand::Track { .. })));
+        assert!(matches!(t.sensor(4, hello("https://x.com/"), T0, &Z).unwrap(), Some(SensorCommand::Track { overlay: false, .. })));
+        // A bad setting is refused and changes nothing.
+        s.daily_goal_minutes = 5000;
+        assert!(t.set_settings(s, T0, &Z).is_err());
+        assert_eq!(t.settings().daily_goal_minutes, 0);
+    }
+
+    #[test]
+    fn delete_everything_forgets_records_and_settings() {
+        let mut t = tracker();
+        t.sensor(1, hello("https://x.com/home"), T0, &Z).unwrap();
+        present_for(&mut t, 1, T0, 30);
+        let mut s = t.settings().clone();
+        s.idle_threshold_seconds = 15;
+        t.set_settings(s, T0 + 30_000.0, &Z).unwrap();
+        t.delete_everything(T0 + 30_000.0);
+        assert_eq!(t.settings(), &Settings::default());
+        let left: f64 = t.export(T0 + 30_000.0, &Z).days.iter().map(|r| r.attention_seconds).sum();
+        assert_eq!(left, 0.0);
+        // Counting goes on from now.
+        present_for(&mut t, 1, T0 + 31_000.0, 4);
+        let now: f64 = t.export(T0 + 35_000.0, &Z).days.iter().map(|r| r.attention_seconds).sum();
+        assert!((now - 5.0).abs() < 1e-9, "{now}");
+    }
+
+    #[test]
+    fn popup_weekly_goal_and_the_week_to_tell() {
+        let mut t = tracker();
+        t.sensor(1, hello("https://x.com/home"), T0, &Z).unwrap();
+        present_for(&mut t, 1, T0, 120);
+        let now = T0 + 120_000.0;
+        let popup = t.popup(now, &Z, "en-GB");
+        assert_eq!(popup.week_start, crate::calendar::Weekday::Monday);
+        assert!((popup.today.totals.attention_s - 120.0).abs() < 1e-9, "the open run counts");
+        assert!(!t.past_goal(now, &Z), "no goal set");
+        let mut s = t.settings().clone();
+        s.daily_goal_minutes = 1;
+        t.set_settings(s, now, &Z).unwrap();
+        assert!(t.past_goal(now, &Z));
+        // A week later the week of T0 has ended: tell it once.
+        let later = now + 7.0 * 86_400_000.0;
+        let week = t.week_to_tell(None, later, &Z, "en-GB").unwrap();
+        assert!(week.from <= t.settings().calendar().day_of(T0, &Z) && t.settings().calendar().day_of(T0, &Z) <= week.to);
+        assert!(t.week_to_tell(Some(week.from), later, &Z, "en-GB").is_none());
+        let mut s = t.settings().clone();
+        s.weekly_notification = false;
+        t.set_settings(s, later, &Z).unwrap();
+        assert!(t.week_to_tell(None, later, &Z, "en-GB").is_none());
+        assert_eq!(t.weekly(later, &Z, "en-GB").last.totals.attention_s.round(), 120.0);
     }
 }

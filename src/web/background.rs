@@ -11,13 +11,15 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
 use super::chrome::{self, Port, Sender};
-use super::{now_ms, storage, to_js, warn};
+use super::{dom, i18n, now_ms, storage, to_js, warn};
+use crate::calendar::Date;
 use crate::attention::{TabId, HEARTBEAT_MS};
 use crate::calendar::Zone;
 use crate::labels::Labels;
 use crate::rules::parse_rules;
 use crate::protocol::{OverlayRequest, OverlayState, OverlayUpdate, PageRequest, SensorCommand, SensorEvent};
-use crate::store::{Export, ImportError};
+use crate::settings::Settings;
+use crate::store::{self, Export, ImportError};
 use crate::tracker::{Flush, Tracker};
 
 const SENSOR: &str = "sensor";
@@ -48,8 +50,13 @@ struct State {
     /// are not sent again (the overlay ticks on its own).
     pushed: BTreeMap<TabId, (OverlayState, f64)>,
     last_write: f64,
+    /// The first day of the last week the notification told.
+    told_week: Option<Date>,
     me: Weak<RefCell<State>>,
 }
+
+const WEEK_ALARM: &str = "week-end";
+const WEEK_NOTIFICATION: &str = "thaman-week";
 
 /// Held by `background.js` for the worker's lifetime.
 #[wasm_bindgen]
@@ -63,6 +70,7 @@ pub struct Background {
 #[wasm_bindgen(js_name = loadBackground)]
 pub async fn load_background() -> Result<Background, JsValue> {
     let loaded = storage::load().await?;
+    i18n::follow(&loaded.settings).await;
     // build.rs has refused malformed rules, so these parse.
     let rules = parse_rules(include_str!("../../rules/sites.txt")).unwrap_or_default();
     let labels = Labels::parse(include_str!("../../rules/labels.txt")).unwrap_or_default();
@@ -78,11 +86,16 @@ pub async fn load_background() -> Result<Background, JsValue> {
         badge: (String::from("\u{0}"), f64::NEG_INFINITY),
         pushed: BTreeMap::new(),
         last_write: 0.0,
+        told_week: loaded.told_week,
         me: Weak::new(),
     }));
     state.borrow_mut().me = Rc::downgrade(&state);
     // A run recovered from a crash is booked now.
     state.borrow_mut().flush_if_due();
+    // A week that ended while the browser was closed is told now; the
+    // alarm is armed again on every start (alarms can be lost).
+    state.borrow_mut().tell_week();
+    state.borrow_mut().arm_week_alarm();
     let (s1, s2) = (state.clone(), state.clone());
     // One listener pair shared by every port: Chrome passes the port along.
     let on_message = Closure::new(move |message: JsValue, port: Port| s1.borrow_mut().receive(message, &port));
@@ -115,6 +128,25 @@ impl Background {
     pub fn request(&self, message: JsValue, sender: JsValue, respond: js_sys::Function) {
         let reply = self.state.borrow_mut().request(message, sender);
         let _ = respond.call1(&JsValue::NULL, &reply);
+    }
+
+    /// `chrome.alarms.onAlarm`.
+    pub fn alarm(&self, name: String) {
+        if name == WEEK_ALARM {
+            let mut state = self.state.borrow_mut();
+            state.tell_week();
+            state.arm_week_alarm();
+        }
+    }
+
+    /// `chrome.notifications.onClicked`: the week's notification opens the
+    /// weekly summary.
+    pub fn notification_clicked(&self, id: String) {
+        if id == WEEK_NOTIFICATION {
+            let props = js_sys::Object::new();
+            let _ = js_sys::Reflect::set(&props, &"url".into(), &chrome::url("summary.html").into());
+            let _ = chrome::tabs_create(&props);
+        }
     }
 
     /// `chrome.idle.onStateChanged`: a locked screen ends presence.
@@ -193,25 +225,73 @@ impl State {
         if !from_extension {
             return reply_error("only Thaman's own pages may ask this");
         }
+        let data = || js_sys::Reflect::get(&message, &"data".into()).unwrap_or(JsValue::UNDEFINED);
+        let decode_export = |data: JsValue| serde_wasm_bindgen::from_value::<Export>(data).map_err(|e| ImportError::Malformed(e.to_string()));
+        let now = now_ms();
+        let locale = browser_language();
+        let reply = |v: Result<JsValue, serde_wasm_bindgen::Error>| v.unwrap_or_else(|e| reply_error(&e.to_string()));
         match serde_wasm_bindgen::from_value::<PageRequest>(message.clone()) {
-            Ok(PageRequest::Export) => {
-                to_js(&self.tracker.export(now_ms(), &BrowserZone)).unwrap_or_else(|e| reply_error(&e.to_string()))
-            }
-            Ok(PageRequest::Import { .. }) => {
-                let data = js_sys::Reflect::get(&message, &"data".into()).unwrap_or(JsValue::UNDEFINED);
-                let result = serde_wasm_bindgen::from_value::<Export>(data)
-                    .map_err(|e| ImportError::Malformed(e.to_string()))
-                    .and_then(|export| self.tracker.import(&export));
+            Ok(PageRequest::Export) => reply(to_js(&self.tracker.export(now, &BrowserZone))),
+            Ok(PageRequest::ExportCsv) => JsValue::from_str(&store::csv(&self.tracker.export(now, &BrowserZone))),
+            Ok(PageRequest::ImportPreview { .. }) => match decode_export(data()).and_then(|e| self.tracker.preview(&e)) {
+                Ok(preview) => reply(to_js(&preview)),
+                Err(err) => reply_error(&err.to_string()),
+            },
+            Ok(PageRequest::Import { .. }) => match decode_export(data()).and_then(|e| self.tracker.import(&e)) {
+                Ok(()) => {
+                    self.settings_changed(Vec::new());
+                    reply_ok()
+                }
+                Err(err) => reply_error(&err.to_string()),
+            },
+            Ok(PageRequest::Popup) => reply(to_js(&self.tracker.popup(now, &BrowserZone, &locale))),
+            Ok(PageRequest::Weekly) => reply(to_js(&self.tracker.weekly(now, &BrowserZone, &locale))),
+            Ok(PageRequest::GetSettings) => reply(to_js(self.tracker.settings())),
+            Ok(PageRequest::SetSettings { .. }) => {
+                let settings = js_sys::Reflect::get(&message, &"settings".into()).unwrap_or(JsValue::UNDEFINED);
+                let result = serde_wasm_bindgen::from_value::<Settings>(settings)
+                    .map_err(|e| e.to_string())
+                    .and_then(|s| self.tracker.set_settings(s, now, &BrowserZone).map_err(|e| e.to_string()));
                 match result {
-                    Ok(()) => {
-                        self.changed(None);
+                    Ok(commands) => {
+                        self.settings_changed(commands);
                         reply_ok()
                     }
-                    Err(err) => reply_error(&err.to_string()),
+                    Err(err) => reply_error(&err),
                 }
+            }
+            Ok(PageRequest::DeleteEverything) => {
+                self.tracker.delete_everything(now);
+                let _ = self.tracker.take_writes();
+                let me = self.me.clone();
+                // Clear, then write the empty state: nothing old survives.
+                storage::clear_then(move || {
+                    if let Some(state) = me.upgrade() {
+                        let mut state = state.borrow_mut();
+                        state.tracker.mark_all_dirty();
+                        state.settings_changed(Vec::new());
+                    }
+                });
+                reply_ok()
             }
             Err(err) => reply_error(&format!("unknown request: {err}")),
         }
+    }
+
+    /// Settings or data changed as a whole: tell sensors what they must
+    /// do, refresh every overlay and the badge, write now.
+    fn settings_changed(&mut self, commands: Vec<(TabId, SensorCommand)>) {
+        for (tab, command) in commands {
+            if let Some(sensor) = self.sensors.get(&tab) {
+                post(sensor, &command);
+            }
+        }
+        self.pushed.clear();
+        self.changed(None);
+        self.update_badge(true);
+        self.arm_week_alarm();
+        let settings = self.tracker.settings().clone();
+        wasm_bindgen_futures::spawn_local(async move { i18n::follow(&settings).await });
     }
 
     /// After any change: update overlays (one tab's, or all), write, and
@@ -224,6 +304,35 @@ impl State {
         self.update_badge(started_or_stopped);
     }
 
+    /// Arms the alarm for the end of the current week.
+    fn arm_week_alarm(&self) {
+        let when = self.tracker.week_ends_at(now_ms(), &BrowserZone, &browser_language()) + 60_000.0;
+        let info = js_sys::Object::new();
+        let _ = js_sys::Reflect::set(&info, &"when".into(), &when.into());
+        if chrome::alarms_create(WEEK_ALARM, &info).is_err() {
+            warn("could not arm the week's alarm");
+        }
+    }
+
+    /// Tells the week that ended, once, in one line.
+    fn tell_week(&mut self) {
+        let Some(week) = self.tracker.week_to_tell(self.told_week, now_ms(), &BrowserZone, &browser_language()) else { return };
+        let s = self.tracker.settings();
+        let t = &week.totals;
+        let take = t.take.as_ref().map_or_else(|| chrome::message("takeUnknown"), |take| dom::cash(take.typical, &s.currency, s.usd_rate));
+        let message = chrome::message_with("notifyWeekBody", &[&dom::duration(t.sold_s), &dom::count(t.ads_viewable), &take, &dom::duration(t.useful_s)]);
+        let options = js_sys::Object::new();
+        for (k, v) in [("type", "basic"), ("iconUrl", "icons/icon-128.png"), ("title", &chrome::message("notifyWeekTitle")), ("message", &message)] {
+            let _ = js_sys::Reflect::set(&options, &k.into(), &v.into());
+        }
+        if chrome::notifications_create(WEEK_NOTIFICATION, &options).is_ok() {
+            self.told_week = Some(week.from);
+            storage::write_told_week(week.from);
+        } else {
+            warn("could not show the week's notification");
+        }
+    }
+
     /// The toolbar badge: today's attention on tracked sites, set at most
     /// once a minute, and whenever counting starts or stops.
     fn update_badge(&mut self, now_too: bool) {
@@ -232,17 +341,20 @@ impl State {
             return;
         }
         let text = crate::format::badge(self.tracker.today_total_ms(now, &BrowserZone) / 1000.0);
+        // Past the daily goal the badge turns from ink to alarm red.
+        let past_goal = self.tracker.past_goal(now, &BrowserZone);
+        let shown = format!("{text}{}", if past_goal { "!" } else { "" });
         self.badge.1 = now;
-        if text == self.badge.0 {
+        if shown == self.badge.0 {
             return;
         }
         let details = js_sys::Object::new();
         let _ = js_sys::Reflect::set(&details, &"text".into(), &text.as_str().into());
         if chrome::action_set_badge_text(&details).is_ok() {
             let colour = js_sys::Object::new();
-            let _ = js_sys::Reflect::set(&colour, &"color".into(), &"#102a2e".into());
+            let _ = js_sys::Reflect::set(&colour, &"color".into(), &(if past_goal { "#b3261e" } else { "#102a2e" }).into());
             let _ = chrome::action_set_badge_background_color(&colour);
-            self.badge.0 = text;
+            self.badge.0 = shown;
         }
     }
 
@@ -354,6 +466,8 @@ fn worth_sending((old, at): &(OverlayState, f64), new: &OverlayState, now: f64) 
         || old.prompt != new.prompt
         || old.take != new.take
         || old.site != new.site
+        || old.language != new.language
+        || old.arabic_digits != new.arabic_digits
         || (shown - new.seconds).abs() > 1.0
         || deadline_moved
 }

@@ -31,6 +31,18 @@ extern "C" {
     pub fn storage_get(keys: &JsValue) -> Result<js_sys::Promise, JsValue>;
     #[wasm_bindgen(catch, js_namespace = ["chrome", "storage", "local"], js_name = set)]
     pub fn storage_set(items: &JsValue) -> Result<js_sys::Promise, JsValue>;
+    #[wasm_bindgen(catch, js_namespace = ["chrome", "storage", "local"], js_name = clear)]
+    pub fn storage_clear() -> Result<js_sys::Promise, JsValue>;
+    #[wasm_bindgen(catch, js_namespace = ["chrome", "alarms"], js_name = create)]
+    pub fn alarms_create(name: &str, info: &JsValue) -> Result<js_sys::Promise, JsValue>;
+    #[wasm_bindgen(catch, js_namespace = ["chrome", "notifications"], js_name = create)]
+    pub fn notifications_create(id: &str, options: &JsValue) -> Result<js_sys::Promise, JsValue>;
+    #[wasm_bindgen(catch, js_namespace = ["chrome", "tabs"], js_name = create)]
+    pub fn tabs_create(properties: &JsValue) -> Result<js_sys::Promise, JsValue>;
+    #[wasm_bindgen(catch, js_namespace = ["chrome", "runtime"], js_name = sendMessage)]
+    pub fn runtime_send_message(message: &JsValue) -> Result<js_sys::Promise, JsValue>;
+    #[wasm_bindgen(catch, js_namespace = ["chrome", "runtime"], js_name = openOptionsPage)]
+    pub fn open_options_page() -> Result<js_sys::Promise, JsValue>;
     #[wasm_bindgen(catch, js_namespace = ["chrome", "action"], js_name = setBadgeText)]
     pub fn action_set_badge_text(details: &JsValue) -> Result<js_sys::Promise, JsValue>;
     #[wasm_bindgen(catch, js_namespace = ["chrome", "action"], js_name = setBadgeBackgroundColor)]
@@ -85,6 +97,9 @@ impl Port {
 /// A localized string with `$1`… filled in; `key: a, b` where there are
 /// no locales, so tests can still read the values.
 pub fn message_with(key: &str, values: &[&str]) -> String {
+    if let Some(text) = super::i18n::lookup(key, values) {
+        return text;
+    }
     let array: js_sys::Array = values.iter().map(|v| JsValue::from_str(v)).collect();
     match i18n_get_message_with(key, &array) {
         Ok(text) if !text.is_empty() => text,
@@ -95,8 +110,21 @@ pub fn message_with(key: &str, values: &[&str]) -> String {
 /// A localized string from `_locales`; the key itself where there is none
 /// (outside an extension, e.g. in wasm tests), so a gap is visible, not blank.
 pub fn message(key: &str) -> String {
+    if let Some(text) = super::i18n::lookup(key, &[]) {
+        return text;
+    }
     match i18n_get_message(key) {
         Ok(text) if !text.is_empty() => text,
         _ => key.to_string(),
     }
+}
+
+/// The browser's own `chrome.i18n` text, whatever language was chosen.
+pub fn browser_message(key: &str) -> String {
+    i18n_get_message(key).unwrap_or_default()
+}
+
+/// A URL inside the extension.
+pub fn url(path: &str) -> String {
+    runtime_get_url(path).unwrap_or_else(|_| path.to_string())
 }

@@ -4,9 +4,12 @@
 pub mod background;
 pub mod chrome;
 pub mod dom;
+pub mod i18n;
+pub mod options;
 pub mod overlay;
 pub mod popup;
 pub mod storage;
+pub mod weekly;
 
 use serde::Serialize;
 use wasm_bindgen::JsValue;
@@ -23,4 +26,36 @@ pub(crate) fn now_ms() -> f64 {
 
 pub(crate) fn warn(what: &str) {
     web_sys::console::warn_1(&JsValue::from_str(&format!("thaman: {what}")));
+}
+
+/// Asks the background core (from an extension page) and waits.
+pub(crate) async fn ask(fields: &[(&str, JsValue)]) -> Result<JsValue, JsValue> {
+    let message = js_sys::Object::new();
+    for (k, v) in fields {
+        js_sys::Reflect::set(&message, &(*k).into(), v)?;
+    }
+    let reply = wasm_bindgen_futures::JsFuture::from(chrome::runtime_send_message(&message)?).await?;
+    // `{ok: false, error}` is the core refusing: an error here too.
+    if js_sys::Reflect::get(&reply, &"ok".into()).ok().and_then(|v| v.as_bool()) == Some(false) {
+        let why = js_sys::Reflect::get(&reply, &"error".into()).ok().and_then(|v| v.as_string()).unwrap_or_default();
+        return Err(JsValue::from_str(&why));
+    }
+    Ok(reply)
+}
+
+/// Asks the core for a typed view.
+pub(crate) async fn ask_for<T: serde::de::DeserializeOwned>(kind: &str) -> Result<T, JsValue> {
+    let reply = ask(&[("type", kind.into())]).await?;
+    serde_wasm_bindgen::from_value(reply).map_err(|e| JsValue::from_str(&e.to_string()))
+}
+
+/// Loads the person's language and digits for an extension page, and
+/// sets `lang`/`dir`.
+pub(crate) async fn page_setup() -> Result<(web_sys::Document, crate::settings::Settings), JsValue> {
+    let settings: crate::settings::Settings = ask_for("get_settings").await?;
+    i18n::follow(&settings).await;
+    let doc = dom::document()?;
+    dom::apply_locale(&doc)?;
+    doc.set_title(&chrome::message("extShortName"));
+    Ok((doc, settings))
 }

@@ -12,7 +12,9 @@ use web_sys::{Document, Element};
 
 use super::chrome::{self, Port};
 use super::{dom, warn};
-use crate::format::{clock, with_digits, Digits};
+use super::i18n;
+use crate::format::clock;
+use crate::settings::{Language, Settings};
 use crate::prompt::{Answer, Reason};
 use crate::protocol::{OverlayState, OverlayUpdate};
 
@@ -91,18 +93,17 @@ impl View {
         let ticked = if state.counting { elapsed_s.clamp(0.0, state.stops_in.unwrap_or(f64::INFINITY)) } else { 0.0 };
         // The pill shows time sold: attention not marked useful.
         let seconds = (state.seconds - state.useful).max(0.0) + ticked;
-        let text = clock(seconds, Digits::Latin);
+        let text = clock(seconds, i18n::digits());
         if self.time.text_content().as_deref() != Some(text.as_str()) {
             self.time.set_text_content(Some(&text));
         }
-        let ads = chrome::message_with("overlayAds", &[&with_digits(&state.ads.to_string(), Digits::Latin)]);
+        let ads = chrome::message_with("overlayAds", &[&dom::count(state.ads)]);
         if self.ads.text_content().as_deref() != Some(ads.as_str()) {
             self.ads.set_text_content(Some(&ads));
         }
         let (take, detail) = match &state.take {
             Some(t) => {
-                let locale = dom::ui_locale();
-                let money = |usd: f64| dom::money(usd * state.usd_rate, &state.currency, &locale, Digits::Latin);
+                let money = |usd: f64| dom::cash(usd, &state.currency, state.usd_rate);
                 let source = if t.override_used { chrome::message("takeOwnCpm") } else { t.source.clone() };
                 let detail = chrome::message_with("takeDetail", &[&money(t.low), &money(t.high), &source]);
                 (chrome::message_with("takeShort", &[&money(t.typical)]), detail)
@@ -125,7 +126,7 @@ impl View {
     fn render_card(&self, state: &OverlayState, site_name: &str) {
         match &state.prompt {
             Some(p) => {
-                let minutes = p.minutes.to_string();
+                let minutes = dom::count(u64::from(p.minutes));
                 let text = chrome::message_with(&format!("promptQuestion{}", p.variant % 3), &[&minutes, site_name]);
                 if self.question.text_content().as_deref() != Some(text.as_str()) {
                     self.question.set_text_content(Some(&text));
@@ -155,6 +156,8 @@ impl View {
 
 struct Overlay {
     view: View,
+    /// The language and digits the view was built with.
+    prefs: (Language, bool),
     latest: Option<(OverlayState, f64)>,
     port: Option<Port>,
     /// The frame size last asked for.
@@ -249,7 +252,8 @@ pub fn start_overlay() -> Result<(), JsValue> {
     let doc = dom::document()?;
     dom::apply_locale(&doc)?;
     let body = doc.body().ok_or("no body")?;
-    let overlay = Rc::new(RefCell::new(Overlay { view: View::mount(&doc, &body)?, latest: None, port: None, size: PILL }));
+    let prefs = (Language::Auto, false);
+    let overlay = Rc::new(RefCell::new(Overlay { view: View::mount(&doc, &body)?, prefs, latest: None, port: None, size: PILL }));
     wire_card(&overlay);
     connect(overlay.clone());
     let ticking = overlay.clone();
@@ -257,6 +261,26 @@ pub fn start_overlay() -> Result<(), JsValue> {
     // 4 Hz tick as the overlay frame's main cost).
     Interval::new(1000, move || ticking.borrow_mut().render()).forget();
     Ok(())
+}
+
+/// The person chose another language or digits: load them, then build
+/// the view again in them.
+fn relocalize(overlay: Rc<RefCell<Overlay>>, (language, arabic_digits): (Language, bool)) {
+    wasm_bindgen_futures::spawn_local(async move {
+        i18n::follow(&Settings { language, arabic_digits, ..Settings::default() }).await;
+        let Ok(doc) = dom::document() else { return };
+        let Some(body) = doc.body() else { return };
+        let _ = dom::apply_locale(&doc);
+        body.set_inner_html("");
+        match View::mount(&doc, &body) {
+            Ok(view) => {
+                overlay.borrow_mut().view = view;
+                wire_card(&overlay);
+                overlay.borrow_mut().render();
+            }
+            Err(e) => warn(&format!("overlay could not rebuild: {e:?}")),
+        }
+    });
 }
 
 /// Connects to the core, and again whenever the worker restarts.
@@ -272,8 +296,13 @@ fn connect(overlay: Rc<RefCell<Overlay>>) {
     let on_message = Closure::<dyn FnMut(JsValue)>::new(move |message: JsValue| {
         match serde_wasm_bindgen::from_value::<OverlayUpdate>(message) {
             Ok(OverlayUpdate::State(state)) => {
+                let prefs = (state.language, state.arabic_digits);
                 let mut overlay = receiving.borrow_mut();
                 overlay.latest = Some((state, performance_now()));
+                if prefs != overlay.prefs {
+                    overlay.prefs = prefs;
+                    relocalize(receiving.clone(), prefs);
+                }
                 overlay.render();
             }
             Err(err) => warn(&format!("overlay refused an update: {err}")),

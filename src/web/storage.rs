@@ -10,7 +10,8 @@ use super::{to_js, warn};
 use crate::attention::Run;
 use crate::ledger::{Day, Ledger};
 use crate::settings::Settings;
-use crate::store::{day_key, parse_day_key, RUN_KEY, SCHEMA, SCHEMA_KEY, SETTINGS_KEY};
+use crate::calendar::Date;
+use crate::store::{day_key, parse_day_key, RUN_KEY, SCHEMA, SCHEMA_KEY, SETTINGS_KEY, TOLD_WEEK_KEY};
 use crate::tracker::Writes;
 
 /// What storage held when the worker started.
@@ -20,6 +21,8 @@ pub struct Loaded {
     pub run: Option<Run>,
     /// A newer schema's data: leave it untouched, write nothing.
     pub read_only: bool,
+    /// The first day of the last week the person was told about.
+    pub told_week: Option<Date>,
 }
 
 /// Reads and decodes the whole store. A value that does not decode is
@@ -27,7 +30,7 @@ pub struct Loaded {
 pub async fn load() -> Result<Loaded, JsValue> {
     let all = JsFuture::from(chrome::storage_get(&JsValue::NULL)?).await?;
     let entries = js_sys::Object::entries(all.unchecked_ref());
-    let mut loaded = Loaded { settings: Settings::default(), ledger: Ledger::default(), run: None, read_only: false };
+    let mut loaded = Loaded { settings: Settings::default(), ledger: Ledger::default(), run: None, read_only: false, told_week: None };
     for entry in entries.iter() {
         let entry: js_sys::Array = entry.unchecked_into();
         let (Some(key), value) = (entry.get(0).as_string(), entry.get(1)) else { continue };
@@ -40,6 +43,8 @@ pub async fn load() -> Result<Loaded, JsValue> {
             if let Some(settings) = decode::<Settings>(&key, value).filter(|s| s.validate().is_ok()) {
                 loaded.settings = settings;
             }
+        } else if key == TOLD_WEEK_KEY {
+            loaded.told_week = decode::<Date>(&key, value);
         } else if key == RUN_KEY {
             loaded.run = decode::<Option<Run>>(&key, value).flatten();
         } else if let Some(date) = parse_day_key(&key) {
@@ -49,7 +54,7 @@ pub async fn load() -> Result<Loaded, JsValue> {
         }
     }
     if loaded.read_only {
-        return Ok(Loaded { settings: Settings::default(), ledger: Ledger::default(), run: None, read_only: true });
+        return Ok(Loaded { settings: Settings::default(), ledger: Ledger::default(), run: None, read_only: true, told_week: None });
     }
     Ok(loaded)
 }
@@ -84,5 +89,31 @@ pub fn write(writes: Writes) {
             }
         }),
         Err(e) => warn(&format!("storage write failed: {e:?}")),
+    }
+}
+
+/// Empties the store, then calls `then` (which writes the fresh state).
+pub fn clear_then(then: impl FnOnce() + 'static) {
+    match chrome::storage_clear() {
+        Ok(promise) => wasm_bindgen_futures::spawn_local(async move {
+            if let Err(e) = JsFuture::from(promise).await {
+                warn(&format!("storage clear failed: {e:?}"));
+            }
+            then();
+        }),
+        Err(e) => warn(&format!("storage clear failed: {e:?}")),
+    }
+}
+
+/// Notes the week the person was last told about.
+pub fn write_told_week(week: Date) {
+    let items = js_sys::Object::new();
+    let _ = js_sys::Reflect::set(&items, &TOLD_WEEK_KEY.into(), &week.to_string().into());
+    if let Ok(promise) = chrome::storage_set(&items) {
+        wasm_bindgen_futures::spawn_local(async move {
+            if let Err(e) = JsFuture::from(promise).await {
+                warn(&format!("storage write failed: {e:?}"));
+            }
+        });
     }
 }

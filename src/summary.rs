@@ -1,0 +1,381 @@
+//! Looking back: totals over a span of days, per platform and per day, the
+//! week against the one before, and when attention was given most. Pure:
+//! the popup and the weekly summary page render what these return.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::calendar::{Date, Weekday};
+use crate::ledger::{DayRecord, Ledger};
+use crate::prompt::Reasons;
+use crate::store::TakeRow;
+use crate::valuation::{self, Region};
+
+/// What prices the take: the person's region and own CPMs.
+#[derive(Debug, Clone, Copy)]
+pub struct Pricing<'a> {
+    pub region: Region,
+    pub overrides: &'a BTreeMap<String, f64>,
+}
+
+impl Pricing<'_> {
+    fn take(&self, ads: u64, site: &str) -> Option<valuation::Estimate> {
+        valuation::take(ads, site, self.region, self.overrides.get(site).copied())
+    }
+}
+
+/// Sums over some days and sites.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Totals {
+    pub attention_s: f64,
+    pub useful_s: f64,
+    /// Attention not marked useful: the time sold.
+    pub sold_s: f64,
+    pub ads_viewable: u64,
+    pub ads_rendered: u64,
+    /// The platforms' take in USD; none when no site had a CPM.
+    pub take: Option<TakeRow>,
+    pub reasons: Reasons,
+}
+
+impl Totals {
+    fn add_record(&mut self, rec: &DayRecord) {
+        self.attention_s += rec.attention_ms / 1000.0;
+        self.useful_s += rec.useful_ms.min(rec.attention_ms) / 1000.0;
+        self.sold_s = (self.attention_s - self.useful_s).max(0.0);
+        self.ads_viewable += rec.ads_viewable;
+        self.ads_rendered += rec.ads_rendered;
+        let r = &mut self.reasons;
+        r.learned += rec.reasons.learned;
+        r.work += rec.reasons.work;
+        r.people += rec.reasons.people;
+        r.reach += rec.reasons.reach;
+    }
+
+    fn add_take(&mut self, take: &TakeRow) {
+        let t = self.take.get_or_insert(TakeRow { low: 0.0, typical: 0.0, high: 0.0 });
+        t.low += take.low;
+        t.typical += take.typical;
+        t.high += take.high;
+    }
+
+    fn add(&mut self, other: &Totals) {
+        self.attention_s += other.attention_s;
+        self.useful_s += other.useful_s;
+        self.sold_s += other.sold_s;
+        self.ads_viewable += other.ads_viewable;
+        self.ads_rendered += other.ads_rendered;
+        if let Some(t) = &other.take {
+            self.add_take(t);
+        }
+        let (r, o) = (&mut self.reasons, &other.reasons);
+        r.learned += o.learned;
+        r.work += o.work;
+        r.people += o.people;
+        r.reach += o.reach;
+    }
+}
+
+/// What an hour of the person's attention was worth to a platform.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HourValue {
+    /// USD per hour, typical.
+    pub usd: f64,
+    /// From the ads counted (take ÷ hours); else from revenue per user.
+    pub from_ads: bool,
+    pub source: String,
+}
+
+/// One platform over the period.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SiteTotals {
+    pub site: String,
+    pub totals: Totals,
+    pub take_source: Option<String>,
+    pub hour_value: Option<HourValue>,
+}
+
+/// One day of the chart: attention per platform, seconds.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DayBar {
+    pub date: Date,
+    pub weekday: Weekday,
+    pub sites: Vec<(String, f64)>,
+    pub total_s: f64,
+}
+
+/// A span of days, `from` to `to` inclusive.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Period {
+    pub from: Date,
+    pub to: Date,
+    pub days: Vec<DayBar>,
+    /// Platforms with any attention or ads, most attention first.
+    pub sites: Vec<SiteTotals>,
+    pub totals: Totals,
+    /// Attention per local hour of the day over the period, seconds.
+    pub hours: Vec<f64>,
+}
+
+impl Period {
+    /// Sums `ledger` over `from..=to`.
+    ///
+    /// ```text
+    /// 11-20 x 600 s, 11-22 x 300 s + reddit 60 s; from 11-20 to 11-22
+    ///   -> days [11-20: 600, 11-21: 0, 11-22: 360], x 900 s, reddit 60 s
+    /// ```
+    pub fn of(ledger: &Ledger, from: Date, to: Date, pricing: Pricing<'_>) -> Period {
+        let mut days = Vec::new();
+        let mut sites: BTreeMap<String, Totals> = BTreeMap::new();
+        let mut hours = vec![0.0; 24];
+        let mut date = from;
+        while date <= to {
+            let mut bar = DayBar { date, weekday: date.weekday(), sites: Vec::new(), total_s: 0.0 };
+            for (site, rec) in ledger.day(date).into_iter().flatten() {
+                sites.entry(site.clone()).or_default().add_record(rec);
+                for (h, ms) in rec.hours.0.iter().enumerate() {
+                    hours[h] += f64::from(*ms) / 1000.0;
+                }
+                if rec.attention_ms > 0.0 {
+                    bar.sites.push((site.clone(), rec.attention_ms / 1000.0));
+                    bar.total_s += rec.attention_ms / 1000.0;
+                }
+            }
+            days.push(bar);
+            date = date.succ();
+        }
+        let mut totals = Totals::default();
+        let mut list: Vec<SiteTotals> = sites
+            .into_iter()
+            .filter(|(_, t)| t.attention_s > 0.0 || t.ads_rendered > 0)
+            .map(|(site, mut t)| {
+                let take = pricing.take(t.ads_viewable, &site);
+                if let Some(e) = &take {
+                    t.add_take(&TakeRow { low: e.low, typical: e.typical, high: e.high });
+                }
+                let hour_value = hour_value(&site, &t, take.as_ref(), pricing.region);
+                totals.add(&t);
+                SiteTotals { take_source: take.map(|e| e.source), site, totals: t, hour_value }
+            })
+            .collect();
+        list.sort_by(|a, b| b.totals.attention_s.total_cmp(&a.totals.attention_s).then_with(|| a.site.cmp(&b.site)));
+        Period { from, to, days, sites: list, totals, hours }
+    }
+
+    /// The day with the most attention, if any was given.
+    pub fn busiest_day(&self) -> Option<&DayBar> {
+        self.days.iter().filter(|d| d.total_s > 0.0).max_by(|a, b| a.total_s.total_cmp(&b.total_s).then_with(|| b.date.cmp(&a.date)))
+    }
+
+    /// The local hour (0–23) with the most attention, if any was given.
+    pub fn busiest_hour(&self) -> Option<u8> {
+        let (hour, secs) = self.hours.iter().enumerate().max_by(|a, b| a.1.total_cmp(b.1).then_with(|| b.0.cmp(&a.0)))?;
+        (*secs > 0.0).then_some(hour as u8)
+    }
+}
+
+/// "Your hour was worth ≈ $X to them": the take per hour of attention
+/// when ads were counted, else the platform's revenue per user-hour.
+///
+/// ```text
+/// 2 h on facebook, take typical $0.91 -> $0.455 / h, from ads
+/// 1 h on snapchat, no ads counted     -> ARPU ÷ hours a year, not from ads
+/// ```
+fn hour_value(site: &str, t: &Totals, take: Option<&valuation::Estimate>, region: Region) -> Option<HourValue> {
+    let hours = t.attention_s / 3600.0;
+    if let Some(e) = take.filter(|_| t.ads_viewable > 0 && hours >= 1.0 / 60.0) {
+        return Some(HourValue { usd: e.typical / hours, from_ads: true, source: e.source.clone() });
+    }
+    valuation::per_hour(site, region).map(|e| HourValue { usd: e.typical, from_ads: false, source: e.source })
+}
+
+/// The toolbar popup: today, this week by day, and the same days of the
+/// week before.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Popup {
+    pub today: Period,
+    pub week: Period,
+    /// The same weekdays of last week, up to today's.
+    pub last_week_same_days: Totals,
+    /// Attention this week against those days: +0.25 is 25 % more.
+    pub change: Option<f64>,
+    pub goal_minutes: u32,
+    pub week_start: Weekday,
+}
+
+impl Popup {
+    pub fn of(ledger: &Ledger, today: Date, week_start: Weekday, goal_minutes: u32, pricing: Pricing<'_>) -> Popup {
+        let from = today.week_start(week_start);
+        let week = Period::of(ledger, from, from.add_days(6), pricing);
+        let last = Period::of(ledger, from.add_days(-7), today.add_days(-7), pricing).totals;
+        let this: f64 = week.days.iter().filter(|d| d.date <= today).map(|d| d.total_s).sum();
+        Popup {
+            today: Period::of(ledger, today, today, pricing),
+            change: change(this, last.attention_s),
+            last_week_same_days: last,
+            week,
+            goal_minutes,
+            week_start,
+        }
+    }
+}
+
+/// The relative change from `before` to `now`, none from nothing.
+///
+/// ```text
+/// (150, 100) -> +0.5    (50, 100) -> -0.5    (10, 0) -> none
+/// ```
+pub fn change(now: f64, before: f64) -> Option<f64> {
+    (before >= 1.0).then(|| (now - before) / before)
+}
+
+/// The weekly summary page: the last complete week against the one before,
+/// and the current week to date.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Weekly {
+    pub last: Period,
+    pub before: Period,
+    pub current: Period,
+    pub week_start: Weekday,
+}
+
+impl Weekly {
+    pub fn of(ledger: &Ledger, today: Date, week_start: Weekday, pricing: Pricing<'_>) -> Weekly {
+        let this = today.week_start(week_start);
+        let last = this.add_days(-7);
+        Weekly {
+            last: Period::of(ledger, last, this.add_days(-1), pricing),
+            before: Period::of(ledger, last.add_days(-7), last.add_days(-1), pricing),
+            current: Period::of(ledger, this, today, pricing),
+            week_start,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::attention::Span;
+    use crate::calendar::{Calendar, FixedZone, Zone};
+
+    fn d(s: &str) -> Date {
+        s.parse().unwrap()
+    }
+
+    fn ledger(rows: &[(&str, &str, f64, f64, u64)]) -> Ledger {
+        let mut l = Ledger::default();
+        for (date, site, attention, useful, ads) in rows {
+            let rec = l.record_mut(d(date), site);
+            rec.attention_ms = attention * 1000.0;
+            rec.useful_ms = useful * 1000.0;
+            rec.ads_viewable = *ads;
+            rec.ads_rendered = *ads;
+        }
+        l
+    }
+
+    const NONE: &BTreeMap<String, f64> = &BTreeMap::new();
+    const US: Pricing<'static> = Pricing { region: Region::UsCanada, overrides: NONE };
+
+    #[test]
+    fn a_period_sums_days_and_sites_with_missing_days() {
+        let l = ledger(&[("2026-11-20", "x", 600.0, 60.0, 0), ("2026-11-22", "x", 300.0, 0.0, 0), ("2026-11-22", "reddit", 60.0, 0.0, 0)]);
+        let p = Period::of(&l, d("2026-11-20"), d("2026-11-22"), US);
+        let totals: Vec<f64> = p.days.iter().map(|b| b.total_s).collect();
+        assert_eq!(totals, vec![600.0, 0.0, 360.0]);
+        assert_eq!(p.sites.iter().map(|s| (s.site.as_str(), s.totals.attention_s)).collect::<Vec<_>>(), vec![("x", 900.0), ("reddit", 60.0)]);
+        assert_eq!(p.totals.attention_s, 960.0);
+        assert_eq!(p.totals.useful_s, 60.0);
+        assert_eq!(p.totals.sold_s, 900.0);
+        assert_eq!(p.busiest_day().map(|b| b.date), Some(d("2026-11-20")));
+        assert_eq!(Period::of(&Ledger::default(), d("2026-11-20"), d("2026-11-22"), US).busiest_day(), None);
+    }
+
+    #[test]
+    fn take_and_hour_value_use_the_sites_rates() {
+        // 2 h on facebook with 40 viewable ads, in the US.
+        let l = ledger(&[("2026-11-20", "facebook", 7200.0, 0.0, 40)]);
+        let p = Period::of(&l, d("2026-11-20"), d("2026-11-20"), US);
+        let fb = &p.sites[0];
+        let take = fb.totals.take.clone().unwrap();
+        let expected = valuation::take(40, "facebook", Region::UsCanada, None).unwrap();
+        assert_eq!(take.typical, expected.typical);
+        assert_eq!(p.totals.take, Some(take.clone()));
+        let hv = fb.hour_value.clone().unwrap();
+        assert!(hv.from_ads);
+        assert!((hv.usd - take.typical / 2.0).abs() < 1e-9);
+        // An own CPM wins.
+        let own = BTreeMap::from([("facebook".to_string(), 10.0)]);
+        let p = Period::of(&l, d("2026-11-20"), d("2026-11-20"), Pricing { region: Region::UsCanada, overrides: &own });
+        assert!((p.totals.take.unwrap().typical - 0.4).abs() < 1e-9);
+    }
+
+    #[test]
+    fn weeks_start_where_asked_and_span_the_year_boundary() {
+        // Friday 2027-01-01; Sunday weeks begin 2026-12-27.
+        let l = ledger(&[("2026-12-27", "x", 100.0, 0.0, 0), ("2027-01-01", "x", 50.0, 0.0, 0), ("2026-12-26", "x", 999.0, 0.0, 0)]);
+        let popup = Popup::of(&l, d("2027-01-01"), Weekday::Sunday, 0, US);
+        assert_eq!(popup.week.from, d("2026-12-27"));
+        assert_eq!(popup.week.to, d("2027-01-02"));
+        assert_eq!(popup.week.days.len(), 7);
+        assert_eq!(popup.week.totals.attention_s, 150.0);
+        // Saturday weeks: 2026-12-26 opens the week.
+        let popup = Popup::of(&l, d("2027-01-01"), Weekday::Saturday, 0, US);
+        assert_eq!(popup.week.from, d("2026-12-26"));
+        assert_eq!(popup.week.totals.attention_s, 1149.0);
+        assert_eq!(popup.today.totals.attention_s, 50.0);
+    }
+
+    #[test]
+    fn the_change_compares_the_same_days_of_last_week() {
+        // Monday weeks; today Wednesday 2026-11-25.
+        let l = ledger(&[
+            ("2026-11-16", "x", 100.0, 0.0, 0),
+            ("2026-11-18", "x", 100.0, 0.0, 0),
+            ("2026-11-19", "x", 5000.0, 0.0, 0), // Thursday last week: not compared yet
+            ("2026-11-23", "x", 150.0, 0.0, 0),
+            ("2026-11-25", "x", 150.0, 0.0, 0),
+        ]);
+        let popup = Popup::of(&l, d("2026-11-25"), Weekday::Monday, 0, US);
+        assert_eq!(popup.last_week_same_days.attention_s, 200.0);
+        assert_eq!(popup.change, Some(0.5));
+        assert_eq!(change(10.0, 0.0), None);
+        assert_eq!(change(50.0, 100.0), Some(-0.5));
+    }
+
+    #[test]
+    fn weekly_has_last_complete_week_the_one_before_and_this_week_to_date() {
+        let l = ledger(&[("2026-11-10", "x", 10.0, 0.0, 0), ("2026-11-17", "x", 20.0, 0.0, 0), ("2026-11-23", "x", 30.0, 0.0, 0)]);
+        let w = Weekly::of(&l, d("2026-11-23"), Weekday::Monday, US);
+        assert_eq!((w.last.from, w.last.to), (d("2026-11-16"), d("2026-11-22")));
+        assert_eq!((w.before.from, w.before.to), (d("2026-11-09"), d("2026-11-15")));
+        assert_eq!((w.current.from, w.current.to), (d("2026-11-23"), d("2026-11-23")));
+        assert_eq!([w.before.totals.attention_s, w.last.totals.attention_s, w.current.totals.attention_s], [10.0, 20.0, 30.0]);
+    }
+
+    /// A zone with DST: UTC+1, UTC+2 from 2026-03-29 01:00Z.
+    struct Europe;
+    impl Zone for Europe {
+        fn offset_minutes(&self, utc_ms: f64) -> i32 {
+            if utc_ms >= d("2026-03-29").days() as f64 * 86_400_000.0 + 3_600_000.0 { 120 } else { 60 }
+        }
+    }
+
+    #[test]
+    fn a_dst_week_counts_wall_time_and_the_busiest_hour() {
+        // One hour each evening at 21:00 local across the spring change.
+        let mut l = Ledger::default();
+        for (day, offset_h) in [("2026-03-28", 1.0), ("2026-03-29", 2.0), ("2026-03-30", 2.0)] {
+            let start = d(day).days() as f64 * 86_400_000.0 + (21.0 - offset_h) * 3_600_000.0;
+            l.add_span(&Span { site: "x".into(), start, end: start + 3_600_000.0 }, &Calendar::default(), &Europe);
+        }
+        let w = Period::of(&l, d("2026-03-23"), d("2026-03-29"), US);
+        assert_eq!(w.totals.attention_s, 7200.0);
+        let next = Period::of(&l, d("2026-03-30"), d("2026-04-05"), US);
+        assert_eq!(next.totals.attention_s, 3600.0);
+        assert_eq!(w.busiest_hour(), Some(21));
+        assert_eq!(Period::of(&l, d("2026-01-01"), d("2026-01-07"), US).busiest_hour(), None);
+        let _ = FixedZone(0);
+    }
+}

@@ -1,0 +1,597 @@
+//! The options page: every setting, each saved as it changes (the core
+//! validates; a refused value shows why and springs back), and the
+//! person's data: export JSON and CSV, import with a preview, delete
+//! everything (asked twice).
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::{spawn_local, JsFuture};
+use web_sys::{Element, HtmlInputElement, HtmlSelectElement};
+
+use super::popup::site_name;
+use super::{ask, chrome, dom, page_setup, to_js, warn};
+use crate::calendar::Weekday;
+use crate::settings::{Language, Settings};
+use crate::sites::CATALOG;
+use crate::store::ImportPreview;
+use crate::valuation::Region;
+
+type Shared = Rc<RefCell<Settings>>;
+/// Reads a setting as the control's value.
+type Get = Rc<dyn Fn(&Settings) -> String>;
+/// Writes the control's value into settings; `Err` is a reason to show.
+type Set = Box<dyn Fn(&mut Settings, &str) -> Result<(), String>>;
+
+/// One control bound to one setting.
+struct Field {
+    id: String,
+    /// `opt_<label>` names it and `hint_<label>` explains it (if present).
+    label: String,
+    control: Control,
+    get: Get,
+    set: Set,
+}
+
+enum Control {
+    Check,
+    Number { min: f64, max: f64, step: f64 },
+    Text,
+    Choice(Vec<(String, String)>),
+}
+
+/// Entry point for `options.html`.
+#[wasm_bindgen]
+pub async fn start_options() -> Result<(), JsValue> {
+    let (doc, settings) = page_setup().await?;
+    doc.set_title(&chrome::message("optionsTitle"));
+    let body = doc.body().ok_or("no body")?;
+    let main = dom::element(&doc, "main", "options", "")?;
+    body.append_child(&main)?;
+    dom::add(&main, "h1", "", &chrome::message("optionsTitle"))?;
+    let status = dom::add(&main, "p", "status", "")?;
+    status.set_id("status");
+    status.set_attribute("role", "status")?;
+    status.set_attribute("aria-live", "polite")?;
+    let shared: Shared = Rc::new(RefCell::new(settings));
+
+    for (title, fields) in sections() {
+        let section = dom::add(&main, "section", "", "")?;
+        dom::add(&section, "h2", "", &chrome::message(title))?;
+        for field in fields {
+            mount(&section, field, &shared, &status)?;
+        }
+    }
+    sites(&main, &shared, &status)?;
+    data(&main, &status)?;
+    body.set_attribute("data-ready", "1")?;
+    Ok(())
+}
+
+fn choice(pairs: &[(&str, &str)]) -> Control {
+    Control::Choice(pairs.iter().map(|(v, key)| (v.to_string(), chrome::message(key))).collect())
+}
+
+fn number(v: &str, lo: f64, hi: f64) -> Result<f64, String> {
+    match v.trim().parse::<f64>() {
+        Ok(n) if n.is_finite() && (lo..=hi).contains(&n) => Ok(n),
+        _ => Err(chrome::message_with("errorRange", &[&dom::count(lo as u64), &dom::count(hi as u64)])),
+    }
+}
+
+fn field(id: &str, control: Control, get: impl Fn(&Settings) -> String + 'static, set: impl Fn(&mut Settings, &str) -> Result<(), String> + 'static) -> Field {
+    // Per-site controls (`track-x`) share one label (`track`).
+    let label = id.split('-').next().unwrap_or(id).to_string();
+    Field { id: id.into(), label, control, get: Rc::new(get), set: Box::new(set) }
+}
+
+fn sections() -> Vec<(&'static str, Vec<Field>)> {
+    let hours: Vec<(String, String)> = (0..=6).map(|h| (h.to_string(), crate::format::with_digits(&format!("{h:02}:00"), super::i18n::digits()))).collect();
+    let weekdays = [("auto", "weekStartAuto"), ("saturday", "weekdaySaturday"), ("sunday", "weekdaySunday"), ("monday", "weekdayMonday")];
+    let prompt = [("0", "promptOff"), ("5", "minutes5"), ("10", "minutes10"), ("15", "minutes15"), ("20", "minutes20"), ("30", "minutes30"), ("45", "minutes45"), ("60", "minutes60")];
+    let regions = [("auto", "regionAuto"), ("us_canada", "regionUsCanada"), ("europe", "regionEurope"), ("asia_pacific", "regionAsiaPacific"), ("rest_of_world", "regionRest")];
+    vec![
+        (
+            "optionsCounting",
+            vec![
+                field("idle_threshold_seconds", Control::Number { min: 15.0, max: 600.0, step: 5.0 }, |s| s.idle_threshold_seconds.to_string(), |s, v| {
+                    s.idle_threshold_seconds = number(v, 15.0, 600.0)? as u32;
+                    Ok(())
+                }),
+                field("day_start_hour", Control::Choice(hours), |s| s.day_start_hour.to_string(), |s, v| {
+                    s.day_start_hour = number(v, 0.0, 6.0)? as u8;
+                    Ok(())
+                }),
+                field("week_start", choice(&weekdays), |s| s.week_start.map_or("auto".into(), weekday_name), |s, v| {
+                    s.week_start = Weekday::ALL.into_iter().find(|d| weekday_name(*d) == v);
+                    Ok(())
+                }),
+                field("daily_goal_minutes", Control::Number { min: 0.0, max: 1440.0, step: 5.0 }, |s| s.daily_goal_minutes.to_string(), |s, v| {
+                    s.daily_goal_minutes = number(v, 0.0, 1440.0)? as u32;
+                    Ok(())
+                }),
+            ],
+        ),
+        (
+            "optionsPrompt",
+            vec![
+                field("prompt_minutes", choice(&prompt), |s| s.prompt_minutes.to_string(), |s, v| {
+                    s.prompt_minutes = number(v, 0.0, 60.0)? as u32;
+                    Ok(())
+                }),
+                field("prompt_daily_cap", Control::Number { min: 1.0, max: 50.0, step: 1.0 }, |s| s.prompt_daily_cap.to_string(), |s, v| {
+                    s.prompt_daily_cap = number(v, 1.0, 50.0)? as u32;
+                    Ok(())
+                }),
+                field("weekly_notification", Control::Check, |s| s.weekly_notification.to_string(), |s, v| {
+                    s.weekly_notification = v == "true";
+                    Ok(())
+                }),
+            ],
+        ),
+        (
+            "optionsLanguage",
+            vec![
+                field("language", choice(&[("auto", "languageAuto"), ("en", "languageEn"), ("ar", "languageAr")]), |s| language_name(s.language).into(), |s, v| {
+                    s.language = match v {
+                        "en" => Language::En,
+                        "ar" => Language::Ar,
+                        _ => Language::Auto,
+                    };
+                    Ok(())
+                }),
+                field("arabic_digits", Control::Check, |s| s.arabic_digits.to_string(), |s, v| {
+                    s.arabic_digits = v == "true";
+                    Ok(())
+                }),
+            ],
+        ),
+        (
+            "optionsMoney",
+            vec![
+                field("region", choice(&regions), |s| s.region.map_or("auto".into(), region_name), |s, v| {
+                    s.region = [Region::UsCanada, Region::Europe, Region::AsiaPacific, Region::RestOfWorld].into_iter().find(|r| region_name(*r) == v);
+                    Ok(())
+                }),
+                field("currency", Control::Text, |s| s.currency.clone(), |s, v| {
+                    s.currency = v.trim().to_ascii_uppercase();
+                    if s.currency == "USD" {
+                        s.usd_rate = 1.0;
+                    }
+                    Ok(())
+                }),
+                field("usd_rate", Control::Number { min: 0.0, max: 1e9, step: 0.0001 }, |s| s.usd_rate.to_string(), |s, v| {
+                    s.usd_rate = number(v, 0.0, 1e9)?;
+                    Ok(())
+                }),
+            ],
+        ),
+    ]
+}
+
+fn weekday_name(d: Weekday) -> String {
+    format!("{d:?}").to_ascii_lowercase()
+}
+
+fn language_name(l: Language) -> &'static str {
+    match l {
+        Language::Auto => "auto",
+        Language::En => "en",
+        Language::Ar => "ar",
+    }
+}
+
+fn region_name(r: Region) -> String {
+    match r {
+        Region::UsCanada => "us_canada",
+        Region::Europe => "europe",
+        Region::AsiaPacific => "asia_pacific",
+        Region::RestOfWorld => "rest_of_world",
+        Region::Global => "global",
+    }
+    .into()
+}
+
+/// Builds a labelled control for `field` and saves on change.
+fn mount(parent: &Element, field: Field, shared: &Shared, status: &Element) -> Result<(), JsValue> {
+    mount_in(parent, field, shared, status, None)
+}
+
+/// `compact`: a table cell, named by `aria-label` (the column heading
+/// and the row's site) instead of a visible label.
+fn mount_in(parent: &Element, field: Field, shared: &Shared, status: &Element, compact: Option<&str>) -> Result<(), JsValue> {
+    let doc = parent.owner_document().ok_or("detached")?;
+    let name = chrome::message(&format!("opt_{}", field.label));
+    let row = match compact {
+        Some(_) => parent.clone(),
+        None => {
+            let row = dom::add(parent, "div", "field", "")?;
+            dom::add(&row, "label", "", &name)?.set_attribute("for", &field.id)?;
+            row
+        }
+    };
+    let value = (field.get)(&shared.borrow());
+    let control: Element = match &field.control {
+        Control::Choice(options) => {
+            let select = doc.create_element("select")?;
+            for (v, text) in options {
+                let o = dom::add(&select, "option", "", text)?;
+                o.set_attribute("value", v)?;
+            }
+            select.unchecked_ref::<HtmlSelectElement>().set_value(&value);
+            select
+        }
+        Control::Check => {
+            let input = doc.create_element("input")?;
+            input.set_attribute("type", "checkbox")?;
+            input.unchecked_ref::<HtmlInputElement>().set_checked(value == "true");
+            input
+        }
+        Control::Number { min, max, step } => {
+            let input = doc.create_element("input")?;
+            for (k, v) in [("type", "number".to_string()), ("min", min.to_string()), ("max", max.to_string()), ("step", step.to_string())] {
+                input.set_attribute(k, &v)?;
+            }
+            input.unchecked_ref::<HtmlInputElement>().set_value(&value);
+            input
+        }
+        Control::Text => {
+            let input = doc.create_element("input")?;
+            input.set_attribute("type", "text")?;
+            input.set_attribute("maxlength", "3")?;
+            input.set_attribute("size", "4")?;
+            input.unchecked_ref::<HtmlInputElement>().set_value(&value);
+            input
+        }
+    };
+    control.set_id(&field.id);
+    if let Some(site) = compact {
+        control.set_attribute("aria-label", &format!("{name}: {site}"))?;
+    }
+    row.append_child(&control)?;
+    if compact.is_some() {
+    } else if let Some(hint) = Some(chrome::message(&format!("hint_{}", field.label))).filter(|h| !h.starts_with("hint_")) {
+        let p = dom::add(&row, "p", "hint", &hint)?;
+        p.set_id(&format!("{}-hint", field.id));
+        control.set_attribute("aria-describedby", &format!("{}-hint", field.id))?;
+    }
+    let (shared, status, el) = (shared.clone(), status.clone(), control.clone());
+    let Field { get, set, id, .. } = field;
+    let relabel = id == "language" || id == "arabic_digits";
+    let on_change = Closure::<dyn FnMut()>::new(move || {
+        let raw = match el.dyn_ref::<HtmlInputElement>() {
+            Some(i) if i.type_() == "checkbox" => i.checked().to_string(),
+            Some(i) => i.value(),
+            None => el.unchecked_ref::<HtmlSelectElement>().value(),
+        };
+        let mut next = shared.borrow().clone();
+        match set(&mut next, &raw) {
+            Ok(()) => save(next, &shared, &status, relabel, {
+                let (el, get, shared) = (el.clone(), get.clone(), shared.clone());
+                move || restore(&el, &get(&shared.borrow()))
+            }),
+            Err(why) => {
+                status.set_text_content(Some(&why));
+                status.set_class_name("status error");
+                restore(&el, &get(&shared.borrow()));
+            }
+        }
+    });
+    control.add_event_listener_with_callback("change", on_change.as_ref().unchecked_ref())?;
+    on_change.forget();
+    Ok(())
+}
+
+fn restore(el: &Element, value: &str) {
+    match el.dyn_ref::<HtmlInputElement>() {
+        Some(i) if i.type_() == "checkbox" => i.set_checked(value == "true"),
+        Some(i) => i.set_value(value),
+        None => el.unchecked_ref::<HtmlSelectElement>().set_value(value),
+    }
+}
+
+/// Sends the whole settings to the core; the page's copy follows only
+/// when the core accepts them.
+fn save(next: Settings, shared: &Shared, status: &Element, reload: bool, revert: impl FnOnce() + 'static) {
+    let (shared, status) = (shared.clone(), status.clone());
+    spawn_local(async move {
+        let value = match to_js(&next) {
+            Ok(v) => v,
+            Err(e) => return warn(&e.to_string()),
+        };
+        match ask(&[("type", "set_settings".into()), ("settings", value)]).await {
+            Ok(_) => {
+                *shared.borrow_mut() = next;
+                status.set_text_content(Some(&chrome::message("saved")));
+                status.set_class_name("status ok");
+                if reload {
+                    // Language and digits change every string on the page.
+                    let _ = web_sys::window().map(|w| w.location().reload());
+                }
+            }
+            Err(why) => {
+                status.set_text_content(Some(&chrome::message_with("notSaved", &[&why.as_string().unwrap_or_default()])));
+                status.set_class_name("status error");
+                revert();
+            }
+        }
+    });
+}
+
+/// Per platform, one row: tracked, counter shown, paused, own CPM.
+fn sites(main: &Element, shared: &Shared, status: &Element) -> Result<(), JsValue> {
+    let section = dom::add(main, "section", "sites", "")?;
+    dom::add(&section, "h2", "", &chrome::message("optionsSites"))?;
+    dom::add(&section, "p", "hint", &chrome::message("optionsSitesHint"))?;
+    let table = dom::add(&section, "table", "site-options", "")?;
+    let head = dom::add(&dom::add(&table, "thead", "", "")?, "tr", "", "")?;
+    for key in ["colPlatform", "opt_track", "opt_overlay", "opt_pause", "opt_cpm"] {
+        dom::add(&head, "th", "", &chrome::message(key))?.set_attribute("scope", "col")?;
+    }
+    let body = dom::add(&table, "tbody", "", "")?;
+    let region = shared.borrow().region.unwrap_or_else(|| crate::valuation::region_for_locale(&super::i18n::browser_locale()));
+    for site in CATALOG {
+        let id = site.id;
+        let name = site_name(id);
+        let tr = dom::add(&body, "tr", "", "")?;
+        tr.set_attribute("data-site", id)?;
+        let th = dom::add(&tr, "th", "", "")?;
+        th.set_attribute("scope", "row")?;
+        dom::add(&th, "span", &format!("swatch site-{id}"), "")?.set_attribute("aria-hidden", "true")?;
+        dom::add(&th, "span", "", &name)?;
+        let fields = vec![
+            field(&format!("track-{id}"), Control::Check, move |s| (!s.sites_off.contains(id)).to_string(), move |s, v| {
+                if v == "true" {
+                    s.sites_off.remove(id);
+                } else {
+                    s.sites_off.insert(id.to_string());
+                }
+                Ok(())
+            }),
+            field(&format!("overlay-{id}"), Control::Check, move |s| (!s.overlay_hidden.contains(id)).to_string(), move |s, v| {
+                if v == "true" {
+                    s.overlay_hidden.remove(id);
+                } else {
+                    s.overlay_hidden.insert(id.to_string());
+                }
+                Ok(())
+            }),
+            field(
+                &format!("pause-{id}"),
+                choice(&[("none", "pauseNone"), ("hour", "pauseHour"), ("day", "pauseDay")]),
+                move |s| match s.paused_until.get(id) {
+                    Some(until) if *until > js_sys::Date::now() => "paused".into(),
+                    _ => "none".into(),
+                },
+                move |s, v| {
+                    let now = js_sys::Date::now();
+                    match v {
+                        "hour" => s.paused_until.insert(id.to_string(), now + 3_600_000.0),
+                        "day" => s.paused_until.insert(id.to_string(), end_of_today(now)),
+                        _ => s.paused_until.remove(id),
+                    };
+                    Ok(())
+                },
+            ),
+            field(
+                &format!("cpm-{id}"),
+                Control::Number { min: 0.0, max: 1000.0, step: 0.01 },
+                move |s| s.cpm_overrides.get(id).map_or(String::new(), |v| v.to_string()),
+                move |s, v| {
+                    if v.trim().is_empty() || v.trim() == "0" {
+                        s.cpm_overrides.remove(id);
+                    } else {
+                        s.cpm_overrides.insert(id.to_string(), number(v, 0.01, 1000.0)?);
+                    }
+                    Ok(())
+                },
+            ),
+        ];
+        for f in fields {
+            let td = dom::add(&tr, "td", "", "")?;
+            mount_in(&td, f, shared, status, Some(&name))?;
+        }
+        // The table's CPM shows where the person has none of their own.
+        if let (Some(input), Some(cpm)) = (tr.query_selector(&format!("#cpm-{id}"))?, crate::valuation::cpm(id, region, None)) {
+            input.set_attribute("placeholder", &format!("{:.2}", cpm.typical))?;
+        }
+        // A pause that is on shows until when.
+        if let Some(until) = shared.borrow().paused_until.get(id).filter(|u| **u > js_sys::Date::now()) {
+            let select = tr.query_selector(&format!("#pause-{id}"))?.ok_or("no pause control")?;
+            let o = dom::add(&select, "option", "", &chrome::message_with("pausedUntil", &[&time_of(*until)]))?;
+            o.set_attribute("value", "paused")?;
+            select.unchecked_ref::<HtmlSelectElement>().set_value("paused");
+        }
+    }
+    Ok(())
+}
+
+/// Local midnight after `now`.
+fn end_of_today(now: f64) -> f64 {
+    let d = js_sys::Date::new(&JsValue::from_f64(now));
+    d.set_hours(24);
+    d.set_minutes(0);
+    d.set_seconds(0);
+    d.set_milliseconds(0);
+    d.get_time()
+}
+
+fn time_of(ms: f64) -> String {
+    let d = js_sys::Date::new(&JsValue::from_f64(ms));
+    let opts = js_sys::Object::new();
+    let _ = js_sys::Reflect::set(&opts, &"hour".into(), &"numeric".into());
+    let _ = js_sys::Reflect::set(&opts, &"minute".into(), &"2-digit".into());
+    d.to_locale_time_string_with_options(&dom::ui_locale(), &opts).into()
+}
+
+/// Export, import with a preview, and delete everything.
+fn data(main: &Element, status: &Element) -> Result<(), JsValue> {
+    let section = dom::add(main, "section", "data", "")?;
+    dom::add(&section, "h2", "", &chrome::message("optionsData"))?;
+    dom::add(&section, "p", "hint", &chrome::message("optionsDataHint"))?;
+    let row = dom::add(&section, "div", "buttons", "")?;
+    let json = button(&row, "export-json", "exportJson")?;
+    let csv = button(&row, "export-csv", "exportCsv")?;
+    on_click(&json, move || {
+        spawn_local(async move {
+            if let Ok(value) = ask(&[("type", "export".into())]).await {
+                let text = js_sys::JSON::stringify_with_replacer_and_space(&value, &JsValue::NULL, &1.into()).map(String::from).unwrap_or_default();
+                download(&text, "application/json", &format!("thaman-{}.json", today()));
+            }
+        })
+    })?;
+    on_click(&csv, move || {
+        spawn_local(async move {
+            if let Ok(value) = ask(&[("type", "export_csv".into())]).await {
+                download(&value.as_string().unwrap_or_default(), "text/csv", &format!("thaman-{}.csv", today()));
+            }
+        })
+    })?;
+
+    // Import: pick a file, see what it changes, confirm.
+    let import = dom::add(&section, "div", "import", "")?;
+    let label = dom::add(&import, "label", "", &chrome::message("importJson"))?;
+    label.set_attribute("for", "import-file")?;
+    let doc = main.owner_document().ok_or("detached")?;
+    let file = doc.create_element("input")?;
+    file.set_id("import-file");
+    file.set_attribute("type", "file")?;
+    file.set_attribute("accept", "application/json,.json")?;
+    import.append_child(&file)?;
+    let preview = dom::add(&import, "div", "preview", "")?;
+    preview.set_id("import-preview");
+    let (file_el, preview_el, status_el) = (file.clone(), preview.clone(), status.clone());
+    let on_file = Closure::<dyn FnMut()>::new(move || {
+        let Some(f) = file_el.unchecked_ref::<HtmlInputElement>().files().and_then(|l| l.get(0)) else { return };
+        let (preview, status) = (preview_el.clone(), status_el.clone());
+        spawn_local(async move {
+            preview.set_inner_html("");
+            let text = JsFuture::from(f.text()).await.ok().and_then(|t| t.as_string()).unwrap_or_default();
+            let data = match js_sys::JSON::parse(&text) {
+                Ok(d) => d,
+                Err(_) => return refuse(&status, &chrome::message("importNotJson")),
+            };
+            match ask(&[("type", "import_preview".into()), ("data", data.clone())]).await {
+                Ok(reply) => match serde_wasm_bindgen::from_value::<ImportPreview>(reply) {
+                    Ok(p) => {
+                        let _ = show_preview(&preview, &p, data, &status);
+                    }
+                    Err(e) => refuse(&status, &e.to_string()),
+                },
+                Err(why) => refuse(&status, &why.as_string().unwrap_or_default()),
+            }
+        });
+    });
+    file.add_event_listener_with_callback("change", on_file.as_ref().unchecked_ref())?;
+    on_file.forget();
+
+    // Delete everything: asked twice.
+    let delete = dom::add(&section, "div", "delete", "")?;
+    let first = button(&delete, "delete-1", "deleteEverything")?;
+    let confirm = dom::add(&delete, "div", "confirm", "")?;
+    confirm.set_attribute("hidden", "")?;
+    dom::add(&confirm, "p", "", &chrome::message("deleteSure"))?;
+    let second = button(&confirm, "delete-2", "deleteForGood")?;
+    let cancel = button(&confirm, "delete-cancel", "cancel")?;
+    let c = confirm.clone();
+    on_click(&first, move || {
+        let _ = c.remove_attribute("hidden");
+    })?;
+    let c = confirm.clone();
+    on_click(&cancel, move || {
+        let _ = c.set_attribute("hidden", "");
+    })?;
+    let (c, status) = (confirm.clone(), status.clone());
+    on_click(&second, move || {
+        let (c, status) = (c.clone(), status.clone());
+        spawn_local(async move {
+            let text = match ask(&[("type", "delete_everything".into())]).await {
+                Ok(_) => chrome::message("deleted"),
+                Err(why) => why.as_string().unwrap_or_default(),
+            };
+            let _ = c.set_attribute("hidden", "");
+            status.set_text_content(Some(&text));
+            let _ = web_sys::window().map(|w| w.location().reload());
+        });
+    })?;
+    Ok(())
+}
+
+fn refuse(status: &Element, why: &str) {
+    status.set_text_content(Some(&chrome::message_with("importRefused", &[why])));
+    status.set_class_name("status error");
+}
+
+fn show_preview(preview: &Element, p: &ImportPreview, data: JsValue, status: &Element) -> Result<(), JsValue> {
+    let range = match (p.first, p.last) {
+        (Some(a), Some(b)) => chrome::message_with("dateRange", &[&dom::date(a, &[("dateStyle", "medium")]), &dom::date(b, &[("dateStyle", "medium")])]),
+        _ => String::new(),
+    };
+    let text = chrome::message_with("importWillChange", &[&dom::count(p.days_added as u64), &dom::count(p.days_replaced as u64), &range]);
+    dom::add(preview, "p", "", &text)?;
+    if !p.settings_changed.is_empty() {
+        let names: Vec<String> = p.settings_changed.iter().map(|f| chrome::message(&format!("opt_{f}"))).collect();
+        dom::add(preview, "p", "", &chrome::message_with("importSettings", &[&names.join(", ")]))?;
+    }
+    let go = button(preview, "import-confirm", "importConfirm")?;
+    let cancel = button(preview, "import-cancel", "cancel")?;
+    let (pv, status) = (preview.clone(), status.clone());
+    on_click(&go, move || {
+        let (data, pv, status) = (data.clone(), pv.clone(), status.clone());
+        spawn_local(async move {
+            match ask(&[("type", "import".into()), ("data", data)]).await {
+                Ok(_) => {
+                    status.set_text_content(Some(&chrome::message("imported")));
+                    status.set_class_name("status ok");
+                    pv.set_inner_html("");
+                }
+                Err(why) => refuse(&status, &why.as_string().unwrap_or_default()),
+            }
+        });
+    })?;
+    let pv = preview.clone();
+    on_click(&cancel, move || pv.set_inner_html(""))?;
+    Ok(())
+}
+
+fn button(parent: &Element, id: &str, key: &str) -> Result<Element, JsValue> {
+    let b = dom::add(parent, "button", "", &chrome::message(key))?;
+    b.set_id(id);
+    b.set_attribute("type", "button")?;
+    Ok(b)
+}
+
+fn on_click(el: &Element, f: impl FnMut() + 'static) -> Result<(), JsValue> {
+    let c = Closure::<dyn FnMut()>::new(f);
+    el.add_event_listener_with_callback("click", c.as_ref().unchecked_ref())?;
+    c.forget();
+    Ok(())
+}
+
+fn today() -> String {
+    let d = js_sys::Date::new_0();
+    format!("{:04}-{:02}-{:02}", d.get_full_year(), d.get_month() + 1, d.get_date())
+}
+
+/// Saves `text` as a file through a temporary link.
+fn download(text: &str, mime: &str, name: &str) {
+    let run = || -> Result<(), JsValue> {
+        let parts = js_sys::Array::of1(&text.into());
+        let bag = web_sys::BlobPropertyBag::new();
+        bag.set_type(mime);
+        let blob = web_sys::Blob::new_with_str_sequence_and_options(&parts, &bag)?;
+        let url = web_sys::Url::create_object_url_with_blob(&blob)?;
+        let doc = dom::document()?;
+        let a: web_sys::HtmlAnchorElement = doc.create_element("a")?.unchecked_into();
+        a.set_href(&url);
+        a.set_download(name);
+        a.click();
+        web_sys::Url::revoke_object_url(&url)?;
+        Ok(())
+    };
+    if let Err(e) = run() {
+        warn(&format!("download failed: {e:?}"));
+    }
+}
