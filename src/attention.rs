@@ -41,6 +41,9 @@ impl Default for Limits {
     }
 }
 
+/// The longest run a stored record may claim: a day.
+pub const MAX_RUN_MS: f64 = 86_400_000.0;
+
 /// The sensor sends a heartbeat this often while its page is visible.
 pub const HEARTBEAT_MS: f64 = 5_000.0;
 /// Three missed heartbeats make a break.
@@ -88,9 +91,20 @@ impl Run {
     }
 
     /// Closes a run recovered from storage after a crash or restart: it
-    /// ends at its last tick, the idle rule applied.
-    pub fn recover(&self, limits: &Limits) -> Span {
-        self.span_until(self.end_at(self.last_tick, limits))
+    /// ends at its last tick, the idle rule applied. A stored run that no
+    /// real session could leave (not finite, backwards, over a day long)
+    /// is corrupt and books nothing.
+    ///
+    /// ```text
+    /// start 0, last_tick 30 s, present  -> [0, 30 s)
+    /// start 0, last_tick 1e12 (31 y)     -> none
+    /// ```
+    pub fn recover(&self, limits: &Limits) -> Option<Span> {
+        let times = [self.start, self.last_tick, self.last_presence];
+        let plausible = times.iter().all(|t| t.is_finite() && *t >= 0.0)
+            && self.start <= self.last_tick
+            && self.last_tick - self.start <= MAX_RUN_MS;
+        plausible.then(|| self.span_until(self.end_at(self.last_tick, limits)))
     }
 }
 
@@ -221,6 +235,20 @@ impl Attention {
         let run = self.run.as_ref()?;
         let end = if now < run.last_tick || now - run.last_tick > limits.pulse_ms { run.last_tick } else { now };
         Some(run.span_until(run.end_at(end, limits)))
+    }
+
+    /// The part of [`Attention::live`] that stays counted whatever comes
+    /// next: up to the last input (media: up to the last tick), since
+    /// idleness would cut the run back there.
+    ///
+    /// ```text
+    /// input at 60 s, now 70 s (idle 15 s) -> live [0, 70 s), certain [0, 60 s)
+    /// ```
+    pub fn certain(&self, now: f64, limits: &Limits) -> Option<Span> {
+        let run = self.run.as_ref()?;
+        let live = self.live(now, limits)?;
+        let end = if run.media { live.end.min(run.last_tick) } else { live.end.min(run.last_presence) };
+        Some(run.span_until(end))
     }
 
     /// The site a tab is on, if it is tracked.
@@ -411,9 +439,9 @@ mod tests {
     #[test]
     fn a_recovered_run_ends_at_its_last_tick_idle_rule_applied() {
         let run = Run { tab: 1, site: "x".into(), start: 0.0, last_tick: 10_000.0, last_presence: 8_000.0, media: false };
-        assert_eq!(run.recover(&L).ms(), 10_000.0);
+        assert_eq!(run.recover(&L).unwrap().ms(), 10_000.0);
         let idle = Run { last_tick: 40_000.0, ..run.clone() };
-        assert_eq!(idle.recover(&L).ms(), 8_000.0);
+        assert_eq!(idle.recover(&L).unwrap().ms(), 8_000.0);
     }
 
     #[test]

@@ -38,7 +38,8 @@ pub struct Date {
 impl Date {
     /// The date `days` days after 1970-01-01 (Hinnant's civil_from_days).
     pub fn from_days(days: i64) -> Date {
-        let z = days + 719_468;
+        // Years 0000–9999 only: a corrupt instant must not overflow here.
+        let z = days.clamp(-719_468, 2_932_896) + 719_468;
         let era = z.div_euclid(146_097);
         let doe = z.rem_euclid(146_097);
         let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;

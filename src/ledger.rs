@@ -79,8 +79,8 @@ impl Ledger {
     /// Counts ads rendered and ads that became viewable on `date`.
     pub fn add_ads(&mut self, date: Date, site: &str, rendered: u64, viewable: u64) {
         let rec = self.days.entry(date).or_default().entry(site.to_string()).or_default();
-        rec.ads_rendered += rendered;
-        rec.ads_viewable += viewable;
+        rec.ads_rendered = rec.ads_rendered.saturating_add(rendered);
+        rec.ads_viewable = rec.ads_viewable.saturating_add(viewable);
     }
 
     /// The record of `date` × `site`, created empty if absent.

@@ -253,8 +253,11 @@ fn parse_op(s: &str) -> Result<(Op, &str), RuleError> {
             return Ok((Op::Video, after));
         }
     }
-    let name_end = s.find('(').ok_or_else(|| RuleError::UnknownOperator(s.chars().take(20).collect()))?;
-    let name = &s[1..name_end];
+    let unknown = || RuleError::UnknownOperator(s.chars().take(20).collect());
+    // `:name(`: anything else after an operator (text, a stray `()`) is
+    // an unknown operator, never a slice out of bounds.
+    let name_end = s.find('(').ok_or_else(unknown)?;
+    let name = s.get(1..name_end).filter(|n| s.starts_with(':') && n.bytes().all(|b| b.is_ascii_lowercase() || b == b'-')).ok_or_else(unknown)?;
     let (arg, after) = split_argument(&s[name_end + 1..])?;
     let arg = arg.trim();
     let op = match name {

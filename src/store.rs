@@ -26,6 +26,8 @@ use crate::sites::CATALOG;
 
 /// The schema this build writes.
 pub const SCHEMA: u32 = 1;
+/// More ads than this in a day on one site is not a person scrolling.
+pub const MAX_ADS_PER_DAY: u64 = 100_000;
 pub const SCHEMA_KEY: &str = "schema";
 pub const SETTINGS_KEY: &str = "settings";
 pub const RUN_KEY: &str = "run";
@@ -136,6 +138,8 @@ pub enum ImportError {
     BadSite { date: Date, site: String },
     #[error("{date} {site}: {field} must be a number from 0 to 86400 seconds")]
     BadDuration { date: Date, site: String, field: &'static str },
+    #[error("{date} {site}: ads must be 0 to {MAX_ADS_PER_DAY} a day, viewable no more than rendered")]
+    BadAds { date: Date, site: String },
     #[error("{date} {site}: useful time is more than attention time")]
     UsefulOverAttention { date: Date, site: String },
     #[error("{date} {site}: listed twice")]
@@ -161,6 +165,9 @@ pub fn validate(export: &Export) -> Result<(), ImportError> {
             if !(v.is_finite() && (0.0..=86_400.0).contains(&v)) {
                 return Err(ImportError::BadDuration { date, site, field });
             }
+        }
+        if row.ads_rendered > MAX_ADS_PER_DAY || row.ads_viewable > row.ads_rendered {
+            return Err(ImportError::BadAds { date, site });
         }
         if row.useful_seconds > row.attention_seconds {
             return Err(ImportError::UsefulOverAttention { date, site });

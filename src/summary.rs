@@ -44,8 +44,8 @@ impl Totals {
         self.attention_s += rec.attention_ms / 1000.0;
         self.useful_s += rec.useful_ms.min(rec.attention_ms) / 1000.0;
         self.sold_s = (self.attention_s - self.useful_s).max(0.0);
-        self.ads_viewable += rec.ads_viewable;
-        self.ads_rendered += rec.ads_rendered;
+        self.ads_viewable = self.ads_viewable.saturating_add(rec.ads_viewable);
+        self.ads_rendered = self.ads_rendered.saturating_add(rec.ads_rendered);
         let r = &mut self.reasons;
         r.learned += rec.reasons.learned;
         r.work += rec.reasons.work;
@@ -64,8 +64,8 @@ impl Totals {
         self.attention_s += other.attention_s;
         self.useful_s += other.useful_s;
         self.sold_s += other.sold_s;
-        self.ads_viewable += other.ads_viewable;
-        self.ads_rendered += other.ads_rendered;
+        self.ads_viewable = self.ads_viewable.saturating_add(other.ads_viewable);
+        self.ads_rendered = self.ads_rendered.saturating_add(other.ads_rendered);
         if let Some(t) = &other.take {
             self.add_take(t);
         }

@@ -104,8 +104,7 @@ impl Tracker {
             card: None,
             last_typing: f64::NEG_INFINITY,
         };
-        if let Some(run) = left_open {
-            let span = run.recover(&t.settings.limits());
+        if let Some(span) = left_open.and_then(|run| run.recover(&t.settings.limits())) {
             t.book(vec![span], zone);
         }
         t
@@ -295,11 +294,14 @@ impl Tracker {
     }
 
     /// The site's stretch not yet asked about, per day, the open run
-    /// included up to `now`.
-    fn stretch_by_day(&self, site: &str, now: f64, zone: &impl Zone) -> BTreeMap<Date, f64> {
+    /// included up to `now` (`certain`: only up to what stays counted,
+    /// for booking useful time that never exceeds attention).
+    fn stretch_by_day(&self, site: &str, now: f64, zone: &impl Zone, certain: bool) -> BTreeMap<Date, f64> {
         let Some(stretch) = self.stretches.get(site) else { return BTreeMap::new() };
         let mut days = stretch.by_day.clone();
-        if let Some(span) = self.attention.live(now, &self.settings.limits()).filter(|s| s.site == site) {
+        let limits = self.settings.limits();
+        let open = if certain { self.attention.certain(now, &limits) } else { self.attention.live(now, &limits) };
+        if let Some(span) = open.filter(|s| s.site == site) {
             for (date, ms) in self.settings.calendar().split(span.start.max(stretch.since), span.end, zone) {
                 *days.entry(date).or_default() += ms;
             }
@@ -314,7 +316,7 @@ impl Tracker {
         let shown_today: u32 = self.ledger.day(today).map_or(0, |d| d.values().map(|r| r.prompts).sum());
         let (stretch_ms, ask_at) = match &counting {
             Some((_, site)) => (
-                self.stretch_by_day(site, now, zone).values().sum(),
+                self.stretch_by_day(site, now, zone, false).values().sum(),
                 self.stretches.get(site).map_or(f64::INFINITY, |s| s.ask_at_ms(self.settings.prompt_minutes)),
             ),
             None => (0.0, f64::INFINITY),
@@ -340,9 +342,14 @@ impl Tracker {
     /// up in that tab (stale, forged) changes nothing.
     pub fn answer(&mut self, tab: TabId, answer: Answer, reasons: &[Reason], now: f64, zone: &impl Zone) -> bool {
         let Some(card) = self.card.take_if(|c| c.tab == tab) else { return false };
+        // The open run moves on to `now` first, so a later break cannot
+        // cut it back before the answer.
+        let had_run = self.attention.run().is_some();
+        let spans = self.attention.tick(now, &self.settings.limits());
+        self.after(had_run, spans, zone);
         match answer {
             Answer::Useful => {
-                for (date, ms) in self.stretch_by_day(&card.site, now, zone) {
+                for (date, ms) in self.stretch_by_day(&card.site, now, zone, true) {
                     self.ledger.record_mut(date, &card.site).useful_ms += ms;
                     self.dirty_days.insert(date);
                 }
@@ -359,7 +366,7 @@ impl Tracker {
                 self.stretches.insert(card.site, Stretch::new(now));
             }
             Answer::Later => {
-                let so_far: f64 = self.stretch_by_day(&card.site, now, zone).values().sum();
+                let so_far: f64 = self.stretch_by_day(&card.site, now, zone, false).values().sum();
                 if let Some(stretch) = self.stretches.get_mut(&card.site) {
                     stretch.snoozed_to_ms = Some(so_far + prompt::SNOOZE_MS);
                 }
@@ -722,9 +729,11 @@ mod tests {
         assert!(t.answer(1, Answer::Useful, &[Reason::Learned, Reason::Learned, Reason::Work], T0 + 62_000.0, &Z));
         let state = t.overlay_state(1, T0 + 62_000.0, &Z).unwrap();
         assert!(state.prompt.is_none());
-        assert_eq!(state.useful, 62.0);
+        // Useful up to the last input (61 s): the second after it would be
+        // dropped if the person went idle, and useful never exceeds attention.
+        assert_eq!(state.useful, 61.0);
         let row = &t.export(T0 + 62_000.0, &Z).days[0];
-        assert_eq!((row.useful_seconds, row.attention_seconds), (62.0, 62.0));
+        assert_eq!((row.useful_seconds, row.attention_seconds), (61.0, 62.0));
         assert_eq!((row.reasons.learned, row.reasons.work, row.reasons.people), (1, 1, 0));
     }
 
