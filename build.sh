@@ -5,6 +5,8 @@
 #   ./build.sh test      build, then run every test; last line: "N passed, N failed"
 #   ./build.sh bench     build, then the core's Criterion bench and the browser bench
 #                        (with and without the extension, alternating; see bench/README.md)
+#   ./build.sh fuzz      the property tests of every decoder and of the tracker, long
+#                        (THAMAN_FUZZ_CASES, default 20000; ./build.sh test runs 256)
 #   ./build.sh setup     only install what is missing (idempotent; seconds when done)
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -155,5 +157,6 @@ case "${1:-build}" in
   test) test_all ;;
   demo) demo ;;
   bench) shift; bench "$@" ;;
+  fuzz) setup; say "property tests, ${THAMAN_FUZZ_CASES:-20000} cases each"; THAMAN_FUZZ_CASES="${THAMAN_FUZZ_CASES:-20000}" cargo test --release --test fuzz ;;
   *) echo "usage: $0 [build|test|demo|bench|setup]" >&2; exit 2 ;;
 esac

@@ -845,6 +845,8 @@ function targets(summary, sizeList) {
   add('wasm per context, gzip', '≤ 80 KB', wasm ? `${fmt(wasm.gzip / 1024, 1)} KB (${wasm.file})` : '—', Boolean(wasm) && wasm.gzip <= 80 * 1024);
   const w = summary.writesPerMinute;
   add('storage writes while scrolling (steady rate)', '≤ 12 / min', w === null ? '—' : `${fmt(w, 2)} / min`, w !== null && w <= 12);
+  const p = summary.popup;
+  if (p) add('popup open with a year of data (median)', '< 100 ms', `${fmt(p.median, 1)} ms`, p.median < 100);
   return t;
 }
 
@@ -876,6 +878,7 @@ function markdown(opts, meta, summary, sizeList, targetList) {
   L.push(`| storage writes per minute, counted in the windows | ${fmt(summary.writesCountedPerMinute, 2)} | |`);
   L.push(`| service-worker JS heap growth per window (MB) | ${fmt(summary.workerHeap, 3)} | |`);
   L.push(`| service-worker restarts during windows | ${summary.restarts} | |`);
+  if (summary.popup) L.push(`| popup open → rendered with a year of data (${summary.popup.rows} day × site records) (ms) | ${fmt(summary.popup.median, 1)} | ${fmt(summary.popup.max, 1)} |`);
   L.push('', '## Sizes (dist/chrome)', '', '| file | raw (KB) | gzip -9 (KB) |', '|---|---:|---:|');
   for (const f of sizeList) L.push(`| ${f.file} | ${fmt(f.raw / 1024, 1)} | ${fmt(f.gzip / 1024, 1)} |`);
   const get = (name) => sizeList.find((f) => f.file === name) || { raw: 0, gzip: 0 };
@@ -889,6 +892,33 @@ function markdown(opts, meta, summary, sizeList, targetList) {
   if (summary.pidFallbacks) L.push('', `Note: the page renderer was found by the busiest-renderer fallback in ${summary.pidFallbacks} window(s).`);
   L.push('', 'How each number is measured: bench/README.md. Raw samples: bench/results.json.', '');
   return L.join('\n');
+}
+
+// The popup opened with a year of history on every platform: ms from its
+// navigation to rendered (the page notes it in body[data-ready-ms]).
+async function popupOpen(opts) {
+  const { seedExport } = await import('../tests/e2e/seed.mjs');
+  const browser = await launch(true);
+  try {
+    const id = 'ohnaalgachifdjhbceagihidhpnjnlib';
+    const page = await browser.newPage();
+    await page.goto(`chrome-extension://${id}/options.html`);
+    const data = seedExport(Date.now(), 365, {}, { allSites: true });
+    const reply = await page.evaluate((d) => chrome.runtime.sendMessage({ type: 'import', data: d }), data);
+    if (!reply || !reply.ok) throw new Error(`import failed: ${JSON.stringify(reply)}`);
+    const times = [];
+    for (let i = 0; i < Math.max(9, opts.rounds); i++) {
+      const p = await browser.newPage();
+      await p.setViewport({ width: 480, height: 600 });
+      await p.goto(`chrome-extension://${id}/popup.html`);
+      await p.waitForSelector('body[data-ready-ms]', { timeout: 10000 });
+      times.push(Number(await p.$eval('body', (b) => b.dataset.readyMs)));
+      await p.close();
+    }
+    return { rows: data.days.length, times };
+  } finally {
+    await browser.close();
+  }
 }
 
 // --- main ---------------------------------------------------------------------------------
@@ -940,6 +970,9 @@ async function main() {
 
   const sizeList = sizes();
   const summary = summarize(opts, rounds);
+  const popup = await popupOpen(opts);
+  summary.popup = { rows: popup.rows, median: median(popup.times), max: Math.max(...popup.times) };
+  console.log(`popup with a year of data (${popup.rows} day × site records): ${popup.times.map((t) => fmt(t, 0)).join(', ')} ms`);
   const targetList = targets(summary, sizeList);
   let puppeteerVersion = '?';
   try {

@@ -226,6 +226,13 @@ mod native {
         let t = counting(history.clone());
         g.bench_function("export_year_10_sites", |b| b.iter(|| black_box(t.export(T0 + 60_000.0, &ZONE))));
         g.finish();
+
+        // What the popup and the weekly page ask of the core (the browser
+        // bench times the whole popup open).
+        let mut g = c.benchmark_group("summary");
+        g.bench_function("popup_year_10_sites", |b| b.iter(|| black_box(t.popup(T0 + 60_000.0, &ZONE, "en-US"))));
+        g.bench_function("weekly_year_10_sites", |b| b.iter(|| black_box(t.weekly(T0 + 60_000.0, &ZONE, "en-US"))));
+        g.finish();
     }
 
     /// Decoding a sensor message (serde_json here; the worker decodes with

@@ -62,7 +62,7 @@
     } else if (message.type === 'ad') watch(message.id);
     else if (message.type === 'overlay') {
       if (message.show) mountOverlay();
-      else if (host) { host.remove(); host = null; }
+      else unmountOverlay();
     }
     else if (message.type === 'frame') resize(message.width, message.height);
     else if (message.type === 'ignore') stop();
@@ -261,17 +261,41 @@
     }
   }
 
+  // The frame's box. Every property is set inline with !important (the
+  // page's own CSS cannot win), and put back if the page's script changes
+  // the attribute or removes the element.
+  const hostStyle = {
+    all: 'initial', position: 'fixed', 'z-index': '2147483647', bottom: '16px', right: '16px',
+    width: '440px', height: '44px', display: 'block', 'pointer-events': 'auto',
+    visibility: 'visible', opacity: '1', transform: 'none',
+  };
+  let guard = null;
+
+  function applyHostStyle() {
+    host.removeAttribute('style');
+    for (const [name, value] of Object.entries(hostStyle)) host.style.setProperty(name, value, 'important');
+    for (const name of [...host.attributes].map((a) => a.name)) if (name !== 'style') host.removeAttribute(name);
+  }
+
+  function guardHost() {
+    if (guard) guard.disconnect();
+    applyHostStyle();
+    const expected = host.getAttribute('style');
+    guard = new MutationObserver(() => {
+      if (!host) return;
+      if (host.getAttribute('style') !== expected || host.attributes.length !== 1) applyHostStyle();
+      if (!host.isConnected) document.documentElement.append(host);
+    });
+    guard.observe(host, { attributes: true });
+    guard.observe(document.documentElement, { childList: true });
+  }
+
   function mountOverlay() {
     if (host) return;
     host = document.createElement('thaman-overlay');
-    for (const [name, value] of [
-      ['all', 'initial'], ['position', 'fixed'], ['z-index', '2147483647'],
-      ['bottom', '16px'], ['right', '16px'], ['width', '440px'], ['height', '44px'],
-      ['display', 'block'], ['pointer-events', 'auto'],
-    ]) host.style.setProperty(name, value, 'important');
     const root = host.attachShadow({ mode: 'closed' });
     const sheet = new CSSStyleSheet();
-    sheet.replaceSync('iframe{border:0;width:100%;height:100%;display:block;background:transparent;color-scheme:normal}');
+    sheet.replaceSync('iframe{all:initial!important;border:0!important;width:100%!important;height:100%!important;display:block!important;background:transparent!important;color-scheme:normal!important;visibility:visible!important;opacity:1!important}');
     root.adoptedStyleSheets = [sheet];
     const frame = document.createElement('iframe');
     frame.src = chrome.runtime.getURL('overlay.html');
@@ -279,13 +303,22 @@
     frame.setAttribute('allowtransparency', 'true');
     root.append(frame);
     document.documentElement.append(host);
+    guardHost();
+  }
+
+  function unmountOverlay() {
+    if (guard) guard.disconnect();
+    guard = null;
+    if (host) host.remove();
+    host = null;
   }
 
   function resize(width, height) {
     if (!host) return;
     const px = (v, lo, hi) => `${Math.min(hi, Math.max(lo, Number(v) || lo))}px`;
-    host.style.setProperty('width', px(width, 40, 480), 'important');
-    host.style.setProperty('height', px(height, 32, 320), 'important');
+    hostStyle.width = px(width, 40, 480);
+    hostStyle.height = px(height, 32, 320);
+    guardHost();
   }
 
   function onVisibility() {
@@ -354,7 +387,7 @@
     for (const type of MEDIA) document.removeEventListener(type, onMedia, true);
     if (mo) mo.disconnect();
     if (io) io.disconnect();
-    if (host) host.remove();
+    unmountOverlay();
     if (port) port.disconnect();
     port = null;
   }

@@ -28,6 +28,25 @@ pub struct DayRecord {
     pub hours: Hours,
 }
 
+impl DayRecord {
+    /// Whether a stored record could have been written by Thaman: finite
+    /// times within a day, useful within attention, viewable within
+    /// rendered. Anything else is corruption, set aside on load.
+    ///
+    /// ```text
+    /// attention 3 600 000, useful 60 000 -> true
+    /// attention -5 or 90 000 000 or NaN  -> false
+    /// useful 2 000 > attention 1 000      -> false
+    /// ```
+    pub fn plausible(&self) -> bool {
+        let day = 0.0..=86_400_000.0;
+        day.contains(&self.attention_ms)
+            && day.contains(&self.useful_ms)
+            && self.useful_ms <= self.attention_ms + 1.0
+            && self.ads_viewable <= self.ads_rendered
+    }
+}
+
 /// Attention per local hour of one day, ms; 24 slots.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
 pub struct Hours(pub [u32; 24]);
@@ -131,5 +150,20 @@ mod tests {
         assert_eq!(ledger.rows().count(), 2);
         assert_eq!(ledger.record(day1, "x").hours.0[23], 60_000);
         assert_eq!(ledger.record(day1.succ(), "x").hours.0[0], 90_000);
+    }
+
+    #[test]
+    fn implausible_records_are_told_apart() {
+        let ok = DayRecord { attention_ms: 3_600_000.0, useful_ms: 60_000.0, ads_rendered: 2, ads_viewable: 1, ..DayRecord::default() };
+        assert!(ok.plausible());
+        for bad in [
+            DayRecord { attention_ms: -5.0, ..ok },
+            DayRecord { attention_ms: 90_000_000.0, ..ok },
+            DayRecord { attention_ms: f64::NAN, ..ok },
+            DayRecord { useful_ms: 4_000_000.0, ..ok },
+            DayRecord { ads_viewable: 3, ..ok },
+        ] {
+            assert!(!bad.plausible(), "{bad:?}");
+        }
     }
 }

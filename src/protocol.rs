@@ -107,6 +107,9 @@ pub struct OverlayState {
     pub language: crate::settings::Language,
     #[serde(default)]
     pub arabic_digits: bool,
+    /// The N of "mark the last N minutes useful" (the prompt's interval).
+    #[serde(default)]
+    pub mark_minutes: u32,
 }
 
 /// The prompt card as the overlay shows it.
@@ -129,6 +132,22 @@ pub enum OverlayRequest {
     },
     /// The overlay's content needs this much room.
     Size { width: f64, height: f64 },
+    /// "Mark the last N minutes useful" from the expanded overlay.
+    MarkUseful { minutes: u32 },
+    /// Pause this site for an hour, or for the rest of the day.
+    Pause { span: PauseSpan },
+    /// Hide the counter on this site (options bring it back).
+    Hide,
+    /// Open the options page.
+    OpenOptions,
+}
+
+/// How long "pause on this site" lasts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PauseSpan {
+    Hour,
+    Today,
 }
 
 fn usd() -> String {
@@ -226,13 +245,13 @@ mod tests {
     fn overlay_update_wire_shape() {
         let u = OverlayUpdate::State(OverlayState {
             site: "x".into(), seconds: 2.5, counting: true, ads: 3, take: None, currency: "USD".into(), usd_rate: 1.0, stops_in: Some(10.0),
-            useful: 1.0, prompt: Some(PromptView { minutes: 10, variant: 1 }), language: Default::default(), arabic_digits: false,
+            useful: 1.0, prompt: Some(PromptView { minutes: 10, variant: 1 }), language: Default::default(), arabic_digits: false, mark_minutes: 10,
         });
         assert_eq!(
             serde_json::to_value(&u).unwrap(),
             json!({"type": "state", "site": "x", "seconds": 2.5, "counting": true, "ads": 3, "take": null, "currency": "USD", "usd_rate": 1.0,
                    "stops_in": 10.0, "useful": 1.0, "prompt": {"minutes": 10, "variant": 1},
-                   "language": "auto", "arabic_digits": false})
+                   "language": "auto", "arabic_digits": false, "mark_minutes": 10})
         );
         let r: OverlayRequest = serde_json::from_value(json!({"type": "answer", "answer": "useful", "reasons": ["learned", "reach"]})).unwrap();
         assert!(matches!(r, OverlayRequest::Answer { answer: crate::prompt::Answer::Useful, ref reasons } if reasons.len() == 2));

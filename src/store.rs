@@ -34,6 +34,8 @@ pub const RUN_KEY: &str = "run";
 /// The first day of the last week the weekly notification told.
 pub const TOLD_WEEK_KEY: &str = "told_week";
 const DAY_PREFIX: &str = "day:";
+/// Where an unreadable stored value is set aside, under its old key.
+pub const QUARANTINE_PREFIX: &str = "quarantine:";
 
 /// `day:2026-11-23`.
 pub fn day_key(date: Date) -> String {

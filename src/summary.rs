@@ -202,6 +202,21 @@ pub struct Popup {
     pub change: Option<f64>,
     pub goal_minutes: u32,
     pub week_start: Weekday,
+    /// What the person must know about their stored data (set-aside
+    /// values, a newer schema); filled in by the tracker.
+    #[serde(default)]
+    pub notices: Vec<Notice>,
+}
+
+/// Something about the store the popup tells the person.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Notice {
+    /// Stored values that could not be read were set aside under
+    /// `quarantine:` keys; counting went on without them.
+    Quarantined { keys: Vec<String> },
+    /// The store is from a newer Thaman: left untouched, nothing counted.
+    NewerSchema { found: u32 },
 }
 
 impl Popup {
@@ -217,6 +232,7 @@ impl Popup {
             week,
             goal_minutes,
             week_start,
+            notices: Vec::new(),
         }
     }
 }

@@ -16,7 +16,7 @@ use crate::rules::Rule;
 use crate::viewability::Viewability;
 use crate::protocol::{OverlayState, PromptView, SensorCommand, SensorEvent};
 use crate::settings::{Settings, SettingsError};
-use crate::summary::{Period, Popup, Pricing, Weekly};
+use crate::summary::{Notice, Period, Popup, Pricing, Weekly};
 use crate::sites::{host_of_url, site_for_host};
 use crate::store::{self, DayRow, Export, ImportError, TakeRow, SCHEMA};
 use crate::valuation::{self, Estimate, Region};
@@ -81,6 +81,8 @@ pub struct Tracker {
     /// The one prompt card on screen, if any.
     card: Option<Card>,
     last_typing: f64,
+    /// What the popup must tell about the store.
+    notices: Vec<Notice>,
 }
 
 impl Tracker {
@@ -103,6 +105,7 @@ impl Tracker {
             stretches: BTreeMap::new(),
             card: None,
             last_typing: f64::NEG_INFINITY,
+            notices: Vec::new(),
         };
         if let Some(span) = left_open.and_then(|run| run.recover(&t.settings.limits())) {
             t.book(vec![span], zone);
@@ -115,6 +118,11 @@ impl Tracker {
         self.rules = rules;
         self.labels = labels;
         self
+    }
+
+    /// Something the popup must tell about the store.
+    pub fn notice(&mut self, notice: Notice) {
+        self.notices.push(notice);
     }
 
     /// The browser's locale (`navigator.language`), for the default region.
@@ -376,6 +384,49 @@ impl Tracker {
         true
     }
 
+    /// "Mark the last N minutes useful" from `tab`'s overlay: up to N
+    /// minutes of today's attention on its site not yet useful become
+    /// useful (only what stays counted), and the prompt's stretch starts
+    /// over, so those minutes are not asked about again. Answers the
+    /// seconds marked.
+    ///
+    /// ```text
+    /// today 25 min attention, 5 useful; mark 10 -> 10 min, useful 15
+    /// today 3 min attention, 0 useful; mark 10  -> 3 min, useful 3
+    /// ```
+    pub fn mark_useful(&mut self, tab: TabId, minutes: u32, now: f64, zone: &impl Zone) -> f64 {
+        let Some(site) = self.attention.site_of(tab).map(String::from) else { return 0.0 };
+        let had_run = self.attention.run().is_some();
+        let spans = self.attention.tick(now, &self.settings.limits());
+        self.after(had_run, spans, zone);
+        let calendar = self.settings.calendar();
+        let today = calendar.day_of(now, zone);
+        let certain: f64 = self
+            .attention
+            .certain(now, &self.settings.limits())
+            .filter(|s| s.site == site)
+            .map(|s| calendar.split(s.start, s.end, zone).into_iter().filter(|(d, _)| *d == today).map(|(_, ms)| ms).sum())
+            .unwrap_or(0.0);
+        let rec = self.ledger.record(today, &site);
+        let open = (rec.attention_ms + certain - rec.useful_ms).max(0.0);
+        let marked = open.min(f64::from(minutes.min(24 * 60)) * 60_000.0);
+        if marked > 0.0 {
+            self.ledger.record_mut(today, &site).useful_ms += marked;
+            self.dirty_days.insert(today);
+            self.urgent = true;
+        }
+        self.stretches.insert(site.clone(), Stretch::new(now));
+        if self.card.as_ref().is_some_and(|c| c.site == site) {
+            self.card = None;
+        }
+        marked / 1000.0
+    }
+
+    /// The site `tab` is tracked as, if any.
+    pub fn site_of(&self, tab: TabId) -> Option<&str> {
+        self.attention.site_of(tab)
+    }
+
     /// Attention today on `site`, the open run included.
     pub fn today_ms(&self, site: &str, now: f64, zone: &impl Zone) -> f64 {
         let calendar = self.settings.calendar();
@@ -422,6 +473,7 @@ impl Tracker {
             stops_in: if counting { self.attention.stops_in(now, &limits).map(|ms| ms / 1000.0) } else { None },
             language: self.settings.language,
             arabic_digits: self.settings.arabic_digits,
+            mark_minutes: if self.settings.prompt_minutes > 0 { self.settings.prompt_minutes } else { 10 },
         })
     }
 
@@ -482,6 +534,7 @@ impl Tracker {
     pub fn delete_everything(&mut self, now: f64) {
         self.ledger = Ledger::default();
         self.settings = Settings::default();
+        self.notices.clear();
         self.stretches.values_mut().for_each(|s| *s = Stretch::new(now));
         self.card = None;
         self.attention.restart(now);
@@ -520,7 +573,9 @@ impl Tracker {
     pub fn popup(&self, now: f64, zone: &impl Zone, locale: &str) -> Popup {
         let today = self.settings.calendar().day_of(now, zone);
         let week_start = self.settings.week_start_for(locale);
-        Popup::of(&self.ledger_now(now, zone), today, week_start, self.settings.daily_goal_minutes, self.pricing())
+        let mut popup = Popup::of(&self.ledger_now(now, zone), today, week_start, self.settings.daily_goal_minutes, self.pricing());
+        popup.notices = self.notices.clone();
+        popup
     }
 
     /// What the weekly summary page shows at `now`.
@@ -851,5 +906,19 @@ mod tests {
         t.set_settings(s, later, &Z).unwrap();
         assert!(t.week_to_tell(None, later, &Z, "en-GB").is_none());
         assert_eq!(t.weekly(later, &Z, "en-GB").last.totals.attention_s.round(), 120.0);
+    }
+
+    #[test]
+    fn marking_the_last_minutes_useful_never_passes_attention() {
+        let mut t = tracker();
+        t.sensor(1, hello("https://x.com/home"), T0, &Z).unwrap();
+        present_for(&mut t, 1, T0, 120);
+        assert_eq!(t.mark_useful(1, 1, T0 + 120_000.0, &Z), 60.0);
+        assert_eq!(t.mark_useful(1, 10, T0 + 120_000.0, &Z), 60.0, "only what is left");
+        assert_eq!(t.mark_useful(1, 10, T0 + 120_000.0, &Z), 0.0);
+        assert_eq!(t.mark_useful(9, 10, T0 + 120_000.0, &Z), 0.0, "an unknown tab marks nothing");
+        let row = &t.export(T0 + 200_000.0, &Z).days[0];
+        assert!(row.useful_seconds <= row.attention_seconds, "{row:?}");
+        assert_eq!(row.useful_seconds, 120.0);
     }
 }

@@ -17,8 +17,9 @@ use crate::attention::{TabId, HEARTBEAT_MS};
 use crate::calendar::Zone;
 use crate::labels::Labels;
 use crate::rules::parse_rules;
-use crate::protocol::{OverlayRequest, OverlayState, OverlayUpdate, PageRequest, SensorCommand, SensorEvent};
+use crate::protocol::{OverlayRequest, OverlayState, OverlayUpdate, PageRequest, PauseSpan, SensorCommand, SensorEvent};
 use crate::settings::Settings;
+use crate::summary::Notice;
 use crate::store::{self, Export, ImportError};
 use crate::tracker::{Flush, Tracker};
 
@@ -76,6 +77,12 @@ pub async fn load_background() -> Result<Background, JsValue> {
     let labels = Labels::parse(include_str!("../../rules/labels.txt")).unwrap_or_default();
     let mut tracker = Tracker::new(loaded.settings, loaded.ledger, loaded.run, &BrowserZone).with_rules(rules, labels);
     tracker.set_locale(&browser_language());
+    if !loaded.quarantined.is_empty() {
+        tracker.notice(Notice::Quarantined { keys: loaded.quarantined.clone() });
+    }
+    if let Some(found) = loaded.newer_schema {
+        tracker.notice(Notice::NewerSchema { found });
+    }
     let state = Rc::new(RefCell::new(State {
         tracker,
         read_only: loaded.read_only,
@@ -197,7 +204,40 @@ impl State {
                     post(sensor, &frame);
                 }
             }
+            Ok(OverlayRequest::MarkUseful { minutes }) => {
+                self.tracker.mark_useful(tab, minutes, now_ms(), &BrowserZone);
+                self.changed(None);
+            }
+            Ok(OverlayRequest::Pause { span }) => self.site_setting(tab, |settings, site, now, zone| {
+                let until = match span {
+                    PauseSpan::Hour => now + 3_600_000.0,
+                    PauseSpan::Today => {
+                        let calendar = settings.calendar();
+                        calendar.start_of(calendar.day_of(now, zone).succ(), zone)
+                    }
+                };
+                settings.paused_until.insert(site.to_string(), until);
+            }),
+            Ok(OverlayRequest::Hide) => self.site_setting(tab, |settings, site, _, _| {
+                settings.overlay_hidden.insert(site.to_string());
+            }),
+            Ok(OverlayRequest::OpenOptions) => {
+                let _ = chrome::open_options_page();
+            }
             Err(err) => warn(&format!("refused overlay message from tab {tab}: {err}")),
+        }
+    }
+
+    /// Changes a setting for the site of `tab` (from its overlay), the
+    /// same way the options page would.
+    fn site_setting(&mut self, tab: TabId, change: impl FnOnce(&mut Settings, &str, f64, &BrowserZone)) {
+        let Some(site) = self.tracker.site_of(tab).map(String::from) else { return };
+        let mut settings = self.tracker.settings().clone();
+        let now = now_ms();
+        change(&mut settings, &site, now, &BrowserZone);
+        match self.tracker.set_settings(settings, now, &BrowserZone) {
+            Ok(commands) => self.settings_changed(commands),
+            Err(err) => warn(&format!("overlay setting refused: {err}")),
         }
     }
 
@@ -316,6 +356,9 @@ impl State {
 
     /// Tells the week that ended, once, in one line.
     fn tell_week(&mut self) {
+        if self.read_only {
+            return; // a newer Thaman's store: not ours to note anything in
+        }
         let Some(week) = self.tracker.week_to_tell(self.told_week, now_ms(), &BrowserZone, &browser_language()) else { return };
         let s = self.tracker.settings();
         let t = &week.totals;

@@ -21,6 +21,7 @@ use crate::protocol::{OverlayState, OverlayUpdate};
 /// Frame sizes the overlay asks for: the pill alone, or with the card.
 const PILL: (u32, u32) = (440, 44);
 const WITH_CARD: (u32, u32) = (440, 232);
+const WITH_PANEL: (u32, u32) = (440, 300);
 const REASONS: [(Reason, &str); 4] =
     [(Reason::Learned, "reasonLearned"), (Reason::Work, "reasonWork"), (Reason::People, "reasonPeople"), (Reason::Reach, "reasonReach")];
 
@@ -35,6 +36,22 @@ pub struct View {
     question: Element,
     reasons: Vec<(Reason, Element)>,
     answers: Vec<(Answer, Element)>,
+    /// Today on this site, opened by a click on the pill.
+    panel: Element,
+    panel_title: Element,
+    /// attention, useful, sold, ads
+    panel_values: [Element; 4],
+    actions: Vec<(Action, Element)>,
+}
+
+/// What the expanded overlay's buttons ask.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Action {
+    MarkUseful,
+    PauseHour,
+    PauseToday,
+    Hide,
+    Options,
 }
 
 impl View {
@@ -70,8 +87,42 @@ impl View {
         card.append_child(&answer_row)?;
         parent.append_child(&card)?;
 
+        // The panel: today on this site, and what the person can do.
+        let panel = dom::element(doc, "section", "panel", "")?;
+        panel.set_id("panel");
+        panel.set_attribute("hidden", "")?;
+        panel.set_attribute("aria-labelledby", "panel-title")?;
+        let panel_title = dom::add(&panel, "h2", "", "")?;
+        panel_title.set_id("panel-title");
+        let dl = dom::add(&panel, "dl", "today", "")?;
+        let mut values = Vec::new();
+        for (class, key) in [("attention", "statAttention"), ("useful", "statUseful"), ("sold", "statSold"), ("ads", "statAds")] {
+            let row = dom::add(&dl, "div", class, "")?;
+            dom::add(&row, "dt", "", &chrome::message(key))?;
+            values.push(dom::add(&row, "dd", "", "")?);
+        }
+        let row = dom::add(&panel, "div", "actions", "")?;
+        let mut actions = Vec::new();
+        for (action, class, key) in [
+            (Action::MarkUseful, "mark", "panelMarkUseful"),
+            (Action::PauseHour, "pause-hour", "panelPauseHour"),
+            (Action::PauseToday, "pause-today", "panelPauseToday"),
+            (Action::Hide, "hide", "panelHide"),
+            (Action::Options, "options", "panelOptions"),
+        ] {
+            let b = dom::add(&row, "button", class, &chrome::message(key))?;
+            b.set_attribute("type", "button")?;
+            actions.push((action, b));
+        }
+        parent.append_child(&panel)?;
+        let panel_values: [Element; 4] = values.try_into().map_err(|_| "four values")?;
+
         let pill = dom::element(doc, "main", "pill", "")?;
-        pill.set_attribute("role", "status")?;
+        // A button that opens the panel; its name says what it shows.
+        pill.set_attribute("role", "button")?;
+        pill.set_attribute("tabindex", "0")?;
+        pill.set_attribute("aria-expanded", "false")?;
+        pill.set_attribute("aria-controls", "panel")?;
         pill.set_attribute("aria-label", &chrome::message("overlayLabel"))?;
         let dot = dom::element(doc, "span", "dot", "")?;
         dot.set_attribute("aria-hidden", "true")?;
@@ -84,7 +135,7 @@ impl View {
             pill.append_child(child)?;
         }
         parent.append_child(&pill)?;
-        Ok(View { pill, site, time, ads, take, card, question, reasons, answers })
+        Ok(View { pill, site, time, ads, take, card, question, reasons, answers, panel, panel_title, panel_values, actions })
     }
 
     /// Shows `state`, `elapsed_s` seconds after it was received. It ticks
@@ -121,6 +172,36 @@ impl View {
         let counting = state.counting && state.stops_in.is_none_or(|s| elapsed_s < s);
         let _ = self.pill.class_list().toggle_with_force("counting", counting);
         self.render_card(state, &name);
+        if self.panel_shown() {
+            self.render_panel(state, seconds + state.useful, &name);
+        }
+    }
+
+    fn render_panel(&self, state: &OverlayState, attention: f64, site_name: &str) {
+        let set = |el: &Element, text: String| {
+            if el.text_content().as_deref() != Some(text.as_str()) {
+                el.set_text_content(Some(&text));
+            }
+        };
+        set(&self.panel_title, chrome::message_with("panelTitle", &[site_name]));
+        let [a, u, s, n] = &self.panel_values;
+        set(a, dom::duration(attention));
+        set(u, dom::duration(state.useful));
+        set(s, dom::duration((attention - state.useful).max(0.0)));
+        set(n, dom::count(state.ads));
+        if let Some((_, mark)) = self.actions.iter().find(|(a, _)| *a == Action::MarkUseful) {
+            set(mark, chrome::message_with("panelMarkUseful", &[&dom::count(u64::from(state.mark_minutes.max(1)))]));
+        }
+    }
+
+    pub fn panel_shown(&self) -> bool {
+        !self.panel.has_attribute("hidden")
+    }
+
+    /// Opens or closes the panel (the prompt card, when up, comes first).
+    fn toggle_panel(&self, open: bool) {
+        let _ = if open { self.panel.remove_attribute("hidden") } else { self.panel.set_attribute("hidden", "") };
+        let _ = self.pill.set_attribute("aria-expanded", if open { "true" } else { "false" });
     }
 
     fn render_card(&self, state: &OverlayState, site_name: &str) {
@@ -132,6 +213,9 @@ impl View {
                     self.question.set_text_content(Some(&text));
                 }
                 let _ = self.card.remove_attribute("hidden");
+                if self.panel_shown() {
+                    self.toggle_panel(false);
+                }
             }
             None if !self.card.has_attribute("hidden") => {
                 let _ = self.card.set_attribute("hidden", "");
@@ -169,7 +253,13 @@ impl Overlay {
         if let Some((state, received_at)) = &self.latest {
             self.view.render(state, (performance_now() - received_at) / 1000.0);
         }
-        let want = if self.view.card_shown() { WITH_CARD } else { PILL };
+        let want = if self.view.card_shown() {
+            WITH_CARD
+        } else if self.view.panel_shown() {
+            WITH_PANEL
+        } else {
+            PILL
+        };
         if want != self.size {
             self.size = want;
             self.send(&[("type", "size".into()), ("width", want.0.into()), ("height", want.1.into())]);
@@ -195,10 +285,44 @@ impl Overlay {
             Answer::Later => "later",
         };
         self.send(&[("type", "answer".into()), ("answer", name.into()), ("reasons", reasons.into())]);
+        self.view.toggle_panel(false);
         // Hide at once; the core's next state confirms.
         if let Some((state, _)) = self.latest.as_mut() {
             state.prompt = None;
         }
+        self.render();
+    }
+}
+
+/// Acts a moment after the click, for actions that take the overlay away:
+/// the input that caused them finishes before its frame goes.
+fn act_soon(overlay: &Rc<RefCell<Overlay>>, action: Action) {
+    match action {
+        Action::PauseHour | Action::PauseToday | Action::Hide => {
+            let o = overlay.clone();
+            Timeout::new(200, move || o.borrow_mut().act(action)).forget();
+        }
+        _ => overlay.borrow_mut().act(action),
+    }
+}
+
+impl Overlay {
+    fn act(&mut self, action: Action) {
+        let minutes = self.latest.as_ref().map_or(10, |(s, _)| s.mark_minutes.max(1));
+        match action {
+            Action::MarkUseful => self.send(&[("type", "mark_useful".into()), ("minutes", minutes.into())]),
+            Action::PauseHour => self.send(&[("type", "pause".into()), ("span", "hour".into())]),
+            Action::PauseToday => self.send(&[("type", "pause".into()), ("span", "today".into())]),
+            Action::Hide => self.send(&[("type", "hide".into())]),
+            Action::Options => self.send(&[("type", "open_options".into())]),
+        }
+        self.view.toggle_panel(false);
+        self.render();
+    }
+
+    fn toggle(&mut self) {
+        let open = !self.view.panel_shown();
+        self.view.toggle_panel(open);
         self.render();
     }
 }
@@ -244,6 +368,51 @@ fn wire_card(overlay: &Rc<RefCell<Overlay>>) {
     });
     let _ = view.card.add_event_listener_with_callback("keydown", key.as_ref().unchecked_ref());
     key.forget();
+    // Only trusted input acts: nothing the page could script reaches here
+    // (the frame is cross-origin), and synthetic events are refused too.
+    for (action, button) in &view.actions {
+        let (action, o) = (*action, overlay.clone());
+        let click = Closure::<dyn FnMut(web_sys::Event)>::new(move |e: web_sys::Event| {
+            if e.is_trusted() {
+                act_soon(&o, action);
+            }
+        });
+        let _ = button.add_event_listener_with_callback("click", click.as_ref().unchecked_ref());
+        click.forget();
+    }
+    let o = overlay.clone();
+    let click = Closure::<dyn FnMut(web_sys::Event)>::new(move |e: web_sys::Event| {
+        if e.is_trusted() {
+            o.borrow_mut().toggle();
+        }
+    });
+    let _ = view.pill.add_event_listener_with_callback("click", click.as_ref().unchecked_ref());
+    click.forget();
+    let o = overlay.clone();
+    let keys = Closure::<dyn FnMut(web_sys::KeyboardEvent)>::new(move |e: web_sys::KeyboardEvent| {
+        if !e.is_trusted() {
+            return;
+        }
+        let key = e.key();
+        let open = o.borrow().view.panel_shown();
+        if key == "Enter" || key == " " {
+            e.prevent_default();
+            o.borrow_mut().toggle();
+        } else if key == "Escape" && open {
+            o.borrow_mut().toggle();
+        }
+    });
+    let _ = view.pill.add_event_listener_with_callback("keydown", keys.as_ref().unchecked_ref());
+    keys.forget();
+    let o = overlay.clone();
+    let esc = Closure::<dyn FnMut(web_sys::KeyboardEvent)>::new(move |e: web_sys::KeyboardEvent| {
+        if e.is_trusted() && e.key() == "Escape" && o.borrow().view.panel_shown() {
+            o.borrow_mut().toggle();
+            let _ = o.borrow().view.pill.unchecked_ref::<web_sys::HtmlElement>().focus();
+        }
+    });
+    let _ = view.panel.add_event_listener_with_callback("keydown", esc.as_ref().unchecked_ref());
+    esc.forget();
 }
 
 /// Entry point for `overlay.html`.

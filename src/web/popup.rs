@@ -7,7 +7,7 @@ use web_sys::Element;
 
 use super::{ask_for, chrome, dom, page_setup, warn};
 use crate::settings::Settings;
-use crate::summary::{Period, Popup, Totals};
+use crate::summary::{Notice, Period, Popup, Totals};
 
 /// Entry point for `popup.html`.
 #[wasm_bindgen]
@@ -24,6 +24,9 @@ pub async fn start_popup() -> Result<(), JsValue> {
         }
     }
     body.set_attribute("data-ready", "1")?;
+    // For the bench: ms from navigation to rendered.
+    let ms = web_sys::window().and_then(|w| w.performance()).map_or(0.0, |p| p.now());
+    body.set_attribute("data-ready-ms", &format!("{ms:.1}"))?;
     Ok(())
 }
 
@@ -31,6 +34,15 @@ fn render(main: &Element, popup: &Popup, settings: &Settings) -> Result<(), JsVa
     let header = dom::add(main, "header", "", "")?;
     dom::add(&header, "h1", "", &chrome::message("extShortName"))?;
     dom::add(&header, "span", "date", &dom::date(popup.today.from, &[("weekday", "long"), ("day", "numeric"), ("month", "long")]))?;
+
+    for notice in &popup.notices {
+        let text = match notice {
+            Notice::Quarantined { keys } => chrome::message_with("noticeQuarantined", &[&dom::count(keys.len() as u64)]),
+            Notice::NewerSchema { found } => chrome::message_with("noticeNewerSchema", &[&dom::count(u64::from(*found))]),
+        };
+        let p = dom::add(main, "p", "notice", &text)?;
+        p.set_attribute("role", "alert")?;
+    }
 
     let today = dom::add(main, "section", "today", "")?;
     today.set_attribute("aria-labelledby", "today-h")?;

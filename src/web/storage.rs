@@ -11,7 +11,7 @@ use crate::attention::Run;
 use crate::ledger::{Day, Ledger};
 use crate::settings::Settings;
 use crate::calendar::Date;
-use crate::store::{day_key, parse_day_key, RUN_KEY, SCHEMA, SCHEMA_KEY, SETTINGS_KEY, TOLD_WEEK_KEY};
+use crate::store::{day_key, parse_day_key, valid_site_id, QUARANTINE_PREFIX, RUN_KEY, SCHEMA, SCHEMA_KEY, SETTINGS_KEY, TOLD_WEEK_KEY};
 use crate::tracker::Writes;
 
 /// What storage held when the worker started.
@@ -23,6 +23,11 @@ pub struct Loaded {
     pub read_only: bool,
     /// The first day of the last week the person was told about.
     pub told_week: Option<Date>,
+    /// Keys whose values could not be read: set aside under
+    /// `quarantine:<key>`, listed for the popup (earlier ones included).
+    pub quarantined: Vec<String>,
+    /// The store's schema when it is newer than this version's.
+    pub newer_schema: Option<u32>,
 }
 
 /// Reads and decodes the whole store. A value that does not decode is
@@ -30,37 +35,104 @@ pub struct Loaded {
 pub async fn load() -> Result<Loaded, JsValue> {
     let all = JsFuture::from(chrome::storage_get(&JsValue::NULL)?).await?;
     let entries = js_sys::Object::entries(all.unchecked_ref());
-    let mut loaded = Loaded { settings: Settings::default(), ledger: Ledger::default(), run: None, read_only: false, told_week: None };
+    let mut loaded = Loaded {
+        settings: Settings::default(),
+        ledger: Ledger::default(),
+        run: None,
+        read_only: false,
+        told_week: None,
+        quarantined: Vec::new(),
+        newer_schema: None,
+    };
+    // Values to set aside: key, raw value, why.
+    let mut bad: Vec<(String, JsValue, String)> = Vec::new();
     for entry in entries.iter() {
         let entry: js_sys::Array = entry.unchecked_into();
         let (Some(key), value) = (entry.get(0).as_string(), entry.get(1)) else { continue };
-        if key == SCHEMA_KEY {
-            if let Some(schema) = decode::<u32>(&key, value).filter(|s| *s > SCHEMA) {
-                warn(&format!("storage has schema {schema}, newer than {SCHEMA}: reading nothing, writing nothing"));
-                loaded.read_only = true;
+        if let Some(old) = key.strip_prefix(QUARANTINE_PREFIX) {
+            loaded.quarantined.push(old.to_string());
+        } else if key == SCHEMA_KEY {
+            match decode::<u32>(&value) {
+                Ok(schema) if schema > SCHEMA => {
+                    warn(&format!("storage has schema {schema}, newer than {SCHEMA}: reading nothing, writing nothing"));
+                    loaded.read_only = true;
+                    loaded.newer_schema = Some(schema);
+                }
+                Ok(_) => {}
+                Err(why) => bad.push((key, value, why)),
             }
         } else if key == SETTINGS_KEY {
-            if let Some(settings) = decode::<Settings>(&key, value).filter(|s| s.validate().is_ok()) {
-                loaded.settings = settings;
+            match decode::<Settings>(&value).and_then(|s| s.validate().map(|()| s).map_err(|e| e.to_string())) {
+                Ok(settings) => loaded.settings = settings,
+                Err(why) => bad.push((key, value, why)),
+            }
+        } else if key == RUN_KEY {
+            match decode::<Option<Run>>(&value) {
+                Ok(run) => loaded.run = run,
+                Err(why) => bad.push((key, value, why)),
             }
         } else if key == TOLD_WEEK_KEY {
-            loaded.told_week = decode::<Date>(&key, value);
-        } else if key == RUN_KEY {
-            loaded.run = decode::<Option<Run>>(&key, value).flatten();
+            match decode::<Date>(&value) {
+                Ok(date) => loaded.told_week = Some(date),
+                Err(why) => bad.push((key, value, why)),
+            }
         } else if let Some(date) = parse_day_key(&key) {
-            if let Some(day) = decode::<Day>(&key, value) {
-                loaded.ledger.set_day(date, day);
+            match decode::<Day>(&value) {
+                Ok(day) if day.iter().all(|(site, rec)| valid_site_id(site) && rec.plausible()) => loaded.ledger.set_day(date, day),
+                Ok(_) => bad.push((key, value, "a record no real day could hold".into())),
+                Err(why) => bad.push((key, value, why)),
             }
         }
     }
     if loaded.read_only {
-        return Ok(Loaded { settings: Settings::default(), ledger: Ledger::default(), run: None, read_only: true, told_week: None });
+        // A newer Thaman's store: touch nothing, not even to set aside.
+        return Ok(Loaded {
+            settings: Settings::default(),
+            ledger: Ledger::default(),
+            run: None,
+            read_only: true,
+            told_week: None,
+            quarantined: Vec::new(),
+            newer_schema: loaded.newer_schema,
+        });
     }
+    if !bad.is_empty() {
+        quarantine(&bad).await;
+        loaded.quarantined.extend(bad.into_iter().map(|(key, ..)| key));
+    }
+    loaded.quarantined.sort();
+    loaded.quarantined.dedup();
     Ok(loaded)
 }
 
-fn decode<T: DeserializeOwned>(key: &str, value: JsValue) -> Option<T> {
-    serde_wasm_bindgen::from_value(value).map_err(|e| warn(&format!("storage key {key:?} is unreadable, skipped: {e}"))).ok()
+/// Copies each unreadable value, with why and when, to `quarantine:<key>`,
+/// then removes the original, so the next write of that key starts from
+/// the last good state and nothing is lost or read again.
+async fn quarantine(bad: &[(String, JsValue, String)]) {
+    let items = js_sys::Object::new();
+    for (key, value, why) in bad {
+        warn(&format!("storage key {key:?} is unreadable ({why}): set aside as {QUARANTINE_PREFIX}{key}"));
+        let record = js_sys::Object::new();
+        let _ = js_sys::Reflect::set(&record, &"value".into(), value);
+        let _ = js_sys::Reflect::set(&record, &"reason".into(), &why.as_str().into());
+        let _ = js_sys::Reflect::set(&record, &"at".into(), &js_sys::Date::now().into());
+        let _ = js_sys::Reflect::set(&items, &format!("{QUARANTINE_PREFIX}{key}").into(), &record);
+    }
+    let saved = match chrome::storage_set(&items) {
+        Ok(promise) => JsFuture::from(promise).await.is_ok(),
+        Err(_) => false,
+    };
+    // Removed only once the copy is safe.
+    if saved {
+        let keys: js_sys::Array = bad.iter().map(|(k, ..)| JsValue::from_str(k)).collect();
+        if let Ok(promise) = chrome::storage_remove(&keys) {
+            let _ = JsFuture::from(promise).await;
+        }
+    }
+}
+
+fn decode<T: DeserializeOwned>(value: &JsValue) -> Result<T, String> {
+    serde_wasm_bindgen::from_value(value.clone()).map_err(|e| e.to_string())
 }
 
 /// Writes one batch; errors are reported, the next batch tries again.

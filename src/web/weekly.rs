@@ -26,6 +26,9 @@ pub async fn start_summary() -> Result<(), JsValue> {
         }
     }
     body.set_attribute("data-ready", "1")?;
+    // For the bench: ms from navigation to rendered.
+    let ms = web_sys::window().and_then(|w| w.performance()).map_or(0.0, |p| p.now());
+    body.set_attribute("data-ready-ms", &format!("{ms:.1}"))?;
     Ok(())
 }
 

@@ -10,10 +10,14 @@ export function localDate(now, back = 0) {
 }
 
 /** An export (schema 1) holding `days` of made-up but consistent history. */
-export function seedExport(now = Date.now(), days = 15, settings = {}) {
+export function seedExport(now = Date.now(), days = 15, settings = {}, { allSites = false } = {}) {
   const sites = [
     ['facebook', 2400, 0.25, 30], ['youtube', 1800, 0.5, 12], ['x', 900, 0.1, 18], ['reddit', 600, 0.3, 6],
   ];
+  if (allSites) {
+    sites.push(['instagram', 1500, 0.2, 20], ['linkedin', 500, 0.6, 4], ['tiktok', 2000, 0.1, 25],
+      ['pinterest', 300, 0.4, 5], ['snapchat', 400, 0.3, 8], ['threads', 350, 0.2, 3]);
+  }
   const rows = [];
   for (let back = days - 1; back >= 0; back--) {
     sites.forEach(([site, base, share, ads], i) => {

@@ -1,0 +1,165 @@
+// The overlay's panel and its isolation, in real Chromium: the pill opens
+// today on this site (by click and by keyboard), its buttons mark time
+// useful, pause the site and hide the counter; a hostile page can neither
+// restyle the overlay away, read its numbers, nor forge a click or a
+// message that changes data.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  launch, openSite, overlayFrame, activity, ask, extensionPage, screenshot, sleep,
+} from './harness.mjs';
+
+let browser;
+let ext; // an extension page to ask the core from
+before(async () => {
+  browser = await launch();
+  ext = await extensionPage(browser, 'options.html');
+});
+after(async () => { await browser?.close(); });
+
+const settings = () => ask(ext, { type: 'get_settings' });
+const setSettings = async (s) => assert.deepEqual(await ask(ext, { type: 'set_settings', settings: s }), { ok: true });
+const today = async (site) => (await ask(ext, { type: 'export' })).days.filter((d) => d.site === site)
+  .reduce((a, d) => ({ attention: a.attention + d.attention_seconds, useful: a.useful + d.useful_seconds }), { attention: 0, useful: 0 });
+/** Opens the panel and waits until the frame has grown to hold it. */
+async function openPanel(frame) {
+  await frame.click('.pill');
+  await frame.waitForFunction(() => !document.querySelector('#panel').hidden && window.innerHeight >= 250);
+}
+const panelShown = (frame) => frame.evaluate(() => !document.querySelector('#panel').hidden);
+
+test('the pill opens today on this site by click and by keyboard; Esc closes it', async () => {
+  const page = await openSite(browser, 'https://x.com/home');
+  const frame = await overlayFrame(page);
+  await activity(page, 3000);
+  assert.equal(await panelShown(frame), false);
+  await openPanel(frame);
+  const panel = await frame.evaluate(() => ({
+    title: document.querySelector('#panel-title').textContent,
+    values: [...document.querySelectorAll('#panel dd')].map((d) => d.textContent),
+    buttons: [...document.querySelectorAll('#panel button')].map((b) => b.textContent),
+    expanded: document.querySelector('.pill').getAttribute('aria-expanded'),
+  }));
+  assert.equal(panel.title, 'Today on X');
+  assert.equal(panel.values.length, 4);
+  assert.match(panel.values[0], /min/);
+  assert.deepEqual(panel.buttons, ['Mark the last 10 minutes useful', 'Pause here for 1 h', 'Pause here for today', 'Hide the counter here', 'Options']);
+  assert.equal(panel.expanded, 'true');
+  // The frame grew to hold the panel.
+  const box = await (await frame.frameElement()).boundingBox();
+  assert.ok(box.height >= 250, `frame height ${box.height}`);
+  await sleep(400); // past the panel's rise
+  await screenshot(page, 'overlay-panel-en', { clip: { x: 1280 - 470, y: 800 - 330, width: 470, height: 330 } });
+  await frame.focus('#panel .mark');
+  await page.keyboard.press('Escape');
+  await frame.waitForFunction(() => document.querySelector('#panel').hidden);
+  await frame.focus('.pill');
+  await page.keyboard.press('Enter');
+  await frame.waitForFunction(() => !document.querySelector('#panel').hidden);
+  await page.keyboard.press('Escape');
+  await frame.waitForFunction(() => document.querySelector('#panel').hidden);
+  await page.close();
+});
+
+test('"mark the last N minutes useful" moves attention to useful, never past it', async () => {
+  const s = await settings();
+  await setSettings({ ...s, prompt_minutes: 5 });
+  const page = await openSite(browser, 'https://x.com/home');
+  const frame = await overlayFrame(page);
+  await activity(page, 4000);
+  const before = await today('x');
+  await openPanel(frame);
+  await frame.waitForFunction(() => /last 5 minutes/.test(document.querySelector('#panel .mark').textContent));
+  await frame.click('#panel .mark');
+  await sleep(300);
+  const after = await today('x');
+  assert.ok(after.useful > before.useful, `useful ${before.useful} → ${after.useful}`);
+  assert.ok(after.useful <= after.attention + 0.001, `useful ${after.useful} ≤ attention ${after.attention}`);
+  assert.ok(after.useful - before.useful <= 300, 'at most 5 minutes');
+  await setSettings(s);
+  await page.close();
+});
+
+test('pause for an hour and hide here: the counter goes, counting follows the choice', async () => {
+  const s = await settings();
+  const page = await openSite(browser, 'https://x.com/home');
+  let frame = await overlayFrame(page);
+  await openPanel(frame);
+  await frame.click('#panel .pause-hour');
+  await page.waitForFunction(() => !document.querySelector('thaman-overlay'), { timeout: 5000 });
+  const paused = await settings();
+  const until = paused.paused_until.x;
+  assert.ok(Math.abs(until - (Date.now() + 3_600_000)) < 60_000, `paused until ${new Date(until)}`);
+  const before = await today('x');
+  await activity(page, 3000);
+  assert.equal((await today('x')).attention, before.attention, 'a paused site adds nothing');
+  await setSettings(s);
+  await page.close();
+
+  const again = await openSite(browser, 'https://x.com/home');
+  frame = await overlayFrame(again);
+  await openPanel(frame);
+  await frame.focus('#panel .hide');
+  await again.keyboard.press('Enter'); // the keyboard works as well as the mouse
+  await again.waitForFunction(() => !document.querySelector('thaman-overlay'), { timeout: 5000 });
+  assert.deepEqual((await settings()).overlay_hidden, ['x']);
+  await activity(again, 3000);
+  assert.ok((await today('x')).attention > before.attention, 'hidden, but still counted');
+  await setSettings(s);
+  await again.waitForSelector('thaman-overlay', { timeout: 5000 });
+  await again.close();
+});
+
+test('a hostile page cannot restyle, read or forge the overlay', async () => {
+  const s = await settings();
+  const page = await openSite(browser, 'https://www.reddit.com/r/hostile/');
+  const frame = await overlayFrame(page);
+  assert.ok(frame, 'the overlay mounts despite the page');
+  await page.waitForFunction(() => window.__attacked && window.__attempts.length > 5, { timeout: 5000 });
+  await sleep(500);
+  const attempts = Object.fromEntries(await page.evaluate(() => window.__attempts));
+  assert.equal(attempts.shadowRoot, 'null', 'the shadow root is closed');
+  assert.equal(attempts['iframes in light DOM'], '0');
+  // Frames inside a closed shadow root are not even in window.frames; were
+  // one reached, it would be cross-origin.
+  assert.equal(attempts['frames reachable'], '0');
+  assert.match(attempts['attachShadow again'], /refused/);
+  assert.equal(attempts['chrome.runtime'], 'false', 'no way to message the extension');
+  // Its CSS and its script both lost: the box is where Thaman put it.
+  const host = await page.evaluate(() => {
+    const h = document.querySelector('thaman-overlay');
+    const c = getComputedStyle(h);
+    return { display: c.display, visibility: c.visibility, opacity: c.opacity, transform: c.transform, width: h.getBoundingClientRect().width };
+  });
+  assert.deepEqual(host, { display: 'block', visibility: 'visible', opacity: '1', transform: 'none', width: 440 });
+  const pill = await frame.evaluate(() => {
+    const c = getComputedStyle(document.querySelector('.pill'));
+    return [c.visibility, c.opacity, c.display];
+  });
+  assert.deepEqual(pill, ['visible', '1', 'flex']);
+  const box = await (await frame.frameElement()).boundingBox();
+  assert.ok(box.width === 440 && box.height >= 44, JSON.stringify(box));
+  // Nothing forged changed data: no useful time, no pause, no hiding.
+  assert.equal((await today('reddit')).useful, 0);
+  assert.equal(await panelShown(frame), false, 'forged clicks did not open the panel');
+  assert.deepEqual(await settings(), s);
+  await screenshot(page, 'overlay-hostile', { clip: { x: 1280 - 470, y: 800 - 80, width: 470, height: 80 } });
+  await page.close();
+});
+
+test('the panel in Arabic: right to left, Arabic-Indic digits', async () => {
+  const s = await settings();
+  await setSettings({ ...s, language: 'ar', arabic_digits: true });
+  const page = await openSite(browser, 'https://x.com/home');
+  const frame = await overlayFrame(page);
+  await frame.waitForFunction(() => document.documentElement.dir === 'rtl', { timeout: 5000 });
+  await activity(page, 2000);
+  await openPanel(frame);
+  const text = await frame.evaluate(() => document.body.innerText);
+  assert.match(text, /اليوم على إكس/);
+  assert.match(text, /[\u0660-\u0669]/);
+  await sleep(400);
+  await screenshot(page, 'overlay-panel-ar', { clip: { x: 1280 - 470, y: 800 - 330, width: 470, height: 330 } });
+  await setSettings(s);
+  await page.close();
+});
