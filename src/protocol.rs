@@ -110,6 +110,9 @@ pub struct OverlayState {
     /// The N of "mark the last N minutes useful" (the prompt's interval).
     #[serde(default)]
     pub mark_minutes: u32,
+    /// The counter is folded to a dot on this site.
+    #[serde(default)]
+    pub minimized: bool,
 }
 
 /// The prompt card as the overlay shows it.
@@ -138,6 +141,8 @@ pub enum OverlayRequest {
     Pause { span: PauseSpan },
     /// Hide the counter on this site (options bring it back).
     Hide,
+    /// Fold the counter to a dot on this site, or unfold it.
+    Minimize { on: bool },
     /// Open the options page.
     OpenOptions,
 }
@@ -245,13 +250,13 @@ mod tests {
     fn overlay_update_wire_shape() {
         let u = OverlayUpdate::State(OverlayState {
             site: "x".into(), seconds: 2.5, counting: true, ads: 3, take: None, currency: "USD".into(), usd_rate: 1.0, stops_in: Some(10.0),
-            useful: 1.0, prompt: Some(PromptView { minutes: 10, variant: 1 }), language: Default::default(), arabic_digits: false, mark_minutes: 10,
+            useful: 1.0, prompt: Some(PromptView { minutes: 10, variant: 1 }), language: Default::default(), arabic_digits: false, mark_minutes: 10, minimized: false,
         });
         assert_eq!(
             serde_json::to_value(&u).unwrap(),
             json!({"type": "state", "site": "x", "seconds": 2.5, "counting": true, "ads": 3, "take": null, "currency": "USD", "usd_rate": 1.0,
                    "stops_in": 10.0, "useful": 1.0, "prompt": {"minutes": 10, "variant": 1},
-                   "language": "auto", "arabic_digits": false, "mark_minutes": 10})
+                   "language": "auto", "arabic_digits": false, "mark_minutes": 10, "minimized": false})
         );
         let r: OverlayRequest = serde_json::from_value(json!({"type": "answer", "answer": "useful", "reasons": ["learned", "reach"]})).unwrap();
         assert!(matches!(r, OverlayRequest::Answer { answer: crate::prompt::Answer::Useful, ref reasons } if reasons.len() == 2));

@@ -46,6 +46,8 @@ pub struct Settings {
     pub sites_off: BTreeSet<String>,
     /// Sites tracked without the on-page counter.
     pub overlay_hidden: BTreeSet<String>,
+    /// Sites where the counter is folded to a dot.
+    pub overlay_minimized: BTreeSet<String>,
     /// Sites paused until an instant (ms since the epoch).
     pub paused_until: BTreeMap<String, f64>,
     /// A notification when a week ends, with what it cost.
@@ -79,6 +81,7 @@ impl Default for Settings {
             arabic_digits: false,
             sites_off: BTreeSet::new(),
             overlay_hidden: BTreeSet::new(),
+            overlay_minimized: BTreeSet::new(),
             paused_until: BTreeMap::new(),
             weekly_notification: true,
         }
@@ -133,7 +136,7 @@ impl Settings {
         if self.daily_goal_minutes > 1440 {
             return Err(SettingsError::DailyGoal(self.daily_goal_minutes));
         }
-        let listed = self.sites_off.iter().chain(&self.overlay_hidden).chain(self.paused_until.keys());
+        let listed = self.sites_off.iter().chain(&self.overlay_hidden).chain(&self.overlay_minimized).chain(self.paused_until.keys());
         if let Some(site) = listed.clone().find(|s| !valid_site_id(s)) {
             return Err(SettingsError::UnknownSite(site.clone()));
         }
@@ -163,7 +166,8 @@ impl Settings {
         }
         diff!(
             idle_threshold_seconds, day_start_hour, region, currency, usd_rate, cpm_overrides, prompt_minutes, prompt_daily_cap,
-            week_start, daily_goal_minutes, language, arabic_digits, sites_off, overlay_hidden, paused_until, weekly_notification
+            week_start, daily_goal_minutes, language, arabic_digits, sites_off, overlay_hidden, overlay_minimized, paused_until,
+            weekly_notification
         );
         out
     }

@@ -474,6 +474,7 @@ impl Tracker {
             language: self.settings.language,
             arabic_digits: self.settings.arabic_digits,
             mark_minutes: if self.settings.prompt_minutes > 0 { self.settings.prompt_minutes } else { 10 },
+            minimized: self.settings.overlay_minimized.contains(site),
         })
     }
 

@@ -221,6 +221,13 @@ impl State {
             Ok(OverlayRequest::Hide) => self.site_setting(tab, |settings, site, _, _| {
                 settings.overlay_hidden.insert(site.to_string());
             }),
+            Ok(OverlayRequest::Minimize { on }) => self.site_setting(tab, |settings, site, _, _| {
+                if on {
+                    settings.overlay_minimized.insert(site.to_string());
+                } else {
+                    settings.overlay_minimized.remove(site);
+                }
+            }),
             Ok(OverlayRequest::OpenOptions) => {
                 let _ = chrome::open_options_page();
             }
@@ -511,6 +518,7 @@ fn worth_sending((old, at): &(OverlayState, f64), new: &OverlayState, now: f64) 
         || old.site != new.site
         || old.language != new.language
         || old.arabic_digits != new.arabic_digits
+        || old.minimized != new.minimized
         || (shown - new.seconds).abs() > 1.0
         || deadline_moved
 }

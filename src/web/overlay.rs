@@ -22,6 +22,7 @@ use crate::protocol::{OverlayState, OverlayUpdate};
 const PILL: (u32, u32) = (440, 44);
 const WITH_CARD: (u32, u32) = (440, 232);
 const WITH_PANEL: (u32, u32) = (440, 300);
+const DOT: (u32, u32) = (44, 44);
 const REASONS: [(Reason, &str); 4] =
     [(Reason::Learned, "reasonLearned"), (Reason::Work, "reasonWork"), (Reason::People, "reasonPeople"), (Reason::Reach, "reasonReach")];
 
@@ -42,6 +43,8 @@ pub struct View {
     /// attention, useful, sold, ads
     panel_values: [Element; 4],
     actions: Vec<(Action, Element)>,
+    /// Folds the pill to a dot.
+    fold: Element,
 }
 
 /// What the expanded overlay's buttons ask.
@@ -96,7 +99,7 @@ impl View {
         panel_title.set_id("panel-title");
         let dl = dom::add(&panel, "dl", "today", "")?;
         let mut values = Vec::new();
-        for (class, key) in [("attention", "statAttention"), ("useful", "statUseful"), ("sold", "statSold"), ("ads", "statAds")] {
+        for (class, key) in [("stat-attention", "statAttention"), ("stat-useful", "statUseful"), ("stat-sold", "statSold"), ("stat-ads", "statAds")] {
             let row = dom::add(&dl, "div", class, "")?;
             dom::add(&row, "dt", "", &chrome::message(key))?;
             values.push(dom::add(&row, "dd", "", "")?);
@@ -131,11 +134,15 @@ impl View {
         let label = dom::element(doc, "span", "label", &chrome::message("overlaySoldToday"))?;
         let ads = dom::element(doc, "span", "ads", "")?;
         let take = dom::element(doc, "span", "take", "")?;
-        for child in [&dot, &site, &time, &label, &ads, &take] {
+        let fold = dom::element(doc, "button", "fold", "–")?;
+        fold.set_attribute("type", "button")?;
+        fold.set_attribute("aria-label", &chrome::message("overlayFold"))?;
+        fold.set_attribute("title", &chrome::message("overlayFold"))?;
+        for child in [&dot, &site, &time, &label, &ads, &take, &fold] {
             pill.append_child(child)?;
         }
         parent.append_child(&pill)?;
-        Ok(View { pill, site, time, ads, take, card, question, reasons, answers, panel, panel_title, panel_values, actions })
+        Ok(View { pill, site, time, ads, take, card, question, reasons, answers, panel, panel_title, panel_values, actions, fold })
     }
 
     /// Shows `state`, `elapsed_s` seconds after it was received. It ticks
@@ -171,6 +178,14 @@ impl View {
         }
         let counting = state.counting && state.stops_in.is_none_or(|s| elapsed_s < s);
         let _ = self.pill.class_list().toggle_with_force("counting", counting);
+        if self.pill.class_list().contains("min") != state.minimized {
+            let _ = self.pill.class_list().toggle_with_force("min", state.minimized);
+            let key = if state.minimized { "overlayUnfold" } else { "overlayLabel" };
+            let _ = self.pill.set_attribute("aria-label", &chrome::message(key));
+            if state.minimized {
+                self.toggle_panel(false);
+            }
+        }
         self.render_card(state, &name);
         if self.panel_shown() {
             self.render_panel(state, seconds + state.useful, &name);
@@ -257,6 +272,8 @@ impl Overlay {
             WITH_CARD
         } else if self.view.panel_shown() {
             WITH_PANEL
+        } else if self.minimized() {
+            DOT
         } else {
             PILL
         };
@@ -320,7 +337,23 @@ impl Overlay {
         self.render();
     }
 
+    fn minimized(&self) -> bool {
+        self.latest.as_ref().is_some_and(|(s, _)| s.minimized)
+    }
+
+    /// Folds the pill to a dot, or unfolds it; the core remembers it per site.
+    fn fold(&mut self, on: bool) {
+        if let Some((state, _)) = self.latest.as_mut() {
+            state.minimized = on; // at once; the core's next state confirms
+        }
+        self.send(&[("type", "minimize".into()), ("on", on.into())]);
+        self.render();
+    }
+
     fn toggle(&mut self) {
+        if self.minimized() {
+            return self.fold(false);
+        }
         let open = !self.view.panel_shown();
         self.view.toggle_panel(open);
         self.render();
@@ -388,6 +421,15 @@ fn wire_card(overlay: &Rc<RefCell<Overlay>>) {
     });
     let _ = view.pill.add_event_listener_with_callback("click", click.as_ref().unchecked_ref());
     click.forget();
+    let o = overlay.clone();
+    let fold = Closure::<dyn FnMut(web_sys::Event)>::new(move |e: web_sys::Event| {
+        e.stop_propagation(); // not also a click on the pill
+        if e.is_trusted() {
+            o.borrow_mut().fold(true);
+        }
+    });
+    let _ = view.fold.add_event_listener_with_callback("click", fold.as_ref().unchecked_ref());
+    fold.forget();
     let o = overlay.clone();
     let keys = Closure::<dyn FnMut(web_sys::KeyboardEvent)>::new(move |e: web_sys::KeyboardEvent| {
         if !e.is_trusted() {

@@ -197,9 +197,14 @@ pub fn site_table(parent: &Element, period: &Period, settings: &Settings, hour_v
         match (&t.take, &s.take_source) {
             (Some(v), source) => {
                 take.set_text_content(Some(&format!("≈ {}", dom::cash(v.typical, &settings.currency, settings.usd_rate))));
+                // The person's own CPM is marked as theirs wherever it shows.
+                let source = match source.as_deref() {
+                    Some("own") => chrome::message("takeOwnCpm"),
+                    other => other.unwrap_or("").to_string(),
+                };
                 let range = chrome::message_with(
                     "takeDetail",
-                    &[&dom::cash(v.low, &settings.currency, settings.usd_rate), &dom::cash(v.high, &settings.currency, settings.usd_rate), source.as_deref().unwrap_or("")],
+                    &[&dom::cash(v.low, &settings.currency, settings.usd_rate), &dom::cash(v.high, &settings.currency, settings.usd_rate), &source],
                 );
                 take.set_attribute("title", &range)?;
             }

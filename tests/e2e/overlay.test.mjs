@@ -110,6 +110,25 @@ test('pause for an hour and hide here: the counter goes, counting follows the ch
   await again.close();
 });
 
+test('the counter folds to a dot, stays folded on the site, and unfolds', async () => {
+  const s = await settings();
+  const page = await openSite(browser, 'https://x.com/home');
+  let frame = await overlayFrame(page);
+  await frame.click('.pill .fold');
+  await frame.waitForFunction(() => window.innerWidth <= 48 && document.querySelector('.pill').classList.contains('min'));
+  assert.deepEqual((await settings()).overlay_minimized, ['x']);
+  assert.equal(await panelShown(frame), false, 'folding is not a click on the pill');
+  await screenshot(page, 'overlay-dot', { clip: { x: 1280 - 80, y: 800 - 80, width: 80, height: 80 } });
+  await page.reload({ waitUntil: 'domcontentloaded' });
+  frame = await overlayFrame(page);
+  await frame.waitForFunction(() => window.innerWidth <= 48, { timeout: 5000 });
+  await frame.click('.pill');
+  await frame.waitForFunction(() => window.innerWidth >= 400 && !document.querySelector('.pill').classList.contains('min'));
+  assert.deepEqual((await settings()).overlay_minimized, []);
+  await setSettings(s);
+  await page.close();
+});
+
 test('a hostile page cannot restyle, read or forge the overlay', async () => {
   const s = await settings();
   const page = await openSite(browser, 'https://www.reddit.com/r/hostile/');
