@@ -141,8 +141,17 @@ export async function ask(context, message) {
 /** Opens an extension page in a new tab (takes the front). */
 export async function extensionPage(browser, file = 'popup.html') {
   const page = await browser.newPage();
-  await page.goto(`${EXTENSION_ORIGIN}/${file}`);
-  return page;
+  // Right after launch the extension may not be registered yet: its pages are
+  // then refused (ERR_BLOCKED_BY_CLIENT) for a moment.
+  for (let tries = 0; ; tries++) {
+    try {
+      await page.goto(`${EXTENSION_ORIGIN}/${file}`);
+      return page;
+    } catch (e) {
+      if (tries >= 20 || !/ERR_BLOCKED_BY_CLIENT/.test(e.message)) throw e;
+      await sleep(250);
+    }
+  }
 }
 
 /** Attention seconds in an export, for one site (all days) or every site. */
