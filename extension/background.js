@@ -28,6 +28,12 @@ chrome.runtime.onMessage.addListener((message, sender, respond) => {
   return true; // the answer may come after the core has loaded
 });
 
+chrome.commands.onCommand.addListener((name, tab) => {
+  const id = tab ? tab.id : undefined;
+  if (core) core.command(name, id);
+  else waiting.push(() => core.command(name, id));
+});
+
 chrome.idle.onStateChanged.addListener((state) => {
   if (core) core.idle(state);
   else waiting.push(() => core.idle(state));

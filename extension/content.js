@@ -59,7 +59,10 @@
       checkFocus();
       if (message.overlay !== false) mountOverlay();
       startSlots(message.rules);
-    } else if (message.type === 'ad') watch(message.id);
+      postRules = Array.isArray(message.posts) ? message.posts : [];
+      shortcut = message.shortcut || null;
+    } else if (message.type === 'find_post') findPost(message.ask);
+    else if (message.type === 'ad') watch(message.id);
     else if (message.type === 'overlay') {
       if (message.show) mountOverlay();
       else unmountOverlay();
@@ -261,6 +264,57 @@
     }
   }
 
+  // --- "mark this post useful": read only when the person asks ---------
+  let postRules = [];
+
+  // The post nearest the viewport's centre, by the site's post rules; its
+  // permalink (else the page's address), author line and the start of its
+  // text are all that is sent. No rule or no post: the page itself.
+  function findPost(ask) {
+    const mid = innerHeight / 2;
+    let best = null;
+    for (const rule of postRules) {
+      let found;
+      try { found = document.querySelectorAll(rule.css); } catch (_) { continue; }
+      for (const el of found) {
+        const item = applyOps(el, rule.ops);
+        if (!item) continue;
+        const r = item.getBoundingClientRect();
+        if (r.width < 1 || r.height < 1 || r.bottom <= 0 || r.top >= innerHeight) continue;
+        const distance = r.top <= mid && r.bottom >= mid ? 0 : Math.min(Math.abs(r.top - mid), Math.abs(r.bottom - mid));
+        const area = r.width * r.height;
+        // Nested items both at the centre: the innermost one.
+        if (!best || distance < best.distance || (distance === best.distance && area < best.area)) best = { item, rule, distance, area };
+      }
+    }
+    const op = (rule, name) => rule.ops.find((o) => o.op === name);
+    let url = location.href;
+    let author = '';
+    let text = document.title;
+    if (best) {
+      const link = op(best.rule, 'permalink');
+      const value = link && attrOf(best.item, link.selector, link.attr);
+      if (value) {
+        try { url = new URL(value, location.href).href; } catch (_) { /* keep the page's */ }
+      }
+      const by = op(best.rule, 'author');
+      author = by ? (by.attr ? attrOf(best.item, by.selector, by.attr) : visibleText(pick(best.item, by.selector))) || '' : '';
+      const body = op(best.rule, 'text');
+      const parts = body ? body.selectors.flatMap((sel) => sel === ':scope' ? [best.item] : [...safeAll(best.item, sel)]) : [best.item];
+      text = parts.map(visibleText).filter(Boolean).join(' — ');
+    }
+    post({ type: 'post', ask, url: url.slice(0, 2048), author: clip(author, 100), text: clip(text, 140) });
+  }
+
+  const clip = (t, n) => String(t || '').replace(/\s+/g, ' ').trim().slice(0, n);
+  const pick = (item, sel) => (sel === ':scope' ? item : safeAll(item, sel)[0] || null);
+  const attrOf = (item, sel, attr) => { const el = pick(item, sel); return el ? el.getAttribute(attr) : null; };
+  const visibleText = (el) => (el ? clip(el.innerText, 400) : '');
+
+  function safeAll(item, sel) {
+    try { return item.querySelectorAll(sel); } catch (_) { return []; }
+  }
+
   // The frame's box. Every property is set inline with !important (the
   // page's own CSS cannot win), and put back if the page's script changes
   // the attribute or removes the element.
@@ -343,9 +397,16 @@
   }
 
   let typing = false;
+  // "Mark this post useful" keys, as the person set them. The browser's
+  // command usually takes them first; where it does not reach the
+  // extension, this does (the core asks once either way).
+  let shortcut = null;
+  const isShortcut = (e) => shortcut && !e.repeat && e.code === shortcut.code && e.altKey === shortcut.alt
+    && e.shiftKey === shortcut.shift && e.ctrlKey === shortcut.ctrl && e.metaKey === shortcut.meta;
 
   function onInput(event) {
     if (!event.isTrusted) return; // a page cannot fake presence
+    if (event.type === 'keydown' && isShortcut(event)) post({ type: 'shortcut' });
     lastInput = performance.now();
     // A key into a text field: the prompt waits for the person to finish.
     if (event.type === 'keydown') {

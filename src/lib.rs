@@ -3,6 +3,7 @@
 
 pub mod attention;
 pub mod calendar;
+pub mod finds;
 pub mod format;
 pub mod i18n;
 pub mod labels;

@@ -48,6 +48,20 @@ pub enum SensorEvent {
     View { id: u32, ratio: f64, area: f64 },
     /// An ad slot left the page.
     Gone { id: u32 },
+    /// The person pressed the "mark this post useful" shortcut on the page
+    /// (a trusted key event matching [`Shortcut`]).
+    Shortcut {},
+    /// The post nearest the viewport's centre, answering `find_post`
+    /// `ask`: its permalink (or the page's address), author line and the
+    /// start of its text — nothing else of the page.
+    Post {
+        ask: u32,
+        url: String,
+        #[serde(default)]
+        author: String,
+        #[serde(default)]
+        text: String,
+    },
 }
 
 /// The core's answer to a sensor's `hello`.
@@ -61,6 +75,10 @@ pub enum SensorCommand {
         rules: Vec<crate::rules::Rule>,
         /// Show the on-page counter (the person can hide it per site).
         overlay: bool,
+        /// How to find this site's posts, for "mark this post useful".
+        posts: Vec<crate::rules::Rule>,
+        /// The keys of "mark this post useful", as the person set them.
+        shortcut: Option<Shortcut>,
     },
     /// Show or remove the on-page counter (a setting changed).
     Overlay { show: bool },
@@ -68,8 +86,57 @@ pub enum SensorCommand {
     Ad { id: u32 },
     /// The overlay's frame size, as its content asked (clamped).
     Frame { width: u32, height: u32 },
+    /// The person asked to keep the post in view: answer with `post`.
+    FindPost { ask: u32 },
     /// Not a tracked page: the sensor stops and removes itself.
     Ignore,
+}
+
+/// A keyboard shortcut as a `KeyboardEvent` shows it. The browser handles
+/// the extension's command itself where it can; the sensor watches for the
+/// same keys where the command does not reach the extension (headless
+/// browsers, some window managers). The core takes one ask at a time, so a
+/// press seen both ways saves once.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Shortcut {
+    pub alt: bool,
+    pub shift: bool,
+    pub ctrl: bool,
+    pub meta: bool,
+    /// `KeyboardEvent.code`: `KeyU`, `Digit5`, `Comma`, `ArrowUp`.
+    pub code: String,
+}
+
+impl Shortcut {
+    /// Parses Chrome's command format.
+    ///
+    /// ```text
+    /// "Alt+Shift+U"  -> {alt, shift, code: "KeyU"}
+    /// "Ctrl+Up"      -> {ctrl, code: "ArrowUp"}
+    /// "" / "U"       -> None (unset, or no modifier)
+    /// ```
+    pub fn parse(text: &str) -> Option<Shortcut> {
+        let mut s = Shortcut { alt: false, shift: false, ctrl: false, meta: false, code: String::new() };
+        let parts: Vec<&str> = text.split('+').map(str::trim).collect();
+        let (key, mods) = parts.split_last()?;
+        for m in mods {
+            match *m {
+                "Alt" | "Option" => s.alt = true,
+                "Shift" => s.shift = true,
+                "Ctrl" | "MacCtrl" => s.ctrl = true,
+                "Command" | "Search" => s.meta = true,
+                _ => return None,
+            }
+        }
+        s.code = match *key {
+            k if k.len() == 1 && k.as_bytes()[0].is_ascii_uppercase() => format!("Key{k}"),
+            k if k.len() == 1 && k.as_bytes()[0].is_ascii_digit() => format!("Digit{k}"),
+            "Up" | "Down" | "Left" | "Right" => format!("Arrow{key}"),
+            "Comma" | "Period" | "Home" | "End" | "PageUp" | "PageDown" | "Space" | "Insert" | "Delete" => key.to_string(),
+            _ => return None,
+        };
+        (s.alt || s.ctrl || s.meta).then_some(s)
+    }
 }
 
 /// What the overlay shows; sent on every change, ticked locally between.
@@ -113,6 +180,20 @@ pub struct OverlayState {
     /// The counter is folded to a dot on this site.
     #[serde(default)]
     pub minimized: bool,
+    /// A post was just saved as useful from this tab (or could not be).
+    #[serde(default)]
+    pub saved: Option<SavedView>,
+}
+
+/// "Saved as useful — undo", shown for a few seconds.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SavedView {
+    /// The find, to undo; `None` when nothing could be saved.
+    pub id: Option<u64>,
+    /// The oldest finds dropped to stay under the cap.
+    pub dropped: u32,
+    /// Seconds it stays up from when this state was sent.
+    pub shown_s: f64,
 }
 
 /// The prompt card as the overlay shows it.
@@ -145,6 +226,10 @@ pub enum OverlayRequest {
     Minimize { on: bool },
     /// Open the options page.
     OpenOptions,
+    /// Save the post nearest the viewport's centre as useful.
+    MarkPost,
+    /// Undo a find just saved.
+    UndoFind { id: u64 },
 }
 
 /// How long "pause on this site" lasts.
@@ -190,6 +275,10 @@ pub enum PageRequest {
     SetSettings { settings: serde_value::Opaque },
     /// Delete every record and setting.
     DeleteEverything,
+    /// The useful finds as CSV (the export's second file).
+    ExportFindsCsv,
+    /// Delete one useful find.
+    DeleteFind { id: u64 },
 }
 
 /// Import data stays opaque here; the store decodes it with its own errors.
@@ -234,6 +323,22 @@ mod tests {
         assert_eq!(decode(json!({"type": "view", "id": 4, "ratio": 0.5, "area": 100.0})).unwrap(), SensorEvent::View { id: 4, ratio: 0.5, area: 100.0 });
         assert!(decode(json!({"type": "view", "id": -4, "ratio": 0.5, "area": 100.0})).is_err());
         assert!(decode(json!({"type": "slot", "id": 4, "rule": 1, "labels": [7]})).is_err());
+        assert_eq!(
+            decode(json!({"type": "post", "ask": 2, "url": "https://x.com/a/status/1", "author": "Layla", "text": "Hi"})).unwrap(),
+            SensorEvent::Post { ask: 2, url: "https://x.com/a/status/1".into(), author: "Layla".into(), text: "Hi".into() }
+        );
+        assert!(decode(json!({"type": "post", "ask": 2, "url": "https://x.com/", "cookies": "all"})).is_err(), "nothing more than asked");
+    }
+
+    #[test]
+    fn shortcuts_parse_from_chromes_format() {
+        let s = Shortcut::parse("Alt+Shift+U").unwrap();
+        assert_eq!((s.alt, s.shift, s.ctrl, s.meta, s.code.as_str()), (true, true, false, false, "KeyU"));
+        assert_eq!(Shortcut::parse("Ctrl+Up").unwrap().code, "ArrowUp");
+        assert_eq!(Shortcut::parse("Command+Shift+5").unwrap().code, "Digit5");
+        for unset in ["", "U", "Shift+U", "Alt+Shift+F13", "Hyper+U"] {
+            assert_eq!(Shortcut::parse(unset), None, "{unset:?}");
+        }
     }
 
     #[test]
@@ -251,12 +356,14 @@ mod tests {
         let u = OverlayUpdate::State(OverlayState {
             site: "x".into(), seconds: 2.5, counting: true, ads: 3, take: None, currency: "USD".into(), usd_rate: 1.0, stops_in: Some(10.0),
             useful: 1.0, prompt: Some(PromptView { minutes: 10, variant: 1 }), language: Default::default(), arabic_digits: false, mark_minutes: 10, minimized: false,
+            saved: Some(SavedView { id: Some(7), dropped: 0, shown_s: 8.0 }),
         });
         assert_eq!(
             serde_json::to_value(&u).unwrap(),
             json!({"type": "state", "site": "x", "seconds": 2.5, "counting": true, "ads": 3, "take": null, "currency": "USD", "usd_rate": 1.0,
                    "stops_in": 10.0, "useful": 1.0, "prompt": {"minutes": 10, "variant": 1},
-                   "language": "auto", "arabic_digits": false, "mark_minutes": 10, "minimized": false})
+                   "language": "auto", "arabic_digits": false, "mark_minutes": 10, "minimized": false,
+                   "saved": {"id": 7, "dropped": 0, "shown_s": 8.0}})
         );
         let r: OverlayRequest = serde_json::from_value(json!({"type": "answer", "answer": "useful", "reasons": ["learned", "reach"]})).unwrap();
         assert!(matches!(r, OverlayRequest::Answer { answer: crate::prompt::Answer::Useful, ref reasons } if reasons.len() == 2));

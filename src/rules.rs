@@ -20,6 +20,20 @@
 //!   in the dictionary; the core decides that, not the page;
 //! - `:video` — the slot is a video ad (viewable after 2 s, not 1).
 //!
+//! A rule with `:post` names a platform's feed item instead of an ad slot:
+//! what "mark this post useful" picks, nearest the viewport's centre. Its
+//! details say what of it is kept, and nothing else is read:
+//! - `:permalink(selector)` — the first match's `href`, or
+//!   `:permalink(selector@attr)` that attribute (`:scope` is the item);
+//! - `:author(selector)` — the first match's visible text;
+//! - `:text(selector, …)` — the visible text of every match (default: the
+//!   whole item), of which the first 140 characters are kept.
+//!
+//! ```text
+//! x.com##article[data-testid="tweet"]:post:permalink(a:has(time)):author([data-testid="User-Name"]):text([data-testid="tweetText"])
+//! reddit.com##shreddit-post:post:permalink(:scope@permalink):author(:scope@author)
+//! ```
+//!
 //! This file is self-contained (no `crate::` paths) because `build.rs`
 //! includes it to refuse malformed rules at build time.
 
@@ -47,6 +61,12 @@ pub enum Op {
     UpwardTo { selector: String },
     Label { selectors: Vec<String> },
     Video,
+    /// The rule names feed items (posts), not ad slots.
+    Post,
+    /// Where a post's permalink is: an element, and its attribute.
+    Permalink { selector: String, attr: String },
+    Author { selector: String, attr: Option<String> },
+    Text { selectors: Vec<String> },
 }
 
 /// A parsed rule, as the sensor receives it.
@@ -68,6 +88,11 @@ impl Rule {
         self.ops.contains(&Op::Video)
     }
 
+    /// Whether the rule names posts (for "mark useful") rather than ads.
+    pub fn is_post(&self) -> bool {
+        self.ops.contains(&Op::Post)
+    }
+
     /// Whether the rule applies on `host` (`www.facebook.com` for `facebook.com`).
     pub fn applies_to(&self, host: &str) -> bool {
         let host = host.trim_end_matches('.').to_ascii_lowercase();
@@ -85,6 +110,9 @@ pub enum RuleError {
     UnknownOperator(String),
     BadArgument { op: &'static str, reason: &'static str },
     LabelNotLast,
+    /// `:permalink`, `:author`, `:text` without `:post`, or `:post` with
+    /// the ad-only `:label`/`:video`.
+    PostMixed,
 }
 
 impl fmt::Display for RuleError {
@@ -97,6 +125,7 @@ impl fmt::Display for RuleError {
             RuleError::UnknownOperator(op) => write!(f, "unknown operator {op:?}"),
             RuleError::BadArgument { op, reason } => write!(f, ":{op}(): {reason}"),
             RuleError::LabelNotLast => write!(f, ":label() must come last (before :video)"),
+            RuleError::PostMixed => write!(f, ":permalink(), :author() and :text() need :post, which cannot have :label() or :video"),
         }
     }
 }
@@ -169,6 +198,12 @@ pub fn parse_rule(line: &str) -> Result<Rule, RuleError> {
         ops.push(op);
         rest = after.trim_start();
     }
+    let details = ops.iter().any(|op| matches!(op, Op::Permalink { .. } | Op::Author { .. } | Op::Text { .. }));
+    let ad_only = ops.iter().any(|op| matches!(op, Op::Label { .. } | Op::Video));
+    let post = ops.contains(&Op::Post);
+    if (details && !post) || (post && ad_only) {
+        return Err(RuleError::PostMixed);
+    }
     if let Some(at) = ops.iter().position(|op| matches!(op, Op::Label { .. })) {
         if ops[at + 1..].iter().any(|op| *op != Op::Video) {
             return Err(RuleError::LabelNotLast);
@@ -177,7 +212,7 @@ pub fn parse_rule(line: &str) -> Result<Rule, RuleError> {
     Ok(Rule { domains, css, ops })
 }
 
-const OPERATORS: &[&str] = &[":has-text(", ":matches-attr(", ":upward(", ":label(", ":video"];
+const OPERATORS: &[&str] = &[":has-text(", ":matches-attr(", ":upward(", ":label(", ":video", ":post", ":permalink(", ":author(", ":text("];
 
 /// Walks a rule's text keeping track of brackets, quotes and `/regex/`
 /// literals; yields each character with whether it stands at the top level
@@ -248,9 +283,11 @@ fn check_balanced(s: &str) -> Result<(), RuleError> {
 
 /// Parses one operator at the start of `s`; returns it and what follows.
 fn parse_op(s: &str) -> Result<(Op, &str), RuleError> {
-    if let Some(after) = s.strip_prefix(":video") {
-        if after.is_empty() || after.starts_with(':') || after.starts_with(' ') {
-            return Ok((Op::Video, after));
+    for (word, op) in [(":video", Op::Video), (":post", Op::Post)] {
+        if let Some(after) = s.strip_prefix(word) {
+            if after.is_empty() || after.starts_with(':') || after.starts_with(' ') {
+                return Ok((op, after));
+            }
         }
     }
     let unknown = || RuleError::UnknownOperator(s.chars().take(20).collect());
@@ -283,9 +320,48 @@ fn parse_op(s: &str) -> Result<(Op, &str), RuleError> {
             }
             Op::Label { selectors }
         }
+        "permalink" => {
+            let (selector, attr) = selector_at(arg, "permalink")?;
+            Op::Permalink { selector, attr: attr.unwrap_or_else(|| "href".into()) }
+        }
+        "author" => {
+            let (selector, attr) = selector_at(arg, "author")?;
+            Op::Author { selector, attr }
+        }
+        "text" => {
+            let selectors: Vec<String> = split_top_level_commas(arg).into_iter().map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect();
+            if selectors.is_empty() {
+                return Err(RuleError::BadArgument { op: "text", reason: "name at least one selector (or :scope)" });
+            }
+            Op::Text { selectors }
+        }
         other => return Err(RuleError::UnknownOperator(format!(":{other}()"))),
     };
     Ok((op, after))
+}
+
+/// `selector` or `selector@attr` (the `@` outside brackets and quotes).
+///
+/// ```text
+/// "a:has(time)"        -> ("a:has(time)", None)
+/// ":scope@permalink"   -> (":scope", Some("permalink"))
+/// "a[title=\"@x\"]"    -> ("a[title=\"@x\"]", None)
+/// ```
+fn selector_at(arg: &str, op: &'static str) -> Result<(String, Option<String>), RuleError> {
+    let at = Scan::new(arg, ' ').filter(|(_, c, top)| *top && *c == '@').last().map(|(i, ..)| i);
+    let (selector, attr) = match at {
+        Some(i) => (arg[..i].trim(), Some(arg[i + 1..].trim())),
+        None => (arg, None),
+    };
+    if selector.is_empty() {
+        return Err(RuleError::BadArgument { op, reason: "empty selector" });
+    }
+    if let Some(a) = attr {
+        if a.is_empty() || !a.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') {
+            return Err(RuleError::BadArgument { op, reason: "bad attribute name after @" });
+        }
+    }
+    Ok((selector.to_string(), attr.map(String::from)))
 }
 
 /// Splits `arg) rest` at the parenthesis closing the argument.
@@ -365,6 +441,31 @@ mod tests {
         assert_eq!(err("x.com##article:label(span):upward(1)"), RuleError::LabelNotLast);
         assert_eq!(err("x.com##article:has-text(/a/g)"), RuleError::BadArgument { op: "has-text", reason: "regex flags may be i, u, s, m" });
         assert!(matches!(err("x.com##article:matches-attr(=x)"), RuleError::BadArgument { .. }));
+    }
+
+    #[test]
+    fn post_rules_name_items_and_what_of_them_is_kept() {
+        let r = parse_rule(r#"x.com##article[data-testid="tweet"]:post:permalink(a[href*="/status/"]:has(time)):author([data-testid="User-Name"]):text([data-testid="tweetText"], div[lang])"#).unwrap();
+        assert!(r.is_post() && !r.needs_label());
+        assert_eq!(r.css, r#"article[data-testid="tweet"]"#);
+        assert_eq!(
+            r.ops[1..],
+            [
+                Op::Permalink { selector: r#"a[href*="/status/"]:has(time)"#.into(), attr: "href".into() },
+                Op::Author { selector: r#"[data-testid="User-Name"]"#.into(), attr: None },
+                Op::Text { selectors: vec![r#"[data-testid="tweetText"]"#.into(), "div[lang]".into()] },
+            ]
+        );
+        let r = parse_rule("reddit.com##shreddit-post:post:permalink(:scope@permalink):author(:scope@author)").unwrap();
+        assert_eq!(r.ops[1], Op::Permalink { selector: ":scope".into(), attr: "permalink".into() });
+        assert_eq!(r.ops[2], Op::Author { selector: ":scope".into(), attr: Some("author".into()) });
+        let err = |s: &str| parse_rule(s).unwrap_err();
+        assert_eq!(err("x.com##article:permalink(a)"), RuleError::PostMixed);
+        assert_eq!(err("x.com##article:post:label(span)"), RuleError::PostMixed);
+        assert_eq!(err("x.com##article:post:video"), RuleError::PostMixed);
+        assert!(matches!(err("x.com##article:post:permalink(a@)"), RuleError::BadArgument { op: "permalink", .. }));
+        assert!(matches!(err("x.com##article:post:text()"), RuleError::BadArgument { op: "text", .. }));
+        assert!(matches!(err("x.com##article:poster"), RuleError::UnknownOperator(_)));
     }
 
     #[test]

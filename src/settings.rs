@@ -52,6 +52,8 @@ pub struct Settings {
     pub paused_until: BTreeMap<String, f64>,
     /// A notification when a week ends, with what it cost.
     pub weekly_notification: bool,
+    /// Useful finds kept at most; past it the oldest go (10–5000).
+    pub finds_cap: u32,
 }
 
 /// The language of Thaman's own pages.
@@ -84,6 +86,7 @@ impl Default for Settings {
             overlay_minimized: BTreeSet::new(),
             paused_until: BTreeMap::new(),
             weekly_notification: true,
+            finds_cap: 500,
         }
     }
 }
@@ -108,6 +111,8 @@ pub enum SettingsError {
     DailyGoal(u32),
     #[error("{0:?} is not a known site")]
     UnknownSite(String),
+    #[error("finds_cap must be 10–5000, got {0}")]
+    FindsCap(u32),
 }
 
 impl Settings {
@@ -132,6 +137,9 @@ impl Settings {
         }
         if let Some((site, _)) = self.cpm_overrides.iter().find(|(site, v)| !valid_site_id(site) || !(v.is_finite() && **v > 0.0 && **v <= 1000.0)) {
             return Err(SettingsError::CpmOverride(site.clone()));
+        }
+        if !(10..=5000).contains(&self.finds_cap) {
+            return Err(SettingsError::FindsCap(self.finds_cap));
         }
         if self.daily_goal_minutes > 1440 {
             return Err(SettingsError::DailyGoal(self.daily_goal_minutes));
@@ -167,7 +175,7 @@ impl Settings {
         diff!(
             idle_threshold_seconds, day_start_hour, region, currency, usd_rate, cpm_overrides, prompt_minutes, prompt_daily_cap,
             week_start, daily_goal_minutes, language, arabic_digits, sites_off, overlay_hidden, overlay_minimized, paused_until,
-            weekly_notification
+            weekly_notification, finds_cap
         );
         out
     }

@@ -6,11 +6,13 @@
 //! "settings"        -> Settings
 //! "day:2026-11-23"  -> { "<site id>": DayRecord, ... }
 //! "run"             -> the open run (or null), saved every few seconds
+//! "finds"           -> [Find, ...], the posts marked useful, oldest first
 //! ```
 //! Export (`{type: "export"}`), a contract other tools rely on:
 //! ```text
 //! {schema, exported_at, settings, days: [{date, site, attention_seconds,
-//!  useful_seconds, ads_rendered, ads_viewable}, ...]}
+//!  useful_seconds, ads_rendered, ads_viewable}, ...],
+//!  finds: [{id, saved_at, date, site, url, author, text}, ...]}
 //! ```
 
 use std::collections::BTreeSet;
@@ -33,6 +35,7 @@ pub const SETTINGS_KEY: &str = "settings";
 pub const RUN_KEY: &str = "run";
 /// The first day of the last week the weekly notification told.
 pub const TOLD_WEEK_KEY: &str = "told_week";
+pub const FINDS_KEY: &str = "finds";
 const DAY_PREFIX: &str = "day:";
 /// Where an unreadable stored value is set aside, under its old key.
 pub const QUARANTINE_PREFIX: &str = "quarantine:";
@@ -63,6 +66,9 @@ pub struct Export {
     pub exported_at: String,
     pub settings: Settings,
     pub days: Vec<DayRow>,
+    /// Posts marked useful (absent from exports made before they existed).
+    #[serde(default)]
+    pub finds: Vec<crate::finds::Find>,
 }
 
 /// The take of one day × site in USD (absent where the table has no CPM
@@ -146,6 +152,8 @@ pub enum ImportError {
     UsefulOverAttention { date: Date, site: String },
     #[error("{date} {site}: listed twice")]
     Duplicate { date: Date, site: String },
+    #[error("useful finds: {0}")]
+    Find(#[from] crate::finds::FindError),
 }
 
 /// Checks an export fully before anything is applied.
@@ -178,6 +186,7 @@ pub fn validate(export: &Export) -> Result<(), ImportError> {
             return Err(ImportError::Duplicate { date, site });
         }
     }
+    crate::finds::validate(&export.finds)?;
     Ok(())
 }
 
@@ -209,6 +218,9 @@ pub struct ImportPreview {
     pub last: Option<Date>,
     /// Names of the settings that would change.
     pub settings_changed: Vec<String>,
+    /// Useful finds in the file.
+    #[serde(default)]
+    pub finds: usize,
 }
 
 /// Validates `export` and says what applying it would change.
@@ -226,6 +238,7 @@ pub fn preview(export: &Export, ledger: &Ledger, settings: &Settings) -> Result<
         days_added: dates.len() - replaced,
         days_replaced: replaced,
         rows: export.days.len(),
+        finds: export.finds.len(),
         first: dates.first().copied(),
         last: dates.last().copied(),
         settings_changed,
@@ -277,7 +290,7 @@ mod tests {
     use super::*;
 
     fn export(rows: Vec<DayRow>) -> Export {
-        Export { schema: SCHEMA, exported_at: "2026-11-23T00:00:00.000Z".into(), settings: Settings::default(), days: rows }
+        Export { schema: SCHEMA, exported_at: "2026-11-23T00:00:00.000Z".into(), settings: Settings::default(), days: rows, finds: Vec::new() }
     }
 
     fn row(date: &str, site: &str, attention: f64) -> DayRow {

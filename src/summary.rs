@@ -206,6 +206,12 @@ pub struct Popup {
     /// values, a newer schema); filled in by the tracker.
     #[serde(default)]
     pub notices: Vec<Notice>,
+    /// The newest useful finds, newest first; filled in by the tracker.
+    #[serde(default)]
+    pub finds: Vec<crate::finds::Find>,
+    /// How many finds are kept in all.
+    #[serde(default)]
+    pub finds_total: usize,
 }
 
 /// Something about the store the popup tells the person.
@@ -217,6 +223,8 @@ pub enum Notice {
     Quarantined { keys: Vec<String> },
     /// The store is from a newer Thaman: left untouched, nothing counted.
     NewerSchema { found: u32 },
+    /// The oldest useful finds were dropped to stay under the cap.
+    FindsDropped { count: usize, cap: u32 },
 }
 
 impl Popup {
@@ -233,6 +241,8 @@ impl Popup {
             goal_minutes,
             week_start,
             notices: Vec::new(),
+            finds: Vec::new(),
+            finds_total: 0,
         }
     }
 }
@@ -254,6 +264,9 @@ pub struct Weekly {
     pub before: Period,
     pub current: Period,
     pub week_start: Weekday,
+    /// Every useful find, newest first; filled in by the tracker.
+    #[serde(default)]
+    pub finds: Vec<crate::finds::Find>,
 }
 
 impl Weekly {
@@ -265,6 +278,7 @@ impl Weekly {
             before: Period::of(ledger, last.add_days(-7), last.add_days(-1), pricing),
             current: Period::of(ledger, this, today, pricing),
             week_start,
+            finds: Vec::new(),
         }
     }
 }

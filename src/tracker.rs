@@ -8,13 +8,14 @@ use std::collections::{BTreeMap, BTreeSet};
 use thiserror::Error;
 
 use crate::attention::{Attention, Run, Signal, Span, TabId};
+use crate::finds::{Draft, FindError, Finds};
 use crate::calendar::{iso_utc, Date, Zone};
 use crate::labels::Labels;
 use crate::prompt::{self, Answer, Card, Due, Reason, Stretch};
 use crate::ledger::{Day, Ledger};
 use crate::rules::Rule;
 use crate::viewability::Viewability;
-use crate::protocol::{OverlayState, PromptView, SensorCommand, SensorEvent};
+use crate::protocol::{OverlayState, PromptView, SavedView, SensorCommand, SensorEvent, Shortcut};
 use crate::settings::{Settings, SettingsError};
 use crate::summary::{Notice, Period, Popup, Pricing, Weekly};
 use crate::sites::{host_of_url, site_for_host};
@@ -26,6 +27,26 @@ use crate::valuation::{self, Estimate, Region};
 pub enum TrackerError {
     #[error("tab {0} sent an event before its hello")]
     UnknownTab(TabId),
+    #[error("tab {0} sent a post nobody asked for")]
+    UnaskedPost(TabId),
+    #[error("tab {tab}: the post was not kept: {error}")]
+    Find { tab: TabId, error: FindError },
+}
+
+/// An ask unanswered this long is given up (the page went away).
+const ASK_WAIT_MS: f64 = 2000.0;
+/// The same post saved again within this long is the same find.
+const SAME_FIND_MS: u64 = 10_000;
+
+/// How long "Saved as useful — undo" stays in the overlay.
+pub const SAVED_SHOWN_MS: f64 = 8000.0;
+
+/// The last "mark this post useful", for its overlay's confirmation.
+#[derive(Debug, Clone, PartialEq)]
+struct Saved {
+    tab: TabId,
+    at: f64,
+    view: SavedView,
 }
 
 /// How soon storage should be written.
@@ -46,6 +67,8 @@ pub struct Writes {
     pub settings: Option<Settings>,
     /// `Some(run)` when the saved run changed (`Some(None)`: no open run).
     pub run: Option<Option<Run>>,
+    /// The useful finds, when they changed.
+    pub finds: Option<Finds>,
 }
 
 /// Most labels a slot may send, and their longest length: more is noise.
@@ -66,6 +89,8 @@ struct PageAds {
 pub struct Tracker {
     attention: Attention,
     rules: Vec<Rule>,
+    /// The rules naming posts (for "mark this post useful").
+    post_rules: Vec<Rule>,
     labels: Labels,
     pages: BTreeMap<TabId, PageAds>,
     ledger: Ledger,
@@ -83,6 +108,14 @@ pub struct Tracker {
     last_typing: f64,
     /// What the popup must tell about the store.
     notices: Vec<Notice>,
+    finds: Finds,
+    dirty_finds: bool,
+    /// Per tab, the `find_post` ask its sensor has yet to answer, and when.
+    asks: BTreeMap<TabId, (u32, f64)>,
+    /// The "mark this post useful" keys, for the sensors to watch.
+    shortcut: Option<Shortcut>,
+    next_ask: u32,
+    saved: Option<Saved>,
 }
 
 impl Tracker {
@@ -92,6 +125,7 @@ impl Tracker {
         let mut t = Tracker {
             attention: Attention::new(),
             rules: Vec::new(),
+            post_rules: Vec::new(),
             labels: Labels::default(),
             pages: BTreeMap::new(),
             ledger,
@@ -106,6 +140,12 @@ impl Tracker {
             card: None,
             last_typing: f64::NEG_INFINITY,
             notices: Vec::new(),
+            finds: Finds::default(),
+            dirty_finds: false,
+            asks: BTreeMap::new(),
+            shortcut: Shortcut::parse("Alt+Shift+U"),
+            next_ask: 1,
+            saved: None,
         };
         if let Some(span) = left_open.and_then(|run| run.recover(&t.settings.limits())) {
             t.book(vec![span], zone);
@@ -115,8 +155,19 @@ impl Tracker {
 
     /// The site rules and ad labels to find ads with.
     pub fn with_rules(mut self, rules: Vec<Rule>, labels: Labels) -> Tracker {
-        self.rules = rules;
+        (self.post_rules, self.rules) = rules.into_iter().partition(Rule::is_post);
         self.labels = labels;
+        self
+    }
+
+    /// The keys the person set for "mark this post useful" (none: unset).
+    pub fn set_shortcut(&mut self, shortcut: Option<Shortcut>) {
+        self.shortcut = shortcut;
+    }
+
+    /// The useful finds the store held.
+    pub fn with_finds(mut self, finds: Finds) -> Tracker {
+        self.finds = finds;
         self
     }
 
@@ -170,11 +221,12 @@ impl Tracker {
                 // A new page view: its slots start over.
                 let rules: Vec<usize> = (0..self.rules.len()).filter(|i| self.rules[*i].applies_to(host)).collect();
                 let sent = rules.iter().map(|i| self.rules[*i].clone()).collect();
+                let posts = self.post_rules.iter().filter(|r| r.applies_to(host)).cloned().collect();
                 self.pages.insert(tab, PageAds { site: site.id.to_string(), rules, ..PageAds::default() });
                 self.stretches.entry(site.id.to_string()).or_insert_with(|| Stretch::new(now));
                 let open = Signal::Open { site: site.id.to_string(), visible, focused, media, idle_ms };
                 let overlay = !self.settings.overlay_hidden.contains(site.id);
-                (open, Some(SensorCommand::Track { site: site.id.to_string(), rules: sent, overlay }))
+                (open, Some(SensorCommand::Track { site: site.id.to_string(), rules: sent, overlay, posts, shortcut: self.shortcut.clone() }))
             }
             _ if self.attention.site_of(tab).is_none() => return Err(TrackerError::UnknownTab(tab)),
             SensorEvent::Slot { id, rule, labels } => return Ok(self.slot(tab, id, rule, labels, now, zone)),
@@ -198,6 +250,11 @@ impl Tracker {
             }
             SensorEvent::Media { playing } => (Signal::Media(playing), None),
             SensorEvent::Heartbeat {} => (Signal::Heartbeat, None),
+            SensorEvent::Shortcut {} => return Ok(self.ask_post(tab, now)),
+            SensorEvent::Post { ask, url, author, text } => {
+                self.save_find(tab, ask, Draft { url, author, text }, now, zone)?;
+                return Ok(None);
+            }
         };
         self.signal(tab, signal, now, zone);
         Ok(reply)
@@ -422,6 +479,88 @@ impl Tracker {
         marked / 1000.0
     }
 
+    /// "Mark this post useful" in `tab` (its overlay's button, or the
+    /// keyboard shortcut): what to ask its sensor, if the tab is tracked.
+    /// One press seen twice (the browser's command and the sensor's key)
+    /// or pressed again before the answer asks once.
+    pub fn ask_post(&mut self, tab: TabId, now: f64) -> Option<SensorCommand> {
+        self.attention.site_of(tab)?;
+        if self.asks.get(&tab).is_some_and(|(_, at)| now - at < ASK_WAIT_MS) {
+            return None;
+        }
+        let ask = self.next_ask;
+        self.next_ask = self.next_ask.wrapping_add(1).max(1);
+        self.asks.insert(tab, (ask, now));
+        Some(SensorCommand::FindPost { ask })
+    }
+
+    /// The sensor of `tab` answered `ask` with its post: kept as a find
+    /// (past the cap the oldest go). The person acted, so this is also
+    /// presence, and answers a prompt card up in that tab as useful.
+    /// A post nobody asked for is refused.
+    fn save_find(&mut self, tab: TabId, ask: u32, draft: Draft, now: f64, zone: &impl Zone) -> Result<(), TrackerError> {
+        if self.asks.get(&tab).map(|(a, _)| *a) != Some(ask) {
+            return Err(TrackerError::UnaskedPost(tab));
+        }
+        self.asks.remove(&tab);
+        let site = self.attention.site_of(tab).ok_or(TrackerError::UnknownTab(tab))?.to_string();
+        self.signal(tab, Signal::Input, now, zone);
+        let id = self.finds.next_id(now);
+        let date = self.settings.calendar().day_of(now, zone);
+        let result = draft.into_find(&site, id, iso_utc(now), date);
+        let view = match &result {
+            Ok(_) => SavedView { id: Some(id), dropped: 0, shown_s: 0.0 },
+            Err(_) => SavedView { id: None, dropped: 0, shown_s: 0.0 },
+        };
+        self.saved = Some(Saved { tab, at: now, view });
+        let find = result.map_err(|error| TrackerError::Find { tab, error })?;
+        // The same post again within moments is one find, confirmed again.
+        if let Some(last) = self.finds.all().last().filter(|l| l.url == find.url && l.site == find.site && (id - l.id) < SAME_FIND_MS) {
+            self.saved = Some(Saved { tab, at: now, view: SavedView { id: Some(last.id), dropped: 0, shown_s: 0.0 } });
+            return Ok(());
+        }
+        let dropped = self.finds.add(find, self.settings.finds_cap as usize);
+        if dropped > 0 {
+            self.finds_dropped(dropped);
+        }
+        self.dirty_finds = true;
+        self.urgent = true;
+        if self.card.as_ref().is_some_and(|c| c.tab == tab) {
+            self.answer(tab, Answer::Useful, &[], now, zone);
+        }
+        Ok(())
+    }
+
+    /// Tells the overlay and the popup that the oldest finds went.
+    fn finds_dropped(&mut self, count: usize) {
+        if let Some(saved) = &mut self.saved {
+            saved.view.dropped = count as u32;
+        }
+        let cap = self.settings.finds_cap;
+        let before = self.notices.iter().find_map(|n| match n {
+            Notice::FindsDropped { count, .. } => Some(*count),
+            _ => None,
+        });
+        self.notices.retain(|n| !matches!(n, Notice::FindsDropped { .. }));
+        self.notices.push(Notice::FindsDropped { count: count + before.unwrap_or(0), cap });
+    }
+
+    /// Deletes find `id` (undo, or the person's delete button).
+    pub fn delete_find(&mut self, id: u64) -> bool {
+        let removed = self.finds.remove(id);
+        if removed {
+            self.dirty_finds = true;
+            self.urgent = true;
+            self.saved = self.saved.take().filter(|s| s.view.id != Some(id));
+        }
+        removed
+    }
+
+    /// Every useful find, oldest first.
+    pub fn finds(&self) -> &Finds {
+        &self.finds
+    }
+
     /// The site `tab` is tracked as, if any.
     pub fn site_of(&self, tab: TabId) -> Option<&str> {
         self.attention.site_of(tab)
@@ -475,6 +614,11 @@ impl Tracker {
             arabic_digits: self.settings.arabic_digits,
             mark_minutes: if self.settings.prompt_minutes > 0 { self.settings.prompt_minutes } else { 10 },
             minimized: self.settings.overlay_minimized.contains(site),
+            saved: self
+                .saved
+                .as_ref()
+                .filter(|s| s.tab == tab && now - s.at < SAVED_SHOWN_MS)
+                .map(|s| SavedView { shown_s: (SAVED_SHOWN_MS - (now - s.at)) / 1000.0, ..s.view.clone() }),
         })
     }
 
@@ -495,6 +639,7 @@ impl Tracker {
                     ..DayRow::new(date, site, rec)
                 })
                 .collect(),
+            finds: self.finds.all().to_vec(),
         }
     }
 
@@ -502,6 +647,11 @@ impl Tracker {
     pub fn import(&mut self, export: &Export) -> Result<(), ImportError> {
         let days = store::apply(export, &mut self.ledger, &mut self.settings)?;
         self.dirty_days.extend(days);
+        let dropped = self.finds.merge(&export.finds, self.settings.finds_cap as usize);
+        if dropped > 0 {
+            self.finds_dropped(dropped);
+        }
+        self.dirty_finds = true;
         self.dirty_settings = true;
         self.urgent = true;
         Ok(())
@@ -514,6 +664,11 @@ impl Tracker {
         settings.validate()?;
         let old = std::mem::replace(&mut self.settings, settings);
         self.dirty_settings = true;
+        let dropped = self.finds.trim(self.settings.finds_cap as usize);
+        if dropped > 0 {
+            self.finds_dropped(dropped);
+            self.dirty_finds = true;
+        }
         self.urgent = true;
         let mut commands = Vec::new();
         let tabs: Vec<(TabId, String)> = self.pages.iter().map(|(t, p)| (*t, p.site.clone())).collect();
@@ -536,6 +691,9 @@ impl Tracker {
         self.ledger = Ledger::default();
         self.settings = Settings::default();
         self.notices.clear();
+        self.finds = Finds::default();
+        self.saved = None;
+        self.dirty_finds = false;
         self.stretches.values_mut().for_each(|s| *s = Stretch::new(now));
         self.card = None;
         self.attention.restart(now);
@@ -548,6 +706,7 @@ impl Tracker {
     pub fn mark_all_dirty(&mut self) {
         self.dirty_days.extend(self.ledger.rows().map(|(d, _, _)| d));
         self.dirty_settings = true;
+        self.dirty_finds = true;
         self.saved_run = None;
         self.urgent = true;
     }
@@ -576,13 +735,17 @@ impl Tracker {
         let week_start = self.settings.week_start_for(locale);
         let mut popup = Popup::of(&self.ledger_now(now, zone), today, week_start, self.settings.daily_goal_minutes, self.pricing());
         popup.notices = self.notices.clone();
+        popup.finds = self.finds.newest(5);
+        popup.finds_total = self.finds.len();
         popup
     }
 
     /// What the weekly summary page shows at `now`.
     pub fn weekly(&self, now: f64, zone: &impl Zone, locale: &str) -> Weekly {
         let today = self.settings.calendar().day_of(now, zone);
-        Weekly::of(&self.ledger_now(now, zone), today, self.settings.week_start_for(locale), self.pricing())
+        let mut weekly = Weekly::of(&self.ledger_now(now, zone), today, self.settings.week_start_for(locale), self.pricing());
+        weekly.finds = self.finds.newest(usize::MAX);
+        weekly
     }
 
     /// The week that ended and has not been told yet: its first day and
@@ -619,7 +782,7 @@ impl Tracker {
     pub fn flush(&self) -> Flush {
         if self.urgent {
             Flush::Now
-        } else if !self.dirty_days.is_empty() || self.dirty_settings || self.attention.run() != self.saved_run.as_ref() {
+        } else if !self.dirty_days.is_empty() || self.dirty_settings || self.dirty_finds || self.attention.run() != self.saved_run.as_ref() {
             Flush::Soon
         } else {
             Flush::Idle
@@ -639,7 +802,8 @@ impl Tracker {
             run
         });
         self.urgent = false;
-        Writes { days, settings, run }
+        let finds = std::mem::take(&mut self.dirty_finds).then(|| self.finds.clone());
+        Writes { days, settings, run, finds }
     }
 }
 
@@ -662,7 +826,7 @@ mod tests {
     #[test]
     fn tracked_and_untracked_pages() {
         let mut t = tracker();
-        assert_eq!(t.sensor(1, hello("https://www.facebook.com/"), T0, &Z).unwrap(), Some(SensorCommand::Track { site: "facebook".into(), rules: vec![], overlay: true }));
+        assert_eq!(t.sensor(1, hello("https://www.facebook.com/"), T0, &Z).unwrap(), Some(SensorCommand::Track { site: "facebook".into(), rules: vec![], overlay: true, posts: vec![], shortcut: Shortcut::parse("Alt+Shift+U") }));
         assert_eq!(t.sensor(2, hello("https://www.example.com/"), T0, &Z).unwrap(), Some(SensorCommand::Ignore));
         assert!(t.overlay_state(2, T0, &Z).is_none());
         assert_eq!(t.sensor(3, SensorEvent::Heartbeat {}, T0, &Z), Err(TrackerError::UnknownTab(3)));
@@ -791,6 +955,77 @@ mod tests {
         let row = &t.export(T0 + 62_000.0, &Z).days[0];
         assert_eq!((row.useful_seconds, row.attention_seconds), (61.0, 62.0));
         assert_eq!((row.reasons.learned, row.reasons.work, row.reasons.people), (1, 1, 0));
+    }
+
+    fn post(ask: u32, url: &str) -> SensorEvent {
+        SensorEvent::Post { ask, url: url.into(), author: "Layla".into(), text: "Finished the book".into() }
+    }
+
+    #[test]
+    fn a_post_marked_useful_is_kept_once_asked_and_answers_the_card() {
+        let mut t = tracker();
+        let mut e = t.export(T0, &Z);
+        e.settings.prompt_minutes = 1;
+        t.import(&e).unwrap();
+        t.sensor(1, hello("https://x.com/home"), T0, &Z).unwrap();
+        // A post nobody asked for is refused, whatever it says.
+        assert_eq!(t.sensor(1, post(1, "https://x.com/a/status/1"), T0, &Z), Err(TrackerError::UnaskedPost(1)));
+        assert!(t.ask_post(9, T0).is_none(), "an untracked tab has no posts");
+        present_for(&mut t, 1, T0, 61);
+        assert!(t.overlay_state(1, T0 + 61_000.0, &Z).unwrap().prompt.is_some());
+        let Some(SensorCommand::FindPost { ask }) = t.ask_post(1, T0 + 62_000.0) else { panic!("asked") };
+        assert_eq!(t.sensor(1, post(ask + 1, "https://x.com/a/status/1"), T0 + 62_000.0, &Z), Err(TrackerError::UnaskedPost(1)), "a stale ask");
+        t.sensor(1, post(ask, "https://x.com/a/status/1?s=20"), T0 + 62_000.0, &Z).unwrap();
+        let finds = t.finds().all();
+        assert_eq!(finds.len(), 1);
+        assert_eq!((finds[0].site.as_str(), finds[0].url.as_str(), finds[0].text.as_str()), ("x", "https://x.com/a/status/1", "Finished the book"));
+        let state = t.overlay_state(1, T0 + 62_000.0, &Z).unwrap();
+        assert_eq!(state.saved, Some(SavedView { id: Some(finds[0].id), dropped: 0, shown_s: SAVED_SHOWN_MS / 1000.0 }));
+        assert!(state.prompt.is_none(), "the card was answered useful");
+        assert!(state.useful >= 61.0);
+        assert!(t.overlay_state(1, T0 + 62_000.0 + SAVED_SHOWN_MS, &Z).unwrap().saved.is_none(), "the confirmation goes");
+        assert!(t.counting(), "marking is presence");
+        // The same ask cannot be answered twice.
+        assert_eq!(t.sensor(1, post(ask, "https://x.com/a/status/2"), T0 + 63_000.0, &Z), Err(TrackerError::UnaskedPost(1)));
+        let writes = t.take_writes();
+        assert_eq!(writes.finds.map(|f| f.len()), Some(1));
+        // Export, delete everything, import: the find comes back.
+        let export = t.export(T0 + 63_000.0, &Z);
+        assert_eq!(export.finds.len(), 1);
+        t.delete_everything(T0 + 64_000.0);
+        assert!(t.finds().is_empty());
+        t.import(&export).unwrap();
+        assert_eq!(t.finds().all(), export.finds.as_slice());
+        assert!(t.delete_find(export.finds[0].id) && t.finds().is_empty());
+    }
+
+    #[test]
+    fn a_post_from_elsewhere_is_not_kept_and_the_cap_drops_the_oldest() {
+        let mut t = tracker();
+        let mut e = t.export(T0, &Z);
+        e.settings.finds_cap = 10;
+        t.import(&e).unwrap();
+        t.sensor(1, hello("https://www.reddit.com/"), T0, &Z).unwrap();
+        let Some(SensorCommand::FindPost { ask }) = t.ask_post(1, T0) else { panic!() };
+        assert!(matches!(t.sensor(1, post(ask, "https://evil.example/r/x"), T0, &Z), Err(TrackerError::Find { tab: 1, .. })));
+        assert!(t.finds().is_empty());
+        assert_eq!(t.overlay_state(1, T0, &Z).unwrap().saved.map(|s| s.id), Some(None), "the person is told it failed");
+        for i in 0..12u32 {
+            let Some(SensorCommand::FindPost { ask }) = t.ask_post(1, T0 + f64::from(i)) else { panic!() };
+            t.sensor(1, post(ask, &format!("https://www.reddit.com/r/x/comments/{i}/")), T0 + f64::from(i), &Z).unwrap();
+        }
+        assert_eq!(t.finds().len(), 10);
+        assert!(t.finds().all()[0].url.ends_with("/comments/2/"), "the two oldest went");
+        assert_eq!(t.overlay_state(1, T0 + 11.0, &Z).unwrap().saved.map(|s| s.dropped), Some(1));
+        assert!(t.popup(T0 + 11.0, &Z, "en").notices.contains(&Notice::FindsDropped { count: 2, cap: 10 }));
+        assert_eq!(t.popup(T0 + 11.0, &Z, "en").finds.len(), 5);
+        assert_eq!(t.popup(T0 + 11.0, &Z, "en").finds_total, 10);
+        assert!(t.weekly(T0 + 11.0, &Z, "en").finds[0].url.ends_with("/comments/11/"), "newest first");
+        // One press seen twice asks once; the same post again is one find.
+        let Some(SensorCommand::FindPost { ask }) = t.sensor(1, SensorEvent::Shortcut {}, T0 + 20.0, &Z).unwrap() else { panic!() };
+        assert_eq!(t.ask_post(1, T0 + 30.0), None);
+        t.sensor(1, post(ask, "https://www.reddit.com/r/x/comments/11/"), T0 + 40.0, &Z).unwrap();
+        assert_eq!(t.finds().len(), 10, "the newest post again is not a second find");
     }
 
     #[test]

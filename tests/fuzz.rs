@@ -469,6 +469,7 @@ fn export_direct() -> impl Strategy<Value = Export> {
             exported_at: String::new(),
             settings: Settings { usd_rate: if rate == 0.0 { 1.0 } else { rate }, currency: if rate == 1.0 { "USD".into() } else { "EUR".into() }, day_start_hour: hour, ..Settings::default() },
             days,
+            finds: Vec::new(),
         })
 }
 
@@ -529,15 +530,19 @@ fn fixed_import_accepts_impossible_ad_counts() {
 
 // ---------------------------------------------------------------- 3. sensor messages
 
-const EVENT_TYPES: &[&str] = &["hello", "visibility", "focus", "input", "media", "heartbeat", "slot", "view", "gone"];
-const EVENT_FIELDS: &[&str] = &["url", "visible", "focused", "media", "idle_ms", "typing", "playing", "id", "rule", "labels", "ratio", "area"];
+const EVENT_TYPES: &[&str] = &["hello", "visibility", "focus", "input", "media", "heartbeat", "slot", "view", "gone", "shortcut", "post"];
+const EVENT_FIELDS: &[&str] = &["url", "visible", "focused", "media", "idle_ms", "typing", "playing", "id", "rule", "labels", "ratio", "area", "ask", "author", "text"];
 
 /// A value for one sensor field: the right kind (with hostile numbers), or not.
 fn sensor_field_value(name: &'static str) -> BoxedStrategy<Value> {
     let right: BoxedStrategy<Value> = match name {
-        "url" => prop::sample::select(vec!["https://x.com/home", "https://www.facebook.com/", "http://", "chrome://x", "", "https://u:p@m.youtube.com:1/"])
-            .prop_map(Value::from)
-            .boxed(),
+        "url" => prop::sample::select(vec![
+            "https://x.com/home", "https://www.facebook.com/", "http://", "chrome://x", "", "https://u:p@m.youtube.com:1/",
+            "https://x.com/a/status/1?s=20", "javascript:alert(1)", "https://evil.example/x.com",
+        ])
+        .prop_map(Value::from)
+        .boxed(),
+        "author" | "text" => any::<String>().prop_map(Value::from).boxed(),
         "visible" | "focused" | "media" | "typing" | "playing" => any::<bool>().prop_map(Value::Bool).boxed(),
         "labels" => prop::collection::vec(prop_oneof![Just("Sponsored".to_string()), Just("إعلان".to_string()), any::<String>()], 0..20)
             .prop_map(|v| json!(v))
@@ -563,6 +568,7 @@ fn fields_of(ty: &str) -> &'static [&'static str] {
         "slot" => &["id", "rule", "labels"],
         "view" => &["id", "ratio", "area"],
         "gone" => &["id"],
+        "post" => &["ask", "url", "author", "text"],
         _ => &[],
     }
 }
@@ -620,6 +626,8 @@ proptest! {
             SensorEvent::Slot { .. } => "slot",
             SensorEvent::View { .. } => "view",
             SensorEvent::Gone { .. } => "gone",
+            SensorEvent::Shortcut {} => "shortcut",
+            SensorEvent::Post { .. } => "post",
         };
         prop_assert_eq!(ty, named);
         let mut more = v.clone();
@@ -701,6 +709,9 @@ fn sensor_event() -> BoxedStrategy<SensorEvent> {
             .prop_map(|(id, rule, labels)| SensorEvent::Slot { id, rule, labels }),
         3 => (slot_id.clone(), ratio, area).prop_map(|(id, ratio, area)| SensorEvent::View { id, ratio, area }),
         1 => slot_id.prop_map(|id| SensorEvent::Gone { id }),
+        1 => Just(SensorEvent::Shortcut {}),
+        1 => (0u32..4, prop::sample::select(vec!["https://x.com/a/status/1", "https://www.reddit.com/r/x/", "javascript:x", "https://evil.example/"]), any::<String>())
+            .prop_map(|(ask, url, text)| SensorEvent::Post { ask, url: url.to_string(), author: text.clone(), text }),
     ]
     .boxed()
 }

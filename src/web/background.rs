@@ -17,7 +17,7 @@ use crate::attention::{TabId, HEARTBEAT_MS};
 use crate::calendar::Zone;
 use crate::labels::Labels;
 use crate::rules::parse_rules;
-use crate::protocol::{OverlayRequest, OverlayState, OverlayUpdate, PageRequest, PauseSpan, SensorCommand, SensorEvent};
+use crate::protocol::{OverlayRequest, OverlayState, OverlayUpdate, PageRequest, PauseSpan, SensorCommand, SensorEvent, Shortcut};
 use crate::settings::Settings;
 use crate::summary::Notice;
 use crate::store::{self, Export, ImportError};
@@ -57,6 +57,8 @@ struct State {
 }
 
 const WEEK_ALARM: &str = "week-end";
+/// The keyboard command in the manifest (default Alt+Shift+U).
+const MARK_POST_COMMAND: &str = "mark-post-useful";
 const WEEK_NOTIFICATION: &str = "thaman-week";
 
 /// Held by `background.js` for the worker's lifetime.
@@ -75,8 +77,9 @@ pub async fn load_background() -> Result<Background, JsValue> {
     // build.rs has refused malformed rules, so these parse.
     let rules = parse_rules(include_str!("../../rules/sites.txt")).unwrap_or_default();
     let labels = Labels::parse(include_str!("../../rules/labels.txt")).unwrap_or_default();
-    let mut tracker = Tracker::new(loaded.settings, loaded.ledger, loaded.run, &BrowserZone).with_rules(rules, labels);
+    let mut tracker = Tracker::new(loaded.settings, loaded.ledger, loaded.run, &BrowserZone).with_rules(rules, labels).with_finds(loaded.finds);
     tracker.set_locale(&browser_language());
+    tracker.set_shortcut(assigned_shortcut(MARK_POST_COMMAND).await);
     if !loaded.quarantined.is_empty() {
         tracker.notice(Notice::Quarantined { keys: loaded.quarantined.clone() });
     }
@@ -156,6 +159,16 @@ impl Background {
         }
     }
 
+    /// `chrome.commands.onCommand`: the "mark this post useful" shortcut,
+    /// in the tab it was pressed in.
+    pub fn command(&self, name: String, tab: Option<f64>) {
+        if name == MARK_POST_COMMAND {
+            if let Some(tab) = tab.filter(|t| t.is_finite() && *t >= 0.0) {
+                self.state.borrow_mut().ask_post(tab as TabId);
+            }
+        }
+    }
+
     /// `chrome.idle.onStateChanged`: a locked screen ends presence.
     pub fn idle(&self, idle_state: String) {
         let mut state = self.state.borrow_mut();
@@ -231,7 +244,22 @@ impl State {
             Ok(OverlayRequest::OpenOptions) => {
                 let _ = chrome::open_options_page();
             }
+            Ok(OverlayRequest::MarkPost) => self.ask_post(tab),
+            Ok(OverlayRequest::UndoFind { id }) => {
+                if self.tracker.delete_find(id) {
+                    self.changed(Some(tab));
+                }
+            }
             Err(err) => warn(&format!("refused overlay message from tab {tab}: {err}")),
+        }
+    }
+
+    /// Asks the sensor in `tab` for the post nearest the viewport's centre
+    /// (it answers with a `post` event, which the core keeps).
+    fn ask_post(&mut self, tab: TabId) {
+        let Some(sensor) = self.sensors.get(&tab) else { return };
+        if let Some(command) = self.tracker.ask_post(tab, now_ms()) {
+            post(sensor, &command);
         }
     }
 
@@ -280,6 +308,15 @@ impl State {
         match serde_wasm_bindgen::from_value::<PageRequest>(message.clone()) {
             Ok(PageRequest::Export) => reply(to_js(&self.tracker.export(now, &BrowserZone))),
             Ok(PageRequest::ExportCsv) => JsValue::from_str(&store::csv(&self.tracker.export(now, &BrowserZone))),
+            Ok(PageRequest::ExportFindsCsv) => JsValue::from_str(&crate::finds::csv(self.tracker.finds().all())),
+            Ok(PageRequest::DeleteFind { id }) => {
+                if self.tracker.delete_find(id) {
+                    self.changed(None);
+                    reply_ok()
+                } else {
+                    reply_error("no such find")
+                }
+            }
             Ok(PageRequest::ImportPreview { .. }) => match decode_export(data()).and_then(|e| self.tracker.preview(&e)) {
                 Ok(preview) => reply(to_js(&preview)),
                 Err(err) => reply_error(&err.to_string()),
@@ -491,6 +528,17 @@ impl State {
     }
 }
 
+/// The keys the person assigned to `command` (chrome://extensions/shortcuts).
+async fn assigned_shortcut(command: &str) -> Option<Shortcut> {
+    let all = wasm_bindgen_futures::JsFuture::from(chrome::commands_get_all().ok()?).await.ok()?;
+    let all: js_sys::Array = all.dyn_into().ok()?;
+    all.iter().find_map(|c| {
+        let name = js_sys::Reflect::get(&c, &"name".into()).ok()?.as_string()?;
+        let keys = js_sys::Reflect::get(&c, &"shortcut".into()).ok()?.as_string()?;
+        (name == command).then(|| Shortcut::parse(&keys)).flatten()
+    })
+}
+
 /// `navigator.language` of the worker (`en-US`), for the default region.
 fn browser_language() -> String {
     js_sys::Reflect::get(&js_sys::global(), &"navigator".into())
@@ -519,6 +567,7 @@ fn worth_sending((old, at): &(OverlayState, f64), new: &OverlayState, now: f64) 
         || old.language != new.language
         || old.arabic_digits != new.arabic_digits
         || old.minimized != new.minimized
+        || old.saved.as_ref().map(|s| (s.id, s.dropped)) != new.saved.as_ref().map(|s| (s.id, s.dropped))
         || (shown - new.seconds).abs() > 1.0
         || deadline_moved
 }

@@ -4,6 +4,7 @@
 pub mod background;
 pub mod chrome;
 pub mod dom;
+pub mod finds;
 pub mod i18n;
 pub mod options;
 pub mod overlay;

@@ -129,6 +129,10 @@ fn sections() -> Vec<(&'static str, Vec<Field>)> {
                     s.weekly_notification = v == "true";
                     Ok(())
                 }),
+                field("finds_cap", Control::Number { min: 10.0, max: 5000.0, step: 10.0 }, |s| s.finds_cap.to_string(), |s, v| {
+                    s.finds_cap = number(v, 10.0, 5000.0)? as u32;
+                    Ok(())
+                }),
             ],
         ),
         (
@@ -434,6 +438,7 @@ fn data(main: &Element, status: &Element) -> Result<(), JsValue> {
     let row = dom::add(&section, "div", "buttons", "")?;
     let json = button(&row, "export-json", "exportJson")?;
     let csv = button(&row, "export-csv", "exportCsv")?;
+    let finds_csv = button(&row, "export-finds-csv", "exportFindsCsv")?;
     on_click(&json, move || {
         spawn_local(async move {
             if let Ok(value) = ask(&[("type", "export".into())]).await {
@@ -446,6 +451,14 @@ fn data(main: &Element, status: &Element) -> Result<(), JsValue> {
         spawn_local(async move {
             if let Ok(value) = ask(&[("type", "export_csv".into())]).await {
                 download(&value.as_string().unwrap_or_default(), "text/csv", &format!("thaman-{}.csv", today()));
+            }
+        })
+    })?;
+
+    on_click(&finds_csv, move || {
+        spawn_local(async move {
+            if let Ok(value) = ask(&[("type", "export_finds_csv".into())]).await {
+                download(&value.as_string().unwrap_or_default(), "text/csv", &format!("thaman-finds-{}.csv", today()));
             }
         })
     })?;
@@ -531,6 +544,9 @@ fn show_preview(preview: &Element, p: &ImportPreview, data: JsValue, status: &El
     };
     let text = chrome::message_with("importWillChange", &[&dom::count(p.days_added as u64), &dom::count(p.days_replaced as u64), &range]);
     dom::add(preview, "p", "", &text)?;
+    if p.finds > 0 {
+        dom::add(preview, "p", "", &chrome::message_with("importFinds", &[&dom::count(p.finds as u64)]))?;
+    }
     if !p.settings_changed.is_empty() {
         let names: Vec<String> = p.settings_changed.iter().map(|f| chrome::message(&format!("opt_{f}"))).collect();
         dom::add(preview, "p", "", &chrome::message_with("importSettings", &[&names.join(", ")]))?;

@@ -23,6 +23,7 @@ const PILL: (u32, u32) = (440, 44);
 const WITH_CARD: (u32, u32) = (440, 232);
 const WITH_PANEL: (u32, u32) = (440, 300);
 const DOT: (u32, u32) = (44, 44);
+const WITH_SAVED: (u32, u32) = (440, 100);
 const REASONS: [(Reason, &str); 4] =
     [(Reason::Learned, "reasonLearned"), (Reason::Work, "reasonWork"), (Reason::People, "reasonPeople"), (Reason::Reach, "reasonReach")];
 
@@ -45,11 +46,16 @@ pub struct View {
     actions: Vec<(Action, Element)>,
     /// Folds the pill to a dot.
     fold: Element,
+    /// "Saved as useful — undo", for a few seconds after marking a post.
+    saved: Element,
+    saved_text: Element,
+    undo: Element,
 }
 
 /// What the expanded overlay's buttons ask.
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum Action {
+    MarkPost,
     MarkUseful,
     PauseHour,
     PauseToday,
@@ -107,6 +113,7 @@ impl View {
         let row = dom::add(&panel, "div", "actions", "")?;
         let mut actions = Vec::new();
         for (action, class, key) in [
+            (Action::MarkPost, "mark-post", "panelMarkPost"),
             (Action::MarkUseful, "mark", "panelMarkUseful"),
             (Action::PauseHour, "pause-hour", "panelPauseHour"),
             (Action::PauseToday, "pause-today", "panelPauseToday"),
@@ -119,6 +126,14 @@ impl View {
         }
         parent.append_child(&panel)?;
         let panel_values: [Element; 4] = values.try_into().map_err(|_| "four values")?;
+
+        let saved = dom::element(doc, "section", "saved", "")?;
+        saved.set_attribute("role", "status")?;
+        saved.set_attribute("hidden", "")?;
+        let saved_text = dom::add(&saved, "span", "saved-text", "")?;
+        let undo = dom::add(&saved, "button", "undo", &chrome::message("savedUndo"))?;
+        undo.set_attribute("type", "button")?;
+        parent.append_child(&saved)?;
 
         let pill = dom::element(doc, "main", "pill", "")?;
         // A button that opens the panel; its name says what it shows.
@@ -142,7 +157,7 @@ impl View {
             pill.append_child(child)?;
         }
         parent.append_child(&pill)?;
-        Ok(View { pill, site, time, ads, take, card, question, reasons, answers, panel, panel_title, panel_values, actions, fold })
+        Ok(View { pill, site, time, ads, take, card, question, reasons, answers, panel, panel_title, panel_values, actions, fold, saved, saved_text, undo })
     }
 
     /// Shows `state`, `elapsed_s` seconds after it was received. It ticks
@@ -187,6 +202,7 @@ impl View {
             }
         }
         self.render_card(state, &name);
+        self.render_saved(state, elapsed_s);
         if self.panel_shown() {
             self.render_panel(state, seconds + state.useful, &name);
         }
@@ -207,6 +223,28 @@ impl View {
         if let Some((_, mark)) = self.actions.iter().find(|(a, _)| *a == Action::MarkUseful) {
             set(mark, chrome::message_with("panelMarkUseful", &[&dom::count(u64::from(state.mark_minutes.max(1)))]));
         }
+    }
+
+    /// The confirmation of a post just marked useful, while it lasts.
+    fn render_saved(&self, state: &OverlayState, elapsed_s: f64) {
+        let Some(saved) = state.saved.as_ref().filter(|s| elapsed_s < s.shown_s) else {
+            let _ = self.saved.set_attribute("hidden", "");
+            return;
+        };
+        let text = match saved.id {
+            None => chrome::message("savedFailed"),
+            Some(_) if saved.dropped > 0 => chrome::message_with("savedDropped", &[&dom::count(u64::from(saved.dropped))]),
+            Some(_) => chrome::message("savedUseful"),
+        };
+        if self.saved_text.text_content().as_deref() != Some(text.as_str()) {
+            self.saved_text.set_text_content(Some(&text));
+        }
+        let _ = if saved.id.is_some() { self.undo.remove_attribute("hidden") } else { self.undo.set_attribute("hidden", "") };
+        let _ = self.saved.remove_attribute("hidden");
+    }
+
+    pub fn saved_shown(&self) -> bool {
+        !self.saved.has_attribute("hidden")
     }
 
     pub fn panel_shown(&self) -> bool {
@@ -272,6 +310,8 @@ impl Overlay {
             WITH_CARD
         } else if self.view.panel_shown() {
             WITH_PANEL
+        } else if self.view.saved_shown() {
+            WITH_SAVED
         } else if self.minimized() {
             DOT
         } else {
@@ -327,6 +367,7 @@ impl Overlay {
     fn act(&mut self, action: Action) {
         let minutes = self.latest.as_ref().map_or(10, |(s, _)| s.mark_minutes.max(1));
         match action {
+            Action::MarkPost => self.send(&[("type", "mark_post".into())]),
             Action::MarkUseful => self.send(&[("type", "mark_useful".into()), ("minutes", minutes.into())]),
             Action::PauseHour => self.send(&[("type", "pause".into()), ("span", "hour".into())]),
             Action::PauseToday => self.send(&[("type", "pause".into()), ("span", "today".into())]),
@@ -334,6 +375,16 @@ impl Overlay {
             Action::Options => self.send(&[("type", "open_options".into())]),
         }
         self.view.toggle_panel(false);
+        self.render();
+    }
+
+    /// Takes back the find just saved.
+    fn undo(&mut self) {
+        let Some(id) = self.latest.as_ref().and_then(|(s, _)| s.saved.as_ref()?.id) else { return };
+        self.send(&[("type", "undo_find".into()), ("id", (id as f64).into())]);
+        if let Some((state, _)) = self.latest.as_mut() {
+            state.saved = None;
+        }
         self.render();
     }
 
@@ -421,6 +472,14 @@ fn wire_card(overlay: &Rc<RefCell<Overlay>>) {
     });
     let _ = view.pill.add_event_listener_with_callback("click", click.as_ref().unchecked_ref());
     click.forget();
+    let o = overlay.clone();
+    let undo = Closure::<dyn FnMut(web_sys::Event)>::new(move |e: web_sys::Event| {
+        if e.is_trusted() {
+            o.borrow_mut().undo();
+        }
+    });
+    let _ = view.undo.add_event_listener_with_callback("click", undo.as_ref().unchecked_ref());
+    undo.forget();
     let o = overlay.clone();
     let fold = Closure::<dyn FnMut(web_sys::Event)>::new(move |e: web_sys::Event| {
         e.stop_propagation(); // not also a click on the pill

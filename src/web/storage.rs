@@ -11,7 +11,8 @@ use crate::attention::Run;
 use crate::ledger::{Day, Ledger};
 use crate::settings::Settings;
 use crate::calendar::Date;
-use crate::store::{day_key, parse_day_key, valid_site_id, QUARANTINE_PREFIX, RUN_KEY, SCHEMA, SCHEMA_KEY, SETTINGS_KEY, TOLD_WEEK_KEY};
+use crate::finds::{self, Find, Finds};
+use crate::store::{day_key, parse_day_key, valid_site_id, FINDS_KEY, QUARANTINE_PREFIX, RUN_KEY, SCHEMA, SCHEMA_KEY, SETTINGS_KEY, TOLD_WEEK_KEY};
 use crate::tracker::Writes;
 
 /// What storage held when the worker started.
@@ -28,6 +29,8 @@ pub struct Loaded {
     pub quarantined: Vec<String>,
     /// The store's schema when it is newer than this version's.
     pub newer_schema: Option<u32>,
+    /// The posts marked useful.
+    pub finds: Finds,
 }
 
 /// Reads and decodes the whole store. A value that does not decode is
@@ -43,6 +46,7 @@ pub async fn load() -> Result<Loaded, JsValue> {
         told_week: None,
         quarantined: Vec::new(),
         newer_schema: None,
+        finds: Finds::default(),
     };
     // Values to set aside: key, raw value, why.
     let mut bad: Vec<(String, JsValue, String)> = Vec::new();
@@ -71,6 +75,11 @@ pub async fn load() -> Result<Loaded, JsValue> {
                 Ok(run) => loaded.run = run,
                 Err(why) => bad.push((key, value, why)),
             }
+        } else if key == FINDS_KEY {
+            match decode::<Vec<Find>>(&value).and_then(|f| finds::validate(&f).map(|()| f).map_err(|e| e.to_string())) {
+                Ok(list) => loaded.finds = Finds::new(list),
+                Err(why) => bad.push((key, value, why)),
+            }
         } else if key == TOLD_WEEK_KEY {
             match decode::<Date>(&value) {
                 Ok(date) => loaded.told_week = Some(date),
@@ -94,6 +103,7 @@ pub async fn load() -> Result<Loaded, JsValue> {
             told_week: None,
             quarantined: Vec::new(),
             newer_schema: loaded.newer_schema,
+            finds: Finds::default(),
         });
     }
     if !bad.is_empty() {
@@ -153,6 +163,9 @@ pub fn write(writes: Writes) {
     }
     if let Some(run) = &writes.run {
         put(RUN_KEY, to_js(run));
+    }
+    if let Some(finds) = &writes.finds {
+        put(FINDS_KEY, to_js(finds));
     }
     match chrome::storage_set(&items) {
         Ok(promise) => wasm_bindgen_futures::spawn_local(async move {

@@ -64,6 +64,8 @@ fn render(main: &Element, w: &Weekly, settings: &Settings) -> Result<(), JsValue
     stats(&current, &w.current.totals, settings)?;
     site_table(&current, &w.current, settings, true)?;
 
+    super::finds::section(main, &w.finds, w.finds.len())?;
+
     let notes = dom::add(main, "footer", "notes", "")?;
     dom::add(&notes, "p", "", &chrome::message("summaryNoteTake"))?;
     let mut sources: Vec<String> = w.last.sites.iter().chain(&w.current.sites).filter_map(|s| s.take_source.clone()).collect();

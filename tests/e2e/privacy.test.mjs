@@ -51,9 +51,17 @@ test('a full session makes no request beyond the extension and the page itself',
   const x = watch(await openSite(browser, 'https://x.com/home'), 'x');
   await overlayFrame(x);
   await activity(x, 1500);
+  // A post marked useful (the shortcut), and the summary that lists it.
+  for (const k of ['Alt', 'Shift']) await x.keyboard.down(k);
+  await x.keyboard.press('KeyU');
+  for (const k of ['Shift', 'Alt']) await x.keyboard.up(k);
+  await sleep(500);
 
   const popup = watch(await extensionPage(browser), 'popup');
   const data = await ask(popup, { type: 'export' });
+  assert.equal(data.finds.length, 1, 'the post was kept');
+  const summary = watch(await extensionPage(browser, 'summary.html'), 'summary');
+  await summary.waitForSelector('.finds .find');
   assert.deepEqual(await ask(popup, { type: 'import', data }), { ok: true });
 
   // A worker restart reloads the core and its files, still locally.
