@@ -61,6 +61,8 @@
       startSlots(message.rules);
       postRules = Array.isArray(message.posts) ? message.posts : [];
       shortcut = message.shortcut || null;
+      if (message.position) Object.assign(place, { inline: message.position.inline, bottom: message.position.bottom, chosen: true });
+      if (host) placeHost();
     } else if (message.type === 'find_post') findPost(message.ask);
     else if (message.type === 'ad') watch(message.id);
     else if (message.type === 'overlay') {
@@ -68,6 +70,7 @@
       else unmountOverlay();
     }
     else if (message.type === 'frame') resize(message.width, message.height);
+    else if (message.type === 'move') move(message.dx, message.dy, message.done);
     else if (message.type === 'ignore') stop();
   }
 
@@ -319,7 +322,7 @@
   // page's own CSS cannot win), and put back if the page's script changes
   // the attribute or removes the element.
   const hostStyle = {
-    all: 'initial', position: 'fixed', 'z-index': '2147483647', bottom: '16px', right: '16px',
+    all: 'initial', position: 'fixed', 'z-index': '2147483647', bottom: '16px', right: '16px', left: 'auto',
     width: '440px', height: '44px', display: 'block', 'pointer-events': 'auto',
     visibility: 'visible', opacity: '1', transform: 'none',
   };
@@ -344,6 +347,83 @@
     guard.observe(document.documentElement, { childList: true });
   }
 
+  // Where the frame sits: the page's inline-end corner (bottom right, or
+  // bottom left on a right-to-left page), raised above the page's own
+  // fixed controls there; or where the person dragged it on this site.
+  const place = { edge: null, inline: 16, bottom: 16, chosen: false };
+  const PILL_W = 440;
+  const PILL_H = 44;
+
+  function pageEdge() {
+    const root = document.documentElement;
+    const dir = root.dir || (document.body && document.body.dir) || getComputedStyle(document.body || root).direction;
+    return dir === 'rtl' ? 'left' : 'right';
+  }
+
+  /** The closest fixed or sticky box holding `el` (the page's own controls). */
+  function fixedBox(el) {
+    for (let e = el; e && e !== document.documentElement && e !== document.body; e = e.parentElement) {
+      const p = getComputedStyle(e).position;
+      if (p === 'fixed' || p === 'sticky') return e;
+    }
+    return null;
+  }
+
+  /** Raises the default place above fixed controls in its corner. */
+  function clearFixed() {
+    if (!host || place.chosen) return;
+    let bottom = 16;
+    for (let round = 0; round < 4; round++) {
+      const top = innerHeight - bottom - PILL_H;
+      const left = place.edge === 'right' ? innerWidth - 16 - PILL_W : 16;
+      const boxes = new Set();
+      // A grid of points, inset: hit tests follow rounded corners.
+      for (let i = 0; i < 8; i++) {
+        const x = left + 8 + (i * (PILL_W - 16)) / 7;
+        for (const y of [top + 8, top + PILL_H / 2, top + PILL_H - 8]) {
+          for (const el of document.elementsFromPoint(x, y)) {
+            if (el === host) continue;
+            const box = fixedBox(el);
+            if (box) boxes.add(box);
+          }
+        }
+      }
+      // A box taller than half the screen is a layout column or a
+      // backdrop, not a control the frame could sit above.
+      const tops = [...boxes].map((b) => b.getBoundingClientRect()).filter((r) => r.height < innerHeight / 2).map((r) => r.top);
+      if (!tops.length) break;
+      bottom = Math.max(bottom, innerHeight - Math.min(...tops) + 8);
+    }
+    place.bottom = Math.min(bottom, Math.max(16, innerHeight - PILL_H - 16));
+    placeHost();
+  }
+
+  function placeHost() {
+    if (!place.edge) place.edge = pageEdge();
+    const other = place.edge === 'right' ? 'left' : 'right';
+    hostStyle[place.edge] = `${place.inline}px`;
+    hostStyle[other] = 'auto';
+    hostStyle.bottom = `${place.bottom}px`;
+    if (host) guardHost();
+  }
+
+  /** The person drags the counter (relayed from its frame by the core). */
+  function move(dx, dy, done) {
+    if (!host) return;
+    const clamp = (v, hi) => Math.round(Math.min(Math.max(0, hi), Math.max(0, v)));
+    place.chosen = true;
+    place.inline = clamp(place.inline + (place.edge === 'right' ? -dx : dx), innerWidth - 44);
+    place.bottom = clamp(place.bottom - dy, innerHeight - 44);
+    placeHost();
+    if (done) post({ type: 'placed', inline: place.inline, bottom: place.bottom });
+  }
+
+  let clearing = 0;
+  function clearSoon() {
+    clearTimeout(clearing);
+    clearing = setTimeout(clearFixed, 200);
+  }
+
   function mountOverlay() {
     if (host) return;
     host = document.createElement('thaman-overlay');
@@ -352,12 +432,20 @@
     sheet.replaceSync('iframe{all:initial!important;border:0!important;width:100%!important;height:100%!important;display:block!important;background:transparent!important;color-scheme:normal!important;visibility:visible!important;opacity:1!important}');
     root.adoptedStyleSheets = [sheet];
     const frame = document.createElement('iframe');
-    frame.src = chrome.runtime.getURL('overlay.html');
+    place.edge = pageEdge();
+    // The frame aligns its content to the edge it sits at.
+    frame.src = chrome.runtime.getURL(`overlay.html?edge=${place.edge}`);
     frame.title = chrome.i18n.getMessage('overlayFrameTitle');
     frame.setAttribute('allowtransparency', 'true');
     root.append(frame);
     document.documentElement.append(host);
-    guardHost();
+    placeHost();
+    // The page's controls may come later than the frame.
+    if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', clearSoon, { once: true });
+    else clearSoon();
+    window.addEventListener('load', clearSoon, { once: true });
+    window.addEventListener('resize', clearSoon, listen);
+    setTimeout(clearSoon, 1500);
   }
 
   function unmountOverlay() {

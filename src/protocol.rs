@@ -48,6 +48,9 @@ pub enum SensorEvent {
     View { id: u32, ratio: f64, area: f64 },
     /// An ad slot left the page.
     Gone { id: u32 },
+    /// The person dragged the counter here (answering a `move` that was
+    /// `done`): pixels from the inline-end edge and from the bottom.
+    Placed { inline: f64, bottom: f64 },
     /// The person pressed the "mark this post useful" shortcut on the page
     /// (a trusted key event matching [`Shortcut`]).
     Shortcut {},
@@ -79,13 +82,19 @@ pub enum SensorCommand {
         posts: Vec<crate::rules::Rule>,
         /// The keys of "mark this post useful", as the person set them.
         shortcut: Option<Shortcut>,
+        /// Where the person dragged the counter on this site (none: the
+        /// corner, clear of the page's own fixed controls).
+        position: Option<crate::settings::Position>,
     },
+    /// The person is dragging the counter: move it by this much (screen
+    /// px, right and down); `done` when they let go.
     /// Show or remove the on-page counter (a setting changed).
     Overlay { show: bool },
     /// The core decided slot `id` is an ad: watch its visibility.
     Ad { id: u32 },
     /// The overlay's frame size, as its content asked (clamped).
     Frame { width: u32, height: u32 },
+    Move { dx: f64, dy: f64, done: bool },
     /// The person asked to keep the post in view: answer with `post`.
     FindPost { ask: u32 },
     /// Not a tracked page: the sensor stops and removes itself.
@@ -230,6 +239,8 @@ pub enum OverlayRequest {
     MarkPost,
     /// Undo a find just saved.
     UndoFind { id: u64 },
+    /// The person drags the counter by this much (see `SensorCommand::Move`).
+    Drag { dx: f64, dy: f64, done: bool },
 }
 
 /// How long "pause on this site" lasts.

@@ -54,6 +54,31 @@ pub struct Settings {
     pub weekly_notification: bool,
     /// Useful finds kept at most; past it the oldest go (10–5000).
     pub finds_cap: u32,
+    /// Where the person dragged the counter, per site.
+    pub overlay_positions: BTreeMap<String, Position>,
+}
+
+/// The counter's place: pixels from the page's inline-end edge (right, or
+/// left on a right-to-left page) and from the bottom.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Position {
+    pub inline: u32,
+    pub bottom: u32,
+}
+
+impl Position {
+    /// Further than any screen is wide: a stored value past it is refused.
+    pub const MAX: u32 = 10_000;
+
+    /// A dragged place, clamped to a screen.
+    ///
+    /// ```text
+    /// (16.4, 300.6) -> {16, 301}    (-5, NaN) -> {0, 0}    (1e9, 2) -> {10000, 2}
+    /// ```
+    pub fn clamped(inline: f64, bottom: f64) -> Position {
+        let px = |v: f64| if v.is_finite() { v.round().clamp(0.0, f64::from(Position::MAX)) as u32 } else { 0 };
+        Position { inline: px(inline), bottom: px(bottom) }
+    }
 }
 
 /// The language of Thaman's own pages.
@@ -87,6 +112,7 @@ impl Default for Settings {
             paused_until: BTreeMap::new(),
             weekly_notification: true,
             finds_cap: 500,
+            overlay_positions: BTreeMap::new(),
         }
     }
 }
@@ -113,6 +139,8 @@ pub enum SettingsError {
     UnknownSite(String),
     #[error("finds_cap must be 10–5000, got {0}")]
     FindsCap(u32),
+    #[error("overlay_positions: {0:?} must be a known site with a place on a screen")]
+    Position(String),
 }
 
 impl Settings {
@@ -137,6 +165,9 @@ impl Settings {
         }
         if let Some((site, _)) = self.cpm_overrides.iter().find(|(site, v)| !valid_site_id(site) || !(v.is_finite() && **v > 0.0 && **v <= 1000.0)) {
             return Err(SettingsError::CpmOverride(site.clone()));
+        }
+        if let Some((site, _)) = self.overlay_positions.iter().find(|(s, p)| !valid_site_id(s) || p.inline > Position::MAX || p.bottom > Position::MAX) {
+            return Err(SettingsError::Position(site.clone()));
         }
         if !(10..=5000).contains(&self.finds_cap) {
             return Err(SettingsError::FindsCap(self.finds_cap));
@@ -175,7 +206,7 @@ impl Settings {
         diff!(
             idle_threshold_seconds, day_start_hour, region, currency, usd_rate, cpm_overrides, prompt_minutes, prompt_daily_cap,
             week_start, daily_goal_minutes, language, arabic_digits, sites_off, overlay_hidden, overlay_minimized, paused_until,
-            weekly_notification, finds_cap
+            weekly_notification, finds_cap, overlay_positions
         );
         out
     }

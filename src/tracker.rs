@@ -226,7 +226,8 @@ impl Tracker {
                 self.stretches.entry(site.id.to_string()).or_insert_with(|| Stretch::new(now));
                 let open = Signal::Open { site: site.id.to_string(), visible, focused, media, idle_ms };
                 let overlay = !self.settings.overlay_hidden.contains(site.id);
-                (open, Some(SensorCommand::Track { site: site.id.to_string(), rules: sent, overlay, posts, shortcut: self.shortcut.clone() }))
+                let position = self.settings.overlay_positions.get(site.id).copied();
+                (open, Some(SensorCommand::Track { site: site.id.to_string(), rules: sent, overlay, posts, shortcut: self.shortcut.clone(), position }))
             }
             _ if self.attention.site_of(tab).is_none() => return Err(TrackerError::UnknownTab(tab)),
             SensorEvent::Slot { id, rule, labels } => return Ok(self.slot(tab, id, rule, labels, now, zone)),
@@ -251,6 +252,10 @@ impl Tracker {
             SensorEvent::Media { playing } => (Signal::Media(playing), None),
             SensorEvent::Heartbeat {} => (Signal::Heartbeat, None),
             SensorEvent::Shortcut {} => return Ok(self.ask_post(tab, now)),
+            SensorEvent::Placed { inline, bottom } => {
+                self.place(tab, inline, bottom);
+                return Ok(None);
+            }
             SensorEvent::Post { ask, url, author, text } => {
                 self.save_find(tab, ask, Draft { url, author, text }, now, zone)?;
                 return Ok(None);
@@ -529,6 +534,15 @@ impl Tracker {
             self.answer(tab, Answer::Useful, &[], now, zone);
         }
         Ok(())
+    }
+
+    /// The person dragged `tab`'s counter to a place: remembered for its
+    /// site (clamped to a screen).
+    fn place(&mut self, tab: TabId, inline: f64, bottom: f64) {
+        let Some(site) = self.attention.site_of(tab).map(String::from) else { return };
+        self.settings.overlay_positions.insert(site, crate::settings::Position::clamped(inline, bottom));
+        self.dirty_settings = true;
+        self.urgent = true;
     }
 
     /// Tells the overlay and the popup that the oldest finds went.
@@ -826,7 +840,7 @@ mod tests {
     #[test]
     fn tracked_and_untracked_pages() {
         let mut t = tracker();
-        assert_eq!(t.sensor(1, hello("https://www.facebook.com/"), T0, &Z).unwrap(), Some(SensorCommand::Track { site: "facebook".into(), rules: vec![], overlay: true, posts: vec![], shortcut: Shortcut::parse("Alt+Shift+U") }));
+        assert_eq!(t.sensor(1, hello("https://www.facebook.com/"), T0, &Z).unwrap(), Some(SensorCommand::Track { site: "facebook".into(), rules: vec![], overlay: true, posts: vec![], shortcut: Shortcut::parse("Alt+Shift+U"), position: None }));
         assert_eq!(t.sensor(2, hello("https://www.example.com/"), T0, &Z).unwrap(), Some(SensorCommand::Ignore));
         assert!(t.overlay_state(2, T0, &Z).is_none());
         assert_eq!(t.sensor(3, SensorEvent::Heartbeat {}, T0, &Z), Err(TrackerError::UnknownTab(3)));
@@ -997,6 +1011,20 @@ mod tests {
         t.import(&export).unwrap();
         assert_eq!(t.finds().all(), export.finds.as_slice());
         assert!(t.delete_find(export.finds[0].id) && t.finds().is_empty());
+    }
+
+    #[test]
+    fn a_dragged_counter_keeps_its_place_per_site() {
+        let mut t = tracker();
+        t.sensor(1, hello("https://x.com/home"), T0, &Z).unwrap();
+        t.sensor(1, SensorEvent::Placed { inline: 300.4, bottom: f64::INFINITY }, T0, &Z).unwrap();
+        let place = crate::settings::Position { inline: 300, bottom: 0 };
+        assert_eq!(t.settings().overlay_positions.get("x"), Some(&place));
+        assert!(t.take_writes().settings.is_some(), "written");
+        let Some(SensorCommand::Track { position, .. }) = t.sensor(2, hello("https://twitter.com/"), T0, &Z).unwrap() else { panic!() };
+        assert_eq!(position, Some(place), "the next page of the site starts there");
+        let Some(SensorCommand::Track { position, .. }) = t.sensor(3, hello("https://www.reddit.com/"), T0, &Z).unwrap() else { panic!() };
+        assert_eq!(position, None, "another site keeps its corner");
     }
 
     #[test]

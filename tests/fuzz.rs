@@ -530,8 +530,8 @@ fn fixed_import_accepts_impossible_ad_counts() {
 
 // ---------------------------------------------------------------- 3. sensor messages
 
-const EVENT_TYPES: &[&str] = &["hello", "visibility", "focus", "input", "media", "heartbeat", "slot", "view", "gone", "shortcut", "post"];
-const EVENT_FIELDS: &[&str] = &["url", "visible", "focused", "media", "idle_ms", "typing", "playing", "id", "rule", "labels", "ratio", "area", "ask", "author", "text"];
+const EVENT_TYPES: &[&str] = &["hello", "visibility", "focus", "input", "media", "heartbeat", "slot", "view", "gone", "shortcut", "post", "placed"];
+const EVENT_FIELDS: &[&str] = &["url", "visible", "focused", "media", "idle_ms", "typing", "playing", "id", "rule", "labels", "ratio", "area", "ask", "author", "text", "inline", "bottom"];
 
 /// A value for one sensor field: the right kind (with hostile numbers), or not.
 fn sensor_field_value(name: &'static str) -> BoxedStrategy<Value> {
@@ -569,6 +569,7 @@ fn fields_of(ty: &str) -> &'static [&'static str] {
         "view" => &["id", "ratio", "area"],
         "gone" => &["id"],
         "post" => &["ask", "url", "author", "text"],
+        "placed" => &["inline", "bottom"],
         _ => &[],
     }
 }
@@ -628,6 +629,7 @@ proptest! {
             SensorEvent::Gone { .. } => "gone",
             SensorEvent::Shortcut {} => "shortcut",
             SensorEvent::Post { .. } => "post",
+            SensorEvent::Placed { .. } => "placed",
         };
         prop_assert_eq!(ty, named);
         let mut more = v.clone();
@@ -710,6 +712,7 @@ fn sensor_event() -> BoxedStrategy<SensorEvent> {
         3 => (slot_id.clone(), ratio, area).prop_map(|(id, ratio, area)| SensorEvent::View { id, ratio, area }),
         1 => slot_id.prop_map(|id| SensorEvent::Gone { id }),
         1 => Just(SensorEvent::Shortcut {}),
+        1 => (hostile_f64(), hostile_f64()).prop_map(|(inline, bottom)| SensorEvent::Placed { inline, bottom }),
         1 => (0u32..4, prop::sample::select(vec!["https://x.com/a/status/1", "https://www.reddit.com/r/x/", "javascript:x", "https://evil.example/"]), any::<String>())
             .prop_map(|(ask, url, text)| SensorEvent::Post { ask, url: url.to_string(), author: text.clone(), text }),
     ]

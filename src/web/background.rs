@@ -245,6 +245,13 @@ impl State {
                 let _ = chrome::open_options_page();
             }
             Ok(OverlayRequest::MarkPost) => self.ask_post(tab),
+            Ok(OverlayRequest::Drag { dx, dy, done }) => {
+                // Relayed as is; the sensor clamps to the viewport.
+                let clamp = |v: f64| if v.is_finite() { v.clamp(-10_000.0, 10_000.0) } else { 0.0 };
+                if let Some(sensor) = self.sensors.get(&tab) {
+                    post(sensor, &SensorCommand::Move { dx: clamp(dx), dy: clamp(dy), done });
+                }
+            }
             Ok(OverlayRequest::UndoFind { id }) => {
                 if self.tracker.delete_find(id) {
                     self.changed(Some(tab));

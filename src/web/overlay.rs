@@ -291,7 +291,21 @@ impl View {
     }
 }
 
+/// A drag of the pill under way: where the pointer started and was last
+/// (screen px: the frame moves under it, the screen does not).
+struct Drag {
+    start: (f64, f64),
+    last: (f64, f64),
+    moved: bool,
+}
+
+/// Pointer travel that makes a press a drag rather than a click.
+const DRAG_SLOP_PX: f64 = 5.0;
+
 struct Overlay {
+    drag: Option<Drag>,
+    /// A drag just ended: the click it produces does not open the panel.
+    swallow_click: bool,
     view: View,
     /// The language and digits the view was built with.
     prefs: (Language, bool),
@@ -401,7 +415,36 @@ impl Overlay {
         self.render();
     }
 
+    fn drag_start(&mut self, e: &web_sys::PointerEvent) {
+        let at = (f64::from(e.screen_x()), f64::from(e.screen_y()));
+        self.drag = Some(Drag { start: at, last: at, moved: false });
+        let _ = self.view.pill.set_pointer_capture(e.pointer_id());
+    }
+
+    /// Asks the sensor (through the core) to move the frame with the pointer.
+    fn drag_move(&mut self, e: &web_sys::PointerEvent) {
+        let at = (f64::from(e.screen_x()), f64::from(e.screen_y()));
+        let Some(d) = self.drag.as_mut() else { return };
+        if !d.moved && (at.0 - d.start.0).hypot(at.1 - d.start.1) < DRAG_SLOP_PX {
+            return;
+        }
+        d.moved = true;
+        let (dx, dy) = (at.0 - d.last.0, at.1 - d.last.1);
+        d.last = at;
+        self.send(&[("type", "drag".into()), ("dx", dx.into()), ("dy", dy.into()), ("done", false.into())]);
+    }
+
+    fn drag_end(&mut self) {
+        if self.drag.take().is_some_and(|d| d.moved) {
+            self.swallow_click = true;
+            self.send(&[("type", "drag".into()), ("dx", 0.0.into()), ("dy", 0.0.into()), ("done", true.into())]);
+        }
+    }
+
     fn toggle(&mut self) {
+        if std::mem::take(&mut self.swallow_click) {
+            return; // the end of a drag, not a click
+        }
         if self.minimized() {
             return self.fold(false);
         }
@@ -472,6 +515,31 @@ fn wire_card(overlay: &Rc<RefCell<Overlay>>) {
     });
     let _ = view.pill.add_event_listener_with_callback("click", click.as_ref().unchecked_ref());
     click.forget();
+    // Dragging the pill moves the frame (the page's sensor moves it; the
+    // core remembers the place per site).
+    let o = overlay.clone();
+    let down = Closure::<dyn FnMut(web_sys::PointerEvent)>::new(move |e: web_sys::PointerEvent| {
+        let on_fold = e.target().and_then(|t| t.dyn_into::<Element>().ok()).is_some_and(|t| t.closest(".fold").ok().flatten().is_some());
+        if e.is_trusted() && e.button() == 0 && !on_fold {
+            o.borrow_mut().drag_start(&e);
+        }
+    });
+    let _ = view.pill.add_event_listener_with_callback("pointerdown", down.as_ref().unchecked_ref());
+    down.forget();
+    let o = overlay.clone();
+    let moved = Closure::<dyn FnMut(web_sys::PointerEvent)>::new(move |e: web_sys::PointerEvent| {
+        if e.is_trusted() {
+            o.borrow_mut().drag_move(&e);
+        }
+    });
+    let _ = view.pill.add_event_listener_with_callback("pointermove", moved.as_ref().unchecked_ref());
+    moved.forget();
+    for kind in ["pointerup", "pointercancel"] {
+        let o = overlay.clone();
+        let up = Closure::<dyn FnMut(web_sys::Event)>::new(move |_: web_sys::Event| o.borrow_mut().drag_end());
+        let _ = view.pill.add_event_listener_with_callback(kind, up.as_ref().unchecked_ref());
+        up.forget();
+    }
     let o = overlay.clone();
     let undo = Closure::<dyn FnMut(web_sys::Event)>::new(move |e: web_sys::Event| {
         if e.is_trusted() {
@@ -522,8 +590,14 @@ pub fn start_overlay() -> Result<(), JsValue> {
     let doc = dom::document()?;
     dom::apply_locale(&doc)?;
     let body = doc.body().ok_or("no body")?;
+    // The sensor says which edge of the page the frame sits at.
+    let search = web_sys::window().and_then(|w| w.location().search().ok()).unwrap_or_default();
+    if search.contains("edge=left") {
+        body.class_list().add_1("edge-left")?;
+    }
     let prefs = (Language::Auto, false);
-    let overlay = Rc::new(RefCell::new(Overlay { view: View::mount(&doc, &body)?, prefs, latest: None, port: None, size: PILL }));
+    let view = View::mount(&doc, &body)?;
+    let overlay = Rc::new(RefCell::new(Overlay { drag: None, swallow_click: false, view, prefs, latest: None, port: None, size: PILL }));
     wire_card(&overlay);
     connect(overlay.clone());
     let ticking = overlay.clone();
