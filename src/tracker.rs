@@ -38,6 +38,16 @@ const ASK_WAIT_MS: f64 = 2000.0;
 /// The same post saved again within this long is the same find.
 const SAME_FIND_MS: u64 = 10_000;
 
+/// What [`Tracker::footprint`] counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Footprint {
+    pub pages: usize,
+    pub stretches: usize,
+    pub asks: usize,
+    pub notices: usize,
+    pub finds: usize,
+}
+
 /// How long "Saved as useful — undo" stays in the overlay.
 pub const SAVED_SHOWN_MS: f64 = 8000.0;
 
@@ -568,6 +578,12 @@ impl Tracker {
             self.saved = self.saved.take().filter(|s| s.view.id != Some(id));
         }
         removed
+    }
+
+    /// How much the tracker holds besides the ledger: per open page, per
+    /// site, per pending ask. A long life must not grow these.
+    pub fn footprint(&self) -> Footprint {
+        Footprint { pages: self.pages.len(), stretches: self.stretches.len(), asks: self.asks.len(), notices: self.notices.len(), finds: self.finds.len() }
     }
 
     /// Every useful find, oldest first.
