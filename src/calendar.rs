@@ -163,7 +163,7 @@ impl FromStr for Date {
         let (Some(year), Some(month), Some(day)) = (num(0..4), num(5..7), num(8..10)) else { return Err(bad()) };
         let date = Date { year: year as i32, month: month as u8, day: day as u8 };
         // Round-trips only when the day exists (no 2026-02-30).
-        (month >= 1 && month <= 12 && day >= 1 && Date::from_days(date.days()) == date).then_some(date).ok_or_else(bad)
+        ((1..=12).contains(&month) && day >= 1 && Date::from_days(date.days()) == date).then_some(date).ok_or_else(bad)
     }
 }
 

@@ -163,7 +163,7 @@ impl Settings {
         if !(1..=50).contains(&self.prompt_daily_cap) {
             return Err(SettingsError::PromptCap(self.prompt_daily_cap));
         }
-        if let Some((site, _)) = self.cpm_overrides.iter().find(|(site, v)| !valid_site_id(site) || !(v.is_finite() && **v > 0.0 && **v <= 1000.0)) {
+        if let Some((site, _)) = self.cpm_overrides.iter().find(|(site, v)| !(valid_site_id(site) && v.is_finite() && **v > 0.0 && **v <= 1000.0)) {
             return Err(SettingsError::CpmOverride(site.clone()));
         }
         if let Some((site, _)) = self.overlay_positions.iter().find(|(s, p)| !valid_site_id(s) || p.inline > Position::MAX || p.bottom > Position::MAX) {
