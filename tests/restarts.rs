@@ -1,0 +1,156 @@
+//! The worker stopped in the middle of everything — a day boundary, an
+//! open prompt card, an import — loses nothing beyond the 5-second write
+//! batch. The store is simulated as the background writes it (at once when
+//! a run opens or closes or data is imported, else every 5 s); a restart
+//! builds a new core from it, as `storage::load` does.
+
+use std::collections::BTreeMap;
+
+use thaman::attention::{Run, TabId};
+use thaman::calendar::FixedZone;
+use thaman::finds::{Find, Finds};
+use thaman::ledger::{Day, Ledger};
+use thaman::protocol::SensorEvent;
+use thaman::settings::Settings;
+use thaman::store::{day_key, parse_day_key, FINDS_KEY, RUN_KEY, SETTINGS_KEY};
+use thaman::tracker::{Flush, Tracker};
+
+const Z: FixedZone = FixedZone(0);
+const MIDNIGHT: f64 = 1_795_392_000_000.0; // 2026-11-23T00:00Z
+const FLUSH_MS: f64 = 5000.0;
+
+/// `storage.local` as the background writes it.
+#[derive(Default)]
+struct Store {
+    keys: BTreeMap<String, String>,
+    last_write: f64,
+}
+
+impl Store {
+    /// What the background does after every event.
+    fn after(&mut self, t: &mut Tracker, now: f64) {
+        match t.flush() {
+            Flush::Now => self.write(t, now),
+            Flush::Soon if now - self.last_write >= FLUSH_MS => self.write(t, now),
+            _ => {}
+        }
+    }
+
+    fn write(&mut self, t: &mut Tracker, now: f64) {
+        let w = t.take_writes();
+        for (date, day) in w.days {
+            self.keys.insert(day_key(date), serde_json::to_string(&day).unwrap());
+        }
+        if let Some(s) = w.settings {
+            self.keys.insert(SETTINGS_KEY.into(), serde_json::to_string(&s).unwrap());
+        }
+        if let Some(run) = w.run {
+            self.keys.insert(RUN_KEY.into(), serde_json::to_string(&run).unwrap());
+        }
+        if let Some(f) = w.finds {
+            self.keys.insert(FINDS_KEY.into(), serde_json::to_string(&f).unwrap());
+        }
+        self.last_write = now;
+    }
+
+    /// A new worker: the core rebuilt from what was written.
+    fn restart(&self) -> Tracker {
+        let mut ledger = Ledger::default();
+        for (key, value) in &self.keys {
+            if let Some(date) = parse_day_key(key) {
+                ledger.set_day(date, serde_json::from_str::<Day>(value).unwrap());
+            }
+        }
+        let settings: Settings = self.keys.get(SETTINGS_KEY).map_or_else(Settings::default, |v| serde_json::from_str(v).unwrap());
+        let run: Option<Run> = self.keys.get(RUN_KEY).and_then(|v| serde_json::from_str(v).unwrap());
+        let finds: Vec<Find> = self.keys.get(FINDS_KEY).map_or_else(Vec::new, |v| serde_json::from_str(v).unwrap());
+        Tracker::new(settings, ledger, run, &Z).with_finds(Finds::new(finds))
+    }
+}
+
+fn hello(t: &mut Tracker, store: &mut Store, tab: TabId, now: f64) {
+    t.sensor(tab, SensorEvent::Hello { url: "https://x.com/home".into(), visible: true, focused: true, media: false, idle_ms: None }, now, &Z).unwrap();
+    store.after(t, now);
+}
+
+/// Input every second over [from, to].
+fn present(t: &mut Tracker, store: &mut Store, tab: TabId, from: f64, to: f64) {
+    let mut now = from;
+    while now <= to {
+        t.sensor(tab, SensorEvent::Input { typing: false }, now, &Z).unwrap();
+        store.after(t, now);
+        now += 1000.0;
+    }
+}
+
+fn attention(t: &Tracker, now: f64) -> BTreeMap<String, f64> {
+    t.export(now, &Z).days.into_iter().map(|d| (d.date.to_string(), d.attention_seconds)).collect()
+}
+
+#[test]
+fn a_restart_across_midnight_loses_at_most_the_write_batch() {
+    let mut store = Store::default();
+    let mut t = Tracker::new(Settings::default(), Ledger::default(), None, &Z);
+    let start = MIDNIGHT - 60_000.0;
+    hello(&mut t, &mut store, 1, start);
+    present(&mut t, &mut store, 1, start, MIDNIGHT + 20_000.0);
+    let before = attention(&t, MIDNIGHT + 20_000.0);
+    assert_eq!(before.get("2026-11-22"), Some(&60.0));
+    assert_eq!(before.get("2026-11-23"), Some(&20.0));
+    drop(t); // the worker is killed; nothing more is written
+    let t = store.restart();
+    let after = attention(&t, MIDNIGHT + 180_000.0);
+    assert_eq!(after.get("2026-11-22"), Some(&60.0), "yesterday whole");
+    let today = after.get("2026-11-23").copied().unwrap_or(0.0);
+    assert!((15.0..=20.0).contains(&today), "today lost at most 5 s: {today}");
+}
+
+#[test]
+fn a_restart_with_the_prompt_card_open_keeps_the_time_and_asks_again_later() {
+    let mut store = Store::default();
+    let mut t = Tracker::new(Settings::default(), Ledger::default(), None, &Z);
+    t.set_settings(Settings { prompt_minutes: 1, ..Settings::default() }, MIDNIGHT, &Z).unwrap();
+    store.after(&mut t, MIDNIGHT);
+    let t0 = MIDNIGHT + 3_600_000.0;
+    hello(&mut t, &mut store, 1, t0);
+    present(&mut t, &mut store, 1, t0, t0 + 62_000.0);
+    assert!(t.overlay_state(1, t0 + 62_000.0, &Z).unwrap().prompt.is_some(), "the card is up");
+    drop(t);
+    let mut t = store.restart();
+    let kept = attention(&t, t0 + 70_000.0)["2026-11-23"];
+    assert!((57.0..=62.0).contains(&kept), "attention kept: {kept}");
+    // The card was in memory only: the new worker asks again after another
+    // minute of attention, and the day's prompt count (the daily cap) held.
+    let restart = t0 + 70_000.0;
+    hello(&mut t, &mut store, 1, restart);
+    present(&mut t, &mut store, 1, restart, restart + 30_000.0);
+    assert!(t.overlay_state(1, restart + 30_000.0, &Z).unwrap().prompt.is_none());
+    present(&mut t, &mut store, 1, restart + 31_000.0, restart + 62_000.0);
+    assert!(t.overlay_state(1, restart + 62_000.0, &Z).unwrap().prompt.is_some(), "asked again");
+    let total: f64 = t.export(restart + 62_000.0, &Z).days.iter().map(|d| d.attention_seconds).sum();
+    assert!(total >= kept + 60.0, "{total}");
+}
+
+#[test]
+fn an_import_is_written_at_once_so_a_restart_right_after_keeps_it() {
+    let mut store = Store::default();
+    let mut source = Tracker::new(Settings::default(), Ledger::default(), None, &Z);
+    // Thirty days of attention to import, and a changed setting.
+    for day in 0..30 {
+        let at = MIDNIGHT - f64::from(day) * 86_400_000.0 - 7_200_000.0;
+        hello(&mut source, &mut Store::default(), 100 + i64::from(day), at);
+        present(&mut source, &mut Store::default(), 100 + i64::from(day), at, at + 10_000.0);
+        source.closed(100 + i64::from(day), at + 11_000.0, &Z);
+    }
+    let mut export = source.export(MIDNIGHT, &Z);
+    export.settings.idle_threshold_seconds = 90;
+    let mut t = Tracker::new(Settings::default(), Ledger::default(), None, &Z);
+    t.import(&export).unwrap();
+    assert_eq!(t.flush(), Flush::Now, "an import is written at once");
+    store.after(&mut t, MIDNIGHT + 1.0);
+    drop(t);
+    let t = store.restart();
+    let again = t.export(MIDNIGHT, &Z);
+    assert_eq!(again.days, export.days);
+    assert_eq!(again.settings.idle_threshold_seconds, 90);
+}
