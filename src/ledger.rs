@@ -26,6 +26,14 @@ pub struct DayRecord {
     /// Attention by local hour of the day, ms (for "the hour you gave most").
     #[serde(skip_serializing_if = "Hours::is_empty")]
     pub hours: Hours,
+    /// 0 for a day's own record; n for the totals of n days merged into
+    /// their week's first day once older than the retention (no hours).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub merged_days: u8,
+}
+
+fn is_zero(n: &u8) -> bool {
+    *n == 0
 }
 
 impl DayRecord {
@@ -39,12 +47,42 @@ impl DayRecord {
     /// useful 2 000 > attention 1 000      -> false
     /// ```
     pub fn plausible(&self) -> bool {
-        let day = 0.0..=86_400_000.0;
+        let day = 0.0..=86_400_000.0 * f64::from(self.span_days());
         day.contains(&self.attention_ms)
             && day.contains(&self.useful_ms)
             && self.useful_ms <= self.attention_ms + 1.0
             && self.ads_viewable <= self.ads_rendered
+            && self.merged_days <= 7
     }
+
+    /// Days the record covers: 1, or up to 7 once merged into its week.
+    pub fn span_days(&self) -> u8 {
+        self.merged_days.max(1)
+    }
+
+    /// Adds `other`'s totals (hours are not kept in merged records).
+    fn absorb(&mut self, other: &DayRecord) {
+        let days = if *self == DayRecord::default() { other.span_days() } else { self.span_days().saturating_add(other.span_days()) };
+        self.attention_ms += other.attention_ms;
+        self.useful_ms += other.useful_ms;
+        self.ads_rendered = self.ads_rendered.saturating_add(other.ads_rendered);
+        self.ads_viewable = self.ads_viewable.saturating_add(other.ads_viewable);
+        self.reasons.learned += other.reasons.learned;
+        self.reasons.work += other.reasons.work;
+        self.reasons.people += other.reasons.people;
+        self.reasons.reach += other.reasons.reach;
+        self.prompts = self.prompts.saturating_add(other.prompts);
+        self.merged_days = days.min(7);
+        self.hours = Hours::default();
+    }
+}
+
+/// What [`Ledger::compact`] changed: days whose keys go, and week starts
+/// written anew.
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct Compaction {
+    pub removed: Vec<Date>,
+    pub changed: Vec<Date>,
 }
 
 /// Attention per local hour of one day, ms; 24 slots.
@@ -125,6 +163,42 @@ impl Ledger {
         self.days.get(&date).and_then(|d| d.get(site)).map_or(0.0, |r| r.attention_ms)
     }
 
+    /// Merges every day before `before` into its week's first day (weeks
+    /// starting on `week_start`): totals kept, hours dropped. Weeks merged
+    /// before are left as they are.
+    ///
+    /// ```text
+    /// before Mon 11-16: Mon 11-02 x 10 min, Wed 11-04 x 5 min, Mon 11-09 x 1 min
+    ///   -> 11-02 x 15 min (2 days), 11-09 x 1 min (1 day); removed [11-04]
+    /// ```
+    pub fn compact(&mut self, before: Date, week_start: crate::calendar::Weekday) -> Compaction {
+        let old: Vec<Date> = self.days.range(..before).filter(|(_, day)| day.values().any(|r| r.merged_days == 0)).map(|(d, _)| *d).collect();
+        let mut out = Compaction::default();
+        for date in old {
+            let week = date.week_start(week_start);
+            let Some(day) = self.days.remove(&date) else { continue };
+            // The week's first day was merged first (it is older), or is
+            // this very day: either way it is taken out and merged into.
+            let mut target = self.days.remove(&week).unwrap_or_default();
+            for (site, rec) in day {
+                target.entry(site).or_default().absorb(&rec);
+            }
+            self.days.insert(week, target);
+            if week != date {
+                out.removed.push(date);
+            }
+            if !out.changed.contains(&week) {
+                out.changed.push(week);
+            }
+        }
+        out
+    }
+
+    /// The first day that still has a day's own record, if any.
+    pub fn oldest_detail(&self) -> Option<Date> {
+        self.days.iter().find(|(_, day)| day.values().any(|r| r.merged_days == 0)).map(|(d, _)| *d)
+    }
+
     /// Every record, oldest day first.
     pub fn rows(&self) -> impl Iterator<Item = (Date, &str, &DayRecord)> {
         self.days.iter().flat_map(|(date, day)| day.iter().map(move |(site, rec)| (*date, site.as_str(), rec)))
@@ -150,6 +224,36 @@ mod tests {
         assert_eq!(ledger.rows().count(), 2);
         assert_eq!(ledger.record(day1, "x").hours.0[23], 60_000);
         assert_eq!(ledger.record(day1.succ(), "x").hours.0[0], 90_000);
+    }
+
+    #[test]
+    fn old_days_merge_into_their_weeks() {
+        let d = |s: &str| -> Date { s.parse().unwrap() };
+        let rec = |min: f64, ads: u64| DayRecord { attention_ms: min * 60_000.0, ads_rendered: ads, ads_viewable: ads, ..DayRecord::default() };
+        let mut ledger = Ledger::default();
+        ledger.record_mut(d("2026-11-02"), "x").attention_ms = 600_000.0; // Monday
+        ledger.record_mut(d("2026-11-02"), "x").hours.add(9, 600_000.0);
+        *ledger.record_mut(d("2026-11-04"), "x") = rec(5.0, 2);
+        *ledger.record_mut(d("2026-11-04"), "reddit") = rec(3.0, 1);
+        *ledger.record_mut(d("2026-11-09"), "x") = rec(1.0, 0);
+        *ledger.record_mut(d("2026-11-16"), "x") = rec(7.0, 0);
+        let c = ledger.compact(d("2026-11-16"), crate::calendar::Weekday::Monday);
+        assert_eq!(c, Compaction { removed: vec![d("2026-11-04")], changed: vec![d("2026-11-02"), d("2026-11-09")] });
+        let week = ledger.record(d("2026-11-02"), "x");
+        assert_eq!((week.attention_ms, week.ads_rendered, week.merged_days), (900_000.0, 2, 2));
+        assert!(week.hours.is_empty() && week.plausible());
+        assert_eq!(ledger.record(d("2026-11-02"), "reddit").merged_days, 1);
+        assert_eq!(ledger.record(d("2026-11-09"), "x").merged_days, 1);
+        assert_eq!(ledger.record(d("2026-11-16"), "x").merged_days, 0, "recent days keep their detail");
+        assert_eq!(ledger.oldest_detail(), Some(d("2026-11-16")));
+        // Compacting again changes nothing; totals are never lost.
+        let total = |l: &Ledger| l.rows().map(|(_, _, r)| r.attention_ms).sum::<f64>();
+        let before = total(&ledger);
+        assert_eq!(ledger.compact(d("2026-11-16"), crate::calendar::Weekday::Monday), Compaction::default());
+        assert_eq!(total(&ledger), before);
+        // A week of full days is plausible merged, not as one day.
+        let full = DayRecord { attention_ms: 7.0 * 86_400_000.0, merged_days: 7, ..DayRecord::default() };
+        assert!(full.plausible() && !DayRecord { merged_days: 0, ..full }.plausible());
     }
 
     #[test]

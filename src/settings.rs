@@ -56,6 +56,9 @@ pub struct Settings {
     pub finds_cap: u32,
     /// Where the person dragged the counter, per site.
     pub overlay_positions: BTreeMap<String, Position>,
+    /// Days kept in full detail; older ones are merged into weekly totals
+    /// (0: keep every day).
+    pub retention_days: u32,
 }
 
 /// The counter's place: pixels from the page's inline-end edge (right, or
@@ -113,6 +116,7 @@ impl Default for Settings {
             weekly_notification: true,
             finds_cap: 500,
             overlay_positions: BTreeMap::new(),
+            retention_days: 730,
         }
     }
 }
@@ -137,6 +141,8 @@ pub enum SettingsError {
     DailyGoal(u32),
     #[error("{0:?} is not a known site")]
     UnknownSite(String),
+    #[error("retention_days must be 0 (keep every day) or 365–3650, got {0}")]
+    Retention(u32),
     #[error("finds_cap must be 10–5000, got {0}")]
     FindsCap(u32),
     #[error("overlay_positions: {0:?} must be a known site with a place on a screen")]
@@ -168,6 +174,9 @@ impl Settings {
         }
         if let Some((site, _)) = self.overlay_positions.iter().find(|(s, p)| !valid_site_id(s) || p.inline > Position::MAX || p.bottom > Position::MAX) {
             return Err(SettingsError::Position(site.clone()));
+        }
+        if self.retention_days != 0 && !(365..=3650).contains(&self.retention_days) {
+            return Err(SettingsError::Retention(self.retention_days));
         }
         if !(10..=5000).contains(&self.finds_cap) {
             return Err(SettingsError::FindsCap(self.finds_cap));
@@ -206,7 +215,7 @@ impl Settings {
         diff!(
             idle_threshold_seconds, day_start_hour, region, currency, usd_rate, cpm_overrides, prompt_minutes, prompt_daily_cap,
             week_start, daily_goal_minutes, language, arabic_digits, sites_off, overlay_hidden, overlay_minimized, paused_until,
-            weekly_notification, finds_cap, overlay_positions
+            weekly_notification, finds_cap, overlay_positions, retention_days
         );
         out
     }

@@ -100,6 +100,14 @@ pub struct DayRow {
     /// Attention per local hour, ms (omitted when none was recorded).
     #[serde(default, skip_serializing_if = "Hours::is_empty")]
     pub hours: Hours,
+    /// Set on a week's totals merged into its first day once older than
+    /// the retention: how many days they cover (2–7; 1 for a lone day).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub merged_days: u8,
+}
+
+fn is_zero(n: &u8) -> bool {
+    *n == 0
 }
 
 impl DayRow {
@@ -115,6 +123,7 @@ impl DayRow {
             take: None,
             reasons: rec.reasons,
             hours: rec.hours,
+            merged_days: rec.merged_days,
         }
     }
 
@@ -127,6 +136,7 @@ impl DayRow {
             reasons: self.reasons,
             prompts: 0,
             hours: self.hours,
+            merged_days: self.merged_days,
         }
     }
 }
@@ -144,7 +154,7 @@ pub enum ImportError {
     Settings(#[from] SettingsError),
     #[error("{date}: unknown site id {site:?}")]
     BadSite { date: Date, site: String },
-    #[error("{date} {site}: {field} must be a number from 0 to 86400 seconds")]
+    #[error("{date} {site}: {field} must be a number from 0 to 86400 seconds a day")]
     BadDuration { date: Date, site: String, field: &'static str },
     #[error("{date} {site}: ads must be 0 to {MAX_ADS_PER_DAY} a day, viewable no more than rendered")]
     BadAds { date: Date, site: String },
@@ -171,8 +181,12 @@ pub fn validate(export: &Export) -> Result<(), ImportError> {
         if !valid_site_id(&row.site) {
             return Err(ImportError::BadSite { date, site });
         }
+        let days = f64::from(row.merged_days.max(1));
+        if row.merged_days > 7 {
+            return Err(ImportError::BadDuration { date, site, field: "merged_days" });
+        }
         for (field, v) in [("attention_seconds", row.attention_seconds), ("useful_seconds", row.useful_seconds)] {
-            if !(v.is_finite() && (0.0..=86_400.0).contains(&v)) {
+            if !(v.is_finite() && (0.0..=86_400.0 * days).contains(&v)) {
                 return Err(ImportError::BadDuration { date, site, field });
             }
         }
@@ -294,7 +308,7 @@ mod tests {
     }
 
     fn row(date: &str, site: &str, attention: f64) -> DayRow {
-        DayRow { date: date.parse().unwrap(), site: site.into(), attention_seconds: attention, useful_seconds: 0.0, ads_rendered: 0, ads_viewable: 0, take: None, reasons: Reasons::default(), hours: Hours::default() }
+        DayRow { date: date.parse().unwrap(), site: site.into(), attention_seconds: attention, useful_seconds: 0.0, ads_rendered: 0, ads_viewable: 0, take: None, reasons: Reasons::default(), hours: Hours::default(), merged_days: 0 }
     }
 
     #[test]

@@ -223,6 +223,9 @@ pub enum Notice {
     Quarantined { keys: Vec<String> },
     /// The store is from a newer Thaman: left untouched, nothing counted.
     NewerSchema { found: u32 },
+    /// Storage was full: days up to `through` were merged into weekly
+    /// totals (their hour-by-hour detail is gone, their totals are kept).
+    Compacted { through: Date },
     /// The oldest useful finds were dropped to stay under the cap.
     FindsDropped { count: usize, cap: u32 },
 }

@@ -79,6 +79,8 @@ pub struct Writes {
     pub run: Option<Option<Run>>,
     /// The useful finds, when they changed.
     pub finds: Option<Finds>,
+    /// Days merged into their week: their keys go.
+    pub removed_days: Vec<Date>,
 }
 
 /// Most labels a slot may send, and their longest length: more is noise.
@@ -120,6 +122,7 @@ pub struct Tracker {
     notices: Vec<Notice>,
     finds: Finds,
     dirty_finds: bool,
+    removed_days: BTreeSet<Date>,
     /// Per tab, the `find_post` ask its sensor has yet to answer, and when.
     asks: BTreeMap<TabId, (u32, f64)>,
     /// The "mark this post useful" keys, for the sensors to watch.
@@ -152,6 +155,7 @@ impl Tracker {
             notices: Vec::new(),
             finds: Finds::default(),
             dirty_finds: false,
+            removed_days: BTreeSet::new(),
             asks: BTreeMap::new(),
             shortcut: Shortcut::parse("Alt+Shift+U"),
             next_ask: 1,
@@ -591,6 +595,43 @@ impl Tracker {
         &self.finds
     }
 
+    /// Merges days older than the retention into weekly totals. Answers
+    /// whether anything changed.
+    pub fn compact(&mut self, now: f64, zone: &impl Zone, locale: &str) -> bool {
+        let keep = self.settings.retention_days;
+        if keep == 0 {
+            return false;
+        }
+        let before = self.settings.calendar().day_of(now, zone).add_days(-i64::from(keep));
+        self.compact_before(before, locale)
+    }
+
+    /// Storage is full: the oldest half-year of day-by-day detail (never
+    /// the last four weeks) is merged into weekly totals, and the popup
+    /// says so. Answers whether anything could be freed.
+    pub fn compact_for_quota(&mut self, now: f64, zone: &impl Zone, locale: &str) -> bool {
+        let Some(oldest) = self.ledger.oldest_detail() else { return false };
+        let before = oldest.add_days(182).min(self.settings.calendar().day_of(now, zone).add_days(-28));
+        if before <= oldest || !self.compact_before(before, locale) {
+            return false;
+        }
+        self.notices.retain(|n| !matches!(n, Notice::Compacted { .. }));
+        self.notices.push(Notice::Compacted { through: before.add_days(-1) });
+        true
+    }
+
+    fn compact_before(&mut self, before: Date, locale: &str) -> bool {
+        let c = self.ledger.compact(before, self.settings.week_start_for(locale));
+        for date in &c.removed {
+            self.dirty_days.remove(date);
+        }
+        self.removed_days.extend(c.removed.iter().copied());
+        self.dirty_days.extend(c.changed.iter().copied());
+        let changed = !c.changed.is_empty();
+        self.urgent |= changed;
+        changed
+    }
+
     /// The site `tab` is tracked as, if any.
     pub fn site_of(&self, tab: TabId) -> Option<&str> {
         self.attention.site_of(tab)
@@ -812,7 +853,7 @@ impl Tracker {
     pub fn flush(&self) -> Flush {
         if self.urgent {
             Flush::Now
-        } else if !self.dirty_days.is_empty() || self.dirty_settings || self.dirty_finds || self.attention.run() != self.saved_run.as_ref() {
+        } else if !self.dirty_days.is_empty() || self.dirty_settings || self.dirty_finds || !self.removed_days.is_empty() || self.attention.run() != self.saved_run.as_ref() {
             Flush::Soon
         } else {
             Flush::Idle
@@ -833,7 +874,8 @@ impl Tracker {
         });
         self.urgent = false;
         let finds = std::mem::take(&mut self.dirty_finds).then(|| self.finds.clone());
-        Writes { days, settings, run, finds }
+        let removed_days = std::mem::take(&mut self.removed_days).into_iter().collect();
+        Writes { days, settings, run, finds, removed_days }
     }
 }
 
@@ -1027,6 +1069,36 @@ mod tests {
         t.import(&export).unwrap();
         assert_eq!(t.finds().all(), export.finds.as_slice());
         assert!(t.delete_find(export.finds[0].id) && t.finds().is_empty());
+    }
+
+    #[test]
+    fn days_past_the_retention_become_weeks_and_a_full_store_frees_the_oldest() {
+        let mut t = tracker();
+        let today = t.settings().calendar().day_of(T0, &Z);
+        let mut export = t.export(T0, &Z);
+        for back in [800, 799, 795, 400, 10] {
+            let mut row = DayRow::new(today.add_days(-back), "x", &crate::ledger::DayRecord::default());
+            row.attention_seconds = 600.0;
+            export.days.push(row);
+        }
+        t.import(&export).unwrap();
+        t.take_writes();
+        assert!(t.compact(T0, &Z, "en-GB"), "past two years");
+        let w = t.take_writes();
+        assert!(!w.removed_days.is_empty(), "their keys go");
+        assert!(w.days.iter().all(|(d, day)| !w.removed_days.contains(d) && !day.is_empty()));
+        let rows = t.export(T0, &Z).days;
+        let old: Vec<_> = rows.iter().filter(|r| r.date < today.add_days(-730)).collect();
+        assert!(old.iter().all(|r| r.merged_days >= 1));
+        assert_eq!(old.iter().map(|r| r.attention_seconds).sum::<f64>(), 1800.0, "totals kept");
+        assert!(!t.compact(T0, &Z, "en-GB"), "nothing more to merge");
+        // Storage full: the oldest half-year of detail goes, never the last weeks.
+        assert!(t.compact_for_quota(T0, &Z, "en-GB"));
+        let rows = t.export(T0, &Z).days;
+        assert!(rows.iter().find(|r| r.date <= today.add_days(-390)).is_some_and(|r| r.merged_days >= 1));
+        assert_eq!(rows.iter().find(|r| r.date == today.add_days(-10)).unwrap().merged_days, 0);
+        assert!(t.popup(T0, &Z, "en").notices.iter().any(|n| matches!(n, Notice::Compacted { .. })));
+        assert_eq!(rows.iter().map(|r| r.attention_seconds).sum::<f64>(), 3000.0, "still every second");
     }
 
     #[test]

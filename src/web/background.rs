@@ -100,7 +100,9 @@ pub async fn load_background() -> Result<Background, JsValue> {
         me: Weak::new(),
     }));
     state.borrow_mut().me = Rc::downgrade(&state);
-    // A run recovered from a crash is booked now.
+    // Days past the retention become weekly totals; a run recovered from
+    // a crash is booked now.
+    state.borrow_mut().tracker.compact(now_ms(), &BrowserZone, &browser_language());
     state.borrow_mut().flush_if_due();
     // A week that ended while the browser was closed is told now; the
     // alarm is armed again on every start (alarms can be lost).
@@ -144,6 +146,9 @@ impl Background {
     pub fn alarm(&self, name: String) {
         if name == WEEK_ALARM {
             let mut state = self.state.borrow_mut();
+            if state.tracker.compact(now_ms(), &BrowserZone, &browser_language()) {
+                state.flush_if_due();
+            }
             state.tell_week();
             state.arm_week_alarm();
         }
@@ -508,7 +513,18 @@ impl State {
         if self.read_only {
             return;
         }
-        storage::write(writes);
+        let me = self.me.clone();
+        storage::write(writes, move || {
+            // Full: free the oldest detail, tell the person, write again.
+            let Some(state) = me.upgrade() else { return };
+            let mut state = state.borrow_mut();
+            if state.tracker.compact_for_quota(now_ms(), &BrowserZone, &browser_language()) {
+                state.tracker.mark_all_dirty();
+                state.write(now_ms());
+            } else {
+                warn("storage is full and nothing is left to compact");
+            }
+        });
         self.last_write = now;
         self.timer = None;
         if self.tracker.counting() {

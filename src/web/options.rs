@@ -129,6 +129,10 @@ fn sections() -> Vec<(&'static str, Vec<Field>)> {
                     s.weekly_notification = v == "true";
                     Ok(())
                 }),
+                field("retention_days", choice(&[("365", "retention1"), ("730", "retention2"), ("1825", "retention5"), ("0", "retentionAll")]), |s| s.retention_days.to_string(), |s, v| {
+                    s.retention_days = number(v, 0.0, 3650.0)? as u32;
+                    Ok(())
+                }),
                 field("finds_cap", Control::Number { min: 10.0, max: 5000.0, step: 10.0 }, |s| s.finds_cap.to_string(), |s, v| {
                     s.finds_cap = number(v, 10.0, 5000.0)? as u32;
                     Ok(())

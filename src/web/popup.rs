@@ -39,6 +39,7 @@ fn render(main: &Element, popup: &Popup, settings: &Settings) -> Result<(), JsVa
         let text = match notice {
             Notice::Quarantined { keys } => chrome::message_with("noticeQuarantined", &[&dom::count(keys.len() as u64)]),
             Notice::NewerSchema { found } => chrome::message_with("noticeNewerSchema", &[&dom::count(u64::from(*found))]),
+            Notice::Compacted { through } => chrome::message_with("noticeCompacted", &[&dom::date(*through, &[("dateStyle", "medium")])]),
             Notice::FindsDropped { count, cap } => chrome::message_with("noticeFindsDropped", &[&dom::count(*count as u64), &dom::count(u64::from(*cap))]),
         };
         let p = dom::add(main, "p", "notice", &text)?;

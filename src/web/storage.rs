@@ -146,7 +146,8 @@ fn decode<T: DeserializeOwned>(value: &JsValue) -> Result<T, String> {
 }
 
 /// Writes one batch; errors are reported, the next batch tries again.
-pub fn write(writes: Writes) {
+/// `on_full` runs when the browser refuses it for the storage quota.
+pub fn write(writes: Writes, on_full: impl FnOnce() + 'static) {
     let items = js_sys::Object::new();
     let put = |key: &str, value: Result<JsValue, serde_wasm_bindgen::Error>| match value {
         Ok(v) => {
@@ -167,10 +168,24 @@ pub fn write(writes: Writes) {
     if let Some(finds) = &writes.finds {
         put(FINDS_KEY, to_js(finds));
     }
+    // Days merged into their week: their own keys go (the week's totals
+    // are in `items`).
+    if !writes.removed_days.is_empty() {
+        let keys: js_sys::Array = writes.removed_days.iter().map(|d| JsValue::from_str(&day_key(*d))).collect();
+        if let Ok(promise) = chrome::storage_remove(&keys) {
+            wasm_bindgen_futures::spawn_local(async move {
+                let _ = JsFuture::from(promise).await;
+            });
+        }
+    }
     match chrome::storage_set(&items) {
         Ok(promise) => wasm_bindgen_futures::spawn_local(async move {
             if let Err(e) = JsFuture::from(promise).await {
-                warn(&format!("storage write failed: {e:?}"));
+                let why = js_sys::Reflect::get(&e, &"message".into()).ok().and_then(|m| m.as_string()).unwrap_or_else(|| format!("{e:?}"));
+                warn(&format!("storage write failed: {why}"));
+                if why.to_ascii_lowercase().contains("quota") {
+                    on_full();
+                }
             }
         }),
         Err(e) => warn(&format!("storage write failed: {e:?}")),

@@ -7,7 +7,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { launch, openSite, overlayFrame, extensionPage, ask, sleep, screenshot, FIXTURES } from './harness.mjs';
+import { launch, openSite, overlayFrame, extensionPage, ask, sleep, screenshot, clickSettled, FIXTURES } from './harness.mjs';
 
 const ADS = path.join(FIXTURES, 'ads');
 const truth = JSON.parse(fs.readFileSync(path.join(ADS, 'truth.json'), 'utf8'));
@@ -153,7 +153,7 @@ test('the overlay button saves the post in view; undo takes it back; export and 
   const { page, frame, expected } = await openAndCentre(entry, 2);
   await frame.click('.pill');
   await frame.waitForSelector('.panel:not([hidden]) .mark-post');
-  await frame.click('.mark-post');
+  await clickSettled(frame, '.mark-post');
   const after = await findsReach(before.length + 1);
   const find = after.at(-1);
   assert.equal(find.url, expected.url);
@@ -167,7 +167,7 @@ test('the overlay button saves the post in view; undo takes it back; export and 
   const csv = await ask(ledger, { type: 'export_finds_csv' });
   assert.match(csv, new RegExp(`^id,saved_at,date,site,url,author,text\\r\\n(.*\\r\\n)*${find.id},`));
   // Undo from the overlay.
-  await frame.click('.undo');
+  await clickSettled(frame, '.undo');
   for (let i = 0; i < 30 && (await finds()).some((f) => f.id === find.id); i++) await sleep(100);
   assert.ok(!(await finds()).some((f) => f.id === find.id), 'undo removed it');
   assert.deepEqual(await ask(ledger, { type: 'import', data: exported }), { ok: true });

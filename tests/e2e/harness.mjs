@@ -158,3 +158,18 @@ export async function extensionPage(browser, file = 'popup.html') {
 export function attentionOf(data, site) {
   return data.days.filter((d) => !site || d.site === site).reduce((s, d) => s + d.attention_seconds, 0);
 }
+
+/**
+ * Clicks `selector` in the overlay frame once it is wholly inside the
+ * frame's box and no animation moves it (the frame grows by a message
+ * round trip; a click computed before that lands elsewhere).
+ */
+export async function clickSettled(frame, selector, { timeout = 5000 } = {}) {
+  await frame.waitForFunction((sel) => {
+    const el = document.querySelector(sel);
+    if (!el) return false;
+    const r = el.getBoundingClientRect();
+    return r.height > 0 && r.top >= 0 && r.bottom <= innerHeight && document.getAnimations().every((a) => a.playState !== 'running');
+  }, { timeout }, selector);
+  await frame.click(selector);
+}

@@ -6,7 +6,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  launch, openSite, overlayFrame, activity, ask, extensionPage, screenshot, sleep,
+  launch, openSite, overlayFrame, activity, ask, extensionPage, screenshot, sleep, clickSettled,
 } from './harness.mjs';
 
 let browser;
@@ -70,7 +70,7 @@ test('"mark the last N minutes useful" moves attention to useful, never past it'
   const before = await today('x');
   await openPanel(frame);
   await frame.waitForFunction(() => /last 5 minutes/.test(document.querySelector('#panel .mark').textContent));
-  await frame.click('#panel .mark');
+  await clickSettled(frame, '#panel .mark');
   await sleep(300);
   const after = await today('x');
   assert.ok(after.useful > before.useful, `useful ${before.useful} → ${after.useful}`);
@@ -85,7 +85,7 @@ test('pause for an hour and hide here: the counter goes, counting follows the ch
   const page = await openSite(browser, 'https://x.com/home');
   let frame = await overlayFrame(page);
   await openPanel(frame);
-  await frame.click('#panel .pause-hour');
+  await clickSettled(frame, '#panel .pause-hour');
   await page.waitForFunction(() => !document.querySelector('thaman-overlay'), { timeout: 5000 });
   const paused = await settings();
   const until = paused.paused_until.x;

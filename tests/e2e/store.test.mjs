@@ -82,3 +82,42 @@ test('a store from a newer Thaman is left untouched and reported', async () => {
     await browser.close();
   }
 });
+
+test('storage full: the oldest detail becomes weekly totals, the popup tells, nothing is lost', async () => {
+  const browser = await launch();
+  try {
+    const ext = await extensionPage(browser, 'options.html');
+    // A year and a month of history on ten platforms, then the rest of the
+    // 10 MB quota filled by something else, leaving a few bytes.
+    const seed = seedExport(Date.now(), 400, {}, { allSites: true });
+    assert.deepEqual(await ask(ext, { type: 'import', data: seed }), { ok: true });
+    await sleep(500);
+    const total = (rows) => rows.reduce((s, r) => s + r.attention_seconds, 0);
+    const before = await ask(ext, { type: 'export' });
+    const filled = await ext.evaluate(async () => {
+      const used = await chrome.storage.local.getBytesInUse(null);
+      const room = chrome.storage.local.QUOTA_BYTES - used - 'filler'.length - 64;
+      await chrome.storage.local.set({ filler: 'x'.repeat(room) });
+      return chrome.storage.local.QUOTA_BYTES - (await chrome.storage.local.getBytesInUse(null));
+    });
+    assert.ok(filled < 200, `${filled} bytes left`);
+    // Counting writes the open run: the browser refuses it for the quota.
+    const site = await openSite(browser, 'https://x.com/home');
+    await overlayFrame(site);
+    await activity(site, 3000);
+    const popup = await extensionPage(browser, 'popup.html');
+    await popup.waitForSelector('body[data-ready]');
+    assert.match(await popup.$eval('.notice', (e) => e.textContent), /Storage was full: days up to .* were merged into weekly totals/);
+    const after = await ask(ext, { type: 'export' });
+    const old = after.days.filter((r) => r.merged_days);
+    assert.ok(old.length > 0 && old.every((r) => !r.hours), 'old days are weeks without hours');
+    const today = localDate(Date.now());
+    const past = (rows) => total(rows.filter((r) => r.date !== today));
+    assert.ok(Math.abs(past(after.days) - past(before.days)) < 1, `the weeks hold every second the days held: ${past(before.days)} → ${past(after.days)}`);
+    assert.ok(total(after.days) > total(before.days), 'and counting went on');
+    const stored = await ext.evaluate(async () => Object.keys(await chrome.storage.local.get(null)).filter((k) => k.startsWith('day:')).length);
+    assert.ok(stored < 400, `${stored} day keys left`);
+  } finally {
+    await browser.close();
+  }
+});
