@@ -32,6 +32,24 @@ test('after a minute of presence the card asks; Useful makes that minute useful'
   const size = await page.evaluate(() => document.querySelector('thaman-overlay').getBoundingClientRect().height);
   assert.ok(size > 150, `frame height ${size}`);
   await screenshot(page, 'prompt-card-en');
+  // The same card in the dark, and in Arabic (right to left), light and dark.
+  const dark = () => frame.evaluate(() => getComputedStyle(document.querySelector('.card')).backgroundColor.startsWith('rgba(16, 42, 46'));
+  await page.emulateMediaFeatures([{ name: 'prefers-color-scheme', value: 'dark' }]);
+  await frame.waitForFunction(() => getComputedStyle(document.querySelector('.card')).backgroundColor.startsWith('rgba(16, 42, 46'));
+  await frame.waitForFunction(() => document.getAnimations().every((a) => a.playState !== 'running'));
+  await screenshot(page, 'prompt-card-dark-en');
+  const chosen = await ask(frame, { type: 'get_settings' });
+  await ask(frame, { type: 'set_settings', settings: { ...chosen, language: 'ar' } });
+  await frame.waitForFunction(() => document.documentElement.dir === 'rtl' && !document.querySelector('.card').hidden);
+  assert.equal(await dark(), true);
+  await frame.waitForFunction(() => document.getAnimations().every((a) => a.playState !== 'running'));
+  await screenshot(page, 'prompt-card-dark-ar');
+  await page.emulateMediaFeatures([{ name: 'prefers-color-scheme', value: 'light' }]);
+  await frame.waitForFunction(() => !getComputedStyle(document.querySelector('.card')).backgroundColor.startsWith('rgba(16, 42, 46'));
+  await frame.waitForFunction(() => document.getAnimations().every((a) => a.playState !== 'running'));
+  await screenshot(page, 'prompt-card-ar');
+  await ask(frame, { type: 'set_settings', settings: chosen });
+  await frame.waitForFunction(() => document.documentElement.dir !== 'rtl' && !document.querySelector('.card').hidden);
 
   const before = (await ask(frame, { type: 'export' })).days.find((d) => d.site === 'facebook');
   await frame.click('.reason');            // "I learned something"
