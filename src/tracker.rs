@@ -527,11 +527,7 @@ impl Tracker {
         let id = self.finds.next_id(now);
         let date = self.settings.calendar().day_of(now, zone);
         let result = draft.into_find(&site, id, iso_utc(now), date);
-        let view = match &result {
-            Ok(_) => SavedView { id: Some(id), dropped: 0, shown_s: 0.0 },
-            Err(_) => SavedView { id: None, dropped: 0, shown_s: 0.0 },
-        };
-        self.saved = Some(Saved { tab, at: now, view });
+        self.saved = Some(Saved { tab, at: now, view: SavedView { id: result.is_ok().then_some(id), dropped: 0, shown_s: 0.0 } });
         let find = result.map_err(|error| TrackerError::Find { tab, error })?;
         // The same post again within moments is one find, confirmed again.
         if let Some(last) = self.finds.all().last().filter(|l| l.url == find.url && l.site == find.site && (id - l.id) < SAME_FIND_MS) {

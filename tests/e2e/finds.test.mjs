@@ -5,13 +5,9 @@
 // removes it. The overlay's button, its confirmation and undo too.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import path from 'node:path';
-import { launch, openSite, overlayFrame, extensionPage, ask, sleep, screenshot, clickSettled, FIXTURES } from './harness.mjs';
-
-const ADS = path.join(FIXTURES, 'ads');
-const truth = JSON.parse(fs.readFileSync(path.join(ADS, 'truth.json'), 'utf8'));
-const HTML = { 'content-type': 'text/html; charset=utf-8' };
+import {
+  launch, extensionPage, ask, sleep, screenshot, clickSettled, AD_FIXTURES as truth, openAdFixture,
+} from './harness.mjs';
 
 let browser;
 let ledger;
@@ -62,10 +58,7 @@ const clip = (t, n) => t.replace(/\s+/g, ' ').trim().slice(0, n).trimEnd();
 
 /** Opens a fixture at its real URL and centres its `nth` organic post. */
 async function openAndCentre(entry, nth) {
-  const body = fs.readFileSync(path.join(ADS, entry.file));
-  const headers = { ...HTML, ...(entry.csp ? { 'content-security-policy': entry.csp } : {}) };
-  const page = await openSite(browser, entry.url, { extra: { [entry.url]: { body, headers } } });
-  const frame = await overlayFrame(page);
+  const { page, frame } = await openAdFixture(browser, entry);
   assert.ok(frame, `overlay on ${entry.url}`);
   const { items, read } = EXPECT[entry.site];
   const expected = await page.evaluate((items, nth, readSource) => {

@@ -173,3 +173,17 @@ export async function clickSettled(frame, selector, { timeout = 5000 } = {}) {
   }, { timeout }, selector);
   await frame.click(selector);
 }
+
+/** The ad fixture pages (`tests/fixtures/ads/truth.json`): file, url, site, lang, csp. */
+export const AD_FIXTURES = JSON.parse(fs.readFileSync(path.join(FIXTURES, 'ads', 'truth.json'), 'utf8'));
+
+/**
+ * Opens an ad fixture at its real URL with its own CSP and waits for the
+ * overlay; returns {page, frame} (frame null if it never came).
+ */
+export async function openAdFixture(browser, entry) {
+  const body = fs.readFileSync(path.join(FIXTURES, 'ads', entry.file));
+  const headers = { 'content-type': 'text/html; charset=utf-8', ...(entry.csp ? { 'content-security-policy': entry.csp } : {}) };
+  const page = await openSite(browser, entry.url, { extra: { [entry.url]: { body, headers } } });
+  return { page, frame: await overlayFrame(page) };
+}

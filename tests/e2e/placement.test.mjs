@@ -4,13 +4,9 @@
 // where the person put it on that site. And how it looks in the dark.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import path from 'node:path';
-import { launch, openSite, overlayFrame, activity, ask, extensionPage, screenshot, sleep, FIXTURES } from './harness.mjs';
-
-const ADS = path.join(FIXTURES, 'ads');
-const truth = JSON.parse(fs.readFileSync(path.join(ADS, 'truth.json'), 'utf8'));
-const HTML = { 'content-type': 'text/html; charset=utf-8' };
+import {
+  launch, openSite, overlayFrame, activity, ask, extensionPage, screenshot, sleep, AD_FIXTURES as truth, openAdFixture,
+} from './harness.mjs';
 
 let browser;
 let ext;
@@ -41,10 +37,7 @@ function overlaps(page) {
 }
 
 async function openFixture(entry) {
-  const body = fs.readFileSync(path.join(ADS, entry.file));
-  const headers = { ...HTML, ...(entry.csp ? { 'content-security-policy': entry.csp } : {}) };
-  const page = await openSite(browser, entry.url, { extra: { [entry.url]: { body, headers } } });
-  const frame = await overlayFrame(page);
+  const { page, frame } = await openAdFixture(browser, entry);
   assert.ok(frame, `overlay on ${entry.url}`);
   return { page, frame };
 }
