@@ -144,7 +144,7 @@ test('the overlay button saves the post in view; undo takes it back; export and 
   const entry = truth.find((e) => e.site === 'x' && e.lang === 'en');
   const before = await finds();
   const { page, frame, expected } = await openAndCentre(entry, 2);
-  await frame.click('.pill');
+  await clickSettled(frame, '.pill');
   await frame.waitForSelector('.panel:not([hidden]) .mark-post');
   await clickSettled(frame, '.mark-post');
   const after = await findsReach(before.length + 1);

@@ -171,7 +171,25 @@ export async function clickSettled(frame, selector, { timeout = 5000 } = {}) {
     const r = el.getBoundingClientRect();
     return r.height > 0 && r.top >= 0 && r.bottom <= innerHeight && document.getAnimations().every((a) => a.playState !== 'running');
   }, { timeout }, selector);
-  await frame.click(selector);
+  // Under load, headless Chromium can route a click made right after the
+  // frame's hit-test region changed to the page beneath it: the frame then
+  // sees no pointerdown at all. Only that case is clicked again; a click the
+  // frame did receive is never repeated.
+  const reached = () => frame.evaluate(() => window.__thamanPresses || 0);
+  await frame.evaluate(() => {
+    if (window.__thamanPresses !== undefined) return;
+    window.__thamanPresses = 0;
+    addEventListener('pointerdown', (e) => { if (e.isTrusted) window.__thamanPresses++; }, true);
+  });
+  for (let attempt = 1; ; attempt++) {
+    const before = await reached();
+    await frame.click(selector);
+    const deadline = Date.now() + 1000;
+    while ((await reached()) === before && Date.now() < deadline) await sleep(50);
+    if ((await reached()) > before) return;
+    if (attempt === 3) throw new Error(`three clicks on ${selector} never reached the overlay frame`);
+    console.log(`# click on ${selector} did not reach the overlay frame; again (${attempt})`);
+  }
 }
 
 /** The ad fixture pages (`tests/fixtures/ads/truth.json`): file, url, site, lang, csp. */

@@ -23,7 +23,7 @@ const today = async (site) => (await ask(ext, { type: 'export' })).days.filter((
   .reduce((a, d) => ({ attention: a.attention + d.attention_seconds, useful: a.useful + d.useful_seconds }), { attention: 0, useful: 0 });
 /** Opens the panel and waits until the frame has grown to hold it. */
 async function openPanel(frame) {
-  await frame.click('.pill');
+  await clickSettled(frame, '.pill');
   await frame.waitForFunction(() => !document.querySelector('#panel').hidden && window.innerHeight >= 250);
 }
 const panelShown = (frame) => frame.evaluate(() => !document.querySelector('#panel').hidden);
@@ -114,7 +114,7 @@ test('the counter folds to a dot, stays folded on the site, and unfolds', async 
   const s = await settings();
   const page = await openSite(browser, 'https://x.com/home');
   let frame = await overlayFrame(page);
-  await frame.click('.pill .fold');
+  await clickSettled(frame, '.pill .fold');
   await frame.waitForFunction(() => window.innerWidth <= 48 && document.querySelector('.pill').classList.contains('min'));
   assert.deepEqual((await settings()).overlay_minimized, ['x']);
   assert.equal(await panelShown(frame), false, 'folding is not a click on the pill');
@@ -122,7 +122,7 @@ test('the counter folds to a dot, stays folded on the site, and unfolds', async 
   await page.reload({ waitUntil: 'domcontentloaded' });
   frame = await overlayFrame(page);
   await frame.waitForFunction(() => window.innerWidth <= 48, { timeout: 5000 });
-  await frame.click('.pill');
+  await clickSettled(frame, '.pill');
   await frame.waitForFunction(() => window.innerWidth >= 400 && !document.querySelector('.pill').classList.contains('min'));
   assert.deepEqual((await settings()).overlay_minimized, []);
   await setSettings(s);

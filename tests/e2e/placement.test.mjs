@@ -5,7 +5,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  launch, openSite, overlayFrame, activity, ask, extensionPage, screenshot, sleep, AD_FIXTURES as truth, openAdFixture,
+  launch, openSite, overlayFrame, activity, ask, extensionPage, screenshot, sleep, clickSettled, AD_FIXTURES as truth, openAdFixture,
 } from './harness.mjs';
 
 let browser;
@@ -101,7 +101,7 @@ test('dragged, the counter moves with the pointer and keeps its place on the sit
   assert.equal((await overlaps(other)).box.right, 16);
   await other.close();
   // Clicking without moving still opens the panel.
-  await frame.click('.pill');
+  await clickSettled(frame, '.pill');
   await frame.waitForFunction(() => !document.querySelector('#panel').hidden);
   const s = await settings();
   delete s.overlay_positions.x;
@@ -120,7 +120,7 @@ for (const lang of ['en', 'ar']) {
     await activity(page, 1500);
     const y = () => page.evaluate(() => window.scrollY);
     await screenshot(page, `overlay-pill-dark-${lang}`, { clip: { x: 1280 - 470, y: (await y()) + 800 - 70, width: 470, height: 70 } });
-    await frame.click('.pill');
+    await clickSettled(frame, '.pill');
     await frame.waitForFunction(() => !document.querySelector('#panel').hidden && window.innerHeight >= 250);
     await sleep(300);
     await screenshot(page, `overlay-panel-dark-${lang}`, { clip: { x: 1280 - 470, y: (await y()) + 800 - 330, width: 470, height: 330 } });
