@@ -45,8 +45,13 @@
     port.onMessage.addListener(command);
     port.onDisconnect.addListener(() => {
       port = null;
+      if (ignored) return;
       // The worker restarted: say hello again so counting resumes.
-      if (!ignored && chrome.runtime && chrome.runtime.id) setTimeout(() => port || connect(), 250);
+      if (chrome.runtime && chrome.runtime.id) setTimeout(() => port || connect(), 250);
+      // The extension was updated, reloaded or removed: this copy is
+      // orphaned (Firefox injects the new one into open tabs), so it leaves
+      // with its counter rather than show a second, dead one.
+      else stop();
     });
     port.postMessage({
       type: 'hello', url: location.href, visible: visible(), focused, media: playing.size > 0,
@@ -369,13 +374,20 @@
     return null;
   }
 
+  /** The viewport less any scrollbar: the box fixed boxes are placed in. */
+  function viewport() {
+    const root = document.compatMode === 'BackCompat' && document.body ? document.body : document.documentElement;
+    return { width: root.clientWidth || innerWidth, height: root.clientHeight || innerHeight };
+  }
+
   /** Raises the default place above fixed controls in its corner. */
   function clearFixed() {
     if (!host || place.chosen) return;
+    const { width, height } = viewport();
     let bottom = 16;
     for (let round = 0; round < 4; round++) {
-      const top = innerHeight - bottom - PILL_H;
-      const left = place.edge === 'right' ? innerWidth - 16 - PILL_W : 16;
+      const top = height - bottom - PILL_H;
+      const left = place.edge === 'right' ? width - 16 - PILL_W : 16;
       const boxes = new Set();
       // A grid of points, inset: hit tests follow rounded corners.
       for (let i = 0; i < 8; i++) {
@@ -390,11 +402,11 @@
       }
       // A box taller than half the screen is a layout column or a
       // backdrop, not a control the frame could sit above.
-      const tops = [...boxes].map((b) => b.getBoundingClientRect()).filter((r) => r.height < innerHeight / 2).map((r) => r.top);
+      const tops = [...boxes].map((b) => b.getBoundingClientRect()).filter((r) => r.height < height / 2).map((r) => r.top);
       if (!tops.length) break;
-      bottom = Math.max(bottom, innerHeight - Math.min(...tops) + 8);
+      bottom = Math.max(bottom, height - Math.min(...tops) + 8);
     }
-    place.bottom = Math.min(bottom, Math.max(16, innerHeight - PILL_H - 16));
+    place.bottom = Math.min(bottom, Math.max(16, height - PILL_H - 16));
     placeHost();
   }
 
@@ -411,9 +423,10 @@
   function move(dx, dy, done) {
     if (!host) return;
     const clamp = (v, hi) => Math.round(Math.min(Math.max(0, hi), Math.max(0, v)));
+    const { width, height } = viewport();
     place.chosen = true;
-    place.inline = clamp(place.inline + (place.edge === 'right' ? -dx : dx), innerWidth - 44);
-    place.bottom = clamp(place.bottom - dy, innerHeight - 44);
+    place.inline = clamp(place.inline + (place.edge === 'right' ? -dx : dx), width - 44);
+    place.bottom = clamp(place.bottom - dy, height - 44);
     placeHost();
     if (done) post({ type: 'placed', inline: place.inline, bottom: place.bottom });
   }
@@ -426,6 +439,9 @@
 
   function mountOverlay() {
     if (host) return;
+    // A copy of this script from before an update or reload may have left
+    // its counter behind (Firefox unloads it without a word): one counter.
+    for (const stale of document.querySelectorAll('thaman-overlay')) stale.remove();
     host = document.createElement('thaman-overlay');
     const root = host.attachShadow({ mode: 'closed' });
     const sheet = new CSSStyleSheet();

@@ -484,7 +484,7 @@ fn data(main: &Element, status: &Element) -> Result<(), JsValue> {
         let Some(f) = file_el.unchecked_ref::<HtmlInputElement>().files().and_then(|l| l.get(0)) else { return };
         let (preview, status) = (preview_el.clone(), status_el.clone());
         spawn_local(async move {
-            preview.set_inner_html("");
+            preview.set_text_content(None);
             let text = JsFuture::from(f.text()).await.ok().and_then(|t| t.as_string()).unwrap_or_default();
             let data = match js_sys::JSON::parse(&text) {
                 Ok(d) => d,
@@ -565,14 +565,14 @@ fn show_preview(preview: &Element, p: &ImportPreview, data: JsValue, status: &El
                 Ok(_) => {
                     status.set_text_content(Some(&chrome::message("imported")));
                     status.set_class_name("status ok");
-                    pv.set_inner_html("");
+                    pv.set_text_content(None);
                 }
                 Err(why) => refuse(&status, &why.as_string().unwrap_or_default()),
             }
         });
     })?;
     let pv = preview.clone();
-    on_click(&cancel, move || pv.set_inner_html(""))?;
+    on_click(&cancel, move || pv.set_text_content(None))?;
     Ok(())
 }
 

@@ -615,7 +615,7 @@ fn relocalize(overlay: Rc<RefCell<Overlay>>, (language, arabic_digits): (Languag
         let Ok(doc) = dom::document() else { return };
         let Some(body) = doc.body() else { return };
         let _ = dom::apply_locale(&doc);
-        body.set_inner_html("");
+        body.set_text_content(None);
         match View::mount(&doc, &body) {
             Ok(view) => {
                 overlay.borrow_mut().view = view;
