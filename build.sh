@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Thaman's one entry point.
-#   ./build.sh [build]   set up, then build dist/chrome and dist/thaman-chrome-<version>.zip
+#   ./build.sh [build]   set up, then build dist/chrome, dist/firefox and their store
+#                        packages dist/thaman-{chrome,firefox}-<version>.zip (web-ext lint)
 #   ./build.sh demo      build, then show the extension on a bundled demo feed
 #   ./build.sh test      build, then run every test; last line: "N passed, N failed"
 #   ./build.sh bench     build, then the core's Criterion bench and the browser bench
 #                        (with and without the extension, alternating; see bench/README.md)
 #   ./build.sh fuzz      the property tests of every decoder and of the tracker, long
 #                        (THAMAN_FUZZ_CASES, default 20000; ./build.sh test runs 256)
+#   ./build.sh source    dist/thaman-source-<version>.zip: the committed sources (git archive)
 #   ./build.sh setup     only install what is missing (idempotent; seconds when done)
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -26,6 +28,9 @@ setup() {
   [ -x /usr/bin/chromedriver ] || apt+=(chromium-driver)
   # UI languages other than en-US (the Arabic interface is tested).
   [ -f /usr/lib/chromium/locales/ar.pak ] || apt+=(chromium-l10n)
+  # Firefox ESR: the same end-to-end tests run in it (tests/e2e/firefox.mjs).
+  [ -x /usr/bin/firefox-esr ] || apt+=(firefox-esr)
+  ls /usr/lib/firefox-esr/browser/extensions/langpack-ar@* >/dev/null 2>&1 || apt+=(firefox-esr-l10n-ar)
   command -v fc-list >/dev/null && fc-list | grep -qi 'Noto Sans Arabic' || apt+=(fonts-noto-ui-core)
   if [ ${#apt[@]} -gt 0 ]; then
     say "installing ${apt[*]} (Debian packages)"
@@ -49,8 +54,8 @@ setup() {
     cargo install wasm-pack --version "$WASM_PACK_VERSION" --locked --force
   fi
 
-  # npm packages (wasm-opt for the build, puppeteer-core for the browser
-  # tests), each from its committed lockfile.
+  # npm packages (wasm-opt and web-ext for the build, puppeteer-core for the
+  # browser tests), each from its committed lockfile.
   npm_ci "$ROOT/tools"
   npm_ci "$E2E"
 }
@@ -69,28 +74,39 @@ version() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["ver
 
 build() {
   setup
-  say "building the wasm core (release)"
-  local pkg="$ROOT/target/pkg"
-  wasm-pack --quiet build --mode no-install --release --target web --no-typescript --no-pack \
-    --out-dir "$pkg" --out-name thaman >&2
   local out="$ROOT/dist/chrome"
   rm -rf "$out"
-  mkdir -p "$out/pkg"
+  mkdir -p "$out"
   cp -R extension/. "$out/"
   cp manifest.json "$out/manifest.json"
-  cp "$pkg/thaman.js" "$out/pkg/thaman.js"
-  # binaryen from npm (tools/): Debian's wasm-opt 108 breaks wasm-bindgen's
-  # externref table. Features are read from the module's target_features.
-  "$ROOT/tools/node_modules/.bin/wasm-opt" -Oz "$pkg/thaman_bg.wasm" -o "$out/pkg/thaman_bg.wasm"
-  local zip="$ROOT/dist/thaman-chrome-$(version).zip"
-  rm -f "$zip"
-  (cd "$out" && python3 -c 'import os,sys,zipfile
-with zipfile.ZipFile(sys.argv[1], "w", zipfile.ZIP_DEFLATED) as z:
-    for d, _, fs in sorted(os.walk(".")):
-        for f in sorted(fs): z.write(os.path.join(d, f))' "$zip")
-  local raw gz
-  raw=$(stat -c %s "$out/pkg/thaman_bg.wasm"); gz=$(gzip -9c "$out/pkg/thaman_bg.wasm" | wc -c)
-  say "built $out (wasm $((raw / 1024)) KB, $((gz / 1024)) KB gzip) and $zip"
+  # One wasm module per context (Cargo features): the service worker, the
+  # overlay frame on every social page, and the extension pages each load
+  # only their own code.
+  local ctx
+  for ctx in background overlay pages; do
+    say "building the wasm core for the $ctx (release)"
+    local pkg="$ROOT/target/pkg/$ctx"
+    # Paths of this checkout and of the crate cache stay out of the binary, so
+    # the same sources give the same bytes anywhere (store reviewers rebuild it).
+    RUSTFLAGS="--remap-path-prefix=$ROOT=/thaman --remap-path-prefix=${CARGO_HOME:-$HOME/.cargo}=/cargo" \
+      wasm-pack --quiet build --mode no-install --release --target web --no-typescript --no-pack \
+      --out-dir "$pkg" --out-name thaman -- --no-default-features --features "$ctx" >&2
+    mkdir -p "$out/pkg/$ctx"
+    cp "$pkg/thaman.js" "$out/pkg/$ctx/thaman.js"
+    # binaryen from npm (tools/): Debian's wasm-opt 108 breaks wasm-bindgen's
+    # externref table. Features are read from the module's target_features.
+    "$ROOT/tools/node_modules/.bin/wasm-opt" -Oz "$pkg/thaman_bg.wasm" -o "$out/pkg/$ctx/thaman_bg.wasm"
+  done
+  # dist/firefox and both store packages (every manifest difference is there).
+  python3 tools/package.py "$ROOT/dist" >/dev/null
+  local v; v=$(version)
+  (cd "$ROOT/dist" && sha256sum chrome/pkg/*/* firefox/pkg/*/* thaman-*-"$v".zip > SHA256SUMS)
+  local sizes="" raw gz
+  for ctx in background overlay pages; do
+    raw=$(stat -c %s "$out/pkg/$ctx/thaman_bg.wasm"); gz=$(gzip -9c "$out/pkg/$ctx/thaman_bg.wasm" | wc -c)
+    sizes+=" $ctx $((raw / 1024))/$((gz / 1024))"
+  done
+  say "built $out and dist/firefox (wasm KB raw/gzip:$sizes), dist/thaman-{chrome,firefox}-$(version).zip"
 }
 
 # --- test -------------------------------------------------------------------------
@@ -112,14 +128,37 @@ test_all() {
     --chromedriver /usr/bin/chromedriver 2>&1 | tee "$logs/wasm.log" || status=$?
   stage_result cargo "$logs/wasm.log" "$status"
 
+  say "store packages: web-ext lint (Firefox's own checks) on dist/firefox"
+  status=0; lint_firefox 2>&1 | tee "$logs/lint.log" || status=$?
+  stage_result node "$logs/lint.log" "$status"
+
   say "end-to-end tests: dist/chrome in Chromium"
   status=0
   (cd "$E2E" && node --test --test-concurrency=1 --test-reporter=spec ./*.test.mjs) 2>&1 | tee "$logs/e2e.log" || status=$?
   stage_result node "$logs/e2e.log" "$status"
 
+  say "end-to-end tests: dist/firefox in Firefox ESR (the same tests, where Firefox allows)"
+  status=0
+  (cd "$E2E" && THAMAN_BROWSER=firefox THAMAN_SHOTS="$ROOT/target/screenshots/firefox" \
+    node --test --test-concurrency=1 --test-reporter=spec ./*.test.mjs) 2>&1 | tee "$logs/e2e-firefox.log" || status=$?
+  stage_result node "$logs/e2e-firefox.log" "$status"
+
   echo "screenshots: $ROOT/target/screenshots"
   echo "$PASSED passed, $FAILED failed"
   [ "$FAILED" = 0 ]
+}
+
+# Mozilla's add-on linter on the Firefox build: any error or warning fails.
+# Prints "ℹ pass 1" or "ℹ fail 1" for the count.
+lint_firefox() {
+  local out
+  out=$("$ROOT/tools/node_modules/.bin/web-ext" lint --source-dir "$ROOT/dist/firefox" --output=json 2>/dev/null) || true
+  if printf '%s' "$out" | python3 -c 'import json,sys
+d = json.load(sys.stdin)
+for kind in ("errors", "warnings"):
+    for m in d[kind]: print(kind[:-1], m["code"], m.get("file") or "", m.get("line") or "", m["message"])
+print("web-ext lint:", d["summary"])
+sys.exit(1 if d["errors"] or d["warnings"] else 0)'; then echo "ℹ pass 1"; else echo "ℹ fail 1"; return 1; fi
 }
 
 stage_result() { # kind, log, exit status
@@ -151,12 +190,21 @@ bench() {
   node "$ROOT/bench/run.mjs" "$@"
 }
 
+# The committed sources, for a store's reviewers to rebuild the wasm from.
+source_bundle() {
+  local zip="$ROOT/dist/thaman-source-$(version).zip"
+  mkdir -p "$ROOT/dist"
+  git -C "$ROOT" archive --format=zip --prefix="thaman-$(version)/" -o "$zip" HEAD
+  say "wrote $zip (HEAD $(git -C "$ROOT" rev-parse --short HEAD)); rebuild with ./build.sh build"
+}
+
 case "${1:-build}" in
   setup) setup ;;
   build) build ;;
   test) test_all ;;
   demo) demo ;;
+  source) source_bundle ;;
   bench) shift; bench "$@" ;;
   fuzz) setup; say "property tests, ${THAMAN_FUZZ_CASES:-20000} cases each"; THAMAN_FUZZ_CASES="${THAMAN_FUZZ_CASES:-20000}" cargo test --release --test fuzz ;;
-  *) echo "usage: $0 [build|test|demo|bench|setup]" >&2; exit 2 ;;
+  *) echo "usage: $0 [build|test|demo|bench|fuzz|source|setup]" >&2; exit 2 ;;
 esac

@@ -1,7 +1,7 @@
 // Loads the Rust core into the service worker. Listeners are registered in
 // the first turn (MV3 requires it); whatever arrives while the wasm and the
 // store are still loading is held, in order, and handed over. No logic here.
-import init, { loadBackground } from './pkg/thaman.js';
+import init, { loadBackground } from './pkg/background/thaman.js';
 
 let core = null;
 const waiting = [];

@@ -1,15 +1,25 @@
 //! Browser glue: binds the pure core to `chrome.*` and the DOM. Decides
 //! nothing itself; every rule lives in the pure modules.
 
+// A build for one context leaves some shared helpers unused.
+#![cfg_attr(not(all(feature = "background", feature = "overlay", feature = "pages")), allow(dead_code))]
+
+#[cfg(feature = "background")]
 pub mod background;
 pub mod chrome;
 pub mod dom;
+#[cfg(feature = "pages")]
 pub mod finds;
 pub mod i18n;
+#[cfg(feature = "pages")]
 pub mod options;
+#[cfg(feature = "overlay")]
 pub mod overlay;
+#[cfg(feature = "pages")]
 pub mod popup;
+#[cfg(feature = "background")]
 pub mod storage;
+#[cfg(feature = "pages")]
 pub mod weekly;
 
 use serde::Serialize;

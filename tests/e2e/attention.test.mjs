@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import {
   launch, openSite, overlayFrame, readOverlay, activity, ask, attentionOf, extensionPage, sleep,
-  serviceWorker, EXTENSION_ORIGIN,
+  serviceWorker, EXTENSION_ORIGIN, CHROMIUM_ONLY, FIREFOX,
 } from './harness.mjs';
 
 let browser;
@@ -127,7 +127,7 @@ test('a playing <video> without input counts', async () => {
   await page.close();
 });
 
-test('the service worker stopped mid-session loses at most 5 s', async () => {
+test('the service worker stopped mid-session loses at most 5 s', { skip: CHROMIUM_ONLY }, async () => {
   const page = await openSite(browser, 'https://www.facebook.com/');
   const frame = await overlayFrame(page);
   const before = await exported(frame, 'facebook');
@@ -148,7 +148,9 @@ test('the service worker stopped mid-session loses at most 5 s', async () => {
   await page.close();
 });
 
-test('the browser closed and reopened on the same profile keeps the totals', async () => {
+test('the browser closed and reopened on the same profile keeps the totals', {
+  skip: FIREFOX && 'Firefox removes a temporary add-on, and its storage, when it closes',
+}, async () => {
   const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'thaman-profile-'));
   let b = await launch({ userDataDir: profile });
   try {

@@ -5,7 +5,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   launch, openSite, overlayFrame, readOverlay, clockSeconds,
-  screenshot, sleep, activity, EXTENSION_ORIGIN,
+  screenshot, sleep, activity, extensionPage, EXTENSION_ORIGIN, BROWSER,
 } from './harness.mjs';
 
 let browser;
@@ -80,8 +80,7 @@ test('a tab in the background stops counting; back in front it resumes', async (
 });
 
 test('the popup renders from the core', async () => {
-  const page = await browser.newPage();
-  await page.goto(`${EXTENSION_ORIGIN}/popup.html`);
+  const page = await extensionPage(browser, 'popup.html');
   await page.waitForSelector('.popup h1');
   const title = await page.$eval('.popup h1', (e) => e.textContent);
   assert.match(title, /Thaman/);

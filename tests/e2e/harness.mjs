@@ -1,16 +1,24 @@
 // Helpers for end-to-end tests: the built extension (dist/chrome) in real
-// Chromium, fixture pages served at the real sites' URLs, no network at all.
+// Chromium — or, with THAMAN_BROWSER=firefox, dist/firefox in Firefox ESR
+// (the same tests, where the browser allows) — fixture pages served at the
+// real sites' URLs, no network at all.
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import puppeteer from 'puppeteer-core';
+import { launchFirefox, GECKO_ORIGIN } from './firefox.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 export const ROOT = path.resolve(HERE, '..', '..');
-export const DIST = process.env.THAMAN_DIST || path.join(ROOT, 'dist', 'chrome');
+/** Which browser the tests drive: 'chromium' (default) or 'firefox'. */
+export const BROWSER = process.env.THAMAN_BROWSER === 'firefox' ? 'firefox' : 'chromium';
+export const FIREFOX = BROWSER === 'firefox';
+export const DIST = process.env.THAMAN_DIST || path.join(ROOT, 'dist', FIREFOX ? 'firefox' : 'chrome');
 export const FIXTURES = path.join(ROOT, 'tests', 'fixtures');
 export const EXTENSION_ID = 'ohnaalgachifdjhbceagihidhpnjnlib'; // from manifest "key"
-export const EXTENSION_ORIGIN = `chrome-extension://${EXTENSION_ID}`;
+export const EXTENSION_ORIGIN = FIREFOX ? GECKO_ORIGIN : `chrome-extension://${EXTENSION_ID}`;
+/** For tests that need what only Chromium gives (CDP, service workers): their skip reason. */
+export const CHROMIUM_ONLY = FIREFOX && 'Chromium only (CDP or the service worker)';
 
 const ROUTES = JSON.parse(fs.readFileSync(path.join(FIXTURES, 'routes.json'), 'utf8'));
 
@@ -21,9 +29,10 @@ const FLAGS = [
   '--host-resolver-rules=MAP * ~NOTFOUND', '--window-size=1280,800',
 ];
 
-/** Starts Chromium with the extension. `lang` sets the browser UI language. */
+/** Starts the browser with the extension. `lang` sets the browser UI language. */
 export async function launch({ lang = 'en', headless = true, userDataDir } = {}) {
   if (!fs.existsSync(path.join(DIST, 'manifest.json'))) throw new Error(`no build at ${DIST}: run ./build.sh first`);
+  if (FIREFOX) return launchFirefox(DIST, { headless, lang });
   return puppeteer.launch({
     executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
     pipe: true,
@@ -55,7 +64,7 @@ export async function openSite(browser, url, { extra = {}, front = true } = {}) 
   page.on('request', (req) => {
     const u = req.url();
     page.thamanRequests.push(u);
-    if (u.startsWith('chrome-extension://') || u.startsWith('data:')) return req.continue();
+    if (u.startsWith(EXTENSION_ORIGIN) || u.startsWith('data:')) return req.continue();
     const r = extra[u] || route(u);
     if (r) return req.respond({ status: 200, headers: r.headers, body: r.body });
     return req.abort('blockedbyclient');
@@ -67,16 +76,47 @@ export async function openSite(browser, url, { extra = {}, front = true } = {}) 
 
 /** The extension's service worker, to evaluate code in. */
 export async function serviceWorker(browser) {
+  if (FIREFOX) throw new Error('Firefox runs the background as an event page, not a service worker');
   const target = await browser.waitForTarget(
     (t) => t.type() === 'service_worker' && t.url().startsWith(EXTENSION_ORIGIN), { timeout: 10000 });
   return target.worker();
+}
+
+/**
+ * Restarts the extension's background with a tracked page open, as the
+ * browser does to an idle one. Chromium: the service worker is stopped
+ * through DevTools and the page's sensor wakes it. Firefox has no service
+ * worker to stop: the add-on is reloaded (its storage stays, its pages
+ * close, its content script comes back into open tabs). Returns the
+ * tracked page and an extension page to ask from (`ext`, or a new one).
+ */
+export async function restartBackground(browser, ext) {
+  const site = await openSite(browser, 'https://x.com/home');
+  await site.waitForSelector('thaman-overlay', { timeout: 8000 });
+  if (FIREFOX) {
+    ext.evaluate(() => chrome.runtime.reload()).catch(() => {}); // its page goes with it
+    await sleep(1000);
+    // A page opened while the old add-on is still going is closed with it.
+    for (const end = Date.now() + 15000; ; await sleep(250)) {
+      ext = await extensionPage(browser, 'options.html').catch(() => null);
+      if (ext && await ext.evaluate(() => chrome.runtime.sendMessage({ type: 'get_settings' })).then(() => true, () => false)) break;
+      await ext?.close().catch(() => {});
+      if (Date.now() > end) throw new Error('the add-on did not come back after its reload');
+    }
+  } else {
+    const cdp = await site.createCDPSession();
+    await cdp.send('ServiceWorker.enable');
+    await cdp.send('ServiceWorker.stopAllWorkers');
+    await sleep(1500);
+  }
+  return { site, ext };
 }
 
 /** The overlay frame in `page`, or null after `timeout` ms. */
 export async function overlayFrame(page, { timeout = 8000 } = {}) {
   const deadline = Date.now() + timeout;
   for (;;) {
-    const frame = page.frames().find((f) => f.url().startsWith(`${EXTENSION_ORIGIN}/overlay.html`));
+    const frame = await findFrame(page, `${EXTENSION_ORIGIN}/overlay.html`);
     if (frame) {
       try {
         await frame.waitForSelector('.pill .time:not(:empty)', { timeout: Math.max(100, deadline - Date.now()) });
@@ -88,6 +128,16 @@ export async function overlayFrame(page, { timeout = 8000 } = {}) {
     if (Date.now() >= deadline) return null;
     await sleep(100);
   }
+}
+
+/** The frame of `page` whose document is at `prefix`, if any. */
+async function findFrame(page, prefix) {
+  if (!FIREFOX) return page.frames().find((f) => f.url().startsWith(prefix));
+  // Over WebDriver BiDi an extension frame's url() stays about:blank: ask it.
+  for (const f of page.frames().slice(1)) {
+    if ((await f.evaluate(() => location.href).catch(() => '')).startsWith(prefix)) return f;
+  }
+  return undefined;
 }
 
 /** What the overlay shows: {site, time, counting, dir, lang}. */
@@ -141,6 +191,7 @@ export async function ask(context, message) {
 /** Opens an extension page in a new tab (takes the front). */
 export async function extensionPage(browser, file = 'popup.html') {
   const page = await browser.newPage();
+  if (FIREFOX) return firefoxExtensionPage(page, `${EXTENSION_ORIGIN}/${file}`);
   // Right after launch the extension may not be registered yet: its pages are
   // then refused (ERR_BLOCKED_BY_CLIENT) for a moment.
   for (let tries = 0; ; tries++) {
@@ -152,6 +203,33 @@ export async function extensionPage(browser, file = 'popup.html') {
       await sleep(250);
     }
   }
+}
+
+// Firefox sends no load event for an extension page over BiDi, so goto()
+// would never settle: start it, then wait for the document itself.
+async function firefoxExtensionPage(page, url) {
+  page.goto(url, { timeout: 0 }).catch(() => {});
+  for (const end = Date.now() + 15000; Date.now() < end; await sleep(100)) {
+    const [href, state] = await page.evaluate(() => [location.href, document.readyState]).catch(() => []);
+    if (href === url && state === 'complete') return page;
+  }
+  throw new Error(`${url} did not load`);
+}
+
+/** Runs `action`, which makes `page` load itself again, and waits for the new document. */
+export async function reloadedBy(page, action) {
+  if (!FIREFOX) {
+    const loaded = page.waitForNavigation();
+    await action();
+    return loaded;
+  }
+  // No navigation events for extension pages over BiDi: mark the old document.
+  await page.evaluate(() => { window.thamanOldDocument = true; });
+  await action();
+  for (const end = Date.now() + 10000; Date.now() < end; await sleep(100)) {
+    if (await page.evaluate(() => !window.thamanOldDocument && document.readyState === 'complete').catch(() => false)) return;
+  }
+  throw new Error(`${page.url()} did not load again`);
 }
 
 /** Attention seconds in an export, for one site (all days) or every site. */

@@ -2,7 +2,7 @@
 // Arabic when the browser's language is Arabic (checked by screenshot too).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { launch, openSite, overlayFrame, readOverlay, screenshot, EXTENSION_ORIGIN } from './harness.mjs';
+import { launch, openSite, overlayFrame, readOverlay, screenshot, extensionPage } from './harness.mjs';
 
 let browser;
 before(async () => { browser = await launch({ lang: 'ar' }); });
@@ -22,8 +22,7 @@ test('overlay in Arabic: right-to-left, Arabic words', async () => {
 });
 
 test('popup in Arabic: right-to-left', async () => {
-  const page = await browser.newPage();
-  await page.goto(`${EXTENSION_ORIGIN}/popup.html`);
+  const page = await extensionPage(browser, 'popup.html');
   await page.waitForSelector('.popup h1');
   const dir = await page.evaluate(() => document.documentElement.dir);
   assert.equal(dir, 'rtl');

@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import {
-  launch, openSite, extensionPage, ask, screenshot, serviceWorker, sleep,
+  launch, openSite, extensionPage, ask, screenshot, sleep, restartBackground, reloadedBy,
 } from './harness.mjs';
 import { seedExport, localDate } from './seed.mjs';
 
@@ -143,8 +143,7 @@ test('hiding the counter on a site removes it from an open page, no reload', asy
 
 test('the badge turns red past the daily goal', async () => {
   const settings = await ask(page, { type: 'get_settings' });
-  const worker = await serviceWorker(browser);
-  const colour = () => worker.evaluate(() => chrome.action.getBadgeBackgroundColor({}));
+  const colour = () => page.evaluate(() => chrome.action.getBadgeBackgroundColor({}));
   assert.deepEqual(await ask(page, { type: 'set_settings', settings: { ...settings, daily_goal_minutes: 1 } }), { ok: true });
   await sleep(200);
   assert.deepEqual((await colour()).slice(0, 3), [0xb3, 0x26, 0x1e]);
@@ -158,13 +157,11 @@ test('export → delete everything (asked twice) → import restores the same ex
   const p = await open('options.html');
   await p.click('#delete-1');
   assert.equal(await p.$eval('.confirm', (e) => e.hidden), false, 'asks first');
-  const reloaded = p.waitForNavigation();
-  await p.click('#delete-2');
-  await reloaded;
+  await reloadedBy(p, () => p.click('#delete-2'));
   const empty = await ask(page, { type: 'export' });
   assert.equal(empty.days.length, 0);
   assert.equal(empty.settings.idle_threshold_seconds, 60, 'settings back to defaults');
-  const stored = await (await serviceWorker(browser)).evaluate(() => chrome.storage.local.get(null));
+  const stored = await page.evaluate(() => chrome.storage.local.get(null));
   assert.ok(!Object.keys(stored).some((k) => k.startsWith('day:')), `nothing old survives: ${Object.keys(stored)}`);
 
   // Import through the page: a preview first, then the data.
@@ -223,17 +220,10 @@ test('the week-end alarm is armed again when the worker restarts, and a missed w
   // and storage themselves, so this test never attaches to it.
   const b = await launch();
   try {
-    const p = await extensionPage(b, 'options.html');
+    let p = await extensionPage(b, 'options.html');
     assert.deepEqual(await ask(p, { type: 'import', data: SEED }), { ok: true });
     await p.evaluate(() => Promise.all([chrome.alarms.clearAll(), chrome.storage.local.remove('told_week')]));
-    // Stopped through DevTools; the tracked page's sensor reconnects and
-    // so wakes it.
-    const site = await openSite(b, 'https://x.com/home');
-    await site.waitForSelector('thaman-overlay', { timeout: 8000 });
-    const cdp = await site.createCDPSession();
-    await cdp.send('ServiceWorker.enable');
-    await cdp.send('ServiceWorker.stopAllWorkers');
-    await sleep(1500);
+    ({ ext: p } = await restartBackground(b, p));
     await ask(p, { type: 'get_settings' });
     let alarm = null;
     for (let i = 0; i < 20 && !alarm; i++) {
