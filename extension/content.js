@@ -17,6 +17,7 @@
 
   let port = null;
   let ignored = false;
+  let asleep = false;
   let host = null;
   let lastInput = -1;      // performance.now() of the last input seen
   let lastInputSent = -Infinity;
@@ -26,7 +27,7 @@
   const visible = () => document.visibilityState === 'visible';
 
   function post(message) {
-    if (ignored) return;
+    if (ignored || asleep) return;
     if (!port) connect();
     try {
       if (port) port.postMessage(message);
@@ -53,6 +54,10 @@
       // with its counter rather than show a second, dead one.
       else stop();
     });
+    hello();
+  }
+
+  function hello() {
     port.postMessage({
       type: 'hello', url: location.href, visible: visible(), focused, media: playing.size > 0,
       idle_ms: lastInput >= 0 ? performance.now() - lastInput : undefined,
@@ -61,6 +66,10 @@
 
   function command(message) {
     if (message.type === 'track') {
+      if (asleep) { // a restarted core found the site on again
+        asleep = false;
+        watchPage();
+      }
       checkFocus();
       if (message.overlay !== false) mountOverlay();
       startSlots(message.rules);
@@ -77,6 +86,8 @@
     else if (message.type === 'frame') resize(message.width, message.height);
     else if (message.type === 'move') move(message.dx, message.dy, message.done);
     else if (message.type === 'ignore') stop();
+    else if (message.type === 'sleep') sleep();
+    else if (message.type === 'wake') wake();
   }
 
   // --- ad slots: apply the site's rules to added nodes, batched ---------
@@ -540,10 +551,20 @@
     post({ type: 'heartbeat' });
   }
 
-  const timer = setInterval(beat, HEARTBEAT_MS);
+  let timer = 0;
 
-  function stop() {
-    ignored = true;
+  /** Watches focus, visibility, input and media, with the heartbeat. */
+  function watchPage() {
+    document.addEventListener('visibilitychange', onVisibility, true);
+    window.addEventListener('focus', onFocusChange, true);
+    window.addEventListener('blur', onFocusChange, true);
+    for (const type of INPUTS) window.addEventListener(type, onInput, listen);
+    for (const type of MEDIA) document.addEventListener(type, onMedia, true);
+    timer = setInterval(beat, HEARTBEAT_MS);
+  }
+
+  /** Stops watching; the counter and the ad slots go (a wake starts them over). */
+  function unwatchPage() {
     clearInterval(timer);
     document.removeEventListener('visibilitychange', onVisibility, true);
     window.removeEventListener('focus', onFocusChange, true);
@@ -552,15 +573,38 @@
     for (const type of MEDIA) document.removeEventListener(type, onMedia, true);
     if (mo) mo.disconnect();
     if (io) io.disconnect();
+    mo = io = null;
+    slots.clear();
+    sent.clear();
+    watched.clear();
+    queued = [];
     unmountOverlay();
+  }
+
+  /** Not a tracked page: gone for good. */
+  function stop() {
+    ignored = true;
+    unwatchPage();
     if (port) port.disconnect();
     port = null;
   }
 
-  document.addEventListener('visibilitychange', onVisibility, true);
-  window.addEventListener('focus', onFocusChange, true);
-  window.addEventListener('blur', onFocusChange, true);
-  for (const type of INPUTS) window.addEventListener(type, onInput, listen);
-  for (const type of MEDIA) document.addEventListener(type, onMedia, true);
+  // A site the person turned off or paused: the sensor goes quiet but
+  // keeps its line to the core, which says when the site is on again.
+  function sleep() {
+    if (asleep) return;
+    asleep = true;
+    unwatchPage();
+  }
+
+  function wake() {
+    if (!asleep) return;
+    asleep = false;
+    watchPage();
+    if (port) hello();
+    else connect();
+  }
+
+  watchPage();
   connect();
 })();

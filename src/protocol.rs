@@ -86,19 +86,24 @@ pub enum SensorCommand {
         /// corner, clear of the page's own fixed controls).
         position: Option<crate::settings::Position>,
     },
-    /// The person is dragging the counter: move it by this much (screen
-    /// px, right and down); `done` when they let go.
     /// Show or remove the on-page counter (a setting changed).
     Overlay { show: bool },
     /// The core decided slot `id` is an ad: watch its visibility.
     Ad { id: u32 },
     /// The overlay's frame size, as its content asked (clamped).
     Frame { width: u32, height: u32 },
+    /// The person is dragging the counter: move it by this much (screen
+    /// px, right and down); `done` when they let go.
     Move { dx: f64, dy: f64, done: bool },
     /// The person asked to keep the post in view: answer with `post`.
     FindPost { ask: u32 },
     /// Not a tracked page: the sensor stops and removes itself.
     Ignore,
+    /// A catalog site the person turned off or paused: the sensor stops
+    /// watching and removes its counter, but stays to hear `wake`.
+    Sleep,
+    /// The site is on again: the sensor watches again and says `hello`.
+    Wake,
 }
 
 /// A keyboard shortcut as a `KeyboardEvent` shows it. The browser handles
@@ -380,6 +385,8 @@ mod tests {
         assert!(matches!(r, OverlayRequest::Answer { answer: crate::prompt::Answer::Useful, ref reasons } if reasons.len() == 2));
         assert!(serde_json::from_value::<OverlayRequest>(json!({"type": "answer", "answer": "maybe"})).is_err());
         assert_eq!(serde_json::to_value(SensorCommand::Ignore).unwrap(), json!({"type": "ignore"}));
+        assert_eq!(serde_json::to_value(SensorCommand::Sleep).unwrap(), json!({"type": "sleep"}));
+        assert_eq!(serde_json::to_value(SensorCommand::Wake).unwrap(), json!({"type": "wake"}));
     }
 
     #[test]

@@ -105,6 +105,9 @@ pub struct Tracker {
     post_rules: Vec<Rule>,
     labels: Labels,
     pages: BTreeMap<TabId, PageAds>,
+    /// Pages of catalog sites the person turned off or paused, by site:
+    /// their sensors sleep until the site is on again.
+    asleep: BTreeMap<TabId, String>,
     ledger: Ledger,
     settings: Settings,
     dirty_days: BTreeSet<Date>,
@@ -141,6 +144,7 @@ impl Tracker {
             post_rules: Vec::new(),
             labels: Labels::default(),
             pages: BTreeMap::new(),
+            asleep: BTreeMap::new(),
             ledger,
             settings,
             dirty_days: BTreeSet::new(),
@@ -230,8 +234,10 @@ impl Tracker {
                 if !self.settings.tracks(site.id, now) {
                     self.pages.remove(&tab);
                     self.signal(tab, Signal::Closed, now, zone);
-                    return Ok(Some(SensorCommand::Ignore));
+                    self.asleep.insert(tab, site.id.to_string());
+                    return Ok(Some(SensorCommand::Sleep));
                 }
+                self.asleep.remove(&tab);
                 // A new page view: its slots start over.
                 let rules: Vec<usize> = (0..self.rules.len()).filter(|i| self.rules[*i].applies_to(host)).collect();
                 let sent = rules.iter().map(|i| self.rules[*i].clone()).collect();
@@ -283,6 +289,27 @@ impl Tracker {
     pub fn closed(&mut self, tab: TabId, now: f64, zone: &impl Zone) {
         self.signal(tab, Signal::Closed, now, zone);
         self.pages.remove(&tab);
+        self.asleep.remove(&tab);
+    }
+
+    /// The sleeping pages whose site is on again (a pause ran out, or the
+    /// settings changed): each is told to wake, and says `hello` anew.
+    ///
+    /// ```text
+    /// asleep {3: reddit}, reddit paused until 10:00, now 09:59 -> []
+    /// asleep {3: reddit}, reddit paused until 10:00, now 10:00 -> [(3, wake)]
+    /// ```
+    pub fn wake_due(&mut self, now: f64) -> Vec<(TabId, SensorCommand)> {
+        let due: Vec<TabId> = self.asleep.iter().filter(|(_, site)| self.settings.tracks(site, now)).map(|(t, _)| *t).collect();
+        for tab in &due {
+            self.asleep.remove(tab);
+        }
+        due.into_iter().map(|tab| (tab, SensorCommand::Wake)).collect()
+    }
+
+    /// When the earliest pause over a sleeping page runs out, if any.
+    pub fn next_wake_at(&self, now: f64) -> Option<f64> {
+        self.asleep.values().filter_map(|site| self.settings.paused_until.get(site)).copied().filter(|until| *until > now).reduce(f64::min)
     }
 
     /// A candidate slot: an ad if its rule needs no label, or one of its
@@ -739,10 +766,12 @@ impl Tracker {
         self.urgent = true;
         let mut commands = Vec::new();
         let tabs: Vec<(TabId, String)> = self.pages.iter().map(|(t, p)| (*t, p.site.clone())).collect();
+        commands.extend(self.wake_due(now));
         for (tab, site) in tabs {
             if !self.settings.tracks(&site, now) {
                 self.closed(tab, now, zone);
-                commands.push((tab, SensorCommand::Ignore));
+                self.asleep.insert(tab, site);
+                commands.push((tab, SensorCommand::Sleep));
             } else if old.overlay_hidden.contains(&site) != self.settings.overlay_hidden.contains(&site) {
                 commands.push((tab, SensorCommand::Overlay { show: !self.settings.overlay_hidden.contains(&site) }));
             }
@@ -1198,14 +1227,26 @@ mod tests {
         s.overlay_hidden.insert("x".into());
         s.paused_until.insert("reddit".into(), T0 + 3_600_000.0);
         let commands = t.set_settings(s.clone(), T0 + 10_000.0, &Z).unwrap();
-        assert_eq!(commands, vec![(1, SensorCommand::Overlay { show: false }), (2, SensorCommand::Ignore)]);
+        assert_eq!(commands, vec![(1, SensorCommand::Overlay { show: false }), (2, SensorCommand::Sleep)]);
         assert!(!t.counting(), "the paused page's run ended");
         let counted = t.export(T0 + 20_000.0, &Z).days.iter().map(|r| r.attention_seconds).sum::<f64>();
         assert!((counted - 10.0).abs() < 1e-9, "{counted}");
-        // While paused, a new page is ignored; after, it is tracked.
-        assert_eq!(t.sensor(3, hello("https://www.reddit.com/"), T0 + 60_000.0, &Z).unwrap(), Some(SensorCommand::Ignore));
+        // While paused, a new page sleeps too; the pause's end wakes both,
+        // once; each says hello again and is tracked.
+        assert_eq!(t.sensor(3, hello("https://www.reddit.com/"), T0 + 60_000.0, &Z).unwrap(), Some(SensorCommand::Sleep));
+        assert_eq!(t.next_wake_at(T0 + 60_000.0), Some(T0 + 3_600_000.0));
+        assert_eq!(t.wake_due(T0 + 3_599_999.0), vec![]);
+        assert_eq!(t.wake_due(T0 + 3_600_000.0), vec![(2, SensorCommand::Wake), (3, SensorCommand::Wake)]);
+        assert_eq!(t.wake_due(T0 + 3_600_001.0), vec![], "told once");
         assert!(matches!(t.sensor(3, hello("https://www.reddit.com/"), T0 + 3_600_000.0, &Z).unwrap(), Some(SensorCommand::Track { .. })));
         assert!(matches!(t.sensor(4, hello("https://x.com/"), T0, &Z).unwrap(), Some(SensorCommand::Track { overlay: false, .. })));
+        // Turned off in the options, then on again: sleep, then wake.
+        let mut off = t.settings().clone();
+        off.sites_off.insert("x".into());
+        assert_eq!(t.set_settings(off.clone(), T0 + 3_700_000.0, &Z).unwrap(), vec![(1, SensorCommand::Sleep), (4, SensorCommand::Sleep)]);
+        t.closed(4, T0 + 3_700_000.0, &Z); // a closed tab is not woken
+        off.sites_off.remove("x");
+        assert_eq!(t.set_settings(off, T0 + 3_800_000.0, &Z).unwrap(), vec![(1, SensorCommand::Wake)]);
         // A bad setting is refused and changes nothing.
         s.daily_goal_minutes = 5000;
         assert!(t.set_settings(s, T0, &Z).is_err());

@@ -45,6 +45,8 @@ struct State {
     timer: Option<Timeout>,
     /// Fires when the next ad slot may become viewable.
     view_timer: Option<(f64, Timeout)>,
+    /// Wakes sleeping pages when a pause runs out.
+    wake_timer: Option<(f64, Timeout)>,
     /// The badge as last set, and when.
     badge: (String, f64),
     /// What each tab's overlay was last sent, and when: unchanged states
@@ -93,6 +95,7 @@ pub async fn load_background() -> Result<Background, JsValue> {
         overlays: BTreeMap::new(),
         timer: None,
         view_timer: None,
+        wake_timer: None,
         badge: (String::from("\u{0}"), f64::NEG_INFINITY),
         pushed: BTreeMap::new(),
         last_write: 0.0,
@@ -376,12 +379,17 @@ impl State {
 
     /// Settings or data changed as a whole: tell sensors what they must
     /// do, refresh every overlay and the badge, write now.
-    fn settings_changed(&mut self, commands: Vec<(TabId, SensorCommand)>) {
+    /// Tells each tab's sensor its command.
+    fn tell(&self, commands: Vec<(TabId, SensorCommand)>) {
         for (tab, command) in commands {
             if let Some(sensor) = self.sensors.get(&tab) {
                 post(sensor, &command);
             }
         }
+    }
+
+    fn settings_changed(&mut self, commands: Vec<(TabId, SensorCommand)>) {
+        self.tell(commands);
         self.pushed.clear();
         self.changed(None);
         self.update_badge(true);
@@ -397,7 +405,32 @@ impl State {
         let started_or_stopped = self.tracker.flush() == Flush::Now;
         self.flush_if_due();
         self.arm_view_timer();
+        self.arm_wake_timer();
         self.update_badge(started_or_stopped);
+    }
+
+    /// Arms a timer for the end of the earliest pause over a sleeping page.
+    /// (A worker stopped before then wakes them anyway: their sensors say
+    /// hello again when it starts.)
+    fn arm_wake_timer(&mut self) {
+        let Some(at) = self.tracker.next_wake_at(now_ms()) else {
+            self.wake_timer = None;
+            return;
+        };
+        if self.wake_timer.as_ref().is_some_and(|(t, _)| *t == at) {
+            return;
+        }
+        let me = self.me.clone();
+        let wait = ((at - now_ms()).max(0.0) + 5.0).min(f64::from(i32::MAX));
+        let timer = Timeout::new(wait as u32, move || {
+            let Some(state) = me.upgrade() else { return };
+            let mut state = state.borrow_mut();
+            state.wake_timer = None;
+            let commands = state.tracker.wake_due(now_ms());
+            state.tell(commands);
+            state.arm_wake_timer();
+        });
+        self.wake_timer = Some((at, timer));
     }
 
     /// Arms the alarm for the end of the current week.

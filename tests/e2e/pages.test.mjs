@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import {
-  launch, openSite, extensionPage, ask, screenshot, sleep, restartBackground, reloadedBy,
+  launch, openSite, overlayFrame, extensionPage, ask, screenshot, sleep, activity, attentionOf, restartBackground, reloadedBy,
 } from './harness.mjs';
 import { seedExport, localDate } from './seed.mjs';
 
@@ -127,6 +127,25 @@ test('options: a setting takes effect at once; a bad value is refused and spring
   assert.equal(await p.$eval('#currency', (e) => e.value), 'USD');
   await screenshot(p, 'options-en', { fullPage: true });
   await p.close();
+});
+
+test('a site turned off stops counting on its open page; turned on again it counts there, no reload', async () => {
+  const site = await openSite(browser, 'https://x.com/home');
+  assert.ok(await overlayFrame(site), 'the counter is up');
+  const settings = await ask(page, { type: 'get_settings' });
+  const xSeconds = async () => attentionOf(await ask(page, { type: 'export' }), 'x');
+  assert.deepEqual(await ask(page, { type: 'set_settings', settings: { ...settings, sites_off: ['x'] } }), { ok: true });
+  await site.waitForFunction(() => !document.querySelector('thaman-overlay'), { timeout: 5000 });
+  const off = await xSeconds();
+  await activity(site, 3000);
+  assert.equal(await xSeconds(), off, 'nothing counted while off');
+  assert.deepEqual(await ask(page, { type: 'set_settings', settings }), { ok: true });
+  await site.waitForSelector('thaman-overlay', { timeout: 5000 });
+  assert.ok(await overlayFrame(site), 'the counter is back');
+  await activity(site, 4000);
+  const gained = (await xSeconds()) - off;
+  assert.ok(gained >= 2.5, `counting again on the same page: +${gained.toFixed(2)} s`);
+  await site.close();
 });
 
 test('hiding the counter on a site removes it from an open page, no reload', async () => {
