@@ -39,14 +39,18 @@ pub(crate) fn warn(what: &str) {
     web_sys::console::warn_1(&JsValue::from_str(&format!("thaman: {what}")));
 }
 
-/// Asks the background core (from an extension page) and waits.
-pub(crate) async fn ask(fields: &[(&str, JsValue)]) -> Result<JsValue, JsValue> {
+/// Sends a request to the background core (from an extension page) now;
+/// the answer is awaited later, so two requests can travel together.
+pub(crate) fn ask_now(fields: &[(&str, JsValue)]) -> Result<wasm_bindgen_futures::JsFuture, JsValue> {
     let message = js_sys::Object::new();
     for (k, v) in fields {
         js_sys::Reflect::set(&message, &(*k).into(), v)?;
     }
-    let reply = wasm_bindgen_futures::JsFuture::from(chrome::runtime_send_message(&message)?).await?;
-    // `{ok: false, error}` is the core refusing: an error here too.
+    Ok(wasm_bindgen_futures::JsFuture::from(chrome::runtime_send_message(&message)?))
+}
+
+/// The core's answer, or its refusal (`{ok: false, error}`) as an error.
+pub(crate) fn answer(reply: JsValue) -> Result<JsValue, JsValue> {
     if js_sys::Reflect::get(&reply, &"ok".into()).ok().and_then(|v| v.as_bool()) == Some(false) {
         let why = js_sys::Reflect::get(&reply, &"error".into()).ok().and_then(|v| v.as_string()).unwrap_or_default();
         return Err(JsValue::from_str(&why));
@@ -54,10 +58,19 @@ pub(crate) async fn ask(fields: &[(&str, JsValue)]) -> Result<JsValue, JsValue> 
     Ok(reply)
 }
 
+/// An answer as a typed view.
+pub(crate) fn typed<T: serde::de::DeserializeOwned>(reply: JsValue) -> Result<T, JsValue> {
+    serde_wasm_bindgen::from_value(reply).map_err(|e| JsValue::from_str(&e.to_string()))
+}
+
+/// Asks the background core (from an extension page) and waits.
+pub(crate) async fn ask(fields: &[(&str, JsValue)]) -> Result<JsValue, JsValue> {
+    answer(ask_now(fields)?.await?)
+}
+
 /// Asks the core for a typed view.
 pub(crate) async fn ask_for<T: serde::de::DeserializeOwned>(kind: &str) -> Result<T, JsValue> {
-    let reply = ask(&[("type", kind.into())]).await?;
-    serde_wasm_bindgen::from_value(reply).map_err(|e| JsValue::from_str(&e.to_string()))
+    typed(ask(&[("type", kind.into())]).await?)
 }
 
 /// Loads the person's language and digits for an extension page, and

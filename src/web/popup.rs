@@ -5,18 +5,20 @@
 use wasm_bindgen::prelude::*;
 use web_sys::Element;
 
-use super::{ask_for, chrome, dom, page_setup, warn};
+use super::{answer, ask_now, chrome, dom, page_setup, typed, warn};
 use crate::settings::Settings;
 use crate::summary::{Notice, Period, Popup, Totals};
 
 /// Entry point for `popup.html`.
 #[wasm_bindgen]
 pub async fn start_popup() -> Result<(), JsValue> {
+    // Asked before the settings, not after them: one round trip, not two.
+    let popup = ask_now(&[("type", "popup".into())])?;
     let (doc, settings) = page_setup().await?;
     let body = doc.body().ok_or("no body")?;
     let main = dom::element(&doc, "main", "popup", "")?;
     body.append_child(&main)?;
-    match ask_for::<Popup>("popup").await {
+    match popup.await.and_then(answer).and_then(typed::<Popup>) {
         Ok(popup) => render(&main, &popup, &settings)?,
         Err(err) => {
             warn(&format!("popup: {err:?}"));
