@@ -17,7 +17,7 @@ import zlib from 'node:zlib';
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import puppeteer from '../tests/e2e/node_modules/puppeteer-core/lib/esm/puppeteer/puppeteer-core.js';
-import { DIST, EXTENSION_ORIGIN, overlayFrame, sleep } from '../tests/e2e/harness.mjs';
+import { DIST, EXTENSION_ORIGIN, isOverlayUrl, overlayFrame, sleep } from '../tests/e2e/harness.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
@@ -354,7 +354,7 @@ function readTrace(buffer, url, knownPagePid = null) {
     if (!d || !(e.name === 'FrameCommittedInBrowser' || e.name === 'TracingStartedInBrowser')) continue;
     for (const f of d.frames || [d]) {
       if (f.url === url && !f.parent && !knownPagePid) out.pagePid = f.processId;
-      else if (typeof f.url === 'string' && f.url.startsWith(`${EXTENSION_ORIGIN}/overlay.html`)) out.overlayPid = f.processId;
+      else if (typeof f.url === 'string' && isOverlayUrl(f.url)) out.overlayPid = f.processId;
     }
   }
   const pid = out.pagePid;

@@ -44,6 +44,13 @@ chrome.alarms.onAlarm.addListener((alarm) => {
   else waiting.push(() => core.alarm(alarm.name));
 });
 
+for (const event of [chrome.permissions.onAdded, chrome.permissions.onRemoved]) {
+  event.addListener(() => {
+    if (core) core.permissions_changed();
+    else waiting.push(() => core.permissions_changed());
+  });
+}
+
 chrome.notifications.onClicked.addListener((id) => {
   if (core) core.notification_clicked(id);
   else waiting.push(() => core.notification_clicked(id));

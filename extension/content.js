@@ -460,8 +460,10 @@
     root.adoptedStyleSheets = [sheet];
     const frame = document.createElement('iframe');
     place.edge = pageEdge();
-    // The frame aligns its content to the edge it sits at.
-    frame.src = chrome.runtime.getURL(`overlay.html?edge=${place.edge}`);
+    // The frame aligns its content to the edge it sits at. Asked for by its
+    // bare name, Chromium gives the per-session (dynamic) URL, the only one
+    // pages may load (manifest: use_dynamic_url).
+    frame.src = `${chrome.runtime.getURL('overlay.html')}?edge=${place.edge}`;
     frame.title = chrome.i18n.getMessage('overlayFrameTitle');
     frame.setAttribute('allowtransparency', 'true');
     root.append(frame);

@@ -8,6 +8,7 @@ use thiserror::Error;
 use crate::attention::{Limits, PULSE_MS};
 use crate::calendar::{Calendar, Weekday};
 use crate::format::Digits;
+use crate::sites::{custom_host, MAX_CUSTOM_SITES};
 use crate::store::valid_site_id;
 use crate::valuation::Region;
 
@@ -42,7 +43,10 @@ pub struct Settings {
     pub language: Language,
     /// Write numbers with Arabic-Indic digits (٠١٢٣).
     pub arabic_digits: bool,
-    /// Catalog sites not tracked at all.
+    /// Sites the person added, by host (`example.org`; its `www.` and `m.`
+    /// are counted with it), each as `custom:<host>` elsewhere.
+    pub custom_sites: BTreeSet<String>,
+    /// Sites not tracked at all.
     pub sites_off: BTreeSet<String>,
     /// Sites tracked without the on-page counter.
     pub overlay_hidden: BTreeSet<String>,
@@ -109,6 +113,7 @@ impl Default for Settings {
             daily_goal_minutes: 0,
             language: Language::Auto,
             arabic_digits: false,
+            custom_sites: BTreeSet::new(),
             sites_off: BTreeSet::new(),
             overlay_hidden: BTreeSet::new(),
             overlay_minimized: BTreeSet::new(),
@@ -141,6 +146,10 @@ pub enum SettingsError {
     DailyGoal(u32),
     #[error("{0:?} is not a known site")]
     UnknownSite(String),
+    #[error("custom_sites: {0:?} is not a site's host in the form Thaman keeps (like example.org)")]
+    CustomSite(String),
+    #[error("custom_sites: at most {MAX_CUSTOM_SITES} sites may be added")]
+    TooManySites,
     #[error("retention_days must be 0 (keep every day) or 365–3650, got {0}")]
     Retention(u32),
     #[error("finds_cap must be 10–5000, got {0}")]
@@ -184,6 +193,12 @@ impl Settings {
         if self.daily_goal_minutes > 1440 {
             return Err(SettingsError::DailyGoal(self.daily_goal_minutes));
         }
+        if let Some(host) = self.custom_sites.iter().find(|h| custom_host(h).as_deref() != Ok(h.as_str())) {
+            return Err(SettingsError::CustomSite(host.clone()));
+        }
+        if self.custom_sites.len() > MAX_CUSTOM_SITES {
+            return Err(SettingsError::TooManySites);
+        }
         let listed = self.sites_off.iter().chain(&self.overlay_hidden).chain(&self.overlay_minimized).chain(self.paused_until.keys());
         if let Some(site) = listed.clone().find(|s| !valid_site_id(s)) {
             return Err(SettingsError::UnknownSite(site.clone()));
@@ -191,14 +206,17 @@ impl Settings {
         Ok(())
     }
 
-    /// Whether `site` is tracked at `now` (not off, not paused).
+    /// Whether `site` is tracked at `now` (not off, not paused; an added
+    /// site only while it is in the list).
     ///
     /// ```text
     /// sites_off {x}                     -> x: false, reddit: true
     /// paused_until {reddit: 1000}, 999  -> reddit: false;  at 1000 -> true
+    /// custom_sites {a.org}              -> custom:a.org: true, custom:b.org: false
     /// ```
     pub fn tracks(&self, site: &str, now: f64) -> bool {
-        !self.sites_off.contains(site) && self.paused_until.get(site).is_none_or(|until| now >= *until)
+        site.strip_prefix("custom:").is_none_or(|host| self.custom_sites.contains(host))
+            && !self.sites_off.contains(site) && self.paused_until.get(site).is_none_or(|until| now >= *until)
     }
 
     /// The first day of the week: the person's choice, else the locale's.
@@ -214,7 +232,7 @@ impl Settings {
         }
         diff!(
             idle_threshold_seconds, day_start_hour, region, currency, usd_rate, cpm_overrides, prompt_minutes, prompt_daily_cap,
-            week_start, daily_goal_minutes, language, arabic_digits, sites_off, overlay_hidden, overlay_minimized, paused_until,
+            week_start, daily_goal_minutes, language, arabic_digits, custom_sites, sites_off, overlay_hidden, overlay_minimized, paused_until,
             weekly_notification, finds_cap, overlay_positions, retention_days
         );
         out
@@ -271,6 +289,22 @@ mod tests {
         assert!(!s.tracks("reddit", 999.0));
         assert!(s.tracks("reddit", 1000.0));
         assert!(s.tracks("facebook", 0.0));
+        assert!(!s.tracks("custom:example.org", 0.0), "an added site counts only while it is in the list");
+        s.custom_sites.insert("example.org".into());
+        assert!(s.tracks("custom:example.org", 0.0));
+        s.sites_off.insert("custom:example.org".into());
+        assert!(!s.tracks("custom:example.org", 0.0));
+    }
+
+    #[test]
+    fn added_sites_are_hosts_in_their_kept_form() {
+        let with = |hosts: &[&str]| Settings { custom_sites: hosts.iter().map(|h| h.to_string()).collect(), ..Settings::default() }.validate();
+        assert!(with(&["example.org", "news.example.net"]).is_ok());
+        for bad in ["www.example.org", "Example.org", "https://example.org", "facebook.com", "localhost", ""] {
+            assert_eq!(with(&[bad]), Err(SettingsError::CustomSite(bad.into())), "{bad}");
+        }
+        let many: Vec<String> = (0..=MAX_CUSTOM_SITES).map(|i| format!("s{i}.example.org")).collect();
+        assert_eq!(with(&many.iter().map(String::as_str).collect::<Vec<_>>()), Err(SettingsError::TooManySites));
     }
 
     #[test]

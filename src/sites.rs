@@ -1,8 +1,12 @@
 //! The catalog of tracked sites: which hosts belong to which platform.
 //!
-//! Site ids are part of the export contract (`facebook`, `x`, …); user-added
-//! sites come later as `custom:<host>`. The manifest's content-script matches
+//! Site ids are part of the export contract (`facebook`, `x`, …); a site the
+//! person added is `custom:<host>`. The manifest's content-script matches
 //! are checked against this table by a test, so the two never drift apart.
+
+use std::collections::BTreeSet;
+
+use thiserror::Error;
 
 /// One platform in the catalog.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -63,6 +67,78 @@ pub fn host_of_url(url: &str) -> Option<&str> {
     (!host.is_empty()).then_some(host)
 }
 
+/// Most sites a person may add: each is a content script's match list and
+/// a permission the browser shows.
+pub const MAX_CUSTOM_SITES: usize = 50;
+
+/// Why a host the person typed cannot be added.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum HostError {
+    #[error("no site was given")]
+    Empty,
+    #[error("{0:?} is not a site's host name (like news.example.org)")]
+    Invalid(String),
+    #[error("{0:?} is already counted as {1}")]
+    Catalog(String, &'static str),
+}
+
+/// The host a person means by what they typed, in the form Thaman keeps:
+/// lower case, no scheme, path or port, without a leading `www.` or `m.`
+/// (those are counted with it, as for the catalog).
+///
+/// ```text
+/// "News.Example.org"                   -> "news.example.org"
+/// "https://www.example.org/a?b"        -> "example.org"
+/// "example"  "1.2.3.4"  "ex ample.org" -> invalid
+/// "www.facebook.com"                   -> already counted as facebook
+/// ```
+pub fn custom_host(input: &str) -> Result<String, HostError> {
+    let typed = input.trim();
+    if typed.is_empty() {
+        return Err(HostError::Empty);
+    }
+    let lower = typed.to_ascii_lowercase();
+    let bare = if lower.contains("://") { host_of_url(&lower).unwrap_or("").to_string() } else { lower.split(['/', '?', '#', ':']).next().unwrap_or("").to_string() };
+    let bare = bare.trim_end_matches('.');
+    let host = ["www.", "m."].iter().find_map(|p| bare.strip_prefix(p)).unwrap_or(bare);
+    let label_ok = |l: &str| (1..=63).contains(&l.len()) && !l.starts_with('-') && !l.ends_with('-') && l.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+    let labels: Vec<&str> = host.split('.').collect();
+    let top_is_name = labels.last().is_some_and(|t| t.bytes().any(|b| b.is_ascii_lowercase()));
+    if labels.len() < 2 || host.len() > 253 || !labels.iter().all(|l| label_ok(l)) || !top_is_name {
+        return Err(HostError::Invalid(typed.to_string()));
+    }
+    if let Some(site) = site_for_host(host).or_else(|| site_for_host(bare)) {
+        return Err(HostError::Catalog(typed.to_string(), site.id));
+    }
+    Ok(host.to_string())
+}
+
+/// The origins a site the person added is counted on, which are also the
+/// host permissions asked for it.
+///
+/// ```text
+/// "example.org" -> https://example.org/*, https://www.example.org/*, https://m.example.org/*
+/// ```
+pub fn custom_origins(host: &str) -> Vec<String> {
+    HOST_PREFIXES.iter().map(|prefix| format!("https://{prefix}{host}/*")).collect()
+}
+
+/// The site id a host is counted under: a catalog site, or one the person
+/// added (`custom:<host>`).
+///
+/// ```text
+/// "www.x.com",        {}            -> "x"
+/// "www.example.org",  {example.org} -> "custom:example.org"
+/// "a.example.org",    {example.org} -> none (only the host, www. and m.)
+/// ```
+pub fn site_id_for_host(host: &str, custom: &BTreeSet<String>) -> Option<String> {
+    if let Some(site) = site_for_host(host) {
+        return Some(site.id.to_string());
+    }
+    let host = host.trim_end_matches('.').to_ascii_lowercase();
+    HOST_PREFIXES.iter().filter_map(|p| host.strip_prefix(p)).find(|h| custom.contains(*h)).map(|h| format!("custom:{h}"))
+}
+
 /// Every host the content script must run on, e.g. `m.facebook.com`.
 pub fn tracked_hosts() -> impl Iterator<Item = String> {
     CATALOG.iter().flat_map(|site| {
@@ -107,6 +183,32 @@ mod tests {
         assert_eq!(host_of_url("http://reddit.com"), Some("reddit.com"));
         assert_eq!(host_of_url("chrome://extensions"), None);
         assert_eq!(host_of_url("https:///nohost"), None);
+    }
+
+    #[test]
+    fn typed_hosts_are_kept_in_one_form() {
+        assert_eq!(custom_host(" News.Example.org "), Ok("news.example.org".into()));
+        assert_eq!(custom_host("https://www.example.org/a?b"), Ok("example.org".into()));
+        assert_eq!(custom_host("m.example.org:8080/x"), Ok("example.org".into()));
+        assert_eq!(custom_host("xn--mgbh0fb.example."), Ok("xn--mgbh0fb.example".into()));
+        assert_eq!(custom_host(""), Err(HostError::Empty));
+        for bad in ["example", "1.2.3.4", "ex ample.org", "-a.org", "a..org", "مثال.org", "https://"] {
+            assert!(matches!(custom_host(bad), Err(HostError::Invalid(_))), "{bad}");
+        }
+        assert_eq!(custom_host("www.facebook.com"), Err(HostError::Catalog("www.facebook.com".into(), "facebook")));
+        assert_eq!(custom_host("https://twitter.com/home"), Err(HostError::Catalog("https://twitter.com/home".into(), "x")));
+    }
+
+    #[test]
+    fn added_sites_match_their_host_and_its_www_and_m() {
+        let custom: BTreeSet<String> = ["example.org".to_string()].into();
+        assert_eq!(site_id_for_host("example.org", &custom).as_deref(), Some("custom:example.org"));
+        assert_eq!(site_id_for_host("WWW.Example.org.", &custom).as_deref(), Some("custom:example.org"));
+        assert_eq!(site_id_for_host("m.example.org", &custom).as_deref(), Some("custom:example.org"));
+        assert_eq!(site_id_for_host("a.example.org", &custom), None);
+        assert_eq!(site_id_for_host("badexample.org", &custom), None);
+        assert_eq!(site_id_for_host("x.com", &custom).as_deref(), Some("x"));
+        assert_eq!(custom_origins("example.org"), ["https://example.org/*", "https://www.example.org/*", "https://m.example.org/*"]);
     }
 
     #[test]

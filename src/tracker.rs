@@ -18,7 +18,7 @@ use crate::viewability::Viewability;
 use crate::protocol::{OverlayState, PromptView, SavedView, SensorCommand, SensorEvent, Shortcut};
 use crate::settings::{Settings, SettingsError};
 use crate::summary::{Notice, Period, Popup, Pricing, Weekly};
-use crate::sites::{host_of_url, site_for_host};
+use crate::sites::{host_of_url, site_id_for_host};
 use crate::store::{self, DayRow, Export, ImportError, TakeRow, SCHEMA};
 use crate::valuation::{self, Estimate, Region};
 
@@ -226,15 +226,15 @@ impl Tracker {
     pub fn sensor(&mut self, tab: TabId, event: SensorEvent, now: f64, zone: &impl Zone) -> Result<Option<SensorCommand>, TrackerError> {
         let (signal, reply) = match event {
             SensorEvent::Hello { url, visible, focused, media, idle_ms } => {
-                let (Some(host), Some(site)) = (host_of_url(&url), host_of_url(&url).and_then(site_for_host)) else {
+                let Some((host, site)) = host_of_url(&url).and_then(|h| Some((h, site_id_for_host(h, &self.settings.custom_sites)?))) else {
                     self.pages.remove(&tab);
                     self.signal(tab, Signal::Closed, now, zone);
                     return Ok(Some(SensorCommand::Ignore));
                 };
-                if !self.settings.tracks(site.id, now) {
+                if !self.settings.tracks(&site, now) {
                     self.pages.remove(&tab);
                     self.signal(tab, Signal::Closed, now, zone);
-                    self.asleep.insert(tab, site.id.to_string());
+                    self.asleep.insert(tab, site);
                     return Ok(Some(SensorCommand::Sleep));
                 }
                 self.asleep.remove(&tab);
@@ -242,12 +242,12 @@ impl Tracker {
                 let rules: Vec<usize> = (0..self.rules.len()).filter(|i| self.rules[*i].applies_to(host)).collect();
                 let sent = rules.iter().map(|i| self.rules[*i].clone()).collect();
                 let posts = self.post_rules.iter().filter(|r| r.applies_to(host)).cloned().collect();
-                self.pages.insert(tab, PageAds { site: site.id.to_string(), rules, ..PageAds::default() });
-                self.stretches.entry(site.id.to_string()).or_insert_with(|| Stretch::new(now));
-                let open = Signal::Open { site: site.id.to_string(), visible, focused, media, idle_ms };
-                let overlay = !self.settings.overlay_hidden.contains(site.id);
-                let position = self.settings.overlay_positions.get(site.id).copied();
-                (open, Some(SensorCommand::Track { site: site.id.to_string(), rules: sent, overlay, posts, shortcut: self.shortcut.clone(), position }))
+                self.pages.insert(tab, PageAds { site: site.clone(), rules, ..PageAds::default() });
+                self.stretches.entry(site.clone()).or_insert_with(|| Stretch::new(now));
+                let open = Signal::Open { site: site.clone(), visible, focused, media, idle_ms };
+                let overlay = !self.settings.overlay_hidden.contains(&site);
+                let position = self.settings.overlay_positions.get(&site).copied();
+                (open, Some(SensorCommand::Track { site, rules: sent, overlay, posts, shortcut: self.shortcut.clone(), position }))
             }
             _ if self.attention.site_of(tab).is_none() => return Err(TrackerError::UnknownTab(tab)),
             SensorEvent::Slot { id, rule, labels } => return Ok(self.slot(tab, id, rule, labels, now, zone)),
@@ -927,6 +927,22 @@ mod tests {
         assert_eq!(t.sensor(2, hello("https://www.example.com/"), T0, &Z).unwrap(), Some(SensorCommand::Ignore));
         assert!(t.overlay_state(2, T0, &Z).is_none());
         assert_eq!(t.sensor(3, SensorEvent::Heartbeat {}, T0, &Z), Err(TrackerError::UnknownTab(3)));
+    }
+
+    #[test]
+    fn an_added_site_is_counted_while_listed_without_the_catalogs_rules() {
+        let mut t = with_ads();
+        assert_eq!(t.sensor(1, hello("https://www.example.org/news"), T0, &Z).unwrap(), Some(SensorCommand::Ignore), "not added yet");
+        let mut s = Settings::default();
+        s.custom_sites.insert("example.org".into());
+        t.set_settings(s, T0, &Z).unwrap();
+        let Some(SensorCommand::Track { site, rules, posts, .. }) = t.sensor(1, hello("https://www.example.org/news"), T0, &Z).unwrap() else { panic!() };
+        assert_eq!((site.as_str(), rules.len(), posts.len()), ("custom:example.org", 0, 0));
+        present_for(&mut t, 1, T0, 10);
+        assert_eq!(t.export(T0 + 10_000.0, &Z).days[0].site, "custom:example.org");
+        // Removed from the list: its open page sleeps; its days stay.
+        assert_eq!(t.set_settings(Settings::default(), T0 + 10_000.0, &Z).unwrap(), vec![(1, SensorCommand::Sleep)]);
+        assert_eq!(t.export(T0 + 20_000.0, &Z).days[0].attention_seconds, 10.0);
     }
 
     #[test]

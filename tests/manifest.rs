@@ -28,8 +28,13 @@ fn content_script_runs_exactly_on_the_catalog() {
     assert_eq!(scripts.len(), 1);
     assert_eq!(strings(&scripts[0]["matches"]), catalog_patterns());
     assert_eq!(scripts[0]["all_frames"], Value::Bool(false));
-    assert_eq!(strings(&m["web_accessible_resources"][0]["matches"]), catalog_patterns());
-    assert_eq!(strings(&m["web_accessible_resources"][0]["resources"]), vec!["overlay.html"]);
+    // The counter's frame loads on the catalog and on sites the person
+    // added, only through the per-session URL: a page cannot probe for it.
+    let war = m["web_accessible_resources"].as_array().unwrap();
+    assert_eq!(war.len(), 1);
+    assert_eq!(strings(&war[0]["resources"]), vec!["overlay.html"]);
+    assert_eq!(strings(&war[0]["matches"]), vec!["https://*/*"]);
+    assert_eq!(war[0]["use_dynamic_url"], Value::Bool(true));
 }
 
 #[test]
@@ -45,7 +50,9 @@ fn least_permissions() {
     let m = manifest();
     assert_eq!(m["manifest_version"], 3);
     assert!(m.get("host_permissions").is_none(), "content scripts need no host permissions");
-    let allowed = ["storage", "idle", "alarms", "notifications"];
+    // A site the person adds is asked for, host by host, when they add it.
+    assert_eq!(strings(&m["optional_host_permissions"]), vec!["https://*/*"]);
+    let allowed = ["storage", "idle", "alarms", "notifications", "scripting"];
     for p in m["permissions"].as_array().unwrap() {
         assert!(allowed.contains(&p.as_str().unwrap()), "unexpected permission {p}");
     }

@@ -11,7 +11,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
 use super::chrome::{self, Port, Sender};
-use super::{dom, i18n, now_ms, storage, to_js, warn};
+use super::{added_sites, dom, i18n, now_ms, storage, to_js, warn};
 use crate::calendar::Date;
 use crate::attention::{TabId, HEARTBEAT_MS};
 use crate::calendar::Zone;
@@ -111,6 +111,7 @@ pub async fn load_background() -> Result<Background, JsValue> {
     // alarm is armed again on every start (alarms can be lost).
     state.borrow_mut().tell_week();
     state.borrow_mut().arm_week_alarm();
+    added_sites::sync(state.borrow().tracker.settings().custom_sites.clone());
     let (s1, s2) = (state.clone(), state.clone());
     // One listener pair shared by every port: Chrome passes the port along.
     let on_message = Closure::new(move |message: JsValue, port: Port| s1.borrow_mut().receive(message, &port));
@@ -175,6 +176,12 @@ impl Background {
                 self.state.borrow_mut().ask_post(tab as TabId);
             }
         }
+    }
+
+    /// `chrome.permissions.onAdded` / `onRemoved`: the person granted or took
+    /// back a host; the sensor's registration follows.
+    pub fn permissions_changed(&self) {
+        added_sites::sync(self.state.borrow().tracker.settings().custom_sites.clone());
     }
 
     /// `chrome.idle.onStateChanged`: a locked screen ends presence.
@@ -395,6 +402,7 @@ impl State {
         self.update_badge(true);
         self.arm_week_alarm();
         let settings = self.tracker.settings().clone();
+        added_sites::sync(settings.custom_sites.clone());
         wasm_bindgen_futures::spawn_local(async move { i18n::follow(&settings).await });
     }
 

@@ -52,6 +52,23 @@ extern "C" {
     #[wasm_bindgen(catch, js_namespace = ["chrome", "action"], js_name = setBadgeBackgroundColor)]
     pub fn action_set_badge_background_color(details: &JsValue) -> Result<js_sys::Promise, JsValue>;
 
+    #[wasm_bindgen(catch, js_namespace = ["chrome", "permissions"], js_name = request)]
+    pub fn permissions_request(permissions: &JsValue) -> Result<js_sys::Promise, JsValue>;
+    #[wasm_bindgen(catch, js_namespace = ["chrome", "permissions"], js_name = remove)]
+    pub fn permissions_remove(permissions: &JsValue) -> Result<js_sys::Promise, JsValue>;
+    #[wasm_bindgen(catch, js_namespace = ["chrome", "permissions"], js_name = contains)]
+    pub fn permissions_contains(permissions: &JsValue) -> Result<js_sys::Promise, JsValue>;
+    #[wasm_bindgen(catch, js_namespace = ["chrome", "scripting"], js_name = getRegisteredContentScripts)]
+    pub fn scripting_registered(filter: &JsValue) -> Result<js_sys::Promise, JsValue>;
+    #[wasm_bindgen(catch, js_namespace = ["chrome", "scripting"], js_name = registerContentScripts)]
+    pub fn scripting_register(scripts: &JsValue) -> Result<js_sys::Promise, JsValue>;
+    #[wasm_bindgen(catch, js_namespace = ["chrome", "scripting"], js_name = unregisterContentScripts)]
+    pub fn scripting_unregister(filter: &JsValue) -> Result<js_sys::Promise, JsValue>;
+    #[wasm_bindgen(catch, js_namespace = ["chrome", "scripting"], js_name = executeScript)]
+    pub fn scripting_execute(injection: &JsValue) -> Result<js_sys::Promise, JsValue>;
+    #[wasm_bindgen(catch, js_namespace = ["chrome", "tabs"], js_name = query)]
+    pub fn tabs_query(query: &JsValue) -> Result<js_sys::Promise, JsValue>;
+
     #[wasm_bindgen(catch, js_namespace = ["chrome", "runtime"], js_name = getURL)]
     fn runtime_get_url(path: &str) -> Result<String, JsValue>;
 
@@ -128,7 +145,23 @@ pub fn browser_message(key: &str) -> String {
     i18n_get_message(key).unwrap_or_default()
 }
 
+/// A platform's name; a site the person added shows its host.
+pub fn site_name(site: &str) -> String {
+    match site.strip_prefix("custom:") {
+        Some(host) => host.to_string(),
+        None => message(&format!("site_{site}")),
+    }
+}
+
 /// A URL inside the extension.
 pub fn url(path: &str) -> String {
     runtime_get_url(path).unwrap_or_else(|_| path.to_string())
+}
+
+/// `{origins: [...]}`, the shape `chrome.permissions.*` takes.
+pub fn origins(origins: &[String]) -> JsValue {
+    let o = js_sys::Object::new();
+    let list: js_sys::Array = origins.iter().map(|s| JsValue::from_str(s)).collect();
+    let _ = js_sys::Reflect::set(&o, &"origins".into(), &list);
+    o.into()
 }

@@ -5,7 +5,7 @@
 use wasm_bindgen::prelude::*;
 use web_sys::Element;
 
-use super::popup::site_name;
+use super::chrome::site_name;
 use super::{ask, chrome, dom, warn};
 use crate::finds::Find;
 

@@ -5,6 +5,8 @@
 #![cfg_attr(not(all(feature = "background", feature = "overlay", feature = "pages")), allow(dead_code))]
 
 #[cfg(feature = "background")]
+mod added_sites;
+#[cfg(feature = "background")]
 pub mod background;
 pub mod chrome;
 pub mod dom;

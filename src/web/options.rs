@@ -11,7 +11,7 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::{spawn_local, JsFuture};
 use web_sys::{Element, HtmlInputElement, HtmlSelectElement};
 
-use super::popup::site_name;
+use super::chrome::site_name;
 use super::{ask, chrome, dom, page_setup, to_js, warn};
 use crate::calendar::Weekday;
 use crate::settings::{Language, Settings};
@@ -65,7 +65,7 @@ pub async fn start_options() -> Result<(), JsValue> {
         }
     }
     sites(&main, &shared, &status)?;
-    data(&main, &status)?;
+    data(&main, &shared, &status)?;
     body.set_attribute("data-ready", "1")?;
     Ok(())
 }
@@ -328,92 +328,222 @@ fn save(next: Settings, shared: &Shared, status: &Element, reload: bool, revert:
     });
 }
 
-/// Per platform, one row: tracked, counter shown, paused, own CPM.
+/// Per platform, one row: tracked, counter shown, paused, own CPM; the
+/// sites the person added follow, each with a remove button, and a form
+/// adds another.
 fn sites(main: &Element, shared: &Shared, status: &Element) -> Result<(), JsValue> {
     let section = dom::add(main, "section", "sites", "")?;
     dom::add(&section, "h2", "", &chrome::message("optionsSites"))?;
     dom::add(&section, "p", "hint", &chrome::message("optionsSitesHint"))?;
     let table = dom::add(&section, "table", "site-options", "")?;
     let head = dom::add(&dom::add(&table, "thead", "", "")?, "tr", "", "")?;
-    for key in ["colPlatform", "opt_track", "opt_overlay", "opt_pause", "opt_cpm"] {
-        dom::add(&head, "th", "", &chrome::message(key))?.set_attribute("scope", "col")?;
+    for key in ["colPlatform", "opt_track", "opt_overlay", "opt_pause", "opt_cpm", ""] {
+        let th = dom::add(&head, "th", "", &if key.is_empty() { String::new() } else { chrome::message(key) })?;
+        th.set_attribute("scope", "col")?;
     }
     let body = dom::add(&table, "tbody", "", "")?;
     let region = shared.borrow().region.unwrap_or_else(|| crate::valuation::region_for_locale(&super::i18n::browser_locale()));
-    for site in CATALOG {
-        let id = site.id;
-        let name = site_name(id);
-        let tr = dom::add(&body, "tr", "", "")?;
-        tr.set_attribute("data-site", id)?;
-        let th = dom::add(&tr, "th", "", "")?;
-        th.set_attribute("scope", "row")?;
-        dom::add(&th, "span", &format!("swatch site-{id}"), "")?.set_attribute("aria-hidden", "true")?;
-        dom::add(&th, "span", "", &name)?;
-        let fields = vec![
-            field(&format!("track-{id}"), Control::Check, move |s| (!s.sites_off.contains(id)).to_string(), move |s, v| {
-                if v == "true" {
-                    s.sites_off.remove(id);
+    let added: Vec<String> = shared.borrow().custom_sites.iter().map(|h| format!("custom:{h}")).collect();
+    for id in CATALOG.iter().map(|s| s.id.to_string()).chain(added) {
+        site_row(&body, &id, region, shared, status)?;
+    }
+    add_site_form(&section, shared, status)
+}
+
+/// One site's row of controls.
+fn site_row(body: &Element, id: &str, region: Region, shared: &Shared, status: &Element) -> Result<(), JsValue> {
+    let name = site_name(id);
+    // `custom:a.org` is no CSS identifier; `custom-a-org` is.
+    let key = id.replace([':', '.'], "-");
+    let tr = dom::add(body, "tr", "", "")?;
+    tr.set_attribute("data-site", id)?;
+    let th = dom::add(&tr, "th", "", "")?;
+    th.set_attribute("scope", "row")?;
+    dom::add(&th, "span", &format!("swatch site-{key}"), "")?.set_attribute("aria-hidden", "true")?;
+    dom::add(&th, "span", "", &name)?;
+    let site = Rc::<str>::from(id);
+    let (s1, s2, s3, s4, s5, s6, s7) = (site.clone(), site.clone(), site.clone(), site.clone(), site.clone(), site.clone(), site.clone());
+    let fields = vec![
+        field(&format!("track-{key}"), Control::Check, move |s| (!s.sites_off.contains(&*s1)).to_string(), move |s, v| {
+            if v == "true" {
+                s.sites_off.remove(&*s2);
+            } else {
+                s.sites_off.insert(s2.to_string());
+            }
+            Ok(())
+        }),
+        field(&format!("overlay-{key}"), Control::Check, move |s| (!s.overlay_hidden.contains(&*s3)).to_string(), move |s, v| {
+            if v == "true" {
+                s.overlay_hidden.remove(&*s4);
+            } else {
+                s.overlay_hidden.insert(s4.to_string());
+            }
+            Ok(())
+        }),
+        field(
+            &format!("pause-{key}"),
+            choice(&[("none", "pauseNone"), ("hour", "pauseHour"), ("day", "pauseDay")]),
+            move |s| match s.paused_until.get(&*s5) {
+                Some(until) if *until > js_sys::Date::now() => "paused".into(),
+                _ => "none".into(),
+            },
+            move |s, v| {
+                let now = js_sys::Date::now();
+                match v {
+                    "hour" => s.paused_until.insert(s6.to_string(), now + 3_600_000.0),
+                    "day" => s.paused_until.insert(s6.to_string(), end_of_today(now)),
+                    _ => s.paused_until.remove(&*s6),
+                };
+                Ok(())
+            },
+        ),
+        field(
+            &format!("cpm-{key}"),
+            Control::Number { min: 0.0, max: 1000.0, step: 0.01 },
+            move |s| s.cpm_overrides.get(&*s7).map_or(String::new(), |v| v.to_string()),
+            move |s, v| {
+                if v.trim().is_empty() || v.trim() == "0" {
+                    s.cpm_overrides.remove(&*site);
                 } else {
-                    s.sites_off.insert(id.to_string());
+                    s.cpm_overrides.insert(site.to_string(), number(v, 0.01, 1000.0)?);
                 }
                 Ok(())
-            }),
-            field(&format!("overlay-{id}"), Control::Check, move |s| (!s.overlay_hidden.contains(id)).to_string(), move |s, v| {
-                if v == "true" {
-                    s.overlay_hidden.remove(id);
-                } else {
-                    s.overlay_hidden.insert(id.to_string());
-                }
-                Ok(())
-            }),
-            field(
-                &format!("pause-{id}"),
-                choice(&[("none", "pauseNone"), ("hour", "pauseHour"), ("day", "pauseDay")]),
-                move |s| match s.paused_until.get(id) {
-                    Some(until) if *until > js_sys::Date::now() => "paused".into(),
-                    _ => "none".into(),
-                },
-                move |s, v| {
-                    let now = js_sys::Date::now();
-                    match v {
-                        "hour" => s.paused_until.insert(id.to_string(), now + 3_600_000.0),
-                        "day" => s.paused_until.insert(id.to_string(), end_of_today(now)),
-                        _ => s.paused_until.remove(id),
-                    };
-                    Ok(())
-                },
-            ),
-            field(
-                &format!("cpm-{id}"),
-                Control::Number { min: 0.0, max: 1000.0, step: 0.01 },
-                move |s| s.cpm_overrides.get(id).map_or(String::new(), |v| v.to_string()),
-                move |s, v| {
-                    if v.trim().is_empty() || v.trim() == "0" {
-                        s.cpm_overrides.remove(id);
-                    } else {
-                        s.cpm_overrides.insert(id.to_string(), number(v, 0.01, 1000.0)?);
-                    }
-                    Ok(())
-                },
-            ),
-        ];
-        for f in fields {
-            let td = dom::add(&tr, "td", "", "")?;
-            mount_in(&td, f, shared, status, Some(&name))?;
-        }
-        // The table's CPM shows where the person has none of their own.
-        if let (Some(input), Some(cpm)) = (tr.query_selector(&format!("#cpm-{id}"))?, crate::valuation::cpm(id, region, None)) {
-            input.set_attribute("placeholder", &format!("{:.2}", cpm.typical))?;
-        }
-        // A pause that is on shows until when.
-        if let Some(until) = shared.borrow().paused_until.get(id).filter(|u| **u > js_sys::Date::now()) {
-            let select = tr.query_selector(&format!("#pause-{id}"))?.ok_or("no pause control")?;
-            let o = dom::add(&select, "option", "", &chrome::message_with("pausedUntil", &[&time_of(*until)]))?;
-            o.set_attribute("value", "paused")?;
-            select.unchecked_ref::<HtmlSelectElement>().set_value("paused");
-        }
+            },
+        ),
+    ];
+    for f in fields {
+        let td = dom::add(&tr, "td", "", "")?;
+        mount_in(&td, f, shared, status, Some(&name))?;
+    }
+    // The table's CPM shows where the person has none of their own.
+    if let (Some(input), Some(cpm)) = (tr.query_selector(&format!("#cpm-{key}"))?, crate::valuation::cpm(id, region, None)) {
+        input.set_attribute("placeholder", &format!("{:.2}", cpm.typical))?;
+    }
+    // A pause that is on shows until when.
+    if let Some(until) = shared.borrow().paused_until.get(id).filter(|u| **u > js_sys::Date::now()) {
+        let select = tr.query_selector(&format!("#pause-{key}"))?.ok_or("no pause control")?;
+        let o = dom::add(&select, "option", "", &chrome::message_with("pausedUntil", &[&time_of(*until)]))?;
+        o.set_attribute("value", "paused")?;
+        select.unchecked_ref::<HtmlSelectElement>().set_value("paused");
+    }
+    let td = dom::add(&tr, "td", "", "")?;
+    if let Some(host) = id.strip_prefix("custom:") {
+        let remove = button(&td, &format!("remove-{key}"), "removeSite")?;
+        remove.set_attribute("aria-label", &chrome::message_with("removeSiteNamed", &[host]))?;
+        let (host, shared, status) = (host.to_string(), shared.clone(), status.clone());
+        let origins = crate::sites::custom_origins(&host);
+        on_click(&remove, move || remove_site(&host, &shared, &status))?;
+        spawn_local(offer_allow(th, key, origins));
     }
     Ok(())
+}
+
+/// A site in the list the browser does not let Thaman read (an imported
+/// list, or the permission taken back in the browser) is not counted: its
+/// row says so and offers to ask again.
+async fn offer_allow(th: Element, key: String, origins: Vec<String>) {
+    let Ok(asked) = chrome::permissions_contains(&chrome::origins(&origins)) else { return };
+    if JsFuture::from(asked).await.ok().and_then(|v| v.as_bool()) != Some(false) {
+        return;
+    }
+    let note = || -> Result<(), JsValue> {
+        dom::add(&th, "p", "hint not-allowed", &chrome::message("siteNotAllowed"))?;
+        let allow = button(&th, &format!("allow-{key}"), "allowSite")?;
+        on_click(&allow, move || {
+            // Inside the click: the browser asks only for a person's gesture.
+            let Ok(asked) = chrome::permissions_request(&chrome::origins(&origins)) else { return };
+            spawn_local(async move {
+                if JsFuture::from(asked).await.ok().and_then(|v| v.as_bool()) == Some(true) {
+                    let _ = web_sys::window().map(|w| w.location().reload());
+                }
+            });
+        })
+    };
+    if let Err(err) = note() {
+        warn(&format!("{err:?}"));
+    }
+}
+
+/// "Add a site": the host is checked here, then the browser asks the person
+/// to let Thaman read that site; only if they allow it is the site added.
+fn add_site_form(section: &Element, shared: &Shared, status: &Element) -> Result<(), JsValue> {
+    let form = dom::add(section, "div", "field add-site", "")?;
+    dom::add(&form, "label", "", &chrome::message("opt_add_site"))?.set_attribute("for", "add-site")?;
+    let input = dom::add(&form, "input", "", "")?;
+    input.set_id("add-site");
+    for (k, v) in [("type", "text"), ("inputmode", "url"), ("autocomplete", "off"), ("spellcheck", "false"), ("dir", "ltr"), ("placeholder", "news.example.org"), ("aria-describedby", "add-site-hint")] {
+        input.set_attribute(k, v)?;
+    }
+    let add = button(&form, "add-site-button", "addSite")?;
+    dom::add(&form, "p", "hint", &chrome::message("hint_add_site"))?.set_id("add-site-hint");
+    let (shared, status) = (shared.clone(), status.clone());
+    on_click(&add, move || {
+        let typed = input.unchecked_ref::<HtmlInputElement>().value();
+        let host = match crate::sites::custom_host(&typed) {
+            Ok(host) => host,
+            Err(err) => return fail(&status, &host_error(&err)),
+        };
+        if shared.borrow().custom_sites.contains(&host) {
+            return fail(&status, &chrome::message_with("siteAlreadyAdded", &[&host]));
+        }
+        let mut next = shared.borrow().clone();
+        next.custom_sites.insert(host.clone());
+        if next.custom_sites.len() > crate::sites::MAX_CUSTOM_SITES {
+            return fail(&status, &chrome::message_with("siteTooMany", &[&dom::count(crate::sites::MAX_CUSTOM_SITES as u64)]));
+        }
+        // Asked now, inside the click: the browser shows its prompt only
+        // for a person's gesture.
+        let asked = match chrome::permissions_request(&chrome::origins(&crate::sites::custom_origins(&host))) {
+            Ok(asked) => asked,
+            Err(err) => return fail(&status, &format!("{err:?}")),
+        };
+        let (shared, status) = (shared.clone(), status.clone());
+        spawn_local(async move {
+            match JsFuture::from(asked).await.map(|v| v.as_bool() == Some(true)) {
+                Ok(true) => save(next, &shared, &status, true, || {}),
+                Ok(false) => fail(&status, &chrome::message_with("sitePermissionRefused", &[&host])),
+                Err(err) => fail(&status, &err.as_string().unwrap_or_else(|| format!("{err:?}"))),
+            }
+        });
+    })
+}
+
+/// Why a typed host was refused, in the person's language.
+fn host_error(err: &crate::sites::HostError) -> String {
+    use crate::sites::HostError;
+    match err {
+        HostError::Empty => chrome::message("siteEmpty"),
+        HostError::Invalid(typed) => chrome::message_with("siteInvalid", &[typed]),
+        HostError::Catalog(_, id) => chrome::message_with("siteInCatalog", &[&site_name(id)]),
+    }
+}
+
+/// Takes a site off the list (its days stay in the history), then gives
+/// back the browser's permission for it.
+fn remove_site(host: &str, shared: &Shared, status: &Element) {
+    let id = format!("custom:{host}");
+    let mut next = shared.borrow().clone();
+    next.custom_sites.remove(host);
+    next.sites_off.remove(&id);
+    next.overlay_hidden.remove(&id);
+    next.overlay_minimized.remove(&id);
+    next.paused_until.remove(&id);
+    next.cpm_overrides.remove(&id);
+    next.overlay_positions.remove(&id);
+    let (origins, status) = (crate::sites::custom_origins(host), status.clone());
+    spawn_local(async move {
+        let value = match to_js(&next) {
+            Ok(v) => v,
+            Err(e) => return warn(&e.to_string()),
+        };
+        if let Err(why) = ask(&[("type", "set_settings".into()), ("settings", value)]).await {
+            return fail(&status, &chrome::message_with("notSaved", &[&why.as_string().unwrap_or_default()]));
+        }
+        if let Ok(asked) = chrome::permissions_remove(&chrome::origins(&origins)) {
+            let _ = JsFuture::from(asked).await;
+        }
+        let _ = web_sys::window().map(|w| w.location().reload());
+    });
 }
 
 /// Local midnight after `now`.
@@ -435,7 +565,7 @@ fn time_of(ms: f64) -> String {
 }
 
 /// Export, import with a preview, and delete everything.
-fn data(main: &Element, status: &Element) -> Result<(), JsValue> {
+fn data(main: &Element, shared: &Shared, status: &Element) -> Result<(), JsValue> {
     let section = dom::add(main, "section", "data", "")?;
     dom::add(&section, "h2", "", &chrome::message("optionsData"))?;
     dom::add(&section, "p", "hint", &chrome::message("optionsDataHint"))?;
@@ -520,12 +650,19 @@ fn data(main: &Element, status: &Element) -> Result<(), JsValue> {
     on_click(&cancel, move || {
         let _ = c.set_attribute("hidden", "");
     })?;
-    let (c, status) = (confirm.clone(), status.clone());
+    let (c, status, shared) = (confirm.clone(), status.clone(), shared.clone());
     on_click(&second, move || {
         let (c, status) = (c.clone(), status.clone());
+        // The sites the person added go too, with the browser's permissions.
+        let origins: Vec<String> = shared.borrow().custom_sites.iter().flat_map(|h| crate::sites::custom_origins(h)).collect();
         spawn_local(async move {
             let text = match ask(&[("type", "delete_everything".into())]).await {
-                Ok(_) => chrome::message("deleted"),
+                Ok(_) => {
+                    if let Ok(gone) = chrome::permissions_remove(&chrome::origins(&origins)) {
+                        let _ = JsFuture::from(gone).await;
+                    }
+                    chrome::message("deleted")
+                }
                 Err(why) => why.as_string().unwrap_or_default(),
             };
             let _ = c.set_attribute("hidden", "");
@@ -537,7 +674,12 @@ fn data(main: &Element, status: &Element) -> Result<(), JsValue> {
 }
 
 fn refuse(status: &Element, why: &str) {
-    status.set_text_content(Some(&chrome::message_with("importRefused", &[why])));
+    fail(status, &chrome::message_with("importRefused", &[why]));
+}
+
+/// Shows what went wrong in the page's status line.
+fn fail(status: &Element, text: &str) {
+    status.set_text_content(Some(text));
     status.set_class_name("status error");
 }
 

@@ -187,7 +187,7 @@ impl View {
             self.take.set_text_content(Some(&take));
             let _ = self.take.set_attribute("title", &detail);
         }
-        let name = chrome::message(&format!("site_{}", state.site));
+        let name = chrome::site_name(&state.site);
         if self.site.text_content().as_deref() != Some(name.as_str()) {
             self.site.set_text_content(Some(&name));
         }

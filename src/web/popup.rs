@@ -5,6 +5,7 @@
 use wasm_bindgen::prelude::*;
 use web_sys::Element;
 
+use super::chrome::site_name;
 use super::{answer, ask_now, chrome, dom, page_setup, typed, warn};
 use crate::settings::Settings;
 use crate::summary::{Notice, Period, Popup, Totals};
@@ -143,7 +144,7 @@ pub fn chart(parent: &Element, period: &Period) -> Result<(), JsValue> {
         let x = i as f64 * slot + (slot - bar_w) / 2.0;
         let g = dom::svg(&svg, "g", &[("class", "day"), ("data-date", &day.date.to_string())])?;
         let names: Vec<String> =
-            day.sites.iter().map(|(site, s)| format!("{} {}", chrome::message(&format!("site_{site}")), dom::duration(*s))).collect();
+            day.sites.iter().map(|(site, s)| format!("{} {}", site_name(site), dom::duration(*s))).collect();
         let title = if names.is_empty() {
             format!("{}: {}", dom::date(day.date, &[("weekday", "long")]), chrome::message("nothing"))
         } else {
@@ -229,10 +230,3 @@ pub fn site_table(parent: &Element, period: &Period, settings: &Settings, hour_v
     Ok(())
 }
 
-/// A platform's name; a user-added site shows its host.
-pub fn site_name(site: &str) -> String {
-    match site.strip_prefix("custom:") {
-        Some(host) => host.to_string(),
-        None => chrome::message(&format!("site_{site}")),
-    }
-}

@@ -25,7 +25,8 @@ function deadEndProxy() {
 }
 
 /** Starts Firefox ESR with the add-on at `dist` installed (temporary). */
-export async function launchFirefox(dist, { headless = true, lang = 'en' } = {}) {
+/** `grantOptional`: optional permissions are granted when asked, with no prompt. */
+export async function launchFirefox(dist, { headless = true, lang = 'en', grantOptional = false } = {}) {
   const proxy = await deadEndProxy();
   const browser = await puppeteer.launch({
     browser: 'firefox',
@@ -36,6 +37,7 @@ export async function launchFirefox(dist, { headless = true, lang = 'en' } = {})
       // The browser's language (Arabic comes from Debian's firefox-esr-l10n-ar).
       'intl.locale.requested': lang === 'en' ? 'en-US' : lang,
       'intl.accept_languages': lang === 'en' ? 'en-US, en' : `${lang}, en`,
+      'extensions.webextOptionalPermissionPrompts': !grantOptional,
     },
     // Without it the ESR ignores services.settings.server and asks Mozilla's.
     env: { ...process.env, MOZ_DISABLE_NONLOCAL_CONNECTIONS: '1' },

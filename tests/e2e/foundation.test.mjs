@@ -5,7 +5,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   launch, openSite, overlayFrame, readOverlay, clockSeconds,
-  screenshot, sleep, activity, extensionPage, EXTENSION_ORIGIN, BROWSER,
+  screenshot, sleep, activity, extensionPage, BROWSER, isExtensionUrl,
 } from './harness.mjs';
 
 let browser;
@@ -53,7 +53,7 @@ test('a site outside the catalog gets no overlay and no sensor', async () => {
   const page = await openSite(browser, 'https://www.example.com/');
   assert.equal(await overlayFrame(page, { timeout: 2500 }), null);
   assert.equal(await page.evaluate(() => document.querySelector('thaman-overlay')), null);
-  assert.ok(!page.thamanRequests.some((u) => u.startsWith(EXTENSION_ORIGIN)), 'no extension resource loaded');
+  assert.ok(!page.thamanRequests.some(isExtensionUrl), 'no extension resource loaded');
   await page.close();
 });
 

@@ -3,6 +3,7 @@
 // (the same tests, where the browser allows) — fixture pages served at the
 // real sites' URLs, no network at all.
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import puppeteer from 'puppeteer-core';
@@ -17,6 +18,14 @@ export const DIST = process.env.THAMAN_DIST || path.join(ROOT, 'dist', FIREFOX ?
 export const FIXTURES = path.join(ROOT, 'tests', 'fixtures');
 export const EXTENSION_ID = 'ohnaalgachifdjhbceagihidhpnjnlib'; // from manifest "key"
 export const EXTENSION_ORIGIN = FIREFOX ? GECKO_ORIGIN : `chrome-extension://${EXTENSION_ID}`;
+/**
+ * Whether a URL is one of the extension's own. Chromium serves the overlay
+ * frame under a per-session origin (manifest: use_dynamic_url), not
+ * EXTENSION_ORIGIN, so pages cannot probe for it.
+ */
+export const isExtensionUrl = (u) => /^(chrome|moz)-extension:\/\//.test(u);
+/** Whether a URL is the overlay frame's document. */
+export const isOverlayUrl = (u) => isExtensionUrl(u) && new URL(u).pathname === '/overlay.html';
 /** For tests that need what only Chromium gives (CDP, service workers): their skip reason. */
 export const CHROMIUM_ONLY = FIREFOX && 'Chromium only (CDP or the service worker)';
 
@@ -29,15 +38,31 @@ const FLAGS = [
   '--host-resolver-rules=MAP * ~NOTFOUND', '--window-size=1280,800',
 ];
 
-/** Starts the browser with the extension. `lang` sets the browser UI language. */
-export async function launch({ lang = 'en', headless = true, userDataDir } = {}) {
+/**
+ * Starts the browser with the extension. `lang` sets the browser UI
+ * language. `allow` lists host permissions the person grants when the
+ * extension asks (the browser's prompt, which a headless browser cannot
+ * show): Firefox grants optional permissions without a prompt; headless
+ * Chromium's prompt never answers, so there the built extension is copied
+ * with those hosts already granted (`host_permissions`), and its request
+ * for them resolves at once.
+ */
+export async function launch({ lang = 'en', headless = true, userDataDir, allow = [] } = {}) {
   if (!fs.existsSync(path.join(DIST, 'manifest.json'))) throw new Error(`no build at ${DIST}: run ./build.sh first`);
-  if (FIREFOX) return launchFirefox(DIST, { headless, lang });
+  if (FIREFOX) return launchFirefox(DIST, { headless, lang, grantOptional: allow.length > 0 });
+  let dist = DIST;
+  if (allow.length) {
+    dist = fs.mkdtempSync(path.join(os.tmpdir(), 'thaman-allowed-'));
+    fs.cpSync(DIST, dist, { recursive: true });
+    const manifest = JSON.parse(fs.readFileSync(path.join(dist, 'manifest.json'), 'utf8'));
+    manifest.host_permissions = allow;
+    fs.writeFileSync(path.join(dist, 'manifest.json'), JSON.stringify(manifest));
+  }
   return puppeteer.launch({
     executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
     pipe: true,
     headless,
-    enableExtensions: [DIST],
+    enableExtensions: [dist],
     userDataDir,
     defaultViewport: { width: 1280, height: 800 },
     args: [...FLAGS, `--lang=${lang}`],
@@ -64,7 +89,7 @@ export async function openSite(browser, url, { extra = {}, front = true } = {}) 
   page.on('request', (req) => {
     const u = req.url();
     page.thamanRequests.push(u);
-    if (u.startsWith(EXTENSION_ORIGIN) || u.startsWith('data:')) return req.continue();
+    if (isExtensionUrl(u) || u.startsWith('data:')) return req.continue();
     const r = extra[u] || route(u);
     if (r) return req.respond({ status: 200, headers: r.headers, body: r.body });
     return req.abort('blockedbyclient');
@@ -116,7 +141,7 @@ export async function restartBackground(browser, ext) {
 export async function overlayFrame(page, { timeout = 8000 } = {}) {
   const deadline = Date.now() + timeout;
   for (;;) {
-    const frame = await findFrame(page, `${EXTENSION_ORIGIN}/overlay.html`);
+    const frame = await findFrame(page, isOverlayUrl);
     if (frame) {
       try {
         await frame.waitForSelector('.pill .time:not(:empty)', { timeout: Math.max(100, deadline - Date.now()) });
@@ -130,12 +155,12 @@ export async function overlayFrame(page, { timeout = 8000 } = {}) {
   }
 }
 
-/** The frame of `page` whose document is at `prefix`, if any. */
-async function findFrame(page, prefix) {
-  if (!FIREFOX) return page.frames().find((f) => f.url().startsWith(prefix));
+/** The frame of `page` whose document's URL passes `test`, if any. */
+async function findFrame(page, test) {
+  if (!FIREFOX) return page.frames().find((f) => test(f.url()));
   // Over WebDriver BiDi an extension frame's url() stays about:blank: ask it.
   for (const f of page.frames().slice(1)) {
-    if ((await f.evaluate(() => location.href).catch(() => '')).startsWith(prefix)) return f;
+    if (test(await f.evaluate(() => location.href).catch(() => ''))) return f;
   }
   return undefined;
 }

@@ -9,7 +9,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  launch, openSite, overlayFrame, activity, ask, extensionPage, sleep, EXTENSION_ORIGIN, FIREFOX,
+  launch, openSite, overlayFrame, activity, ask, extensionPage, sleep, EXTENSION_ORIGIN, FIREFOX, isExtensionUrl,
 } from './harness.mjs';
 
 let browser;
@@ -37,8 +37,9 @@ test('a full session makes no request beyond the extension and the page itself',
   const served = new Set(['https://www.facebook.com/', 'https://x.com/home']);
   // Who started a request: the extension (its frames, or its content
   // script on the stack), or the page and browser themselves.
-  const byExtension = (r) => r.frame()?.url().startsWith(EXTENSION_ORIGIN)
-    || JSON.stringify(r.initiator() ?? {}).includes(EXTENSION_ORIGIN);
+  // (The overlay frame has a per-session origin of its own in Chromium.)
+  const byExtension = (r) => isExtensionUrl(r.frame()?.url() ?? '')
+    || /(chrome|moz)-extension:\/\//.test(JSON.stringify(r.initiator() ?? {}));
   const watch = (page, name) => {
     page.on('request', (r) => seen.push({ from: byExtension(r) ? `${name}: extension` : name, url: r.url() }));
     pages.push(page);
@@ -81,10 +82,10 @@ test('a full session makes no request beyond the extension and the page itself',
   // Firefox's proxy sees a request the test makes from an extension page.
   if (!FIREFOX) assert.ok(seen.some((r) => r.url.startsWith(EXTENSION_ORIGIN)), 'the recorder saw the extension load its files');
   const ours = seen.filter((r) => r.from === 'worker' || r.from.endsWith('extension'));
-  assert.deepEqual(ours.filter((r) => !r.url.startsWith(EXTENSION_ORIGIN)), [], "the extension's own requests that would leave the machine");
+  assert.deepEqual(ours.filter((r) => !isExtensionUrl(r.url)), [], "the extension's own requests that would leave the machine");
   // Everything else is the page itself (and the browser's favicon for it).
   const favicon = (u) => /^https:\/\/[^/]+\/favicon\.ico$/.test(u);
-  const outside = seen.filter((r) => !r.url.startsWith(EXTENSION_ORIGIN) && !served.has(r.url) && !favicon(r.url) && !r.url.startsWith('data:'));
+  const outside = seen.filter((r) => !isExtensionUrl(r.url) && !served.has(r.url) && !favicon(r.url) && !r.url.startsWith('data:'));
   assert.deepEqual(outside, [], 'requests that would leave the machine');
   if (FIREFOX) {
     assert.deepEqual(browser.thamanConnections, [], 'connections Firefox tried to open itself');
