@@ -3,8 +3,8 @@
 // on a synthetic infinite feed, alternating runs without and with the
 // extension (A B A B …). See bench/README.md for what each number means.
 //
-//   node bench/run.mjs [--rounds 9] [--seconds 20] [--warmup 3] [--speed 600]
-//                      [--attribution 5] [--sites facebook,x] [--no-write]
+//   node bench/run.mjs [--rounds 9] [--seconds 12] [--warmup 2] [--speed 600]
+//                      [--attribution 3] [--sites facebook,x] [--no-write]
 //
 // Prints a table of medians and ratios and writes bench/results.md (and the
 // raw samples to bench/results.json). No network: pages are served by request
@@ -27,7 +27,7 @@ const debug = (...args) => DEBUG && console.log('[debug]', ...args);
 // --- options -------------------------------------------------------------------
 const usage = (message) => Object.assign(new Error(message), { usage: true });
 function options(argv) {
-  const o = { rounds: 9, seconds: 20, warmup: 3, speed: 600, wheelEvery: 500, attribution: 5, sites: ['facebook', 'x'], write: true };
+  const o = { rounds: 9, seconds: 12, warmup: 2, speed: 600, wheelEvery: 500, attribution: 3, sites: ['facebook', 'x'], write: true };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const next = () => {

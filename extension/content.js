@@ -47,12 +47,15 @@
     port.onDisconnect.addListener(() => {
       port = null;
       if (ignored) return;
-      // The worker restarted: say hello again so counting resumes.
-      if (chrome.runtime && chrome.runtime.id) setTimeout(() => port || connect(), 250);
       // The extension was updated, reloaded or removed: this copy is
       // orphaned (Firefox injects the new one into open tabs), so it leaves
       // with its counter rather than show a second, dead one.
-      else stop();
+      if (!(chrome.runtime && chrome.runtime.id)) return stop();
+      // Asleep, it does not start the worker again: sleep() waits for the
+      // settings to change or the pause to run out.
+      if (asleep) return;
+      // The worker restarted: say hello again so counting resumes.
+      setTimeout(() => port || connect(), 250);
     });
     hello();
   }
@@ -66,10 +69,7 @@
 
   function command(message) {
     if (message.type === 'track') {
-      if (asleep) { // a restarted core found the site on again
-        asleep = false;
-        watchPage();
-      }
+      resume(); // a restarted core may have found the site on again
       checkFocus();
       if (message.overlay !== false) mountOverlay();
       startSlots(message.rules);
@@ -86,7 +86,7 @@
     else if (message.type === 'frame') resize(message.width, message.height);
     else if (message.type === 'move') move(message.dx, message.dy, message.done);
     else if (message.type === 'ignore') stop();
-    else if (message.type === 'sleep') sleep();
+    else if (message.type === 'sleep') sleep(message.until);
     else if (message.type === 'wake') wake();
   }
 
@@ -586,27 +586,60 @@
   /** Not a tracked page: gone for good. */
   function stop() {
     ignored = true;
+    quiet();
     unwatchPage();
     if (port) port.disconnect();
     port = null;
   }
 
   // A site the person turned off or paused: the sensor goes quiet but
-  // keeps its line to the core, which says when the site is on again.
-  function sleep() {
+  // keeps its line to the core, which says when the site is on again. If
+  // the worker stops meanwhile (as an idle one does), the line is not
+  // opened again until the settings change or the pause (`until`) ends:
+  // a sleeping tab never keeps the worker running.
+  let sleepTimer = 0;
+  const onStorage = (changes, area) => {
+    if (area === 'local' && 'settings' in changes && asleep && !port) connect();
+  };
+
+  function sleep(until) {
+    clearTimeout(sleepTimer);
+    if (typeof until === 'number') {
+      const wait = Math.min(Math.max(0, until - Date.now()) + 50, 2 ** 31 - 1);
+      sleepTimer = setTimeout(() => { if (asleep && !port) connect(); }, wait);
+    }
     if (asleep) return;
     asleep = true;
     unwatchPage();
+    chrome.storage.onChanged.addListener(onStorage);
+  }
+
+  /** Stops waiting for the settings or the pause. */
+  function quiet() {
+    clearTimeout(sleepTimer);
+    try {
+      chrome.storage.onChanged.removeListener(onStorage);
+    } catch (_) { /* orphaned: the API is gone with the extension */ }
+  }
+
+  /** Watches again after a sleep; false if it was not asleep. */
+  function resume() {
+    if (!asleep) return false;
+    asleep = false;
+    quiet();
+    watchPage();
+    return true;
   }
 
   function wake() {
-    if (!asleep) return;
-    asleep = false;
-    watchPage();
+    if (!resume()) return;
     if (port) hello();
     else connect();
   }
 
   watchPage();
-  connect();
+  // The line to the core opens in a task of its own: at document_start the
+  // page's parser goes on without waiting for the extension's bindings and
+  // the port. (An input before then connects at once, through post().)
+  setTimeout(() => port || ignored || connect(), 0);
 })();

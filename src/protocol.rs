@@ -99,9 +99,12 @@ pub enum SensorCommand {
     FindPost { ask: u32 },
     /// Not a tracked page: the sensor stops and removes itself.
     Ignore,
-    /// A catalog site the person turned off or paused: the sensor stops
-    /// watching and removes its counter, but stays to hear `wake`.
-    Sleep,
+    /// A site the person turned off or paused: the sensor stops watching
+    /// and removes its counter, but stays to hear `wake`. If the worker
+    /// goes away meanwhile, the sensor does not wake it again: it waits for
+    /// the settings to change, or for `until` (ms since the epoch: when a
+    /// pause runs out; none for a site turned off).
+    Sleep { until: Option<f64> },
     /// The site is on again: the sensor watches again and says `hello`.
     Wake,
 }
@@ -385,7 +388,8 @@ mod tests {
         assert!(matches!(r, OverlayRequest::Answer { answer: crate::prompt::Answer::Useful, ref reasons } if reasons.len() == 2));
         assert!(serde_json::from_value::<OverlayRequest>(json!({"type": "answer", "answer": "maybe"})).is_err());
         assert_eq!(serde_json::to_value(SensorCommand::Ignore).unwrap(), json!({"type": "ignore"}));
-        assert_eq!(serde_json::to_value(SensorCommand::Sleep).unwrap(), json!({"type": "sleep"}));
+        assert_eq!(serde_json::to_value(SensorCommand::Sleep { until: None }).unwrap(), json!({"type": "sleep", "until": null}));
+        assert_eq!(serde_json::to_value(SensorCommand::Sleep { until: Some(5.0) }).unwrap(), json!({"type": "sleep", "until": 5.0}));
         assert_eq!(serde_json::to_value(SensorCommand::Wake).unwrap(), json!({"type": "wake"}));
     }
 

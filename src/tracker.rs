@@ -234,8 +234,9 @@ impl Tracker {
                 if !self.settings.tracks(&site, now) {
                     self.pages.remove(&tab);
                     self.signal(tab, Signal::Closed, now, zone);
+                    let sleep = self.sleep(&site, now);
                     self.asleep.insert(tab, site);
-                    return Ok(Some(SensorCommand::Sleep));
+                    return Ok(Some(sleep));
                 }
                 self.asleep.remove(&tab);
                 // A new page view: its slots start over.
@@ -305,6 +306,19 @@ impl Tracker {
             self.asleep.remove(tab);
         }
         due.into_iter().map(|tab| (tab, SensorCommand::Wake)).collect()
+    }
+
+    /// What a page of `site` (not tracked at `now`) is told: sleep, until
+    /// its pause runs out, if a pause is why.
+    ///
+    /// ```text
+    /// sites_off {x}                  -> x: sleep until none
+    /// paused_until {reddit: 10:00}   -> reddit: sleep until 10:00
+    /// ```
+    fn sleep(&self, site: &str, now: f64) -> SensorCommand {
+        let off = self.settings.sites_off.contains(site) || site.strip_prefix("custom:").is_some_and(|h| !self.settings.custom_sites.contains(h));
+        let until = if off { None } else { self.settings.paused_until.get(site).copied().filter(|u| *u > now) };
+        SensorCommand::Sleep { until }
     }
 
     /// When the earliest pause over a sleeping page runs out, if any.
@@ -770,8 +784,8 @@ impl Tracker {
         for (tab, site) in tabs {
             if !self.settings.tracks(&site, now) {
                 self.closed(tab, now, zone);
+                commands.push((tab, self.sleep(&site, now)));
                 self.asleep.insert(tab, site);
-                commands.push((tab, SensorCommand::Sleep));
             } else if old.overlay_hidden.contains(&site) != self.settings.overlay_hidden.contains(&site) {
                 commands.push((tab, SensorCommand::Overlay { show: !self.settings.overlay_hidden.contains(&site) }));
             }
@@ -941,7 +955,7 @@ mod tests {
         present_for(&mut t, 1, T0, 10);
         assert_eq!(t.export(T0 + 10_000.0, &Z).days[0].site, "custom:example.org");
         // Removed from the list: its open page sleeps; its days stay.
-        assert_eq!(t.set_settings(Settings::default(), T0 + 10_000.0, &Z).unwrap(), vec![(1, SensorCommand::Sleep)]);
+        assert_eq!(t.set_settings(Settings::default(), T0 + 10_000.0, &Z).unwrap(), vec![(1, SensorCommand::Sleep { until: None })]);
         assert_eq!(t.export(T0 + 20_000.0, &Z).days[0].attention_seconds, 10.0);
     }
 
@@ -1243,13 +1257,13 @@ mod tests {
         s.overlay_hidden.insert("x".into());
         s.paused_until.insert("reddit".into(), T0 + 3_600_000.0);
         let commands = t.set_settings(s.clone(), T0 + 10_000.0, &Z).unwrap();
-        assert_eq!(commands, vec![(1, SensorCommand::Overlay { show: false }), (2, SensorCommand::Sleep)]);
+        assert_eq!(commands, vec![(1, SensorCommand::Overlay { show: false }), (2, SensorCommand::Sleep { until: Some(T0 + 3_600_000.0) })]);
         assert!(!t.counting(), "the paused page's run ended");
         let counted = t.export(T0 + 20_000.0, &Z).days.iter().map(|r| r.attention_seconds).sum::<f64>();
         assert!((counted - 10.0).abs() < 1e-9, "{counted}");
         // While paused, a new page sleeps too; the pause's end wakes both,
         // once; each says hello again and is tracked.
-        assert_eq!(t.sensor(3, hello("https://www.reddit.com/"), T0 + 60_000.0, &Z).unwrap(), Some(SensorCommand::Sleep));
+        assert_eq!(t.sensor(3, hello("https://www.reddit.com/"), T0 + 60_000.0, &Z).unwrap(), Some(SensorCommand::Sleep { until: Some(T0 + 3_600_000.0) }));
         assert_eq!(t.next_wake_at(T0 + 60_000.0), Some(T0 + 3_600_000.0));
         assert_eq!(t.wake_due(T0 + 3_599_999.0), vec![]);
         assert_eq!(t.wake_due(T0 + 3_600_000.0), vec![(2, SensorCommand::Wake), (3, SensorCommand::Wake)]);
@@ -1259,7 +1273,7 @@ mod tests {
         // Turned off in the options, then on again: sleep, then wake.
         let mut off = t.settings().clone();
         off.sites_off.insert("x".into());
-        assert_eq!(t.set_settings(off.clone(), T0 + 3_700_000.0, &Z).unwrap(), vec![(1, SensorCommand::Sleep), (4, SensorCommand::Sleep)]);
+        assert_eq!(t.set_settings(off.clone(), T0 + 3_700_000.0, &Z).unwrap(), vec![(1, SensorCommand::Sleep { until: None }), (4, SensorCommand::Sleep { until: None })]);
         t.closed(4, T0 + 3_700_000.0, &Z); // a closed tab is not woken
         off.sites_off.remove("x");
         assert_eq!(t.set_settings(off, T0 + 3_800_000.0, &Z).unwrap(), vec![(1, SensorCommand::Wake)]);

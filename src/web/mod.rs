@@ -78,7 +78,12 @@ pub(crate) async fn ask_for<T: serde::de::DeserializeOwned>(kind: &str) -> Resul
 /// Loads the person's language and digits for an extension page, and
 /// sets `lang`/`dir`.
 pub(crate) async fn page_setup() -> Result<(web_sys::Document, crate::settings::Settings), JsValue> {
-    let settings: crate::settings::Settings = ask_for("get_settings").await?;
+    page_setup_with(ask_now(&[("type", "get_settings".into())])?).await
+}
+
+/// As [`page_setup`], with the settings already asked for (`asked`).
+pub(crate) async fn page_setup_with(asked: wasm_bindgen_futures::JsFuture) -> Result<(web_sys::Document, crate::settings::Settings), JsValue> {
+    let settings: crate::settings::Settings = typed(answer(asked.await?)?)?;
     i18n::follow(&settings).await;
     let doc = dom::document()?;
     dom::apply_locale(&doc)?;

@@ -6,20 +6,22 @@ use wasm_bindgen::prelude::*;
 use web_sys::Element;
 
 use super::chrome::site_name;
-use super::{answer, ask_now, chrome, dom, page_setup, typed, warn};
+use wasm_bindgen_futures::JsFuture;
+
+use super::{answer, chrome, dom, page_setup_with, typed, warn};
 use crate::settings::Settings;
 use crate::summary::{Notice, Period, Popup, Totals};
 
-/// Entry point for `popup.html`.
+/// Entry point for `popup.html`: `popup.js` asked the core for the popup's
+/// view and the settings before this module loaded (one round trip,
+/// overlapping the wasm's compile); these are those two answers.
 #[wasm_bindgen]
-pub async fn start_popup() -> Result<(), JsValue> {
-    // Asked before the settings, not after them: one round trip, not two.
-    let popup = ask_now(&[("type", "popup".into())])?;
-    let (doc, settings) = page_setup().await?;
+pub async fn start_popup(popup: js_sys::Promise, settings: js_sys::Promise) -> Result<(), JsValue> {
+    let (doc, settings) = page_setup_with(JsFuture::from(settings)).await?;
     let body = doc.body().ok_or("no body")?;
     let main = dom::element(&doc, "main", "popup", "")?;
     body.append_child(&main)?;
-    match popup.await.and_then(answer).and_then(typed::<Popup>) {
+    match JsFuture::from(popup).await.and_then(answer).and_then(typed::<Popup>) {
         Ok(popup) => render(&main, &popup, &settings)?,
         Err(err) => {
             warn(&format!("popup: {err:?}"));

@@ -10,6 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import {
   launch, openSite, overlayFrame, extensionPage, ask, screenshot, sleep, activity, attentionOf, restartBackground, reloadedBy,
+  CHROMIUM_ONLY, EXTENSION_ORIGIN,
 } from './harness.mjs';
 import { seedExport, localDate } from './seed.mjs';
 
@@ -147,6 +148,37 @@ test('a site turned off stops counting on its open page; turned on again it coun
   assert.ok(gained >= 2.5, `counting again on the same page: +${gained.toFixed(2)} s`);
   await site.close();
 });
+
+test('a sleeping page does not start a stopped worker again; the settings turning its site on wake it', { skip: CHROMIUM_ONLY }, async () => {
+  const site = await openSite(browser, 'https://x.com/home');
+  assert.ok(await overlayFrame(site), 'the counter is up');
+  const settings = await ask(page, { type: 'get_settings' });
+  assert.deepEqual(await ask(page, { type: 'set_settings', settings: { ...settings, sites_off: ['x'] } }), { ok: true });
+  try {
+    await asleepThenWoken(site, settings);
+  } finally {
+    await ask(page, { type: 'set_settings', settings }); // the next tests count x
+    await site.close();
+  }
+});
+
+async function asleepThenWoken(site, settings) {
+  await site.waitForFunction(() => !document.querySelector('thaman-overlay'), { timeout: 5000 });
+  // The worker stops, as an idle one does; the sleeping sensor's line goes.
+  const running = () => browser.targets().some((t) => t.type() === 'service_worker' && t.url().startsWith(EXTENSION_ORIGIN));
+  const cdp = await site.createCDPSession();
+  await cdp.send('ServiceWorker.enable');
+  await cdp.send('ServiceWorker.stopAllWorkers');
+  for (let end = Date.now() + 5000; Date.now() < end && running();) await sleep(100);
+  assert.equal(running(), false, 'the worker stopped');
+  await activity(site, 2000);
+  assert.equal(running(), false, 'the sleeping page did not start it again');
+  // Turned on again (the options write the settings): the page hears it
+  // from storage, says hello, and counts.
+  assert.deepEqual(await ask(page, { type: 'set_settings', settings }), { ok: true });
+  await site.waitForSelector('thaman-overlay', { timeout: 5000 });
+  assert.ok(await overlayFrame(site), 'the counter is back');
+}
 
 test('hiding the counter on a site removes it from an open page, no reload', async () => {
   const site = await openSite(browser, 'https://x.com/home');
