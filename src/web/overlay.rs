@@ -50,6 +50,10 @@ pub struct View {
     saved: Element,
     saved_text: Element,
     undo: Element,
+    /// The state last rendered, with the site's name: a tick (which moves
+    /// only the clock) does not format the ads, the money and the name
+    /// again (`Intl.NumberFormat` is costly to make, once a second).
+    last: std::cell::RefCell<Option<(OverlayState, String)>>,
 }
 
 /// What the expanded overlay's buttons ask.
@@ -157,7 +161,7 @@ impl View {
             pill.append_child(child)?;
         }
         parent.append_child(&pill)?;
-        Ok(View { pill, site, time, ads, take, card, question, reasons, answers, panel, panel_title, panel_values, actions, fold, saved, saved_text, undo })
+        Ok(View { pill, site, time, ads, take, card, question, reasons, answers, panel, panel_title, panel_values, actions, fold, saved, saved_text, undo, last: Default::default() })
     }
 
     /// Shows `state`, `elapsed_s` seconds after it was received. It ticks
@@ -170,6 +174,38 @@ impl View {
         if self.time.text_content().as_deref() != Some(text.as_str()) {
             self.time.set_text_content(Some(&text));
         }
+        let name = match self.last.borrow().as_ref() {
+            Some((last, name)) if last == state => Some(name.clone()),
+            _ => None,
+        };
+        let name = match name {
+            Some(name) => name,
+            None => {
+                let name = self.render_state(state);
+                *self.last.borrow_mut() = Some((state.clone(), name.clone()));
+                name
+            }
+        };
+        let counting = state.counting && state.stops_in.is_none_or(|s| elapsed_s < s);
+        let _ = self.pill.class_list().toggle_with_force("counting", counting);
+        if self.pill.class_list().contains("min") != state.minimized {
+            let _ = self.pill.class_list().toggle_with_force("min", state.minimized);
+            let key = if state.minimized { "overlayUnfold" } else { "overlayLabel" };
+            let _ = self.pill.set_attribute("aria-label", &chrome::message(key));
+            if state.minimized {
+                self.toggle_panel(false);
+            }
+        }
+        self.render_card(state, &name);
+        self.render_saved(state, elapsed_s);
+        if self.panel_shown() {
+            self.render_panel(state, seconds + state.useful, &name);
+        }
+    }
+
+    /// What changes only with a new state: the ads, the take, the site's
+    /// name (returned).
+    fn render_state(&self, state: &OverlayState) -> String {
         let ads = chrome::message_with("overlayAds", &[&dom::count(state.ads)]);
         if self.ads.text_content().as_deref() != Some(ads.as_str()) {
             self.ads.set_text_content(Some(&ads));
@@ -191,21 +227,7 @@ impl View {
         if self.site.text_content().as_deref() != Some(name.as_str()) {
             self.site.set_text_content(Some(&name));
         }
-        let counting = state.counting && state.stops_in.is_none_or(|s| elapsed_s < s);
-        let _ = self.pill.class_list().toggle_with_force("counting", counting);
-        if self.pill.class_list().contains("min") != state.minimized {
-            let _ = self.pill.class_list().toggle_with_force("min", state.minimized);
-            let key = if state.minimized { "overlayUnfold" } else { "overlayLabel" };
-            let _ = self.pill.set_attribute("aria-label", &chrome::message(key));
-            if state.minimized {
-                self.toggle_panel(false);
-            }
-        }
-        self.render_card(state, &name);
-        self.render_saved(state, elapsed_s);
-        if self.panel_shown() {
-            self.render_panel(state, seconds + state.useful, &name);
-        }
+        name
     }
 
     fn render_panel(&self, state: &OverlayState, attention: f64, site_name: &str) {
