@@ -139,6 +139,17 @@ pub fn site_id_for_host(host: &str, custom: &BTreeSet<String>) -> Option<String>
     HOST_PREFIXES.iter().filter_map(|p| host.strip_prefix(p)).find(|h| custom.contains(*h)).map(|h| format!("custom:{h}"))
 }
 
+/// Whether Thaman counts ads on `site`: on the catalog, whose ad markup its
+/// rules know; not on a site the person added, where "0 ads" would be a
+/// number it cannot stand behind (it shows none instead).
+///
+/// ```text
+/// "x" -> true      "custom:example.org" -> false
+/// ```
+pub fn ads_counted(site: &str) -> bool {
+    !site.starts_with("custom:")
+}
+
 /// Every host the content script must run on, e.g. `m.facebook.com`.
 pub fn tracked_hosts() -> impl Iterator<Item = String> {
     CATALOG.iter().flat_map(|site| {
@@ -208,6 +219,7 @@ mod tests {
         assert_eq!(site_id_for_host("a.example.org", &custom), None);
         assert_eq!(site_id_for_host("badexample.org", &custom), None);
         assert_eq!(site_id_for_host("x.com", &custom).as_deref(), Some("x"));
+        assert!(ads_counted("x") && !ads_counted("custom:example.org"));
         assert_eq!(custom_origins("example.org"), ["https://example.org/*", "https://www.example.org/*", "https://m.example.org/*"]);
     }
 

@@ -413,6 +413,10 @@ fn site_row(body: &Element, id: &str, region: Region, shared: &Shared, status: &
     ];
     for f in fields {
         let td = dom::add(&tr, "td", "", "")?;
+        // No ads are counted on a site the person added: no price for them.
+        if f.id.starts_with("cpm-") && !crate::sites::ads_counted(id) {
+            continue;
+        }
         mount_in(&td, f, shared, status, Some(&name))?;
     }
     // The table's CPM shows where the person has none of their own.

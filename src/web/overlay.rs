@@ -14,6 +14,7 @@ use super::chrome::{self, Port};
 use super::{dom, warn};
 use super::i18n;
 use crate::format::clock;
+use crate::sites::ads_counted;
 use crate::settings::{Language, Settings};
 use crate::prompt::{Answer, Reason};
 use crate::protocol::{OverlayState, OverlayUpdate};
@@ -206,7 +207,7 @@ impl View {
     /// What changes only with a new state: the ads, the take, the site's
     /// name (returned).
     fn render_state(&self, state: &OverlayState) -> String {
-        let ads = chrome::message_with("overlayAds", &[&dom::count(state.ads)]);
+        let ads = if ads_counted(&state.site) { chrome::message_with("overlayAds", &[&dom::count(state.ads)]) } else { String::new() };
         if self.ads.text_content().as_deref() != Some(ads.as_str()) {
             self.ads.set_text_content(Some(&ads));
         }
@@ -241,7 +242,7 @@ impl View {
         set(a, dom::duration(attention));
         set(u, dom::duration(state.useful));
         set(s, dom::duration((attention - state.useful).max(0.0)));
-        set(n, dom::count(state.ads));
+        set(n, if ads_counted(&state.site) { dom::count(state.ads) } else { "—".into() });
         if let Some((_, mark)) = self.actions.iter().find(|(a, _)| *a == Action::MarkUseful) {
             set(mark, chrome::message_with("panelMarkUseful", &[&dom::count(u64::from(state.mark_minutes.max(1)))]));
         }

@@ -10,6 +10,7 @@ use wasm_bindgen_futures::JsFuture;
 
 use super::{answer, chrome, dom, page_setup_with, typed, warn};
 use crate::settings::Settings;
+use crate::sites::ads_counted;
 use crate::summary::{Notice, Period, Popup, Totals};
 
 /// Entry point for `popup.html`: `popup.js` asked the core for the popup's
@@ -200,7 +201,8 @@ pub fn site_table(parent: &Element, period: &Period, settings: &Settings, hour_v
         let useful = if t.attention_s > 0.0 { dom::percent(t.useful_s / t.attention_s, false) } else { "—".into() };
         dom::add(&tr, "td", "useful", &useful)?;
         dom::add(&tr, "td", "sold", &dom::duration(t.sold_s))?.set_attribute("data-value", &t.sold_s.to_string())?;
-        dom::add(&tr, "td", "ads", &dom::count(t.ads_viewable))?.set_attribute("data-value", &t.ads_viewable.to_string())?;
+        let ads = if ads_counted(&s.site) { dom::count(t.ads_viewable) } else { "—".into() };
+        dom::add(&tr, "td", "ads", &ads)?.set_attribute("data-value", &t.ads_viewable.to_string())?;
         let take = dom::add(&tr, "td", "take", "")?;
         match (&t.take, &s.take_source) {
             (Some(v), source) => {

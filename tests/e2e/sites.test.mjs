@@ -55,6 +55,8 @@ test('a site is added, counted, and removed again, its days kept', async () => {
   assert.deepEqual((await ask(options, { type: 'get_settings' })).custom_sites, [HOST]);
   assert.ok(await options.evaluate((o) => chrome.permissions.contains({ origins: o }), ORIGINS), 'the browser granted the host');
   assert.equal(await options.$eval(`tr[data-site="${SITE}"] th`, (e) => e.textContent), HOST);
+  assert.equal(await options.$('#cpm-custom-news-example-org'), null, 'no ad price for a site whose ads are not counted');
+  assert.ok(await options.$('#track-custom-news-example-org'), 'its other controls are there');
   await screenshot(options, 'options-added-site-en', { fullPage: true });
   for (let end = Date.now() + 5000; Date.now() < end && (await registered(options)).length === 0;) await sleep(100);
   assert.deepEqual(await registered(options), [ORIGINS.slice().sort()], 'the sensor is registered for the host, its www. and m.');
@@ -67,7 +69,9 @@ test('a site is added, counted, and removed again, its days kept', async () => {
   await early.bringToFront();
   const frame = await overlayFrame(early);
   assert.ok(frame, 'the open page got the counter');
-  assert.equal((await readOverlay(frame)).site, HOST);
+  const shown = await readOverlay(frame);
+  assert.equal(shown.site, HOST);
+  assert.equal(shown.ads, '', 'no ad count where Thaman knows no ads (not "0")');
   await activity(early, 3000);
   // A page opened now counts too (the registered script), under the same site.
   const later = await openSite(browser, `https://m.${HOST}/`, served(`https://m.${HOST}/`));
@@ -83,6 +87,7 @@ test('a site is added, counted, and removed again, its days kept', async () => {
   await popup.waitForSelector('body[data-ready]');
   await popup.waitForSelector(`table.sites tr[data-site="${SITE}"]`);
   assert.equal(await popup.$eval(`table.sites tr[data-site="${SITE}"] th`, (e) => e.textContent), HOST, 'the popup names it by its host');
+  assert.equal(await popup.$eval(`table.sites tr[data-site="${SITE}"] td.ads`, (e) => e.textContent), '—', 'ads: none claimed');
   await popup.close();
 
   // Removed: the open pages stop counting, the registration and the
