@@ -72,6 +72,9 @@ npm_ci() { # installs a folder's npm packages when its lockfile changed
 # --- build ----------------------------------------------------------------------
 version() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["version"])' manifest.json; }
 
+# The wasm builds, one per browser context (Cargo features of the same name).
+CONTEXTS="background overlay popup pages"
+
 build() {
   setup
   local out="$ROOT/dist/chrome"
@@ -80,10 +83,10 @@ build() {
   cp -R extension/. "$out/"
   cp manifest.json "$out/manifest.json"
   # One wasm module per context (Cargo features): the service worker, the
-  # overlay frame on every social page, and the extension pages each load
-  # only their own code.
+  # overlay frame on every social page, the popup, and the summary and
+  # options pages each load only their own code.
   local ctx
-  for ctx in background overlay pages; do
+  for ctx in $CONTEXTS; do
     say "building the wasm core for the $ctx (release)"
     local pkg="$ROOT/target/pkg/$ctx"
     # Paths of this checkout and of the crate cache stay out of the binary, so
@@ -102,7 +105,7 @@ build() {
   local v; v=$(version)
   (cd "$ROOT/dist" && sha256sum chrome/pkg/*/* firefox/pkg/*/* thaman-*-"$v".zip > SHA256SUMS)
   local sizes="" raw gz
-  for ctx in background overlay pages; do
+  for ctx in $CONTEXTS; do
     raw=$(stat -c %s "$out/pkg/$ctx/thaman_bg.wasm"); gz=$(gzip -9c "$out/pkg/$ctx/thaman_bg.wasm" | wc -c)
     sizes+=" $ctx $((raw / 1024))/$((gz / 1024))"
   done

@@ -94,7 +94,7 @@ const FLAGS = [
  * progress to settle first.
  */
 /** The wasm builds, one per context (build.sh). */
-const CONTEXTS = ['background', 'overlay', 'pages'];
+const CONTEXTS = ['background', 'overlay', 'popup', 'pages'];
 
 function snapshotBuild() {
   const required = ['manifest.json', 'content.js', 'background.js', ...CONTEXTS.flatMap((c) => [`pkg/${c}/thaman.js`, `pkg/${c}/thaman_bg.wasm`])];
@@ -895,7 +895,7 @@ function markdown(opts, meta, summary, sizeList, targetList) {
   ctx('page (content script)', ['content.js']);
   ctx('service worker', ['background.js', 'pkg/background/thaman.js', 'pkg/background/thaman_bg.wasm']);
   ctx('overlay frame', ['overlay.js', 'pkg/overlay/thaman.js', 'pkg/overlay/thaman_bg.wasm']);
-  ctx('popup', ['popup.js', 'pkg/pages/thaman.js', 'pkg/pages/thaman_bg.wasm']);
+  ctx('popup', ['popup.js', 'pkg/popup/thaman.js', 'pkg/popup/thaman_bg.wasm']);
   if (summary.pidFallbacks) L.push('', `Note: the page renderer was found by the busiest-renderer fallback in ${summary.pidFallbacks} window(s).`);
   L.push('', 'How each number is measured: bench/README.md. Raw samples: bench/results.json.', '');
   return L.join('\n');

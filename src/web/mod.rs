@@ -10,14 +10,14 @@ mod added_sites;
 pub mod background;
 pub mod chrome;
 pub mod dom;
-#[cfg(feature = "pages")]
+#[cfg(feature = "popup")]
 pub mod finds;
 pub mod i18n;
 #[cfg(feature = "pages")]
 pub mod options;
 #[cfg(feature = "overlay")]
 pub mod overlay;
-#[cfg(feature = "pages")]
+#[cfg(feature = "popup")]
 pub mod popup;
 #[cfg(feature = "background")]
 pub mod storage;
