@@ -5,6 +5,8 @@ import init, { loadBackground } from './pkg/background/thaman.js';
 
 let core = null;
 const waiting = [];
+/** Runs `deliver` now if the core is up, else once it is (in order). */
+const toCore = (deliver) => (core ? deliver() : waiting.push(deliver));
 
 chrome.runtime.onConnect.addListener((port) => {
   if (core) return core.connect(port);
@@ -23,37 +25,29 @@ chrome.runtime.onConnect.addListener((port) => {
 });
 
 chrome.runtime.onMessage.addListener((message, sender, respond) => {
-  if (core) core.request(message, sender, respond);
-  else waiting.push(() => core.request(message, sender, respond));
+  toCore(() => core.request(message, sender, respond));
   return true; // the answer may come after the core has loaded
 });
 
 chrome.commands.onCommand.addListener((name, tab) => {
   const id = tab ? tab.id : undefined;
-  if (core) core.command(name, id);
-  else waiting.push(() => core.command(name, id));
+  toCore(() => core.command(name, id));
 });
 
 chrome.idle.onStateChanged.addListener((state) => {
-  if (core) core.idle(state);
-  else waiting.push(() => core.idle(state));
+  toCore(() => core.idle(state));
 });
 
 chrome.alarms.onAlarm.addListener((alarm) => {
-  if (core) core.alarm(alarm.name);
-  else waiting.push(() => core.alarm(alarm.name));
+  toCore(() => core.alarm(alarm.name));
 });
 
 for (const event of [chrome.permissions.onAdded, chrome.permissions.onRemoved]) {
-  event.addListener(() => {
-    if (core) core.permissions_changed();
-    else waiting.push(() => core.permissions_changed());
-  });
+  event.addListener(() => toCore(() => core.permissions_changed()));
 }
 
 chrome.notifications.onClicked.addListener((id) => {
-  if (core) core.notification_clicked(id);
-  else waiting.push(() => core.notification_clicked(id));
+  toCore(() => core.notification_clicked(id));
 });
 
 init()

@@ -598,16 +598,12 @@
   // opened again until the settings change or the pause (`until`) ends:
   // a sleeping tab never keeps the worker running.
   let sleepTimer = 0;
-  const onStorage = (changes, area) => {
-    if (area === 'local' && 'settings' in changes && asleep && !port) connect();
-  };
+  const reconnect = () => { if (asleep && !port) connect(); };
+  const onStorage = (changes, area) => { if (area === 'local' && 'settings' in changes) reconnect(); };
 
   function sleep(until) {
     clearTimeout(sleepTimer);
-    if (typeof until === 'number') {
-      const wait = Math.min(Math.max(0, until - Date.now()) + 50, 2 ** 31 - 1);
-      sleepTimer = setTimeout(() => { if (asleep && !port) connect(); }, wait);
-    }
+    if (typeof until === 'number') sleepTimer = setTimeout(reconnect, Math.min(Math.max(0, until - Date.now()) + 50, 2 ** 31 - 1));
     if (asleep) return;
     asleep = true;
     unwatchPage();

@@ -206,6 +206,23 @@ impl Settings {
         Ok(())
     }
 
+    /// Takes a site the person added off the list, with everything set
+    /// for it (its days in the ledger stay).
+    ///
+    /// ```text
+    /// custom_sites {a.org, b.org}, sites_off {custom:a.org} -- a.org --> {b.org}, {}
+    /// ```
+    pub fn remove_custom_site(&mut self, host: &str) {
+        let id = format!("custom:{host}");
+        self.custom_sites.remove(host);
+        self.sites_off.remove(&id);
+        self.overlay_hidden.remove(&id);
+        self.overlay_minimized.remove(&id);
+        self.paused_until.remove(&id);
+        self.cpm_overrides.remove(&id);
+        self.overlay_positions.remove(&id);
+    }
+
     /// Whether `site` is tracked at `now` (not off, not paused; an added
     /// site only while it is in the list).
     ///
@@ -294,6 +311,25 @@ mod tests {
         assert!(s.tracks("custom:example.org", 0.0));
         s.sites_off.insert("custom:example.org".into());
         assert!(!s.tracks("custom:example.org", 0.0));
+    }
+
+    #[test]
+    fn a_removed_site_leaves_no_setting_behind() {
+        let mut s = Settings::default();
+        s.custom_sites.extend(["a.org".to_string(), "b.org".to_string()]);
+        let a = "custom:a.org".to_string();
+        s.sites_off.insert(a.clone());
+        s.overlay_hidden.insert(a.clone());
+        s.overlay_minimized.insert(a.clone());
+        s.paused_until.insert(a.clone(), 1.0);
+        s.cpm_overrides.insert(a.clone(), 2.0);
+        s.overlay_positions.insert(a.clone(), Position { inline: 1, bottom: 2 });
+        s.overlay_hidden.insert("custom:b.org".into());
+        s.remove_custom_site("a.org");
+        let mut want = Settings::default();
+        want.custom_sites.insert("b.org".into());
+        want.overlay_hidden.insert("custom:b.org".into());
+        assert_eq!(s, want);
     }
 
     #[test]

@@ -153,6 +153,12 @@ pub fn site_name(site: &str) -> String {
     }
 }
 
+/// A site id as a CSS class or element-id part: `custom:a.org` is none,
+/// `custom-a-org` is.
+pub fn site_key(site: &str) -> String {
+    site.replace([':', '.'], "-")
+}
+
 /// A URL inside the extension.
 pub fn url(path: &str) -> String {
     runtime_get_url(path).unwrap_or_else(|_| path.to_string())

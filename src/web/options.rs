@@ -4,6 +4,7 @@
 //! everything (asked twice).
 
 use std::cell::RefCell;
+use std::collections::BTreeSet;
 use std::rc::Rc;
 
 use wasm_bindgen::prelude::*;
@@ -353,8 +354,7 @@ fn sites(main: &Element, shared: &Shared, status: &Element) -> Result<(), JsValu
 /// One site's row of controls.
 fn site_row(body: &Element, id: &str, region: Region, shared: &Shared, status: &Element) -> Result<(), JsValue> {
     let name = site_name(id);
-    // `custom:a.org` is no CSS identifier; `custom-a-org` is.
-    let key = id.replace([':', '.'], "-");
+    let key = chrome::site_key(id);
     let tr = dom::add(body, "tr", "", "")?;
     tr.set_attribute("data-site", id)?;
     let th = dom::add(&tr, "th", "", "")?;
@@ -362,62 +362,50 @@ fn site_row(body: &Element, id: &str, region: Region, shared: &Shared, status: &
     dom::add(&th, "span", &format!("swatch site-{key}"), "")?.set_attribute("aria-hidden", "true")?;
     dom::add(&th, "span", "", &name)?;
     let site = Rc::<str>::from(id);
-    let (s1, s2, s3, s4, s5, s6, s7) = (site.clone(), site.clone(), site.clone(), site.clone(), site.clone(), site.clone(), site.clone());
-    let fields = vec![
-        field(&format!("track-{key}"), Control::Check, move |s| (!s.sites_off.contains(&*s1)).to_string(), move |s, v| {
-            if v == "true" {
-                s.sites_off.remove(&*s2);
-            } else {
-                s.sites_off.insert(s2.to_string());
-            }
-            Ok(())
-        }),
-        field(&format!("overlay-{key}"), Control::Check, move |s| (!s.overlay_hidden.contains(&*s3)).to_string(), move |s, v| {
-            if v == "true" {
-                s.overlay_hidden.remove(&*s4);
-            } else {
-                s.overlay_hidden.insert(s4.to_string());
-            }
-            Ok(())
-        }),
-        field(
+    let (paused, pause) = (site.clone(), site.clone());
+    let (own_cpm, set_cpm) = (site.clone(), site.clone());
+    let fields = [
+        Some(site_check(&format!("track-{key}"), &site, (|s| &s.sites_off, |s| &mut s.sites_off))),
+        Some(site_check(&format!("overlay-{key}"), &site, (|s| &s.overlay_hidden, |s| &mut s.overlay_hidden))),
+        Some(field(
             &format!("pause-{key}"),
             choice(&[("none", "pauseNone"), ("hour", "pauseHour"), ("day", "pauseDay")]),
-            move |s| match s.paused_until.get(&*s5) {
+            move |s| match s.paused_until.get(&*paused) {
                 Some(until) if *until > js_sys::Date::now() => "paused".into(),
                 _ => "none".into(),
             },
             move |s, v| {
                 let now = js_sys::Date::now();
                 match v {
-                    "hour" => s.paused_until.insert(s6.to_string(), now + 3_600_000.0),
-                    "day" => s.paused_until.insert(s6.to_string(), end_of_today(now)),
-                    _ => s.paused_until.remove(&*s6),
+                    "hour" => s.paused_until.insert(pause.to_string(), now + 3_600_000.0),
+                    "day" => s.paused_until.insert(pause.to_string(), end_of_today(now)),
+                    _ => s.paused_until.remove(&*pause),
                 };
                 Ok(())
             },
-        ),
-        field(
-            &format!("cpm-{key}"),
-            Control::Number { min: 0.0, max: 1000.0, step: 0.01 },
-            move |s| s.cpm_overrides.get(&*s7).map_or(String::new(), |v| v.to_string()),
-            move |s, v| {
-                if v.trim().is_empty() || v.trim() == "0" {
-                    s.cpm_overrides.remove(&*site);
-                } else {
-                    s.cpm_overrides.insert(site.to_string(), number(v, 0.01, 1000.0)?);
-                }
-                Ok(())
-            },
-        ),
+        )),
+        // No ads are counted on a site the person added: no price for them.
+        crate::sites::ads_counted(id).then(|| {
+            field(
+                &format!("cpm-{key}"),
+                Control::Number { min: 0.0, max: 1000.0, step: 0.01 },
+                move |s| s.cpm_overrides.get(&*own_cpm).map_or(String::new(), |v| v.to_string()),
+                move |s, v| {
+                    if v.trim().is_empty() || v.trim() == "0" {
+                        s.cpm_overrides.remove(&*set_cpm);
+                    } else {
+                        s.cpm_overrides.insert(set_cpm.to_string(), number(v, 0.01, 1000.0)?);
+                    }
+                    Ok(())
+                },
+            )
+        }),
     ];
     for f in fields {
         let td = dom::add(&tr, "td", "", "")?;
-        // No ads are counted on a site the person added: no price for them.
-        if f.id.starts_with("cpm-") && !crate::sites::ads_counted(id) {
-            continue;
+        if let Some(f) = f {
+            mount_in(&td, f, shared, status, Some(&name))?;
         }
-        mount_in(&td, f, shared, status, Some(&name))?;
     }
     // The table's CPM shows where the person has none of their own.
     if let (Some(input), Some(cpm)) = (tr.query_selector(&format!("#cpm-{key}"))?, crate::valuation::cpm(id, region, None)) {
@@ -466,6 +454,23 @@ async fn offer_allow(th: Element, key: String, origins: Vec<String>) {
     if let Err(err) = note() {
         warn(&format!("{err:?}"));
     }
+}
+
+/// The set of sites a per-site checkbox is the opposite of.
+type SiteSet = (fn(&Settings) -> &BTreeSet<String>, fn(&mut Settings) -> &mut BTreeSet<String>);
+
+/// A per-site checkbox, checked while the site is not in the set (sites
+/// off, counters hidden).
+fn site_check(id: &str, site: &Rc<str>, (set, set_mut): SiteSet) -> Field {
+    let (get, put) = (site.clone(), site.clone());
+    field(id, Control::Check, move |s| (!set(s).contains(&*get)).to_string(), move |s, v| {
+        if v == "true" {
+            set_mut(s).remove(&*put);
+        } else {
+            set_mut(s).insert(put.to_string());
+        }
+        Ok(())
+    })
 }
 
 /// "Add a site": the host is checked here, then the browser asks the person
@@ -525,15 +530,8 @@ fn host_error(err: &crate::sites::HostError) -> String {
 /// Takes a site off the list (its days stay in the history), then gives
 /// back the browser's permission for it.
 fn remove_site(host: &str, shared: &Shared, status: &Element) {
-    let id = format!("custom:{host}");
     let mut next = shared.borrow().clone();
-    next.custom_sites.remove(host);
-    next.sites_off.remove(&id);
-    next.overlay_hidden.remove(&id);
-    next.overlay_minimized.remove(&id);
-    next.paused_until.remove(&id);
-    next.cpm_overrides.remove(&id);
-    next.overlay_positions.remove(&id);
+    next.remove_custom_site(host);
     let (origins, status) = (crate::sites::custom_origins(host), status.clone());
     spawn_local(async move {
         let value = match to_js(&next) {

@@ -158,7 +158,7 @@ pub fn chart(parent: &Element, period: &Period) -> Result<(), JsValue> {
         for (site, secs) in &day.sites {
             let h = secs / max * (H - LABEL - TOP);
             y -= h;
-            let class = format!("bar site-{}", site.replace([':', '.'], "-"));
+            let class = format!("bar site-{}", chrome::site_key(site));
             dom::svg(&g, "rect", &[("class", &class), ("x", &fmt(x)), ("y", &fmt(y)), ("width", &fmt(bar_w)), ("height", &fmt(h.max(0.5)))])?;
         }
         let label = dom::svg(&g, "text", &[("x", &fmt(x + bar_w / 2.0)), ("y", &fmt(H - 4.0)), ("text-anchor", "middle"), ("class", "weekday")])?;
@@ -195,7 +195,7 @@ pub fn site_table(parent: &Element, period: &Period, settings: &Settings, hour_v
         let t = &s.totals;
         let name = dom::add(&tr, "th", "", "")?;
         name.set_attribute("scope", "row")?;
-        dom::add(&name, "span", &format!("swatch site-{}", s.site.replace([':', '.'], "-")), "")?.set_attribute("aria-hidden", "true")?;
+        dom::add(&name, "span", &format!("swatch site-{}", chrome::site_key(&s.site)), "")?.set_attribute("aria-hidden", "true")?;
         dom::add(&name, "span", "", &site_name(&s.site))?;
         dom::add(&tr, "td", "time", &dom::duration(t.attention_s))?.set_attribute("data-value", &t.attention_s.to_string())?;
         let useful = if t.attention_s > 0.0 { dom::percent(t.useful_s / t.attention_s, false) } else { "—".into() };
