@@ -25,8 +25,8 @@ mod native {
     use thaman::calendar::{Date, FixedZone};
     use thaman::labels::Labels;
     use thaman::ledger::{DayRecord, Ledger};
-    use thaman::rules::parse_rules;
     use thaman::protocol::SensorEvent;
+    use thaman::rules::parse_rules;
     use thaman::settings::Settings;
     use thaman::tracker::{Flush, Tracker};
 
@@ -37,17 +37,28 @@ mod native {
     const N: u64 = 1_000;
 
     fn hello(url: &str) -> SensorEvent {
-        SensorEvent::Hello { url: url.into(), visible: true, focused: true, media: false, idle_ms: None }
+        SensorEvent::Hello {
+            url: url.into(),
+            visible: true,
+            focused: true,
+            media: false,
+            idle_ms: None,
+        }
     }
 
     /// A tracker with the shipped site rules and ad labels (as the worker
     /// builds it) and one tracked tab in front, counting.
     fn counting(ledger: Ledger) -> Tracker {
-        let rules = parse_rules(include_str!("../rules/sites.txt")).expect("rules/sites.txt parses");
-        let labels = Labels::parse(include_str!("../rules/labels.txt")).expect("rules/labels.txt parses");
-        let mut t = Tracker::new(Settings::default(), ledger, None, &ZONE).with_rules(rules, labels);
-        t.sensor(1, hello("https://www.facebook.com/"), T0, &ZONE).unwrap();
-        t.sensor(1, SensorEvent::Input { typing: false }, T0, &ZONE).unwrap();
+        let rules =
+            parse_rules(include_str!("../rules/sites.txt")).expect("rules/sites.txt parses");
+        let labels =
+            Labels::parse(include_str!("../rules/labels.txt")).expect("rules/labels.txt parses");
+        let mut t =
+            Tracker::new(Settings::default(), ledger, None, &ZONE).with_rules(rules, labels);
+        t.sensor(1, hello("https://www.facebook.com/"), T0, &ZONE)
+            .unwrap();
+        t.sensor(1, SensorEvent::Input { typing: false }, T0, &ZONE)
+            .unwrap();
         let _ = t.take_writes();
         t
     }
@@ -55,13 +66,32 @@ mod native {
     /// A year of history on every catalog site: what a long-time user's
     /// worker loads at start.
     fn year_of_history() -> Ledger {
-        let sites = ["facebook", "instagram", "x", "youtube", "reddit", "linkedin", "tiktok", "pinterest", "snapchat", "threads"];
+        let sites = [
+            "facebook",
+            "instagram",
+            "x",
+            "youtube",
+            "reddit",
+            "linkedin",
+            "tiktok",
+            "pinterest",
+            "snapchat",
+            "threads",
+        ];
         let mut ledger = Ledger::default();
         let today = (T0 / 86_400_000.0) as i64;
         for d in (today - 365)..today {
             let day = sites
                 .iter()
-                .map(|s| (s.to_string(), DayRecord { attention_ms: 600_000.0, ..DayRecord::default() }))
+                .map(|s| {
+                    (
+                        s.to_string(),
+                        DayRecord {
+                            attention_ms: 600_000.0,
+                            ..DayRecord::default()
+                        },
+                    )
+                })
                 .collect();
             ledger.set_day(Date::from_days(d), day);
         }
@@ -79,7 +109,15 @@ mod native {
                 || counting(Ledger::default()),
                 |mut t| {
                     for i in 1..=N {
-                        black_box(t.sensor(1, SensorEvent::Input { typing: false }, T0 + i as f64 * 1000.0, &ZONE).unwrap());
+                        black_box(
+                            t.sensor(
+                                1,
+                                SensorEvent::Input { typing: false },
+                                T0 + i as f64 * 1000.0,
+                                &ZONE,
+                            )
+                            .unwrap(),
+                        );
                     }
                     t
                 },
@@ -92,7 +130,10 @@ mod native {
                 || counting(Ledger::default()),
                 |mut t| {
                     for i in 1..=N {
-                        black_box(t.sensor(1, SensorEvent::Heartbeat {}, T0 + i as f64 * 5000.0, &ZONE).unwrap());
+                        black_box(
+                            t.sensor(1, SensorEvent::Heartbeat {}, T0 + i as f64 * 5000.0, &ZONE)
+                                .unwrap(),
+                        );
                     }
                     t
                 },
@@ -117,7 +158,15 @@ mod native {
                             0 => {
                                 let back = front;
                                 front = 3 - front;
-                                black_box(t.sensor(back, SensorEvent::Visibility { visible: false }, now, &ZONE).unwrap());
+                                black_box(
+                                    t.sensor(
+                                        back,
+                                        SensorEvent::Visibility { visible: false },
+                                        now,
+                                        &ZONE,
+                                    )
+                                    .unwrap(),
+                                );
                                 SensorEvent::Visibility { visible: true }
                             }
                             5 => SensorEvent::Heartbeat {},
@@ -144,14 +193,42 @@ mod native {
                 feed.push((now, SensorEvent::Input { typing: false }));
             }
             if post % 10 == 9 {
-                feed.push((now, SensorEvent::Slot { id: post, rule: 0, labels: vec![] }));
-                feed.push((now, SensorEvent::Slot { id: post, rule: 2, labels: vec!["Sponsored".into()] }));
+                feed.push((
+                    now,
+                    SensorEvent::Slot {
+                        id: post,
+                        rule: 0,
+                        labels: vec![],
+                    },
+                ));
+                feed.push((
+                    now,
+                    SensorEvent::Slot {
+                        id: post,
+                        rule: 2,
+                        labels: vec!["Sponsored".into()],
+                    },
+                ));
                 for (k, ratio) in [0.2, 0.6, 1.0, 1.0, 0.6, 0.2, 0.0].into_iter().enumerate() {
-                    feed.push((now + k as f64 * 250.0, SensorEvent::View { id: post, ratio, area: 590.0 * 420.0 }));
+                    feed.push((
+                        now + k as f64 * 250.0,
+                        SensorEvent::View {
+                            id: post,
+                            ratio,
+                            area: 590.0 * 420.0,
+                        },
+                    ));
                 }
                 feed.push((now + 2000.0, SensorEvent::Gone { id: post }));
             } else {
-                feed.push((now, SensorEvent::Slot { id: post, rule: 2, labels: vec!["Samir Haddad".into(), "3h".into()] }));
+                feed.push((
+                    now,
+                    SensorEvent::Slot {
+                        id: post,
+                        rule: 2,
+                        labels: vec!["Samir Haddad".into(), "3h".into()],
+                    },
+                ));
             }
         }
         feed.sort_by(|a, b| a.0.total_cmp(&b.0));
@@ -176,7 +253,15 @@ mod native {
                 |mut t| {
                     for i in 1..=N {
                         let tab = 10 + (i % 50) as TabId;
-                        black_box(t.sensor(tab, hello("https://www.reddit.com/r/all"), T0 + i as f64 * 100.0, &ZONE).unwrap());
+                        black_box(
+                            t.sensor(
+                                tab,
+                                hello("https://www.reddit.com/r/all"),
+                                T0 + i as f64 * 100.0,
+                                &ZONE,
+                            )
+                            .unwrap(),
+                        );
                     }
                     t
                 },
@@ -200,7 +285,8 @@ mod native {
                 |(mut t, mut last_write)| {
                     for i in 1..=N {
                         let now = T0 + i as f64 * 1000.0;
-                        t.sensor(1, SensorEvent::Input { typing: false }, now, &ZONE).unwrap();
+                        t.sensor(1, SensorEvent::Input { typing: false }, now, &ZONE)
+                            .unwrap();
                         black_box(t.overlay_state(1, now, &ZONE));
                         match t.flush() {
                             Flush::Now => {
@@ -224,14 +310,20 @@ mod native {
 
         let mut g = c.benchmark_group("store");
         let t = counting(history.clone());
-        g.bench_function("export_year_10_sites", |b| b.iter(|| black_box(t.export(T0 + 60_000.0, &ZONE))));
+        g.bench_function("export_year_10_sites", |b| {
+            b.iter(|| black_box(t.export(T0 + 60_000.0, &ZONE)))
+        });
         g.finish();
 
         // What the popup and the weekly page ask of the core (the browser
         // bench times the whole popup open).
         let mut g = c.benchmark_group("summary");
-        g.bench_function("popup_year_10_sites", |b| b.iter(|| black_box(t.popup(T0 + 60_000.0, &ZONE, "en-US"))));
-        g.bench_function("weekly_year_10_sites", |b| b.iter(|| black_box(t.weekly(T0 + 60_000.0, &ZONE, "en-US"))));
+        g.bench_function("popup_year_10_sites", |b| {
+            b.iter(|| black_box(t.popup(T0 + 60_000.0, &ZONE, "en-US")))
+        });
+        g.bench_function("weekly_year_10_sites", |b| {
+            b.iter(|| black_box(t.weekly(T0 + 60_000.0, &ZONE, "en-US")))
+        });
         g.finish();
     }
 
@@ -240,7 +332,11 @@ mod native {
     fn decode(c: &mut Criterion) {
         let mut g = c.benchmark_group("decode");
         g.throughput(Throughput::Elements(1));
-        g.bench_function("input", |b| b.iter(|| serde_json::from_str::<SensorEvent>(black_box(r#"{"type":"input"}"#)).unwrap()));
+        g.bench_function("input", |b| {
+            b.iter(|| {
+                serde_json::from_str::<SensorEvent>(black_box(r#"{"type":"input"}"#)).unwrap()
+            })
+        });
         g.bench_function("hello", |b| {
             let hello = r#"{"type":"hello","url":"https://www.facebook.com/","visible":true,"focused":true,"media":false,"idle_ms":1200}"#;
             b.iter(|| serde_json::from_str::<SensorEvent>(black_box(hello)).unwrap())

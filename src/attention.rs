@@ -37,7 +37,10 @@ pub struct Limits {
 
 impl Default for Limits {
     fn default() -> Self {
-        Limits { idle_ms: 60_000.0, pulse_ms: PULSE_MS }
+        Limits {
+            idle_ms: 60_000.0,
+            pulse_ms: PULSE_MS,
+        }
     }
 }
 
@@ -87,7 +90,11 @@ impl Run {
     }
 
     fn span_until(&self, end: f64) -> Span {
-        Span { site: self.site.clone(), start: self.start, end: end.max(self.start) }
+        Span {
+            site: self.site.clone(),
+            start: self.start,
+            end: end.max(self.start),
+        }
     }
 
     /// Closes a run recovered from storage after a crash or restart: it
@@ -122,7 +129,13 @@ struct Page {
 pub enum Signal {
     /// A page started (or restarted) on a site. `idle_ms` is how long ago
     /// its last input was, if it saw one.
-    Open { site: String, visible: bool, focused: bool, media: bool, idle_ms: Option<f64> },
+    Open {
+        site: String,
+        visible: bool,
+        focused: bool,
+        media: bool,
+        idle_ms: Option<f64>,
+    },
     Visible(bool),
     Focused(bool),
     Input,
@@ -147,7 +160,10 @@ pub struct Attention {
 
 impl Attention {
     pub fn new() -> Attention {
-        Attention { last_input: f64::NEG_INFINITY, ..Attention::default() }
+        Attention {
+            last_input: f64::NEG_INFINITY,
+            ..Attention::default()
+        }
     }
 
     /// Applies a signal from `tab` at `now`; returns the spans it closed.
@@ -155,21 +171,41 @@ impl Attention {
         let mut closed = Vec::new();
         self.advance(now, limits, &mut closed);
         match signal {
-            Signal::Open { site, visible, focused, media, idle_ms } => {
-                if self.run.as_ref().is_some_and(|r| r.tab == tab && r.site != site) {
+            Signal::Open {
+                site,
+                visible,
+                focused,
+                media,
+                idle_ms,
+            } => {
+                if self
+                    .run
+                    .as_ref()
+                    .is_some_and(|r| r.tab == tab && r.site != site)
+                {
                     self.close(now, limits, &mut closed);
                 }
                 if let Some(idle) = idle_ms.filter(|i| i.is_finite() && *i >= 0.0) {
                     self.last_input = self.last_input.max(now - idle);
                 }
-                self.pages.insert(tab, Page { site, visible, focused, media });
+                self.pages.insert(
+                    tab,
+                    Page {
+                        site,
+                        visible,
+                        focused,
+                        media,
+                    },
+                );
                 self.claim_focus(tab);
             }
             Signal::Closed => {
                 self.pages.remove(&tab);
             }
             other => {
-                let Some(page) = self.pages.get_mut(&tab) else { return closed };
+                let Some(page) = self.pages.get_mut(&tab) else {
+                    return closed;
+                };
                 match other {
                     Signal::Visible(v) => page.visible = v,
                     Signal::Focused(f) => page.focused = f,
@@ -233,7 +269,11 @@ impl Attention {
     /// What closing the run at `now` would count, without closing it.
     pub fn live(&self, now: f64, limits: &Limits) -> Option<Span> {
         let run = self.run.as_ref()?;
-        let end = if now < run.last_tick || now - run.last_tick > limits.pulse_ms { run.last_tick } else { now };
+        let end = if now < run.last_tick || now - run.last_tick > limits.pulse_ms {
+            run.last_tick
+        } else {
+            now
+        };
         Some(run.span_until(run.end_at(end, limits)))
     }
 
@@ -247,7 +287,11 @@ impl Attention {
     pub fn certain(&self, now: f64, limits: &Limits) -> Option<Span> {
         let run = self.run.as_ref()?;
         let live = self.live(now, limits)?;
-        let end = if run.media { live.end.min(run.last_tick) } else { live.end.min(run.last_presence) };
+        let end = if run.media {
+            live.end.min(run.last_tick)
+        } else {
+            live.end.min(run.last_presence)
+        };
         Some(run.span_until(end))
     }
 
@@ -313,7 +357,11 @@ impl Attention {
                     site: page.site.clone(),
                     start: now,
                     last_tick: now,
-                    last_presence: if page.media { now } else { self.last_input.min(now) },
+                    last_presence: if page.media {
+                        now
+                    } else {
+                        self.last_input.min(now)
+                    },
                     media: page.media,
                 });
             }
@@ -334,10 +382,19 @@ impl Attention {
 mod tests {
     use super::*;
 
-    const L: Limits = Limits { idle_ms: 15_000.0, pulse_ms: 15_000.0 };
+    const L: Limits = Limits {
+        idle_ms: 15_000.0,
+        pulse_ms: 15_000.0,
+    };
 
     fn open(site: &str) -> Signal {
-        Signal::Open { site: site.into(), visible: true, focused: true, media: false, idle_ms: None }
+        Signal::Open {
+            site: site.into(),
+            visible: true,
+            focused: true,
+            media: false,
+            idle_ms: None,
+        }
     }
 
     fn total(spans: &[Span]) -> f64 {
@@ -361,8 +418,16 @@ mod tests {
     fn input_and_heartbeats_count_until_the_last_input_when_idle() {
         use Signal::*;
         let spans = run(
-            &[(1, open("x"), 0.0), (1, Input, 0.0), (1, Heartbeat, 5.0), (1, Heartbeat, 10.0), (1, Input, 12.0),
-              (1, Heartbeat, 17.0), (1, Heartbeat, 22.0), (1, Heartbeat, 28.0)],
+            &[
+                (1, open("x"), 0.0),
+                (1, Input, 0.0),
+                (1, Heartbeat, 5.0),
+                (1, Heartbeat, 10.0),
+                (1, Input, 12.0),
+                (1, Heartbeat, 17.0),
+                (1, Heartbeat, 22.0),
+                (1, Heartbeat, 28.0),
+            ],
             40.0,
         );
         assert_eq!(total(&spans), 12_000.0);
@@ -378,14 +443,32 @@ mod tests {
     fn a_gap_longer_than_the_pulse_is_a_break() {
         use Signal::*;
         // Laptop sleeps from 5 s to 3605 s; input resumes on waking.
-        let spans = run(&[(1, open("x"), 0.0), (1, Input, 0.0), (1, Input, 5.0), (1, Input, 3605.0), (1, Heartbeat, 3610.0)], 3610.0);
+        let spans = run(
+            &[
+                (1, open("x"), 0.0),
+                (1, Input, 0.0),
+                (1, Input, 5.0),
+                (1, Input, 3605.0),
+                (1, Heartbeat, 3610.0),
+            ],
+            3610.0,
+        );
         assert_eq!(total(&spans), 10_000.0);
     }
 
     #[test]
     fn a_clock_going_back_adds_nothing() {
         use Signal::*;
-        let spans = run(&[(1, open("x"), 100.0), (1, Input, 100.0), (1, Input, 104.0), (1, Input, 50.0), (1, Input, 52.0)], 52.0);
+        let spans = run(
+            &[
+                (1, open("x"), 100.0),
+                (1, Input, 100.0),
+                (1, Input, 104.0),
+                (1, Input, 50.0),
+                (1, Input, 52.0),
+            ],
+            52.0,
+        );
         assert_eq!(total(&spans), 6_000.0);
     }
 
@@ -395,7 +478,11 @@ mod tests {
         let mut events = vec![(1, open("youtube"), 0.0), (1, Media(true), 0.0)];
         events.extend((1..=12).map(|i| (1, Heartbeat, i as f64 * 5.0)));
         events.push((1, Media(false), 60.0));
-        events.extend([(1, Heartbeat, 65.0), (1, Heartbeat, 70.0), (1, Heartbeat, 80.0)]);
+        events.extend([
+            (1, Heartbeat, 65.0),
+            (1, Heartbeat, 70.0),
+            (1, Heartbeat, 80.0),
+        ]);
         // 60 s of playing, then the idle tail after the pause is dropped.
         assert_eq!(total(&run(&events, 90.0)), 60_000.0);
     }
@@ -403,8 +490,18 @@ mod tests {
     #[test]
     fn hidden_or_unfocused_pages_do_not_count() {
         use Signal::*;
-        let spans = run(&[(1, open("x"), 0.0), (1, Input, 0.0), (1, Visible(false), 4.0), (1, Input, 6.0), (1, Visible(true), 8.0),
-                          (1, Input, 9.0), (1, Focused(false), 11.0)], 14.0);
+        let spans = run(
+            &[
+                (1, open("x"), 0.0),
+                (1, Input, 0.0),
+                (1, Visible(false), 4.0),
+                (1, Input, 6.0),
+                (1, Visible(true), 8.0),
+                (1, Input, 9.0),
+                (1, Focused(false), 11.0),
+            ],
+            14.0,
+        );
         assert_eq!(total(&spans), 4_000.0 + 3_000.0);
     }
 
@@ -412,16 +509,47 @@ mod tests {
     fn two_pages_never_count_at_once() {
         use Signal::*;
         // Tab 2 takes the focus at 5 s while tab 1 still says it is focused.
-        let spans = run(&[(1, open("x"), 0.0), (1, Input, 0.0), (2, open("reddit"), 5.0), (2, Input, 6.0), (1, Input, 7.0)], 10.0);
+        let spans = run(
+            &[
+                (1, open("x"), 0.0),
+                (1, Input, 0.0),
+                (2, open("reddit"), 5.0),
+                (2, Input, 6.0),
+                (1, Input, 7.0),
+            ],
+            10.0,
+        );
         assert_eq!(total(&spans), 10_000.0);
-        assert_eq!(spans.iter().filter(|s| s.site == "x").map(Span::ms).sum::<f64>(), 5_000.0);
+        assert_eq!(
+            spans
+                .iter()
+                .filter(|s| s.site == "x")
+                .map(Span::ms)
+                .sum::<f64>(),
+            5_000.0
+        );
     }
 
     #[test]
     fn a_hidden_page_cannot_take_the_focus() {
         use Signal::*;
-        let hidden = Signal::Open { site: "x".into(), visible: false, focused: false, media: false, idle_ms: None };
-        let spans = run(&[(1, open("x"), 0.0), (1, Input, 0.0), (2, hidden, 1.0), (2, Focused(true), 2.0), (1, Input, 3.0)], 6.0);
+        let hidden = Signal::Open {
+            site: "x".into(),
+            visible: false,
+            focused: false,
+            media: false,
+            idle_ms: None,
+        };
+        let spans = run(
+            &[
+                (1, open("x"), 0.0),
+                (1, Input, 0.0),
+                (2, hidden, 1.0),
+                (2, Focused(true), 2.0),
+                (1, Input, 3.0),
+            ],
+            6.0,
+        );
         assert_eq!(total(&spans), 6_000.0);
     }
 
@@ -438,16 +566,32 @@ mod tests {
 
     #[test]
     fn a_recovered_run_ends_at_its_last_tick_idle_rule_applied() {
-        let run = Run { tab: 1, site: "x".into(), start: 0.0, last_tick: 10_000.0, last_presence: 8_000.0, media: false };
+        let run = Run {
+            tab: 1,
+            site: "x".into(),
+            start: 0.0,
+            last_tick: 10_000.0,
+            last_presence: 8_000.0,
+            media: false,
+        };
         assert_eq!(run.recover(&L).unwrap().ms(), 10_000.0);
-        let idle = Run { last_tick: 40_000.0, ..run.clone() };
+        let idle = Run {
+            last_tick: 40_000.0,
+            ..run.clone()
+        };
         assert_eq!(idle.recover(&L).unwrap().ms(), 8_000.0);
     }
 
     #[test]
     fn reopening_after_a_restart_uses_the_sensors_last_input() {
         let mut a = Attention::new();
-        let sig = Signal::Open { site: "x".into(), visible: true, focused: true, media: false, idle_ms: Some(2_000.0) };
+        let sig = Signal::Open {
+            site: "x".into(),
+            visible: true,
+            focused: true,
+            media: false,
+            idle_ms: Some(2_000.0),
+        };
         a.apply(1, sig, 100_000.0, &L);
         assert!(a.run().is_some(), "input 2 s ago: present, counting");
         assert_eq!(a.stops_in(100_000.0, &L), Some(13_000.0));

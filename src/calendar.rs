@@ -103,8 +103,15 @@ pub enum Weekday {
 }
 
 impl Weekday {
-    pub const ALL: [Weekday; 7] =
-        [Weekday::Monday, Weekday::Tuesday, Weekday::Wednesday, Weekday::Thursday, Weekday::Friday, Weekday::Saturday, Weekday::Sunday];
+    pub const ALL: [Weekday; 7] = [
+        Weekday::Monday,
+        Weekday::Tuesday,
+        Weekday::Wednesday,
+        Weekday::Thursday,
+        Weekday::Friday,
+        Weekday::Saturday,
+        Weekday::Sunday,
+    ];
 
     /// The week's first day where `locale` (a BCP 47 tag) lives, after
     /// CLDR's `firstDay`: Saturday in much of the Arab world, Sunday in the
@@ -116,15 +123,21 @@ impl Weekday {
     /// "en-GB" -> Monday     "ar" -> Saturday    "fr" -> Monday
     /// ```
     pub fn first_for_locale(locale: &str) -> Weekday {
-        const SATURDAY: &[&str] = &["AE", "AF", "BH", "DJ", "DZ", "EG", "IQ", "IR", "JO", "KW", "LY", "OM", "QA", "SD", "SY"];
+        const SATURDAY: &[&str] = &[
+            "AE", "AF", "BH", "DJ", "DZ", "EG", "IQ", "IR", "JO", "KW", "LY", "OM", "QA", "SD",
+            "SY",
+        ];
         const SUNDAY: &[&str] = &[
-            "AG", "AS", "BD", "BR", "BS", "BT", "BW", "BZ", "CA", "CN", "CO", "DM", "DO", "ET", "GT", "GU", "HK", "HN", "ID", "IL",
-            "IN", "JM", "JP", "KE", "KH", "KR", "LA", "MH", "MM", "MO", "MT", "MX", "MZ", "NI", "NP", "PA", "PE", "PH", "PK", "PR",
-            "PT", "PY", "SA", "SG", "SV", "TH", "TT", "TW", "UM", "US", "VE", "VI", "WS", "YE", "ZA", "ZW",
+            "AG", "AS", "BD", "BR", "BS", "BT", "BW", "BZ", "CA", "CN", "CO", "DM", "DO", "ET",
+            "GT", "GU", "HK", "HN", "ID", "IL", "IN", "JM", "JP", "KE", "KH", "KR", "LA", "MH",
+            "MM", "MO", "MT", "MX", "MZ", "NI", "NP", "PA", "PE", "PH", "PK", "PR", "PT", "PY",
+            "SA", "SG", "SV", "TH", "TT", "TW", "UM", "US", "VE", "VI", "WS", "YE", "ZA", "ZW",
         ];
         let mut parts = locale.split(['-', '_']);
         let language = parts.next().unwrap_or("").to_ascii_lowercase();
-        let region = parts.find(|p| p.len() == 2 && p.bytes().all(|b| b.is_ascii_alphabetic())).map(str::to_ascii_uppercase);
+        let region = parts
+            .find(|p| p.len() == 2 && p.bytes().all(|b| b.is_ascii_alphabetic()))
+            .map(str::to_ascii_uppercase);
         let region = region.unwrap_or_else(|| match language.as_str() {
             "ar" => "EG".into(),
             "en" => "US".into(),
@@ -159,11 +172,23 @@ impl FromStr for Date {
         if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
             return Err(bad());
         }
-        let num = |r: std::ops::Range<usize>| -> Option<u32> { s.get(r).filter(|p| p.bytes().all(|c| c.is_ascii_digit())).and_then(|p| p.parse().ok()) };
-        let (Some(year), Some(month), Some(day)) = (num(0..4), num(5..7), num(8..10)) else { return Err(bad()) };
-        let date = Date { year: year as i32, month: month as u8, day: day as u8 };
+        let num = |r: std::ops::Range<usize>| -> Option<u32> {
+            s.get(r)
+                .filter(|p| p.bytes().all(|c| c.is_ascii_digit()))
+                .and_then(|p| p.parse().ok())
+        };
+        let (Some(year), Some(month), Some(day)) = (num(0..4), num(5..7), num(8..10)) else {
+            return Err(bad());
+        };
+        let date = Date {
+            year: year as i32,
+            month: month as u8,
+            day: day as u8,
+        };
         // Round-trips only when the day exists (no 2026-02-30).
-        ((1..=12).contains(&month) && day >= 1 && Date::from_days(date.days()) == date).then_some(date).ok_or_else(bad)
+        ((1..=12).contains(&month) && day >= 1 && Date::from_days(date.days()) == date)
+            .then_some(date)
+            .ok_or_else(bad)
     }
 }
 
@@ -195,7 +220,8 @@ impl Calendar {
     ///                          2026-11-23T01:30Z (04:30 local) -> 2026-11-23
     /// ```
     pub fn day_of(&self, utc_ms: f64, zone: &impl Zone) -> Date {
-        let local = utc_ms + f64::from(zone.offset_minutes(utc_ms)) * MINUTE_MS - f64::from(self.day_start_hour) * HOUR_MS;
+        let local = utc_ms + f64::from(zone.offset_minutes(utc_ms)) * MINUTE_MS
+            - f64::from(self.day_start_hour) * HOUR_MS;
         Date::from_days((local / DAY_MS).floor() as i64)
     }
 
@@ -267,10 +293,19 @@ pub fn split_hours(start: f64, end: f64, zone: &impl Zone) -> Vec<(u8, f64)> {
 
 /// `2026-11-23T08:04:05.123Z`.
 pub fn iso_utc(utc_ms: f64) -> String {
-    let ms = if utc_ms.is_finite() { utc_ms.floor() as i64 } else { 0 };
+    let ms = if utc_ms.is_finite() {
+        utc_ms.floor() as i64
+    } else {
+        0
+    };
     let (days, rem) = (ms.div_euclid(86_400_000), ms.rem_euclid(86_400_000));
     let date = Date::from_days(days);
-    let (h, m, s, milli) = (rem / 3_600_000, rem / 60_000 % 60, rem / 1000 % 60, rem % 1000);
+    let (h, m, s, milli) = (
+        rem / 3_600_000,
+        rem / 60_000 % 60,
+        rem / 1000 % 60,
+        rem % 1000,
+    );
     format!("{date}T{h:02}:{m:02}:{s:02}.{milli:03}Z")
 }
 
@@ -286,7 +321,9 @@ mod tests {
         // "2026-11-23T00:30" in UTC
         let (date, time) = s.split_once('T').unwrap();
         let (h, m) = time.split_once(':').unwrap();
-        d(date).days() as f64 * DAY_MS + h.parse::<f64>().unwrap() * HOUR_MS + m.parse::<f64>().unwrap() * MINUTE_MS
+        d(date).days() as f64 * DAY_MS
+            + h.parse::<f64>().unwrap() * HOUR_MS
+            + m.parse::<f64>().unwrap() * MINUTE_MS
     }
 
     /// A zone with a DST jump: +60 min before `switch`, +120 after.
@@ -322,14 +359,24 @@ mod tests {
         let zone = FixedZone(180);
         assert_eq!(cal.day_of(utc("2026-11-23T00:30"), &zone), d("2026-11-22"));
         assert_eq!(cal.day_of(utc("2026-11-23T01:30"), &zone), d("2026-11-23"));
-        assert_eq!(cal.start_of(d("2026-11-23"), &zone), utc("2026-11-23T01:00"));
+        assert_eq!(
+            cal.start_of(d("2026-11-23"), &zone),
+            utc("2026-11-23T01:00")
+        );
     }
 
     #[test]
     fn split_at_midnight_adds_up() {
         let cal = Calendar::default();
-        let parts = cal.split(utc("2026-11-22T23:59"), utc("2026-11-23T00:01"), &FixedZone(0));
-        assert_eq!(parts, vec![(d("2026-11-22"), 60_000.0), (d("2026-11-23"), 60_000.0)]);
+        let parts = cal.split(
+            utc("2026-11-22T23:59"),
+            utc("2026-11-23T00:01"),
+            &FixedZone(0),
+        );
+        assert_eq!(
+            parts,
+            vec![(d("2026-11-22"), 60_000.0), (d("2026-11-23"), 60_000.0)]
+        );
         assert!(cal.split(5.0, 5.0, &FixedZone(0)).is_empty());
         assert!(cal.split(5.0, 1.0, &FixedZone(0)).is_empty());
         assert!(cal.split(f64::NAN, 1.0, &FixedZone(0)).is_empty());
@@ -338,24 +385,35 @@ mod tests {
     #[test]
     fn split_across_a_dst_change_counts_real_time() {
         // DST starts at 2026-03-29T01:00Z; local midnight of the 30th is then 22:00Z.
-        let zone = Dst { switch: utc("2026-03-29T01:00") };
+        let zone = Dst {
+            switch: utc("2026-03-29T01:00"),
+        };
         let cal = Calendar::default();
         let (a, b) = (utc("2026-03-29T21:00"), utc("2026-03-29T23:00"));
         let parts = cal.split(a, b, &zone);
-        assert_eq!(parts, vec![(d("2026-03-29"), HOUR_MS), (d("2026-03-30"), HOUR_MS)]);
+        assert_eq!(
+            parts,
+            vec![(d("2026-03-29"), HOUR_MS), (d("2026-03-30"), HOUR_MS)]
+        );
     }
 
     #[test]
     fn iso_format() {
         assert_eq!(iso_utc(0.0), "1970-01-01T00:00:00.000Z");
-        assert_eq!(iso_utc(utc("2026-11-23T08:04") + 5123.0), "2026-11-23T08:04:05.123Z");
+        assert_eq!(
+            iso_utc(utc("2026-11-23T08:04") + 5123.0),
+            "2026-11-23T08:04:05.123Z"
+        );
     }
 
     #[test]
     fn weekdays_and_week_starts() {
         assert_eq!(d("1970-01-01").weekday(), Weekday::Thursday);
         assert_eq!(d("2026-11-23").weekday(), Weekday::Monday);
-        assert_eq!(d("2026-11-23").week_start(Weekday::Saturday), d("2026-11-21"));
+        assert_eq!(
+            d("2026-11-23").week_start(Weekday::Saturday),
+            d("2026-11-21")
+        );
         assert_eq!(d("2026-11-23").week_start(Weekday::Monday), d("2026-11-23"));
         assert_eq!(d("2026-11-23").week_start(Weekday::Sunday), d("2026-11-22"));
         // A week that spans the year boundary.

@@ -65,7 +65,22 @@ pub enum FindError {
 /// post is: dropped from every kept link.
 fn is_tracking(name: &str) -> bool {
     const PREFIXES: &[&str] = &["__cft__", "__tn__", "utm_", "mibextid"];
-    const NAMES: &[&str] = &["fbclid", "gclid", "igsh", "igshid", "ref_src", "ref_url", "twclid", "si", "s", "rdt", "share_id", "tracking_source", "trk", "trackingId"];
+    const NAMES: &[&str] = &[
+        "fbclid",
+        "gclid",
+        "igsh",
+        "igshid",
+        "ref_src",
+        "ref_url",
+        "twclid",
+        "si",
+        "s",
+        "rdt",
+        "share_id",
+        "tracking_source",
+        "trk",
+        "trackingId",
+    ];
     PREFIXES.iter().any(|p| name.starts_with(p)) || NAMES.contains(&name)
 }
 
@@ -79,11 +94,18 @@ fn is_tracking(name: &str) -> bool {
 pub fn clean_url(url: &str) -> Option<String> {
     let url = url.trim();
     let lower = url.get(..8).unwrap_or(url).to_ascii_lowercase();
-    if !(lower.starts_with("https://") || lower.starts_with("http://")) || url.len() > URL_CHARS || url.chars().any(char::is_control) {
+    if !(lower.starts_with("https://") || lower.starts_with("http://"))
+        || url.len() > URL_CHARS
+        || url.chars().any(char::is_control)
+    {
         return None;
     }
-    let (rest, fragment) = url.split_once('#').map_or((url, None), |(r, f)| (r, Some(f)));
-    let (base, query) = rest.split_once('?').map_or((rest, None), |(b, q)| (b, Some(q)));
+    let (rest, fragment) = url
+        .split_once('#')
+        .map_or((url, None), |(r, f)| (r, Some(f)));
+    let (base, query) = rest
+        .split_once('?')
+        .map_or((rest, None), |(b, q)| (b, Some(q)));
     let kept: Vec<&str> = query
         .into_iter()
         .flat_map(|q| q.split('&'))
@@ -108,19 +130,41 @@ pub fn clean_url(url: &str) -> Option<String> {
 /// ```
 pub fn clip(text: &str, max: usize) -> String {
     let joined = text.split_whitespace().collect::<Vec<_>>().join(" ");
-    joined.chars().filter(|c| !c.is_control()).take(max).collect::<String>().trim_end().to_string()
+    joined
+        .chars()
+        .filter(|c| !c.is_control())
+        .take(max)
+        .collect::<String>()
+        .trim_end()
+        .to_string()
 }
 
 impl Draft {
     /// The find to keep from `site`'s page, or why not: the link must be a
     /// web address on the same site (a page cannot file a find elsewhere).
-    pub fn into_find(self, site: &str, id: u64, saved_at: String, date: Date) -> Result<Find, FindError> {
+    pub fn into_find(
+        self,
+        site: &str,
+        id: u64,
+        saved_at: String,
+        date: Date,
+    ) -> Result<Find, FindError> {
         let url = clean_url(&self.url).ok_or_else(|| FindError::Url(clip(&self.url, 80)))?;
-        let same_site = host_of_url(&url).and_then(site_for_host).is_some_and(|s| s.id == site);
+        let same_site = host_of_url(&url)
+            .and_then(site_for_host)
+            .is_some_and(|s| s.id == site);
         if !same_site {
             return Err(FindError::Url(clip(&self.url, 80)));
         }
-        Ok(Find { id, saved_at, date, site: site.to_string(), url, author: clip(&self.author, AUTHOR_CHARS), text: clip(&self.text, TEXT_CHARS) })
+        Ok(Find {
+            id,
+            saved_at,
+            date,
+            site: site.to_string(),
+            url,
+            author: clip(&self.author, AUTHOR_CHARS),
+            text: clip(&self.text, TEXT_CHARS),
+        })
     }
 }
 
@@ -150,7 +194,11 @@ impl Finds {
 
     /// An id later than every kept one, from the clock `now_ms`.
     pub fn next_id(&self, now_ms: f64) -> u64 {
-        let clock = if now_ms.is_finite() && now_ms > 0.0 { now_ms as u64 } else { 0 };
+        let clock = if now_ms.is_finite() && now_ms > 0.0 {
+            now_ms as u64
+        } else {
+            0
+        };
         clock.max(self.0.last().map_or(0, |f| f.id + 1))
     }
 
@@ -204,7 +252,10 @@ pub fn validate(finds: &[Find]) -> Result<(), FindError> {
         if !valid_site_id(&f.site) {
             return Err(FindError::Site(f.site.clone()));
         }
-        if clean_url(&f.url).as_deref() != Some(f.url.as_str()) || f.text.chars().count() > TEXT_CHARS || f.author.chars().count() > AUTHOR_CHARS {
+        if clean_url(&f.url).as_deref() != Some(f.url.as_str())
+            || f.text.chars().count() > TEXT_CHARS
+            || f.author.chars().count() > AUTHOR_CHARS
+        {
             return Err(FindError::Url(clip(&f.url, 80)));
         }
         if !ids.insert(f.id) {
@@ -223,8 +274,22 @@ pub fn validate(finds: &[Find]) -> Result<(), FindError> {
 pub fn csv(finds: &[Find]) -> String {
     let mut out = String::from("id,saved_at,date,site,url,author,text\r\n");
     for f in finds {
-        let fields = [f.id.to_string(), f.saved_at.clone(), f.date.to_string(), f.site.clone(), f.url.clone(), f.author.clone(), f.text.clone()];
-        out.push_str(&fields.iter().map(|v| quote(v)).collect::<Vec<_>>().join(","));
+        let fields = [
+            f.id.to_string(),
+            f.saved_at.clone(),
+            f.date.to_string(),
+            f.site.clone(),
+            f.url.clone(),
+            f.author.clone(),
+            f.text.clone(),
+        ];
+        out.push_str(
+            &fields
+                .iter()
+                .map(|v| quote(v))
+                .collect::<Vec<_>>()
+                .join(","),
+        );
         out.push_str("\r\n");
     }
     out
@@ -233,7 +298,11 @@ pub fn csv(finds: &[Find]) -> String {
 /// RFC 4180 quoting; a leading `= + - @` is defused so a spreadsheet never
 /// runs a post's text as a formula.
 fn quote(v: &str) -> String {
-    let v = if v.starts_with(['=', '+', '-', '@']) { format!("'{v}") } else { v.to_string() };
+    let v = if v.starts_with(['=', '+', '-', '@']) {
+        format!("'{v}")
+    } else {
+        v.to_string()
+    };
     if v.contains([',', '"', '\n', '\r']) || v.starts_with('\'') {
         format!("\"{}\"", v.replace('"', "\"\""))
     } else {
@@ -250,7 +319,15 @@ mod tests {
     }
 
     fn find(id: u64) -> Find {
-        Find { id, saved_at: "2026-11-18T12:00:00Z".into(), date: date(), site: "x".into(), url: format!("https://x.com/a/status/{id}"), author: "Layla".into(), text: "A post".into() }
+        Find {
+            id,
+            saved_at: "2026-11-18T12:00:00Z".into(),
+            date: date(),
+            site: "x".into(),
+            url: format!("https://x.com/a/status/{id}"),
+            author: "Layla".into(),
+            text: "A post".into(),
+        }
     }
 
     #[test]
@@ -259,26 +336,65 @@ mod tests {
             clean_url("https://www.facebook.com/permalink.php?story_fbid=pfbid04&id=100&__cft__[0]=AZN0&__tn__=%2CO%2CP-R").as_deref(),
             Some("https://www.facebook.com/permalink.php?story_fbid=pfbid04&id=100")
         );
-        assert_eq!(clean_url("https://x.com/a/status/1?s=20#m").as_deref(), Some("https://x.com/a/status/1#m"));
-        assert_eq!(clean_url("https://www.youtube.com/watch?v=abc&t=30&si=xyz").as_deref(), Some("https://www.youtube.com/watch?v=abc&t=30"));
-        assert_eq!(clean_url("HTTPS://x.com/").as_deref(), Some("HTTPS://x.com/"));
-        for bad in ["javascript:alert(1)", "data:text/html,hi", "/relative", "https://x.com/\u{0}a", ""] {
+        assert_eq!(
+            clean_url("https://x.com/a/status/1?s=20#m").as_deref(),
+            Some("https://x.com/a/status/1#m")
+        );
+        assert_eq!(
+            clean_url("https://www.youtube.com/watch?v=abc&t=30&si=xyz").as_deref(),
+            Some("https://www.youtube.com/watch?v=abc&t=30")
+        );
+        assert_eq!(
+            clean_url("HTTPS://x.com/").as_deref(),
+            Some("HTTPS://x.com/")
+        );
+        for bad in [
+            "javascript:alert(1)",
+            "data:text/html,hi",
+            "/relative",
+            "https://x.com/\u{0}a",
+            "",
+        ] {
             assert_eq!(clean_url(bad), None, "{bad:?}");
         }
-        assert_eq!(clean_url(&format!("https://x.com/{}", "a".repeat(URL_CHARS))), None);
+        assert_eq!(
+            clean_url(&format!("https://x.com/{}", "a".repeat(URL_CHARS))),
+            None
+        );
     }
 
     #[test]
     fn a_draft_keeps_only_the_start_and_only_on_its_own_site() {
         let long = "word ".repeat(100);
-        let d = Draft { url: "https://x.com/a/status/1?s=20".into(), author: "  Layla\n Haddad ".into(), text: long.clone() };
+        let d = Draft {
+            url: "https://x.com/a/status/1?s=20".into(),
+            author: "  Layla\n Haddad ".into(),
+            text: long.clone(),
+        };
         let f = d.into_find("x", 7, "t".into(), date()).unwrap();
-        assert_eq!((f.url.as_str(), f.author.as_str()), ("https://x.com/a/status/1", "Layla Haddad"));
+        assert_eq!(
+            (f.url.as_str(), f.author.as_str()),
+            ("https://x.com/a/status/1", "Layla Haddad")
+        );
         assert_eq!(f.text.chars().count(), TEXT_CHARS - 1); // "word word … word" cut at 140, trailing space trimmed
-        let elsewhere = Draft { url: "https://evil.example/x".into(), author: String::new(), text: String::new() };
-        assert!(matches!(elsewhere.into_find("x", 1, "t".into(), date()), Err(FindError::Url(_))));
-        let twitter = Draft { url: "https://twitter.com/a/status/1".into(), author: String::new(), text: String::new() };
-        assert!(twitter.into_find("x", 1, "t".into(), date()).is_ok(), "twitter.com is the same site as x.com");
+        let elsewhere = Draft {
+            url: "https://evil.example/x".into(),
+            author: String::new(),
+            text: String::new(),
+        };
+        assert!(matches!(
+            elsewhere.into_find("x", 1, "t".into(), date()),
+            Err(FindError::Url(_))
+        ));
+        let twitter = Draft {
+            url: "https://twitter.com/a/status/1".into(),
+            author: String::new(),
+            text: String::new(),
+        };
+        assert!(
+            twitter.into_find("x", 1, "t".into(), date()).is_ok(),
+            "twitter.com is the same site as x.com"
+        );
     }
 
     #[test]
@@ -288,10 +404,20 @@ mod tests {
             assert_eq!(finds.add(find(id), 3), 0);
         }
         assert_eq!(finds.add(find(4), 3), 1);
-        assert_eq!(finds.all().iter().map(|f| f.id).collect::<Vec<_>>(), vec![2, 3, 4]);
-        assert_eq!(finds.newest(2).iter().map(|f| f.id).collect::<Vec<_>>(), vec![4, 3]);
+        assert_eq!(
+            finds.all().iter().map(|f| f.id).collect::<Vec<_>>(),
+            vec![2, 3, 4]
+        );
+        assert_eq!(
+            finds.newest(2).iter().map(|f| f.id).collect::<Vec<_>>(),
+            vec![4, 3]
+        );
         assert!(finds.remove(3) && !finds.remove(3));
-        assert_eq!(finds.next_id(1.0), 5, "ids only grow, whatever the clock says");
+        assert_eq!(
+            finds.next_id(1.0),
+            5,
+            "ids only grow, whatever the clock says"
+        );
         assert_eq!(finds.next_id(1e12), 1_000_000_000_000);
     }
 
@@ -318,6 +444,10 @@ mod tests {
         f.text = "=HYPERLINK(\"x\"), and more".into();
         let csv = csv(&[f]);
         assert!(csv.starts_with("id,saved_at,date,site,url,author,text\r\n"));
-        assert!(csv.contains(r#","'=HYPERLINK(""x""), and more""#) || csv.contains(r#""'=HYPERLINK(""x""), and more""#), "{csv}");
+        assert!(
+            csv.contains(r#","'=HYPERLINK(""x""), and more""#)
+                || csv.contains(r#""'=HYPERLINK(""x""), and more""#),
+            "{csv}"
+        );
     }
 }

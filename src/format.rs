@@ -16,7 +16,11 @@ pub enum Digits {
 /// negative, NaN -> "0:00:00"
 /// ```
 pub fn clock(seconds: f64, digits: Digits) -> String {
-    let total = if seconds.is_finite() && seconds > 0.0 { seconds.floor() as u64 } else { 0 };
+    let total = if seconds.is_finite() && seconds > 0.0 {
+        seconds.floor() as u64
+    } else {
+        0
+    };
     let (h, m, s) = (total / 3600, (total / 60) % 60, total % 60);
     with_digits(&format!("{h}:{m:02}:{s:02}"), digits)
 }
@@ -28,7 +32,11 @@ pub fn clock(seconds: f64, digits: Digits) -> String {
 /// 105 min -> "1h45" 12 h 3 m -> "12h"  NaN -> ""
 /// ```
 pub fn badge(seconds: f64) -> String {
-    let minutes = if seconds.is_finite() && seconds > 0.0 { (seconds / 60.0).floor() as u64 } else { 0 };
+    let minutes = if seconds.is_finite() && seconds > 0.0 {
+        (seconds / 60.0).floor() as u64
+    } else {
+        0
+    };
     match (minutes / 60, minutes % 60) {
         (0, 0) => String::new(),
         (0, m) => format!("{m}m"),

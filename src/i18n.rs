@@ -19,12 +19,25 @@ pub fn fill(message: &str, placeholders: &[(String, String)], values: &[&str]) -
         if let Some(r) = rest.strip_prefix('$') {
             out.push('$');
             rest = r;
-        } else if let Some(d) = rest.chars().next().and_then(|c| c.to_digit(10)).filter(|d| *d >= 1) {
+        } else if let Some(d) = rest
+            .chars()
+            .next()
+            .and_then(|c| c.to_digit(10))
+            .filter(|d| *d >= 1)
+        {
             out.push_str(values.get(d as usize - 1).copied().unwrap_or(""));
             rest = &rest[1..];
-        } else if let Some(end) = rest.find('$').filter(|end| rest[..*end].bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'@') && *end > 0) {
+        } else if let Some(end) = rest.find('$').filter(|end| {
+            rest[..*end]
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'@')
+                && *end > 0
+        }) {
             let name = &rest[..end];
-            if let Some((_, content)) = placeholders.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)) {
+            if let Some((_, content)) = placeholders
+                .iter()
+                .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            {
                 out.push_str(&fill(content, &[], values));
             }
             rest = &rest[end + 1..];
@@ -41,14 +54,24 @@ mod tests {
     use super::*;
 
     fn ph(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
-        pairs.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect()
+        pairs
+            .iter()
+            .map(|(a, b)| (a.to_string(), b.to_string()))
+            .collect()
     }
 
     #[test]
     fn fills_like_chrome() {
-        assert_eq!(fill("· ads: $COUNT$", &ph(&[("count", "$1")]), &["3"]), "· ads: 3");
         assert_eq!(
-            fill("Estimate: $LOW$ to $HIGH$. Source: $SOURCE$", &ph(&[("low", "$1"), ("high", "$2"), ("source", "$3")]), &["a", "b", "c"]),
+            fill("· ads: $COUNT$", &ph(&[("count", "$1")]), &["3"]),
+            "· ads: 3"
+        );
+        assert_eq!(
+            fill(
+                "Estimate: $LOW$ to $HIGH$. Source: $SOURCE$",
+                &ph(&[("low", "$1"), ("high", "$2"), ("source", "$3")]),
+                &["a", "b", "c"]
+            ),
             "Estimate: a to b. Source: c"
         );
         assert_eq!(fill("$$5 and $1", &[], &["x"]), "$5 and x");

@@ -65,13 +65,27 @@ impl Labels {
             if line.is_empty() || line.starts_with('!') {
                 continue;
             }
-            let (lang, label) = line.split_once(':').ok_or(LabelsError { line: i + 1, reason: "expected `lang: label`" })?;
-            if lang.trim().len() < 2 || !lang.trim().bytes().all(|b| b.is_ascii_lowercase() || b == b'-') {
-                return Err(LabelsError { line: i + 1, reason: "language must be a code like en or ar" });
+            let (lang, label) = line.split_once(':').ok_or(LabelsError {
+                line: i + 1,
+                reason: "expected `lang: label`",
+            })?;
+            if lang.trim().len() < 2
+                || !lang
+                    .trim()
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b == b'-')
+            {
+                return Err(LabelsError {
+                    line: i + 1,
+                    reason: "language must be a code like en or ar",
+                });
             }
             let label = normalize(label);
             if label.is_empty() {
-                return Err(LabelsError { line: i + 1, reason: "empty label" });
+                return Err(LabelsError {
+                    line: i + 1,
+                    reason: "empty label",
+                });
             }
             entries.push(label);
         }
@@ -86,7 +100,9 @@ impl Labels {
     pub fn is_ad_label(&self, text: &str) -> bool {
         let text = normalize(text);
         self.entries.iter().any(|entry| {
-            let Some(rest) = text.strip_prefix(entry.as_str()) else { return false };
+            let Some(rest) = text.strip_prefix(entry.as_str()) else {
+                return false;
+            };
             rest.is_empty()
                 || rest.trim_start().starts_with(['·', '•', '|', ':', '،'])
                 || (entry.contains(' ') && rest.starts_with(' '))
@@ -99,7 +115,10 @@ mod tests {
     use super::*;
 
     fn dict() -> Labels {
-        Labels::parse("! test\nen: Sponsored\nen: Promoted by\nar: مُموَّل\nar: إعلان\nfr: Sponsorisé\n").unwrap()
+        Labels::parse(
+            "! test\nen: Sponsored\nen: Promoted by\nar: مُموَّل\nar: إعلان\nfr: Sponsorisé\n",
+        )
+        .unwrap()
     }
 
     #[test]

@@ -62,7 +62,11 @@ impl DayRecord {
 
     /// Adds `other`'s totals (hours are not kept in merged records).
     fn absorb(&mut self, other: &DayRecord) {
-        let days = if *self == DayRecord::default() { other.span_days() } else { self.span_days().saturating_add(other.span_days()) };
+        let days = if *self == DayRecord::default() {
+            other.span_days()
+        } else {
+            self.span_days().saturating_add(other.span_days())
+        };
         self.attention_ms += other.attention_ms;
         self.useful_ms += other.useful_ms;
         self.ads_rendered = self.ads_rendered.saturating_add(other.ads_rendered);
@@ -120,7 +124,9 @@ impl Ledger {
         // within one day.
         let mut at = span.start;
         for (hour, ms) in split_hours(span.start, span.end, zone) {
-            self.record_mut(calendar.day_of(at, zone), &span.site).hours.add(hour, ms);
+            self.record_mut(calendar.day_of(at, zone), &span.site)
+                .hours
+                .add(hour, ms);
             at += ms;
         }
         calendar
@@ -135,19 +141,32 @@ impl Ledger {
 
     /// Counts ads rendered and ads that became viewable on `date`.
     pub fn add_ads(&mut self, date: Date, site: &str, rendered: u64, viewable: u64) {
-        let rec = self.days.entry(date).or_default().entry(site.to_string()).or_default();
+        let rec = self
+            .days
+            .entry(date)
+            .or_default()
+            .entry(site.to_string())
+            .or_default();
         rec.ads_rendered = rec.ads_rendered.saturating_add(rendered);
         rec.ads_viewable = rec.ads_viewable.saturating_add(viewable);
     }
 
     /// The record of `date` × `site`, created empty if absent.
     pub fn record_mut(&mut self, date: Date, site: &str) -> &mut DayRecord {
-        self.days.entry(date).or_default().entry(site.to_string()).or_default()
+        self.days
+            .entry(date)
+            .or_default()
+            .entry(site.to_string())
+            .or_default()
     }
 
     /// One site's record of one day.
     pub fn record(&self, date: Date, site: &str) -> DayRecord {
-        self.days.get(&date).and_then(|d| d.get(site)).copied().unwrap_or_default()
+        self.days
+            .get(&date)
+            .and_then(|d| d.get(site))
+            .copied()
+            .unwrap_or_default()
     }
 
     pub fn day(&self, date: Date) -> Option<&Day> {
@@ -160,7 +179,10 @@ impl Ledger {
     }
 
     pub fn attention_ms(&self, date: Date, site: &str) -> f64 {
-        self.days.get(&date).and_then(|d| d.get(site)).map_or(0.0, |r| r.attention_ms)
+        self.days
+            .get(&date)
+            .and_then(|d| d.get(site))
+            .map_or(0.0, |r| r.attention_ms)
     }
 
     /// Merges every day before `before` into its week's first day (weeks
@@ -172,11 +194,18 @@ impl Ledger {
     ///   -> 11-02 x 15 min (2 days), 11-09 x 1 min (1 day); removed [11-04]
     /// ```
     pub fn compact(&mut self, before: Date, week_start: crate::calendar::Weekday) -> Compaction {
-        let old: Vec<Date> = self.days.range(..before).filter(|(_, day)| day.values().any(|r| r.merged_days == 0)).map(|(d, _)| *d).collect();
+        let old: Vec<Date> = self
+            .days
+            .range(..before)
+            .filter(|(_, day)| day.values().any(|r| r.merged_days == 0))
+            .map(|(d, _)| *d)
+            .collect();
         let mut out = Compaction::default();
         for date in old {
             let week = date.week_start(week_start);
-            let Some(day) = self.days.remove(&date) else { continue };
+            let Some(day) = self.days.remove(&date) else {
+                continue;
+            };
             // The week's first day was merged first (it is older), or is
             // this very day: either way it is taken out and merged into.
             let mut target = self.days.remove(&week).unwrap_or_default();
@@ -196,12 +225,18 @@ impl Ledger {
 
     /// The first day that still has a day's own record, if any.
     pub fn oldest_detail(&self) -> Option<Date> {
-        self.days.iter().find(|(_, day)| day.values().any(|r| r.merged_days == 0)).map(|(d, _)| *d)
+        self.days
+            .iter()
+            .find(|(_, day)| day.values().any(|r| r.merged_days == 0))
+            .map(|(d, _)| *d)
     }
 
     /// Every record, oldest day first.
     pub fn rows(&self) -> impl Iterator<Item = (Date, &str, &DayRecord)> {
-        self.days.iter().flat_map(|(date, day)| day.iter().map(move |(site, rec)| (*date, site.as_str(), rec)))
+        self.days.iter().flat_map(|(date, day)| {
+            day.iter()
+                .map(move |(site, rec)| (*date, site.as_str(), rec))
+        })
     }
 }
 
@@ -215,7 +250,11 @@ mod tests {
         let mut ledger = Ledger::default();
         let day1: Date = "2026-11-22".parse().unwrap();
         let midnight = day1.succ().days() as f64 * 86_400_000.0;
-        let span = Span { site: "x".into(), start: midnight - 60_000.0, end: midnight + 90_000.0 };
+        let span = Span {
+            site: "x".into(),
+            start: midnight - 60_000.0,
+            end: midnight + 90_000.0,
+        };
         let touched = ledger.add_span(&span, &Calendar::default(), &FixedZone(0));
         assert_eq!(touched, vec![day1, day1.succ()]);
         assert_eq!(ledger.attention_ms(day1, "x"), 60_000.0);
@@ -229,43 +268,99 @@ mod tests {
     #[test]
     fn old_days_merge_into_their_weeks() {
         let d = |s: &str| -> Date { s.parse().unwrap() };
-        let rec = |min: f64, ads: u64| DayRecord { attention_ms: min * 60_000.0, ads_rendered: ads, ads_viewable: ads, ..DayRecord::default() };
+        let rec = |min: f64, ads: u64| DayRecord {
+            attention_ms: min * 60_000.0,
+            ads_rendered: ads,
+            ads_viewable: ads,
+            ..DayRecord::default()
+        };
         let mut ledger = Ledger::default();
         ledger.record_mut(d("2026-11-02"), "x").attention_ms = 600_000.0; // Monday
-        ledger.record_mut(d("2026-11-02"), "x").hours.add(9, 600_000.0);
+        ledger
+            .record_mut(d("2026-11-02"), "x")
+            .hours
+            .add(9, 600_000.0);
         *ledger.record_mut(d("2026-11-04"), "x") = rec(5.0, 2);
         *ledger.record_mut(d("2026-11-04"), "reddit") = rec(3.0, 1);
         *ledger.record_mut(d("2026-11-09"), "x") = rec(1.0, 0);
         *ledger.record_mut(d("2026-11-16"), "x") = rec(7.0, 0);
         let c = ledger.compact(d("2026-11-16"), crate::calendar::Weekday::Monday);
-        assert_eq!(c, Compaction { removed: vec![d("2026-11-04")], changed: vec![d("2026-11-02"), d("2026-11-09")] });
+        assert_eq!(
+            c,
+            Compaction {
+                removed: vec![d("2026-11-04")],
+                changed: vec![d("2026-11-02"), d("2026-11-09")]
+            }
+        );
         let week = ledger.record(d("2026-11-02"), "x");
-        assert_eq!((week.attention_ms, week.ads_rendered, week.merged_days), (900_000.0, 2, 2));
+        assert_eq!(
+            (week.attention_ms, week.ads_rendered, week.merged_days),
+            (900_000.0, 2, 2)
+        );
         assert!(week.hours.is_empty() && week.plausible());
         assert_eq!(ledger.record(d("2026-11-02"), "reddit").merged_days, 1);
         assert_eq!(ledger.record(d("2026-11-09"), "x").merged_days, 1);
-        assert_eq!(ledger.record(d("2026-11-16"), "x").merged_days, 0, "recent days keep their detail");
+        assert_eq!(
+            ledger.record(d("2026-11-16"), "x").merged_days,
+            0,
+            "recent days keep their detail"
+        );
         assert_eq!(ledger.oldest_detail(), Some(d("2026-11-16")));
         // Compacting again changes nothing; totals are never lost.
         let total = |l: &Ledger| l.rows().map(|(_, _, r)| r.attention_ms).sum::<f64>();
         let before = total(&ledger);
-        assert_eq!(ledger.compact(d("2026-11-16"), crate::calendar::Weekday::Monday), Compaction::default());
+        assert_eq!(
+            ledger.compact(d("2026-11-16"), crate::calendar::Weekday::Monday),
+            Compaction::default()
+        );
         assert_eq!(total(&ledger), before);
         // A week of full days is plausible merged, not as one day.
-        let full = DayRecord { attention_ms: 7.0 * 86_400_000.0, merged_days: 7, ..DayRecord::default() };
-        assert!(full.plausible() && !DayRecord { merged_days: 0, ..full }.plausible());
+        let full = DayRecord {
+            attention_ms: 7.0 * 86_400_000.0,
+            merged_days: 7,
+            ..DayRecord::default()
+        };
+        assert!(
+            full.plausible()
+                && !DayRecord {
+                    merged_days: 0,
+                    ..full
+                }
+                .plausible()
+        );
     }
 
     #[test]
     fn implausible_records_are_told_apart() {
-        let ok = DayRecord { attention_ms: 3_600_000.0, useful_ms: 60_000.0, ads_rendered: 2, ads_viewable: 1, ..DayRecord::default() };
+        let ok = DayRecord {
+            attention_ms: 3_600_000.0,
+            useful_ms: 60_000.0,
+            ads_rendered: 2,
+            ads_viewable: 1,
+            ..DayRecord::default()
+        };
         assert!(ok.plausible());
         for bad in [
-            DayRecord { attention_ms: -5.0, ..ok },
-            DayRecord { attention_ms: 90_000_000.0, ..ok },
-            DayRecord { attention_ms: f64::NAN, ..ok },
-            DayRecord { useful_ms: 4_000_000.0, ..ok },
-            DayRecord { ads_viewable: 3, ..ok },
+            DayRecord {
+                attention_ms: -5.0,
+                ..ok
+            },
+            DayRecord {
+                attention_ms: 90_000_000.0,
+                ..ok
+            },
+            DayRecord {
+                attention_ms: f64::NAN,
+                ..ok
+            },
+            DayRecord {
+                useful_ms: 4_000_000.0,
+                ..ok
+            },
+            DayRecord {
+                ads_viewable: 3,
+                ..ok
+            },
         ] {
             assert!(!bad.plausible(), "{bad:?}");
         }

@@ -66,12 +66,17 @@ pub struct Stretch {
 
 impl Stretch {
     pub fn new(since: f64) -> Stretch {
-        Stretch { since, by_day: BTreeMap::new(), snoozed_to_ms: None }
+        Stretch {
+            since,
+            by_day: BTreeMap::new(),
+            snoozed_to_ms: None,
+        }
     }
 
     /// Attention the stretch must reach before the card shows.
     pub fn ask_at_ms(&self, interval_min: u32) -> f64 {
-        self.snoozed_to_ms.unwrap_or(f64::from(interval_min) * 60_000.0)
+        self.snoozed_to_ms
+            .unwrap_or(f64::from(interval_min) * 60_000.0)
     }
 
     pub fn booked_ms(&self) -> f64 {
@@ -130,13 +135,28 @@ pub fn due(
     now: f64,
 ) -> Due {
     if let Some(card) = card {
-        return if now - card.shown_at >= CARD_MS { Due::Expire(card.clone()) } else { Due::Nothing };
+        return if now - card.shown_at >= CARD_MS {
+            Due::Expire(card.clone())
+        } else {
+            Due::Nothing
+        };
     }
-    let Some((tab, site)) = tab else { return Due::Nothing };
-    if interval_min == 0 || shown_today >= cap || now - last_typing < TYPING_QUIET_MS || stretch_ms < ask_at_ms {
+    let Some((tab, site)) = tab else {
+        return Due::Nothing;
+    };
+    if interval_min == 0
+        || shown_today >= cap
+        || now - last_typing < TYPING_QUIET_MS
+        || stretch_ms < ask_at_ms
+    {
         return Due::Nothing;
     }
-    Due::Show(Card { site: site.to_string(), tab, minutes: (stretch_ms / 60_000.0).round().max(1.0) as u32, shown_at: now })
+    Due::Show(Card {
+        site: site.to_string(),
+        tab,
+        minutes: (stretch_ms / 60_000.0).round().max(1.0) as u32,
+        shown_at: now,
+    })
 }
 
 #[cfg(test)]
@@ -146,13 +166,25 @@ mod tests {
     const MIN: f64 = 60_000.0;
 
     fn at(stretch_min: f64, shown: u32, typed_ago_ms: f64) -> Due {
-        due(None, Some((1, "x")), stretch_min * MIN, 10.0 * MIN, 10, shown, 6, 100_000.0 - typed_ago_ms, 100_000.0)
+        due(
+            None,
+            Some((1, "x")),
+            stretch_min * MIN,
+            10.0 * MIN,
+            10,
+            shown,
+            6,
+            100_000.0 - typed_ago_ms,
+            100_000.0,
+        )
     }
 
     #[test]
     fn asks_once_the_stretch_reaches_the_interval() {
         assert_eq!(at(9.98, 0, 60_000.0), Due::Nothing);
-        let Due::Show(card) = at(10.0, 0, 60_000.0) else { panic!() };
+        let Due::Show(card) = at(10.0, 0, 60_000.0) else {
+            panic!()
+        };
         assert_eq!((card.site.as_str(), card.tab, card.minutes), ("x", 1, 10));
     }
 
@@ -160,14 +192,62 @@ mod tests {
     fn waits_while_typing_and_respects_the_cap_and_off() {
         assert_eq!(at(12.0, 0, 2_000.0), Due::Nothing);
         assert_eq!(at(12.0, 6, 60_000.0), Due::Nothing);
-        assert_eq!(due(None, Some((1, "x")), 99.0 * MIN, 10.0 * MIN, 0, 0, 6, 0.0, 100_000.0), Due::Nothing);
-        assert_eq!(due(None, None, 99.0 * MIN, 10.0 * MIN, 10, 0, 6, 0.0, 100_000.0), Due::Nothing, "nothing counting");
+        assert_eq!(
+            due(
+                None,
+                Some((1, "x")),
+                99.0 * MIN,
+                10.0 * MIN,
+                0,
+                0,
+                6,
+                0.0,
+                100_000.0
+            ),
+            Due::Nothing
+        );
+        assert_eq!(
+            due(None, None, 99.0 * MIN, 10.0 * MIN, 10, 0, 6, 0.0, 100_000.0),
+            Due::Nothing,
+            "nothing counting"
+        );
     }
 
     #[test]
     fn one_card_at_a_time_and_it_expires() {
-        let card = Card { site: "reddit".into(), tab: 2, minutes: 10, shown_at: 0.0 };
-        assert_eq!(due(Some(&card), Some((1, "x")), 99.0 * MIN, 10.0 * MIN, 10, 0, 6, 0.0, 29_000.0), Due::Nothing);
-        assert_eq!(due(Some(&card), Some((1, "x")), 99.0 * MIN, 10.0 * MIN, 10, 0, 6, 0.0, 30_000.0), Due::Expire(card));
+        let card = Card {
+            site: "reddit".into(),
+            tab: 2,
+            minutes: 10,
+            shown_at: 0.0,
+        };
+        assert_eq!(
+            due(
+                Some(&card),
+                Some((1, "x")),
+                99.0 * MIN,
+                10.0 * MIN,
+                10,
+                0,
+                6,
+                0.0,
+                29_000.0
+            ),
+            Due::Nothing
+        );
+        assert_eq!(
+            due(
+                Some(&card),
+                Some((1, "x")),
+                99.0 * MIN,
+                10.0 * MIN,
+                10,
+                0,
+                6,
+                0.0,
+                30_000.0
+            ),
+            Due::Expire(card)
+        );
     }
 }

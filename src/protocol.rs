@@ -133,7 +133,13 @@ impl Shortcut {
     /// "" / "U"       -> None (unset, or no modifier)
     /// ```
     pub fn parse(text: &str) -> Option<Shortcut> {
-        let mut s = Shortcut { alt: false, shift: false, ctrl: false, meta: false, code: String::new() };
+        let mut s = Shortcut {
+            alt: false,
+            shift: false,
+            ctrl: false,
+            meta: false,
+            code: String::new(),
+        };
         let parts: Vec<&str> = text.split('+').map(str::trim).collect();
         let (key, mods) = parts.split_last()?;
         for m in mods {
@@ -149,7 +155,8 @@ impl Shortcut {
             k if k.len() == 1 && k.as_bytes()[0].is_ascii_uppercase() => format!("Key{k}"),
             k if k.len() == 1 && k.as_bytes()[0].is_ascii_digit() => format!("Digit{k}"),
             "Up" | "Down" | "Left" | "Right" => format!("Arrow{key}"),
-            "Comma" | "Period" | "Home" | "End" | "PageUp" | "PageDown" | "Space" | "Insert" | "Delete" => key.to_string(),
+            "Comma" | "Period" | "Home" | "End" | "PageUp" | "PageDown" | "Space" | "Insert"
+            | "Delete" => key.to_string(),
             _ => return None,
         };
         (s.alt || s.ctrl || s.meta).then_some(s)
@@ -281,9 +288,13 @@ pub enum PageRequest {
     Export,
     /// The export as CSV text, one row per day × site.
     ExportCsv,
-    Import { data: serde_value::Opaque },
+    Import {
+        data: serde_value::Opaque,
+    },
     /// What an import would change, before the person confirms.
-    ImportPreview { data: serde_value::Opaque },
+    ImportPreview {
+        data: serde_value::Opaque,
+    },
     /// What the popup shows.
     Popup,
     /// What the weekly summary page shows.
@@ -291,13 +302,17 @@ pub enum PageRequest {
     /// The settings, for the options page.
     GetSettings,
     /// Replace the settings (validated; refused whole when bad).
-    SetSettings { settings: serde_value::Opaque },
+    SetSettings {
+        settings: serde_value::Opaque,
+    },
     /// Delete every record and setting.
     DeleteEverything,
     /// The useful finds as CSV (the export's second file).
     ExportFindsCsv,
     /// Delete one useful find.
-    DeleteFind { id: u64 },
+    DeleteFind {
+        id: u64,
+    },
 }
 
 /// Import data stays opaque here; the store decodes it with its own errors.
@@ -329,30 +344,66 @@ mod tests {
             decode(json!({"type": "hello", "url": "https://x.com/", "visible": true, "focused": false, "idle_ms": 1200})).unwrap(),
             SensorEvent::Hello { url: "https://x.com/".into(), visible: true, focused: false, media: false, idle_ms: Some(1200.0) }
         );
-        assert_eq!(decode(json!({"type": "visibility", "visible": false})).unwrap(), SensorEvent::Visibility { visible: false });
-        assert_eq!(decode(json!({"type": "focus", "focused": true})).unwrap(), SensorEvent::Focus { focused: true });
-        assert_eq!(decode(json!({"type": "input"})).unwrap(), SensorEvent::Input { typing: false });
-        assert_eq!(decode(json!({"type": "input", "typing": true})).unwrap(), SensorEvent::Input { typing: true });
-        assert_eq!(decode(json!({"type": "media", "playing": true})).unwrap(), SensorEvent::Media { playing: true });
-        assert_eq!(decode(json!({"type": "heartbeat"})).unwrap(), SensorEvent::Heartbeat {});
+        assert_eq!(
+            decode(json!({"type": "visibility", "visible": false})).unwrap(),
+            SensorEvent::Visibility { visible: false }
+        );
+        assert_eq!(
+            decode(json!({"type": "focus", "focused": true})).unwrap(),
+            SensorEvent::Focus { focused: true }
+        );
+        assert_eq!(
+            decode(json!({"type": "input"})).unwrap(),
+            SensorEvent::Input { typing: false }
+        );
+        assert_eq!(
+            decode(json!({"type": "input", "typing": true})).unwrap(),
+            SensorEvent::Input { typing: true }
+        );
+        assert_eq!(
+            decode(json!({"type": "media", "playing": true})).unwrap(),
+            SensorEvent::Media { playing: true }
+        );
+        assert_eq!(
+            decode(json!({"type": "heartbeat"})).unwrap(),
+            SensorEvent::Heartbeat {}
+        );
         assert_eq!(
             decode(json!({"type": "slot", "id": 4, "rule": 1, "labels": ["Sponsored"]})).unwrap(),
-            SensorEvent::Slot { id: 4, rule: 1, labels: vec!["Sponsored".into()] }
+            SensorEvent::Slot {
+                id: 4,
+                rule: 1,
+                labels: vec!["Sponsored".into()]
+            }
         );
-        assert_eq!(decode(json!({"type": "view", "id": 4, "ratio": 0.5, "area": 100.0})).unwrap(), SensorEvent::View { id: 4, ratio: 0.5, area: 100.0 });
+        assert_eq!(
+            decode(json!({"type": "view", "id": 4, "ratio": 0.5, "area": 100.0})).unwrap(),
+            SensorEvent::View {
+                id: 4,
+                ratio: 0.5,
+                area: 100.0
+            }
+        );
         assert!(decode(json!({"type": "view", "id": -4, "ratio": 0.5, "area": 100.0})).is_err());
         assert!(decode(json!({"type": "slot", "id": 4, "rule": 1, "labels": [7]})).is_err());
         assert_eq!(
             decode(json!({"type": "post", "ask": 2, "url": "https://x.com/a/status/1", "author": "Layla", "text": "Hi"})).unwrap(),
             SensorEvent::Post { ask: 2, url: "https://x.com/a/status/1".into(), author: "Layla".into(), text: "Hi".into() }
         );
-        assert!(decode(json!({"type": "post", "ask": 2, "url": "https://x.com/", "cookies": "all"})).is_err(), "nothing more than asked");
+        assert!(
+            decode(json!({"type": "post", "ask": 2, "url": "https://x.com/", "cookies": "all"}))
+                .is_err(),
+            "nothing more than asked"
+        );
     }
 
     #[test]
     fn shortcuts_parse_from_chromes_format() {
         let s = Shortcut::parse("Alt+Shift+U").unwrap();
-        assert_eq!((s.alt, s.shift, s.ctrl, s.meta, s.code.as_str()), (true, true, false, false, "KeyU"));
+        assert_eq!(
+            (s.alt, s.shift, s.ctrl, s.meta, s.code.as_str()),
+            (true, true, false, false, "KeyU")
+        );
         assert_eq!(Shortcut::parse("Ctrl+Up").unwrap().code, "ArrowUp");
         assert_eq!(Shortcut::parse("Command+Shift+5").unwrap().code, "Digit5");
         for unset in ["", "U", "Shift+U", "Alt+Shift+F13", "Hyper+U"] {
@@ -366,16 +417,37 @@ mod tests {
         assert!(decode(json!({"type": "visibility"})).is_err());
         assert!(decode(json!({"type": "launch_missiles"})).is_err());
         assert!(decode(json!({"type": "heartbeat", "extra": 1})).is_err());
-        assert!(decode(json!({"type": "hello", "url": 5, "visible": true, "focused": true})).is_err());
+        assert!(
+            decode(json!({"type": "hello", "url": 5, "visible": true, "focused": true})).is_err()
+        );
         assert!(decode(json!(42)).is_err());
     }
 
     #[test]
     fn overlay_update_wire_shape() {
         let u = OverlayUpdate::State(OverlayState {
-            site: "x".into(), seconds: 2.5, counting: true, ads: 3, take: None, currency: "USD".into(), usd_rate: 1.0, stops_in: Some(10.0),
-            useful: 1.0, prompt: Some(PromptView { minutes: 10, variant: 1 }), language: Default::default(), arabic_digits: false, mark_minutes: 10, minimized: false,
-            saved: Some(SavedView { id: Some(7), dropped: 0, shown_s: 8.0 }),
+            site: "x".into(),
+            seconds: 2.5,
+            counting: true,
+            ads: 3,
+            take: None,
+            currency: "USD".into(),
+            usd_rate: 1.0,
+            stops_in: Some(10.0),
+            useful: 1.0,
+            prompt: Some(PromptView {
+                minutes: 10,
+                variant: 1,
+            }),
+            language: Default::default(),
+            arabic_digits: false,
+            mark_minutes: 10,
+            minimized: false,
+            saved: Some(SavedView {
+                id: Some(7),
+                dropped: 0,
+                shown_s: 8.0,
+            }),
         });
         assert_eq!(
             serde_json::to_value(&u).unwrap(),
@@ -384,20 +456,41 @@ mod tests {
                    "language": "auto", "arabic_digits": false, "mark_minutes": 10, "minimized": false,
                    "saved": {"id": 7, "dropped": 0, "shown_s": 8.0}})
         );
-        let r: OverlayRequest = serde_json::from_value(json!({"type": "answer", "answer": "useful", "reasons": ["learned", "reach"]})).unwrap();
-        assert!(matches!(r, OverlayRequest::Answer { answer: crate::prompt::Answer::Useful, ref reasons } if reasons.len() == 2));
-        assert!(serde_json::from_value::<OverlayRequest>(json!({"type": "answer", "answer": "maybe"})).is_err());
-        assert_eq!(serde_json::to_value(SensorCommand::Ignore).unwrap(), json!({"type": "ignore"}));
-        assert_eq!(serde_json::to_value(SensorCommand::Sleep { until: None }).unwrap(), json!({"type": "sleep", "until": null}));
-        assert_eq!(serde_json::to_value(SensorCommand::Sleep { until: Some(5.0) }).unwrap(), json!({"type": "sleep", "until": 5.0}));
-        assert_eq!(serde_json::to_value(SensorCommand::Wake).unwrap(), json!({"type": "wake"}));
+        let r: OverlayRequest = serde_json::from_value(
+            json!({"type": "answer", "answer": "useful", "reasons": ["learned", "reach"]}),
+        )
+        .unwrap();
+        assert!(
+            matches!(r, OverlayRequest::Answer { answer: crate::prompt::Answer::Useful, ref reasons } if reasons.len() == 2)
+        );
+        assert!(serde_json::from_value::<OverlayRequest>(
+            json!({"type": "answer", "answer": "maybe"})
+        )
+        .is_err());
+        assert_eq!(
+            serde_json::to_value(SensorCommand::Ignore).unwrap(),
+            json!({"type": "ignore"})
+        );
+        assert_eq!(
+            serde_json::to_value(SensorCommand::Sleep { until: None }).unwrap(),
+            json!({"type": "sleep", "until": null})
+        );
+        assert_eq!(
+            serde_json::to_value(SensorCommand::Sleep { until: Some(5.0) }).unwrap(),
+            json!({"type": "sleep", "until": 5.0})
+        );
+        assert_eq!(
+            serde_json::to_value(SensorCommand::Wake).unwrap(),
+            json!({"type": "wake"})
+        );
     }
 
     #[test]
     fn page_requests_decode() {
         let r: PageRequest = serde_json::from_value(json!({"type": "export"})).unwrap();
         assert_eq!(r, PageRequest::Export);
-        let r: PageRequest = serde_json::from_value(json!({"type": "import", "data": {"any": [1, 2]}})).unwrap();
+        let r: PageRequest =
+            serde_json::from_value(json!({"type": "import", "data": {"any": [1, 2]}})).unwrap();
         assert!(matches!(r, PageRequest::Import { .. }));
     }
 }

@@ -55,18 +55,37 @@ pub enum Pattern {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "op", rename_all = "snake_case")]
 pub enum Op {
-    HasText { pattern: Pattern },
-    MatchesAttr { name: String, pattern: Pattern },
-    UpwardBy { n: u32 },
-    UpwardTo { selector: String },
-    Label { selectors: Vec<String> },
+    HasText {
+        pattern: Pattern,
+    },
+    MatchesAttr {
+        name: String,
+        pattern: Pattern,
+    },
+    UpwardBy {
+        n: u32,
+    },
+    UpwardTo {
+        selector: String,
+    },
+    Label {
+        selectors: Vec<String>,
+    },
     Video,
     /// The rule names feed items (posts), not ad slots.
     Post,
     /// Where a post's permalink is: an element, and its attribute.
-    Permalink { selector: String, attr: String },
-    Author { selector: String, attr: Option<String> },
-    Text { selectors: Vec<String> },
+    Permalink {
+        selector: String,
+        attr: String,
+    },
+    Author {
+        selector: String,
+        attr: Option<String>,
+    },
+    Text {
+        selectors: Vec<String>,
+    },
 }
 
 /// A parsed rule, as the sensor receives it.
@@ -96,7 +115,9 @@ impl Rule {
     /// Whether the rule applies on `host` (`www.facebook.com` for `facebook.com`).
     pub fn applies_to(&self, host: &str) -> bool {
         let host = host.trim_end_matches('.').to_ascii_lowercase();
-        self.domains.iter().any(|d| host == *d || host.ends_with(&format!(".{d}")))
+        self.domains
+            .iter()
+            .any(|d| host == *d || host.ends_with(&format!(".{d}")))
     }
 }
 
@@ -108,7 +129,10 @@ pub enum RuleError {
     EmptySelector,
     Unbalanced,
     UnknownOperator(String),
-    BadArgument { op: &'static str, reason: &'static str },
+    BadArgument {
+        op: &'static str,
+        reason: &'static str,
+    },
     LabelNotLast,
     /// `:permalink`, `:author`, `:text` without `:post`, or `:post` with
     /// the ad-only `:label`/`:video`.
@@ -174,12 +198,16 @@ pub fn parse_rules(text: &str) -> Result<Vec<Rule>, Vec<LineError>> {
 /// Parses one rule line.
 pub fn parse_rule(line: &str) -> Result<Rule, RuleError> {
     let (domains, chain) = line.split_once("##").ok_or(RuleError::NoSeparator)?;
-    let domains: Vec<String> = domains.split(',').map(|d| d.trim().to_ascii_lowercase()).collect();
+    let domains: Vec<String> = domains
+        .split(',')
+        .map(|d| d.trim().to_ascii_lowercase())
+        .collect();
     for d in &domains {
         let ok = d.contains('.')
             && !d.starts_with('.')
             && !d.ends_with('.')
-            && d.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'.' || b == b'-');
+            && d.bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'.' || b == b'-');
         if !ok {
             return Err(RuleError::BadDomain(d.clone()));
         }
@@ -198,8 +226,15 @@ pub fn parse_rule(line: &str) -> Result<Rule, RuleError> {
         ops.push(op);
         rest = after.trim_start();
     }
-    let details = ops.iter().any(|op| matches!(op, Op::Permalink { .. } | Op::Author { .. } | Op::Text { .. }));
-    let ad_only = ops.iter().any(|op| matches!(op, Op::Label { .. } | Op::Video));
+    let details = ops.iter().any(|op| {
+        matches!(
+            op,
+            Op::Permalink { .. } | Op::Author { .. } | Op::Text { .. }
+        )
+    });
+    let ad_only = ops
+        .iter()
+        .any(|op| matches!(op, Op::Label { .. } | Op::Video));
     let post = ops.contains(&Op::Post);
     if (details && !post) || (post && ad_only) {
         return Err(RuleError::PostMixed);
@@ -212,7 +247,17 @@ pub fn parse_rule(line: &str) -> Result<Rule, RuleError> {
     Ok(Rule { domains, css, ops })
 }
 
-const OPERATORS: &[&str] = &[":has-text(", ":matches-attr(", ":upward(", ":label(", ":video", ":post", ":permalink(", ":author(", ":text("];
+const OPERATORS: &[&str] = &[
+    ":has-text(",
+    ":matches-attr(",
+    ":upward(",
+    ":label(",
+    ":video",
+    ":post",
+    ":permalink(",
+    ":author(",
+    ":text(",
+];
 
 /// Walks a rule's text keeping track of brackets, quotes and `/regex/`
 /// literals; yields each character with whether it stands at the top level
@@ -234,7 +279,14 @@ impl<'a> Scan<'a> {
     /// `prev` is what came before `s`: `'('` inside an argument, so a
     /// leading `/` opens a regex.
     fn new(s: &'a str, prev: char) -> Scan<'a> {
-        Scan { chars: s.char_indices(), stack: Vec::new(), quote: None, regex: false, prev, broken: false }
+        Scan {
+            chars: s.char_indices(),
+            stack: Vec::new(),
+            quote: None,
+            regex: false,
+            prev,
+            broken: false,
+        }
     }
 
     /// Whether every bracket, quote and regex closes.
@@ -294,44 +346,91 @@ fn parse_op(s: &str) -> Result<(Op, &str), RuleError> {
     // `:name(`: anything else after an operator (text, a stray `()`) is
     // an unknown operator, never a slice out of bounds.
     let name_end = s.find('(').ok_or_else(unknown)?;
-    let name = s.get(1..name_end).filter(|n| s.starts_with(':') && n.bytes().all(|b| b.is_ascii_lowercase() || b == b'-')).ok_or_else(unknown)?;
+    let name = s
+        .get(1..name_end)
+        .filter(|n| s.starts_with(':') && n.bytes().all(|b| b.is_ascii_lowercase() || b == b'-'))
+        .ok_or_else(unknown)?;
     let (arg, after) = split_argument(&s[name_end + 1..])?;
     let arg = arg.trim();
     let op = match name {
-        "has-text" => Op::HasText { pattern: pattern(arg, "has-text")? },
+        "has-text" => Op::HasText {
+            pattern: pattern(arg, "has-text")?,
+        },
         "matches-attr" => {
-            let (attr, value) = arg.split_once('=').ok_or(RuleError::BadArgument { op: "matches-attr", reason: "expected name=value" })?;
+            let (attr, value) = arg.split_once('=').ok_or(RuleError::BadArgument {
+                op: "matches-attr",
+                reason: "expected name=value",
+            })?;
             let attr = attr.trim().trim_matches('"');
-            if attr.is_empty() || !attr.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b':') {
-                return Err(RuleError::BadArgument { op: "matches-attr", reason: "bad attribute name" });
+            if attr.is_empty()
+                || !attr
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b':')
+            {
+                return Err(RuleError::BadArgument {
+                    op: "matches-attr",
+                    reason: "bad attribute name",
+                });
             }
-            Op::MatchesAttr { name: attr.to_string(), pattern: pattern(value.trim(), "matches-attr")? }
+            Op::MatchesAttr {
+                name: attr.to_string(),
+                pattern: pattern(value.trim(), "matches-attr")?,
+            }
         }
         "upward" => match arg.parse::<u32>() {
             Ok(n) if (1..=64).contains(&n) => Op::UpwardBy { n },
-            Ok(_) => return Err(RuleError::BadArgument { op: "upward", reason: "n must be 1–64" }),
-            Err(_) if !arg.is_empty() => Op::UpwardTo { selector: arg.to_string() },
-            Err(_) => return Err(RuleError::BadArgument { op: "upward", reason: "empty" }),
+            Ok(_) => {
+                return Err(RuleError::BadArgument {
+                    op: "upward",
+                    reason: "n must be 1–64",
+                })
+            }
+            Err(_) if !arg.is_empty() => Op::UpwardTo {
+                selector: arg.to_string(),
+            },
+            Err(_) => {
+                return Err(RuleError::BadArgument {
+                    op: "upward",
+                    reason: "empty",
+                })
+            }
         },
         "label" => {
-            let selectors: Vec<String> = split_top_level_commas(arg).into_iter().map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect();
+            let selectors: Vec<String> = split_top_level_commas(arg)
+                .into_iter()
+                .map(|s| s.trim().to_string())
+                .filter(|s| !s.is_empty())
+                .collect();
             if selectors.is_empty() {
-                return Err(RuleError::BadArgument { op: "label", reason: "name at least one label selector (or :scope)" });
+                return Err(RuleError::BadArgument {
+                    op: "label",
+                    reason: "name at least one label selector (or :scope)",
+                });
             }
             Op::Label { selectors }
         }
         "permalink" => {
             let (selector, attr) = selector_at(arg, "permalink")?;
-            Op::Permalink { selector, attr: attr.unwrap_or_else(|| "href".into()) }
+            Op::Permalink {
+                selector,
+                attr: attr.unwrap_or_else(|| "href".into()),
+            }
         }
         "author" => {
             let (selector, attr) = selector_at(arg, "author")?;
             Op::Author { selector, attr }
         }
         "text" => {
-            let selectors: Vec<String> = split_top_level_commas(arg).into_iter().map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect();
+            let selectors: Vec<String> = split_top_level_commas(arg)
+                .into_iter()
+                .map(|s| s.trim().to_string())
+                .filter(|s| !s.is_empty())
+                .collect();
             if selectors.is_empty() {
-                return Err(RuleError::BadArgument { op: "text", reason: "name at least one selector (or :scope)" });
+                return Err(RuleError::BadArgument {
+                    op: "text",
+                    reason: "name at least one selector (or :scope)",
+                });
             }
             Op::Text { selectors }
         }
@@ -348,17 +447,30 @@ fn parse_op(s: &str) -> Result<(Op, &str), RuleError> {
 /// "a[title=\"@x\"]"    -> ("a[title=\"@x\"]", None)
 /// ```
 fn selector_at(arg: &str, op: &'static str) -> Result<(String, Option<String>), RuleError> {
-    let at = Scan::new(arg, ' ').filter(|(_, c, top)| *top && *c == '@').last().map(|(i, ..)| i);
+    let at = Scan::new(arg, ' ')
+        .filter(|(_, c, top)| *top && *c == '@')
+        .last()
+        .map(|(i, ..)| i);
     let (selector, attr) = match at {
         Some(i) => (arg[..i].trim(), Some(arg[i + 1..].trim())),
         None => (arg, None),
     };
     if selector.is_empty() {
-        return Err(RuleError::BadArgument { op, reason: "empty selector" });
+        return Err(RuleError::BadArgument {
+            op,
+            reason: "empty selector",
+        });
     }
     if let Some(a) = attr {
-        if a.is_empty() || !a.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') {
-            return Err(RuleError::BadArgument { op, reason: "bad attribute name after @" });
+        if a.is_empty()
+            || !a
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        {
+            return Err(RuleError::BadArgument {
+                op,
+                reason: "bad attribute name after @",
+            });
         }
     }
     Ok((selector.to_string(), attr.map(String::from)))
@@ -386,19 +498,34 @@ fn split_top_level_commas(s: &str) -> Vec<&str> {
 /// `/re/flags`, `"text"` or bare text.
 fn pattern(arg: &str, op: &'static str) -> Result<Pattern, RuleError> {
     if let Some(body) = arg.strip_prefix('/') {
-        let end = body.rfind('/').ok_or(RuleError::BadArgument { op, reason: "unterminated /regex/" })?;
+        let end = body.rfind('/').ok_or(RuleError::BadArgument {
+            op,
+            reason: "unterminated /regex/",
+        })?;
         let (source, flags) = (&body[..end], &body[end + 1..]);
         if source.is_empty() {
-            return Err(RuleError::BadArgument { op, reason: "empty /regex/" });
+            return Err(RuleError::BadArgument {
+                op,
+                reason: "empty /regex/",
+            });
         }
         if !flags.chars().all(|f| matches!(f, 'i' | 'u' | 's' | 'm')) {
-            return Err(RuleError::BadArgument { op, reason: "regex flags may be i, u, s, m" });
+            return Err(RuleError::BadArgument {
+                op,
+                reason: "regex flags may be i, u, s, m",
+            });
         }
-        return Ok(Pattern::Regex { source: source.to_string(), flags: flags.to_string() });
+        return Ok(Pattern::Regex {
+            source: source.to_string(),
+            flags: flags.to_string(),
+        });
     }
     let text = arg.trim_matches('"');
     if text.is_empty() {
-        return Err(RuleError::BadArgument { op, reason: "empty text" });
+        return Err(RuleError::BadArgument {
+            op,
+            reason: "empty text",
+        });
     }
     Ok(Pattern::Text(text.to_string()))
 }
@@ -409,23 +536,39 @@ mod tests {
 
     #[test]
     fn good_rules_parse() {
-        let r = parse_rule(r#"facebook.com##div[role="feed"] > div:has(a[href*="/ads/about/"])"#).unwrap();
-        assert_eq!(r.css, r#"div[role="feed"] > div:has(a[href*="/ads/about/"])"#);
+        let r = parse_rule(r#"facebook.com##div[role="feed"] > div:has(a[href*="/ads/about/"])"#)
+            .unwrap();
+        assert_eq!(
+            r.css,
+            r#"div[role="feed"] > div:has(a[href*="/ads/about/"])"#
+        );
         assert!(r.ops.is_empty());
         let r = parse_rule(r#"facebook.com##a[href*="__cft__"]:matches-attr(href=/__cft__\[0\]=[^&]{290,}/):upward(div[role="feed"] > div)"#).unwrap();
         assert_eq!(r.css, r#"a[href*="__cft__"]"#);
         assert_eq!(
             r.ops,
             vec![
-                Op::MatchesAttr { name: "href".into(), pattern: Pattern::Regex { source: r"__cft__\[0\]=[^&]{290,}".into(), flags: "".into() } },
-                Op::UpwardTo { selector: r#"div[role="feed"] > div"#.into() },
+                Op::MatchesAttr {
+                    name: "href".into(),
+                    pattern: Pattern::Regex {
+                        source: r"__cft__\[0\]=[^&]{290,}".into(),
+                        flags: "".into()
+                    }
+                },
+                Op::UpwardTo {
+                    selector: r#"div[role="feed"] > div"#.into()
+                },
             ]
         );
         let r = parse_rule("x.com,Twitter.com##article:has-text(/^Ad$/i):upward(2):label(span, [aria-label]):video").unwrap();
         assert_eq!(r.domains, vec!["x.com", "twitter.com"]);
         assert_eq!(r.ops.len(), 4);
         assert!(r.needs_label() && r.is_video());
-        assert!(r.applies_to("mobile.twitter.com") && r.applies_to("x.com") && !r.applies_to("notx.com"));
+        assert!(
+            r.applies_to("mobile.twitter.com")
+                && r.applies_to("x.com")
+                && !r.applies_to("notx.com")
+        );
     }
 
     #[test]
@@ -437,10 +580,28 @@ mod tests {
         assert_eq!(err("x.com##:upward(2)"), RuleError::EmptySelector);
         assert_eq!(err("x.com##article[data-x"), RuleError::Unbalanced);
         assert_eq!(err("x.com##article:has-text(ad"), RuleError::Unbalanced);
-        assert_eq!(err("x.com##article:upward(0)"), RuleError::BadArgument { op: "upward", reason: "n must be 1–64" });
-        assert_eq!(err("x.com##article:label(span):upward(1)"), RuleError::LabelNotLast);
-        assert_eq!(err("x.com##article:has-text(/a/g)"), RuleError::BadArgument { op: "has-text", reason: "regex flags may be i, u, s, m" });
-        assert!(matches!(err("x.com##article:matches-attr(=x)"), RuleError::BadArgument { .. }));
+        assert_eq!(
+            err("x.com##article:upward(0)"),
+            RuleError::BadArgument {
+                op: "upward",
+                reason: "n must be 1–64"
+            }
+        );
+        assert_eq!(
+            err("x.com##article:label(span):upward(1)"),
+            RuleError::LabelNotLast
+        );
+        assert_eq!(
+            err("x.com##article:has-text(/a/g)"),
+            RuleError::BadArgument {
+                op: "has-text",
+                reason: "regex flags may be i, u, s, m"
+            }
+        );
+        assert!(matches!(
+            err("x.com##article:matches-attr(=x)"),
+            RuleError::BadArgument { .. }
+        ));
     }
 
     #[test]
@@ -451,27 +612,68 @@ mod tests {
         assert_eq!(
             r.ops[1..],
             [
-                Op::Permalink { selector: r#"a[href*="/status/"]:has(time)"#.into(), attr: "href".into() },
-                Op::Author { selector: r#"[data-testid="User-Name"]"#.into(), attr: None },
-                Op::Text { selectors: vec![r#"[data-testid="tweetText"]"#.into(), "div[lang]".into()] },
+                Op::Permalink {
+                    selector: r#"a[href*="/status/"]:has(time)"#.into(),
+                    attr: "href".into()
+                },
+                Op::Author {
+                    selector: r#"[data-testid="User-Name"]"#.into(),
+                    attr: None
+                },
+                Op::Text {
+                    selectors: vec![r#"[data-testid="tweetText"]"#.into(), "div[lang]".into()]
+                },
             ]
         );
-        let r = parse_rule("reddit.com##shreddit-post:post:permalink(:scope@permalink):author(:scope@author)").unwrap();
-        assert_eq!(r.ops[1], Op::Permalink { selector: ":scope".into(), attr: "permalink".into() });
-        assert_eq!(r.ops[2], Op::Author { selector: ":scope".into(), attr: Some("author".into()) });
+        let r = parse_rule(
+            "reddit.com##shreddit-post:post:permalink(:scope@permalink):author(:scope@author)",
+        )
+        .unwrap();
+        assert_eq!(
+            r.ops[1],
+            Op::Permalink {
+                selector: ":scope".into(),
+                attr: "permalink".into()
+            }
+        );
+        assert_eq!(
+            r.ops[2],
+            Op::Author {
+                selector: ":scope".into(),
+                attr: Some("author".into())
+            }
+        );
         let err = |s: &str| parse_rule(s).unwrap_err();
         assert_eq!(err("x.com##article:permalink(a)"), RuleError::PostMixed);
         assert_eq!(err("x.com##article:post:label(span)"), RuleError::PostMixed);
         assert_eq!(err("x.com##article:post:video"), RuleError::PostMixed);
-        assert!(matches!(err("x.com##article:post:permalink(a@)"), RuleError::BadArgument { op: "permalink", .. }));
-        assert!(matches!(err("x.com##article:post:text()"), RuleError::BadArgument { op: "text", .. }));
-        assert!(matches!(err("x.com##article:poster"), RuleError::UnknownOperator(_)));
+        assert!(matches!(
+            err("x.com##article:post:permalink(a@)"),
+            RuleError::BadArgument {
+                op: "permalink",
+                ..
+            }
+        ));
+        assert!(matches!(
+            err("x.com##article:post:text()"),
+            RuleError::BadArgument { op: "text", .. }
+        ));
+        assert!(matches!(
+            err("x.com##article:poster"),
+            RuleError::UnknownOperator(_)
+        ));
     }
 
     #[test]
     fn a_file_reports_every_bad_line_with_its_number() {
         let errors = parse_rules("! ok\nx.com##article\nx.com#a\n\nfoo##b\n").unwrap_err();
-        assert_eq!(errors.iter().map(|e| e.line).collect::<Vec<_>>(), vec![3, 5]);
-        assert_eq!(errors[0].to_string(), "line 3: expected `domains##selector`");
+        assert_eq!(
+            errors.iter().map(|e| e.line).collect::<Vec<_>>(),
+            vec![3, 5]
+        );
+        assert_eq!(
+            errors[0].to_string(),
+            "line 3: expected `domains##selector`"
+        );
     }
 }

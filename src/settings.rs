@@ -83,8 +83,17 @@ impl Position {
     /// (16.4, 300.6) -> {16, 301}    (-5, NaN) -> {0, 0}    (1e9, 2) -> {10000, 2}
     /// ```
     pub fn clamped(inline: f64, bottom: f64) -> Position {
-        let px = |v: f64| if v.is_finite() { v.round().clamp(0.0, f64::from(Position::MAX)) as u32 } else { 0 };
-        Position { inline: px(inline), bottom: px(bottom) }
+        let px = |v: f64| {
+            if v.is_finite() {
+                v.round().clamp(0.0, f64::from(Position::MAX)) as u32
+            } else {
+                0
+            }
+        };
+        Position {
+            inline: px(inline),
+            bottom: px(bottom),
+        }
     }
 }
 
@@ -146,7 +155,9 @@ pub enum SettingsError {
     DailyGoal(u32),
     #[error("{0:?} is not a known site")]
     UnknownSite(String),
-    #[error("custom_sites: {0:?} is not a site's host in the form Thaman keeps (like example.org)")]
+    #[error(
+        "custom_sites: {0:?} is not a site's host in the form Thaman keeps (like example.org)"
+    )]
     CustomSite(String),
     #[error("custom_sites: at most {MAX_CUSTOM_SITES} sites may be added")]
     TooManySites,
@@ -169,7 +180,9 @@ impl Settings {
         if self.currency.len() != 3 || !self.currency.bytes().all(|b| b.is_ascii_uppercase()) {
             return Err(SettingsError::Currency(self.currency.clone()));
         }
-        if !(self.usd_rate.is_finite() && self.usd_rate > 0.0) || (self.currency == "USD" && self.usd_rate != 1.0) {
+        if !(self.usd_rate.is_finite() && self.usd_rate > 0.0)
+            || (self.currency == "USD" && self.usd_rate != 1.0)
+        {
             return Err(SettingsError::Rate);
         }
         if self.prompt_minutes > 60 {
@@ -178,10 +191,16 @@ impl Settings {
         if !(1..=50).contains(&self.prompt_daily_cap) {
             return Err(SettingsError::PromptCap(self.prompt_daily_cap));
         }
-        if let Some((site, _)) = self.cpm_overrides.iter().find(|(site, v)| !(valid_site_id(site) && v.is_finite() && **v > 0.0 && **v <= 1000.0)) {
+        if let Some((site, _)) = self
+            .cpm_overrides
+            .iter()
+            .find(|(site, v)| !(valid_site_id(site) && v.is_finite() && **v > 0.0 && **v <= 1000.0))
+        {
             return Err(SettingsError::CpmOverride(site.clone()));
         }
-        if let Some((site, _)) = self.overlay_positions.iter().find(|(s, p)| !valid_site_id(s) || p.inline > Position::MAX || p.bottom > Position::MAX) {
+        if let Some((site, _)) = self.overlay_positions.iter().find(|(s, p)| {
+            !valid_site_id(s) || p.inline > Position::MAX || p.bottom > Position::MAX
+        }) {
             return Err(SettingsError::Position(site.clone()));
         }
         if self.retention_days != 0 && !(365..=3650).contains(&self.retention_days) {
@@ -193,13 +212,22 @@ impl Settings {
         if self.daily_goal_minutes > 1440 {
             return Err(SettingsError::DailyGoal(self.daily_goal_minutes));
         }
-        if let Some(host) = self.custom_sites.iter().find(|h| custom_host(h).as_deref() != Ok(h.as_str())) {
+        if let Some(host) = self
+            .custom_sites
+            .iter()
+            .find(|h| custom_host(h).as_deref() != Ok(h.as_str()))
+        {
             return Err(SettingsError::CustomSite(host.clone()));
         }
         if self.custom_sites.len() > MAX_CUSTOM_SITES {
             return Err(SettingsError::TooManySites);
         }
-        let listed = self.sites_off.iter().chain(&self.overlay_hidden).chain(&self.overlay_minimized).chain(self.paused_until.keys());
+        let listed = self
+            .sites_off
+            .iter()
+            .chain(&self.overlay_hidden)
+            .chain(&self.overlay_minimized)
+            .chain(self.paused_until.keys());
         if let Some(site) = listed.clone().find(|s| !valid_site_id(s)) {
             return Err(SettingsError::UnknownSite(site.clone()));
         }
@@ -232,13 +260,19 @@ impl Settings {
     /// custom_sites {a.org}              -> custom:a.org: true, custom:b.org: false
     /// ```
     pub fn tracks(&self, site: &str, now: f64) -> bool {
-        site.strip_prefix("custom:").is_none_or(|host| self.custom_sites.contains(host))
-            && !self.sites_off.contains(site) && self.paused_until.get(site).is_none_or(|until| now >= *until)
+        site.strip_prefix("custom:")
+            .is_none_or(|host| self.custom_sites.contains(host))
+            && !self.sites_off.contains(site)
+            && self
+                .paused_until
+                .get(site)
+                .is_none_or(|until| now >= *until)
     }
 
     /// The first day of the week: the person's choice, else the locale's.
     pub fn week_start_for(&self, locale: &str) -> Weekday {
-        self.week_start.unwrap_or_else(|| Weekday::first_for_locale(locale))
+        self.week_start
+            .unwrap_or_else(|| Weekday::first_for_locale(locale))
     }
 
     /// Names of the fields that differ in `other`.
@@ -248,23 +282,50 @@ impl Settings {
             ($($f:ident),*) => { $( if self.$f != other.$f { out.push(stringify!($f)); } )* };
         }
         diff!(
-            idle_threshold_seconds, day_start_hour, region, currency, usd_rate, cpm_overrides, prompt_minutes, prompt_daily_cap,
-            week_start, daily_goal_minutes, language, arabic_digits, custom_sites, sites_off, overlay_hidden, overlay_minimized, paused_until,
-            weekly_notification, finds_cap, overlay_positions, retention_days
+            idle_threshold_seconds,
+            day_start_hour,
+            region,
+            currency,
+            usd_rate,
+            cpm_overrides,
+            prompt_minutes,
+            prompt_daily_cap,
+            week_start,
+            daily_goal_minutes,
+            language,
+            arabic_digits,
+            custom_sites,
+            sites_off,
+            overlay_hidden,
+            overlay_minimized,
+            paused_until,
+            weekly_notification,
+            finds_cap,
+            overlay_positions,
+            retention_days
         );
         out
     }
 
     pub fn digits(&self) -> Digits {
-        if self.arabic_digits { Digits::ArabicIndic } else { Digits::Latin }
+        if self.arabic_digits {
+            Digits::ArabicIndic
+        } else {
+            Digits::Latin
+        }
     }
 
     pub fn limits(&self) -> Limits {
-        Limits { idle_ms: f64::from(self.idle_threshold_seconds) * 1000.0, pulse_ms: PULSE_MS }
+        Limits {
+            idle_ms: f64::from(self.idle_threshold_seconds) * 1000.0,
+            pulse_ms: PULSE_MS,
+        }
     }
 
     pub fn calendar(&self) -> Calendar {
-        Calendar { day_start_hour: self.day_start_hour }
+        Calendar {
+            day_start_hour: self.day_start_hour,
+        }
     }
 }
 
@@ -275,7 +336,14 @@ mod tests {
     #[test]
     fn ranges_are_enforced() {
         assert!(Settings::default().validate().is_ok());
-        let s = |idle, hour| Settings { idle_threshold_seconds: idle, day_start_hour: hour, ..Settings::default() }.validate();
+        let s = |idle, hour| {
+            Settings {
+                idle_threshold_seconds: idle,
+                day_start_hour: hour,
+                ..Settings::default()
+            }
+            .validate()
+        };
         assert_eq!(s(14, 0), Err(SettingsError::IdleThreshold(14)));
         assert_eq!(s(601, 0), Err(SettingsError::IdleThreshold(601)));
         assert_eq!(s(15, 7), Err(SettingsError::DayStartHour(7)));
@@ -285,16 +353,59 @@ mod tests {
             f(&mut s);
             s.validate()
         };
-        assert!(matches!(with(|s| s.currency = "usd".into()), Err(SettingsError::Currency(_))));
-        assert_eq!(with(|s| s.usd_rate = 2.0), Err(SettingsError::Rate), "USD is 1 USD");
-        assert!(with(|s| { s.currency = "EUR".into(); s.usd_rate = 0.92; }).is_ok());
-        assert_eq!(with(|s| { s.currency = "EUR".into(); s.usd_rate = 0.0; }), Err(SettingsError::Rate));
-        assert!(with(|s| { s.cpm_overrides.insert("x".into(), 9.5); }).is_ok());
-        assert!(matches!(with(|s| { s.cpm_overrides.insert("myspace".into(), 9.5); }), Err(SettingsError::CpmOverride(_))));
-        assert!(matches!(with(|s| { s.cpm_overrides.insert("x".into(), -1.0); }), Err(SettingsError::CpmOverride(_))));
-        assert_eq!(with(|s| s.daily_goal_minutes = 1441), Err(SettingsError::DailyGoal(1441)));
-        assert!(matches!(with(|s| { s.sites_off.insert("myspace".into()); }), Err(SettingsError::UnknownSite(_))));
-        assert!(matches!(with(|s| { s.paused_until.insert("nope".into(), 1.0); }), Err(SettingsError::UnknownSite(_))));
+        assert!(matches!(
+            with(|s| s.currency = "usd".into()),
+            Err(SettingsError::Currency(_))
+        ));
+        assert_eq!(
+            with(|s| s.usd_rate = 2.0),
+            Err(SettingsError::Rate),
+            "USD is 1 USD"
+        );
+        assert!(with(|s| {
+            s.currency = "EUR".into();
+            s.usd_rate = 0.92;
+        })
+        .is_ok());
+        assert_eq!(
+            with(|s| {
+                s.currency = "EUR".into();
+                s.usd_rate = 0.0;
+            }),
+            Err(SettingsError::Rate)
+        );
+        assert!(with(|s| {
+            s.cpm_overrides.insert("x".into(), 9.5);
+        })
+        .is_ok());
+        assert!(matches!(
+            with(|s| {
+                s.cpm_overrides.insert("myspace".into(), 9.5);
+            }),
+            Err(SettingsError::CpmOverride(_))
+        ));
+        assert!(matches!(
+            with(|s| {
+                s.cpm_overrides.insert("x".into(), -1.0);
+            }),
+            Err(SettingsError::CpmOverride(_))
+        ));
+        assert_eq!(
+            with(|s| s.daily_goal_minutes = 1441),
+            Err(SettingsError::DailyGoal(1441))
+        );
+        assert!(matches!(
+            with(|s| {
+                s.sites_off.insert("myspace".into());
+            }),
+            Err(SettingsError::UnknownSite(_))
+        ));
+        assert!(matches!(
+            with(|s| {
+                s.paused_until.insert("nope".into(), 1.0);
+            }),
+            Err(SettingsError::UnknownSite(_))
+        ));
     }
 
     #[test]
@@ -306,7 +417,10 @@ mod tests {
         assert!(!s.tracks("reddit", 999.0));
         assert!(s.tracks("reddit", 1000.0));
         assert!(s.tracks("facebook", 0.0));
-        assert!(!s.tracks("custom:example.org", 0.0), "an added site counts only while it is in the list");
+        assert!(
+            !s.tracks("custom:example.org", 0.0),
+            "an added site counts only while it is in the list"
+        );
         s.custom_sites.insert("example.org".into());
         assert!(s.tracks("custom:example.org", 0.0));
         s.sites_off.insert("custom:example.org".into());
@@ -316,14 +430,21 @@ mod tests {
     #[test]
     fn a_removed_site_leaves_no_setting_behind() {
         let mut s = Settings::default();
-        s.custom_sites.extend(["a.org".to_string(), "b.org".to_string()]);
+        s.custom_sites
+            .extend(["a.org".to_string(), "b.org".to_string()]);
         let a = "custom:a.org".to_string();
         s.sites_off.insert(a.clone());
         s.overlay_hidden.insert(a.clone());
         s.overlay_minimized.insert(a.clone());
         s.paused_until.insert(a.clone(), 1.0);
         s.cpm_overrides.insert(a.clone(), 2.0);
-        s.overlay_positions.insert(a.clone(), Position { inline: 1, bottom: 2 });
+        s.overlay_positions.insert(
+            a.clone(),
+            Position {
+                inline: 1,
+                bottom: 2,
+            },
+        );
         s.overlay_hidden.insert("custom:b.org".into());
         s.remove_custom_site("a.org");
         let mut want = Settings::default();
@@ -334,13 +455,35 @@ mod tests {
 
     #[test]
     fn added_sites_are_hosts_in_their_kept_form() {
-        let with = |hosts: &[&str]| Settings { custom_sites: hosts.iter().map(|h| h.to_string()).collect(), ..Settings::default() }.validate();
+        let with = |hosts: &[&str]| {
+            Settings {
+                custom_sites: hosts.iter().map(|h| h.to_string()).collect(),
+                ..Settings::default()
+            }
+            .validate()
+        };
         assert!(with(&["example.org", "news.example.net"]).is_ok());
-        for bad in ["www.example.org", "Example.org", "https://example.org", "facebook.com", "localhost", ""] {
-            assert_eq!(with(&[bad]), Err(SettingsError::CustomSite(bad.into())), "{bad}");
+        for bad in [
+            "www.example.org",
+            "Example.org",
+            "https://example.org",
+            "facebook.com",
+            "localhost",
+            "",
+        ] {
+            assert_eq!(
+                with(&[bad]),
+                Err(SettingsError::CustomSite(bad.into())),
+                "{bad}"
+            );
         }
-        let many: Vec<String> = (0..=MAX_CUSTOM_SITES).map(|i| format!("s{i}.example.org")).collect();
-        assert_eq!(with(&many.iter().map(String::as_str).collect::<Vec<_>>()), Err(SettingsError::TooManySites));
+        let many: Vec<String> = (0..=MAX_CUSTOM_SITES)
+            .map(|i| format!("s{i}.example.org"))
+            .collect();
+        assert_eq!(
+            with(&many.iter().map(String::as_str).collect::<Vec<_>>()),
+            Err(SettingsError::TooManySites)
+        );
     }
 
     #[test]

@@ -19,16 +19,46 @@ pub struct Site {
 
 /// The catalog, in the order the UI lists it.
 pub const CATALOG: &[Site] = &[
-    Site { id: "facebook", domains: &["facebook.com"] },
-    Site { id: "instagram", domains: &["instagram.com"] },
-    Site { id: "x", domains: &["x.com", "twitter.com"] },
-    Site { id: "youtube", domains: &["youtube.com"] },
-    Site { id: "reddit", domains: &["reddit.com"] },
-    Site { id: "linkedin", domains: &["linkedin.com"] },
-    Site { id: "tiktok", domains: &["tiktok.com"] },
-    Site { id: "pinterest", domains: &["pinterest.com"] },
-    Site { id: "snapchat", domains: &["snapchat.com"] },
-    Site { id: "threads", domains: &["threads.net", "threads.com"] },
+    Site {
+        id: "facebook",
+        domains: &["facebook.com"],
+    },
+    Site {
+        id: "instagram",
+        domains: &["instagram.com"],
+    },
+    Site {
+        id: "x",
+        domains: &["x.com", "twitter.com"],
+    },
+    Site {
+        id: "youtube",
+        domains: &["youtube.com"],
+    },
+    Site {
+        id: "reddit",
+        domains: &["reddit.com"],
+    },
+    Site {
+        id: "linkedin",
+        domains: &["linkedin.com"],
+    },
+    Site {
+        id: "tiktok",
+        domains: &["tiktok.com"],
+    },
+    Site {
+        id: "pinterest",
+        domains: &["pinterest.com"],
+    },
+    Site {
+        id: "snapchat",
+        domains: &["snapchat.com"],
+    },
+    Site {
+        id: "threads",
+        domains: &["threads.net", "threads.com"],
+    },
 ];
 
 /// The host prefixes tracked for each catalog domain.
@@ -45,9 +75,11 @@ pub fn site_for_host(host: &str) -> Option<&'static Site> {
     let host = host.trim_end_matches('.').to_ascii_lowercase();
     CATALOG.iter().find(|site| {
         site.domains.iter().any(|domain| {
-            HOST_PREFIXES
-                .iter()
-                .any(|prefix| host.len() == prefix.len() + domain.len() && host.starts_with(prefix) && host.ends_with(domain))
+            HOST_PREFIXES.iter().any(|prefix| {
+                host.len() == prefix.len() + domain.len()
+                    && host.starts_with(prefix)
+                    && host.ends_with(domain)
+            })
         })
     })
 }
@@ -60,7 +92,9 @@ pub fn site_for_host(host: &str) -> Option<&'static Site> {
 /// "chrome://extensions"        -> none
 /// ```
 pub fn host_of_url(url: &str) -> Option<&str> {
-    let rest = url.strip_prefix("https://").or_else(|| url.strip_prefix("http://"))?;
+    let rest = url
+        .strip_prefix("https://")
+        .or_else(|| url.strip_prefix("http://"))?;
     let authority = rest.split(['/', '?', '#']).next()?;
     let host_port = authority.rsplit('@').next()?;
     let host = host_port.split(':').next()?;
@@ -98,12 +132,31 @@ pub fn custom_host(input: &str) -> Result<String, HostError> {
         return Err(HostError::Empty);
     }
     let lower = typed.to_ascii_lowercase();
-    let bare = if lower.contains("://") { host_of_url(&lower).unwrap_or("").to_string() } else { lower.split(['/', '?', '#', ':']).next().unwrap_or("").to_string() };
+    let bare = if lower.contains("://") {
+        host_of_url(&lower).unwrap_or("").to_string()
+    } else {
+        lower
+            .split(['/', '?', '#', ':'])
+            .next()
+            .unwrap_or("")
+            .to_string()
+    };
     let bare = bare.trim_end_matches('.');
-    let host = ["www.", "m."].iter().find_map(|p| bare.strip_prefix(p)).unwrap_or(bare);
-    let label_ok = |l: &str| (1..=63).contains(&l.len()) && !l.starts_with('-') && !l.ends_with('-') && l.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+    let host = ["www.", "m."]
+        .iter()
+        .find_map(|p| bare.strip_prefix(p))
+        .unwrap_or(bare);
+    let label_ok = |l: &str| {
+        (1..=63).contains(&l.len())
+            && !l.starts_with('-')
+            && !l.ends_with('-')
+            && l.bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+    };
     let labels: Vec<&str> = host.split('.').collect();
-    let top_is_name = labels.last().is_some_and(|t| t.bytes().any(|b| b.is_ascii_lowercase()));
+    let top_is_name = labels
+        .last()
+        .is_some_and(|t| t.bytes().any(|b| b.is_ascii_lowercase()));
     if labels.len() < 2 || host.len() > 253 || !labels.iter().all(|l| label_ok(l)) || !top_is_name {
         return Err(HostError::Invalid(typed.to_string()));
     }
@@ -120,7 +173,10 @@ pub fn custom_host(input: &str) -> Result<String, HostError> {
 /// "example.org" -> https://example.org/*, https://www.example.org/*, https://m.example.org/*
 /// ```
 pub fn custom_origins(host: &str) -> Vec<String> {
-    HOST_PREFIXES.iter().map(|prefix| format!("https://{prefix}{host}/*")).collect()
+    HOST_PREFIXES
+        .iter()
+        .map(|prefix| format!("https://{prefix}{host}/*"))
+        .collect()
 }
 
 /// The site id a host is counted under: a catalog site, or one the person
@@ -136,7 +192,11 @@ pub fn site_id_for_host(host: &str, custom: &BTreeSet<String>) -> Option<String>
         return Some(site.id.to_string());
     }
     let host = host.trim_end_matches('.').to_ascii_lowercase();
-    HOST_PREFIXES.iter().filter_map(|p| host.strip_prefix(p)).find(|h| custom.contains(*h)).map(|h| format!("custom:{h}"))
+    HOST_PREFIXES
+        .iter()
+        .filter_map(|p| host.strip_prefix(p))
+        .find(|h| custom.contains(*h))
+        .map(|h| format!("custom:{h}"))
 }
 
 /// Whether Thaman counts ads on `site`: on the catalog, whose ad markup its
@@ -153,9 +213,11 @@ pub fn ads_counted(site: &str) -> bool {
 /// Every host the content script must run on, e.g. `m.facebook.com`.
 pub fn tracked_hosts() -> impl Iterator<Item = String> {
     CATALOG.iter().flat_map(|site| {
-        site.domains
-            .iter()
-            .flat_map(|domain| HOST_PREFIXES.iter().map(move |prefix| format!("{prefix}{domain}")))
+        site.domains.iter().flat_map(|domain| {
+            HOST_PREFIXES
+                .iter()
+                .map(move |prefix| format!("{prefix}{domain}"))
+        })
     })
 }
 
@@ -198,29 +260,74 @@ mod tests {
 
     #[test]
     fn typed_hosts_are_kept_in_one_form() {
-        assert_eq!(custom_host(" News.Example.org "), Ok("news.example.org".into()));
-        assert_eq!(custom_host("https://www.example.org/a?b"), Ok("example.org".into()));
-        assert_eq!(custom_host("m.example.org:8080/x"), Ok("example.org".into()));
-        assert_eq!(custom_host("xn--mgbh0fb.example."), Ok("xn--mgbh0fb.example".into()));
+        assert_eq!(
+            custom_host(" News.Example.org "),
+            Ok("news.example.org".into())
+        );
+        assert_eq!(
+            custom_host("https://www.example.org/a?b"),
+            Ok("example.org".into())
+        );
+        assert_eq!(
+            custom_host("m.example.org:8080/x"),
+            Ok("example.org".into())
+        );
+        assert_eq!(
+            custom_host("xn--mgbh0fb.example."),
+            Ok("xn--mgbh0fb.example".into())
+        );
         assert_eq!(custom_host(""), Err(HostError::Empty));
-        for bad in ["example", "1.2.3.4", "ex ample.org", "-a.org", "a..org", "مثال.org", "https://"] {
-            assert!(matches!(custom_host(bad), Err(HostError::Invalid(_))), "{bad}");
+        for bad in [
+            "example",
+            "1.2.3.4",
+            "ex ample.org",
+            "-a.org",
+            "a..org",
+            "مثال.org",
+            "https://",
+        ] {
+            assert!(
+                matches!(custom_host(bad), Err(HostError::Invalid(_))),
+                "{bad}"
+            );
         }
-        assert_eq!(custom_host("www.facebook.com"), Err(HostError::Catalog("www.facebook.com".into(), "facebook")));
-        assert_eq!(custom_host("https://twitter.com/home"), Err(HostError::Catalog("https://twitter.com/home".into(), "x")));
+        assert_eq!(
+            custom_host("www.facebook.com"),
+            Err(HostError::Catalog("www.facebook.com".into(), "facebook"))
+        );
+        assert_eq!(
+            custom_host("https://twitter.com/home"),
+            Err(HostError::Catalog("https://twitter.com/home".into(), "x"))
+        );
     }
 
     #[test]
     fn added_sites_match_their_host_and_its_www_and_m() {
         let custom: BTreeSet<String> = ["example.org".to_string()].into();
-        assert_eq!(site_id_for_host("example.org", &custom).as_deref(), Some("custom:example.org"));
-        assert_eq!(site_id_for_host("WWW.Example.org.", &custom).as_deref(), Some("custom:example.org"));
-        assert_eq!(site_id_for_host("m.example.org", &custom).as_deref(), Some("custom:example.org"));
+        assert_eq!(
+            site_id_for_host("example.org", &custom).as_deref(),
+            Some("custom:example.org")
+        );
+        assert_eq!(
+            site_id_for_host("WWW.Example.org.", &custom).as_deref(),
+            Some("custom:example.org")
+        );
+        assert_eq!(
+            site_id_for_host("m.example.org", &custom).as_deref(),
+            Some("custom:example.org")
+        );
         assert_eq!(site_id_for_host("a.example.org", &custom), None);
         assert_eq!(site_id_for_host("badexample.org", &custom), None);
         assert_eq!(site_id_for_host("x.com", &custom).as_deref(), Some("x"));
         assert!(ads_counted("x") && !ads_counted("custom:example.org"));
-        assert_eq!(custom_origins("example.org"), ["https://example.org/*", "https://www.example.org/*", "https://m.example.org/*"]);
+        assert_eq!(
+            custom_origins("example.org"),
+            [
+                "https://example.org/*",
+                "https://www.example.org/*",
+                "https://m.example.org/*"
+            ]
+        );
     }
 
     #[test]

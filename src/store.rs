@@ -56,7 +56,9 @@ pub fn valid_site_id(id: &str) -> bool {
         || id.strip_prefix("custom:").is_some_and(|host| {
             !host.is_empty()
                 && host.len() <= 253
-                && host.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'.' || b == b'-')
+                && host
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'.' || b == b'-')
         })
 }
 
@@ -155,8 +157,14 @@ pub enum ImportError {
     #[error("{date}: unknown site id {site:?}")]
     BadSite { date: Date, site: String },
     #[error("{date} {site}: {field} must be a number from 0 to 86400 seconds a day")]
-    BadDuration { date: Date, site: String, field: &'static str },
-    #[error("{date} {site}: ads must be 0 to {MAX_ADS_PER_DAY} a day, viewable no more than rendered")]
+    BadDuration {
+        date: Date,
+        site: String,
+        field: &'static str,
+    },
+    #[error(
+        "{date} {site}: ads must be 0 to {MAX_ADS_PER_DAY} a day, viewable no more than rendered"
+    )]
     BadAds { date: Date, site: String },
     #[error("{date} {site}: useful time is more than attention time")]
     UsefulOverAttention { date: Date, site: String },
@@ -183,9 +191,16 @@ pub fn validate(export: &Export) -> Result<(), ImportError> {
         }
         let days = f64::from(row.merged_days.max(1));
         if row.merged_days > 7 {
-            return Err(ImportError::BadDuration { date, site, field: "merged_days" });
+            return Err(ImportError::BadDuration {
+                date,
+                site,
+                field: "merged_days",
+            });
         }
-        for (field, v) in [("attention_seconds", row.attention_seconds), ("useful_seconds", row.useful_seconds)] {
+        for (field, v) in [
+            ("attention_seconds", row.attention_seconds),
+            ("useful_seconds", row.useful_seconds),
+        ] {
             if !(v.is_finite() && (0.0..=86_400.0 * days).contains(&v)) {
                 return Err(ImportError::BadDuration { date, site, field });
             }
@@ -206,7 +221,11 @@ pub fn validate(export: &Export) -> Result<(), ImportError> {
 
 /// Applies a validated export: its settings, and its records over the same
 /// day × site (other records are kept). Returns the days changed.
-pub fn apply(export: &Export, ledger: &mut Ledger, settings: &mut Settings) -> Result<Vec<Date>, ImportError> {
+pub fn apply(
+    export: &Export,
+    ledger: &mut Ledger,
+    settings: &mut Settings,
+) -> Result<Vec<Date>, ImportError> {
     validate(export)?;
     let mut touched = BTreeSet::new();
     for row in &export.days {
@@ -243,11 +262,22 @@ pub struct ImportPreview {
 /// store {11-22}, file {11-22, 11-23}, idle 15 s -> added 1, replaced 1,
 ///                                                  settings [idle_threshold_seconds]
 /// ```
-pub fn preview(export: &Export, ledger: &Ledger, settings: &Settings) -> Result<ImportPreview, ImportError> {
+pub fn preview(
+    export: &Export,
+    ledger: &Ledger,
+    settings: &Settings,
+) -> Result<ImportPreview, ImportError> {
     validate(export)?;
     let dates: BTreeSet<Date> = export.days.iter().map(|r| r.date).collect();
-    let replaced = dates.iter().filter(|d| ledger.day(**d).is_some_and(|day| !day.is_empty())).count();
-    let settings_changed = settings.changed_fields(&export.settings).into_iter().map(String::from).collect();
+    let replaced = dates
+        .iter()
+        .filter(|d| ledger.day(**d).is_some_and(|day| !day.is_empty()))
+        .count();
+    let settings_changed = settings
+        .changed_fields(&export.settings)
+        .into_iter()
+        .map(String::from)
+        .collect();
     Ok(ImportPreview {
         days_added: dates.len() - replaced,
         days_replaced: replaced,
@@ -270,7 +300,12 @@ pub fn csv(export: &Export) -> String {
         "date,site,attention_seconds,useful_seconds,sold_seconds,ads_rendered,ads_viewable,take_low_usd,take_typical_usd,take_high_usd,useful_learned,useful_work,useful_people,useful_reach\r\n",
     );
     for r in &export.days {
-        let (low, typical, high) = r.take.as_ref().map_or((String::new(), String::new(), String::new()), |t| (num(t.low), num(t.typical), num(t.high)));
+        let (low, typical, high) = r
+            .take
+            .as_ref()
+            .map_or((String::new(), String::new(), String::new()), |t| {
+                (num(t.low), num(t.typical), num(t.high))
+            });
         let sold = (r.attention_seconds - r.useful_seconds).max(0.0);
         let reasons = &r.reasons;
         // Site ids are [a-z0-9.:-], so no field needs quoting.
@@ -296,7 +331,11 @@ pub fn csv(export: &Export) -> String {
 fn num(v: f64) -> String {
     let s = format!("{:.6}", if v.is_finite() { v } else { 0.0 });
     let s = s.trim_end_matches('0').trim_end_matches('.');
-    if s == "-0" { "0".into() } else { s.to_string() }
+    if s == "-0" {
+        "0".into()
+    } else {
+        s.to_string()
+    }
 }
 
 #[cfg(test)]
@@ -304,11 +343,28 @@ mod tests {
     use super::*;
 
     fn export(rows: Vec<DayRow>) -> Export {
-        Export { schema: SCHEMA, exported_at: "2026-11-23T00:00:00.000Z".into(), settings: Settings::default(), days: rows, finds: Vec::new() }
+        Export {
+            schema: SCHEMA,
+            exported_at: "2026-11-23T00:00:00.000Z".into(),
+            settings: Settings::default(),
+            days: rows,
+            finds: Vec::new(),
+        }
     }
 
     fn row(date: &str, site: &str, attention: f64) -> DayRow {
-        DayRow { date: date.parse().unwrap(), site: site.into(), attention_seconds: attention, useful_seconds: 0.0, ads_rendered: 0, ads_viewable: 0, take: None, reasons: Reasons::default(), hours: Hours::default(), merged_days: 0 }
+        DayRow {
+            date: date.parse().unwrap(),
+            site: site.into(),
+            attention_seconds: attention,
+            useful_seconds: 0.0,
+            ads_rendered: 0,
+            ads_viewable: 0,
+            take: None,
+            reasons: Reasons::default(),
+            hours: Hours::default(),
+            merged_days: 0,
+        }
     }
 
     #[test]
@@ -333,12 +389,18 @@ mod tests {
     fn import_applies_and_export_shape_round_trips() {
         let mut ledger = Ledger::default();
         let mut settings = Settings::default();
-        let mut e = export(vec![row("2026-11-22", "x", 30.5), row("2026-11-23", "reddit", 10.0)]);
+        let mut e = export(vec![
+            row("2026-11-22", "x", 30.5),
+            row("2026-11-23", "reddit", 10.0),
+        ]);
         e.settings.idle_threshold_seconds = 15;
         let touched = apply(&e, &mut ledger, &mut settings).unwrap();
         assert_eq!(touched.len(), 2);
         assert_eq!(settings.idle_threshold_seconds, 15);
-        let back: Vec<DayRow> = ledger.rows().map(|(d, s, r)| DayRow::new(d, s, r)).collect();
+        let back: Vec<DayRow> = ledger
+            .rows()
+            .map(|(d, s, r)| DayRow::new(d, s, r))
+            .collect();
         assert_eq!(back, e.days);
     }
 
@@ -347,18 +409,65 @@ mod tests {
         let mut ledger = Ledger::default();
         let mut settings = Settings::default();
         let cases: Vec<(Export, &str)> = vec![
-            (Export { schema: 9, ..export(vec![]) }, "newer"),
-            (Export { schema: 0, ..export(vec![]) }, "unknown"),
-            (export(vec![row("2026-11-22", "myspace", 1.0)]), "unknown site"),
-            (export(vec![row("2026-11-22", "x", -1.0)]), "must be a number"),
-            (export(vec![row("2026-11-22", "x", f64::INFINITY)]), "must be a number"),
-            (export(vec![row("2026-11-22", "x", 90_000.0)]), "must be a number"),
-            (export(vec![row("2026-11-22", "x", 1.0), row("2026-11-22", "x", 2.0)]), "twice"),
-            (export(vec![DayRow { useful_seconds: 5.0, ..row("2026-11-22", "x", 1.0) }]), "more than attention"),
-            (Export { settings: Settings { idle_threshold_seconds: 5, ..Settings::default() }, ..export(vec![]) }, "15–600"),
+            (
+                Export {
+                    schema: 9,
+                    ..export(vec![])
+                },
+                "newer",
+            ),
+            (
+                Export {
+                    schema: 0,
+                    ..export(vec![])
+                },
+                "unknown",
+            ),
+            (
+                export(vec![row("2026-11-22", "myspace", 1.0)]),
+                "unknown site",
+            ),
+            (
+                export(vec![row("2026-11-22", "x", -1.0)]),
+                "must be a number",
+            ),
+            (
+                export(vec![row("2026-11-22", "x", f64::INFINITY)]),
+                "must be a number",
+            ),
+            (
+                export(vec![row("2026-11-22", "x", 90_000.0)]),
+                "must be a number",
+            ),
+            (
+                export(vec![
+                    row("2026-11-22", "x", 1.0),
+                    row("2026-11-22", "x", 2.0),
+                ]),
+                "twice",
+            ),
+            (
+                export(vec![DayRow {
+                    useful_seconds: 5.0,
+                    ..row("2026-11-22", "x", 1.0)
+                }]),
+                "more than attention",
+            ),
+            (
+                Export {
+                    settings: Settings {
+                        idle_threshold_seconds: 5,
+                        ..Settings::default()
+                    },
+                    ..export(vec![])
+                },
+                "15–600",
+            ),
         ];
         for (e, reason) in cases {
-            let err = apply(&e, &mut ledger, &mut settings).unwrap_err().to_string();
+            let err = apply(&e, &mut ledger, &mut settings)
+                .unwrap_err()
+                .to_string();
             assert!(err.contains(reason), "{err:?} should say {reason:?}");
         }
         assert_eq!(ledger, Ledger::default());
@@ -368,15 +477,27 @@ mod tests {
     #[test]
     fn preview_says_what_changes_and_refuses_bad_files() {
         let mut ledger = Ledger::default();
-        ledger.record_mut("2026-11-22".parse().unwrap(), "x").attention_ms = 1000.0;
-        let mut e = export(vec![row("2026-11-22", "x", 30.5), row("2026-11-23", "x", 1.0), row("2026-11-23", "reddit", 1.0)]);
+        ledger
+            .record_mut("2026-11-22".parse().unwrap(), "x")
+            .attention_ms = 1000.0;
+        let mut e = export(vec![
+            row("2026-11-22", "x", 30.5),
+            row("2026-11-23", "x", 1.0),
+            row("2026-11-23", "reddit", 1.0),
+        ]);
         e.settings.idle_threshold_seconds = 15;
         let p = preview(&e, &ledger, &Settings::default()).unwrap();
         assert_eq!((p.days_added, p.days_replaced, p.rows), (1, 1, 3));
         assert_eq!(p.first, Some("2026-11-22".parse().unwrap()));
-        assert_eq!(p.settings_changed, vec!["idle_threshold_seconds".to_string()]);
+        assert_eq!(
+            p.settings_changed,
+            vec!["idle_threshold_seconds".to_string()]
+        );
         e.schema = 2;
-        assert!(matches!(preview(&e, &ledger, &Settings::default()), Err(ImportError::NewerSchema { found: 2 })));
+        assert!(matches!(
+            preview(&e, &ledger, &Settings::default()),
+            Err(ImportError::NewerSchema { found: 2 })
+        ));
     }
 
     #[test]
@@ -385,13 +506,20 @@ mod tests {
         r.useful_seconds = 10.25;
         r.ads_rendered = 3;
         r.ads_viewable = 2;
-        r.take = Some(TakeRow { low: 0.0012, typical: 0.002, high: 0.003 });
+        r.take = Some(TakeRow {
+            low: 0.0012,
+            typical: 0.002,
+            high: 0.003,
+        });
         r.reasons.work = 1;
         let text = csv(&export(vec![r, row("2026-11-23", "x", 1e-7)]));
         let lines: Vec<&str> = text.split("\r\n").collect();
         assert_eq!(lines.len(), 4, "header, two rows, final empty");
         assert!(lines[0].starts_with("date,site,attention_seconds,useful_seconds,sold_seconds"));
-        assert_eq!(lines[1], "2026-11-22,custom:news.example.org,30.5,10.25,20.25,3,2,0.0012,0.002,0.003,0,1,0,0");
+        assert_eq!(
+            lines[1],
+            "2026-11-22,custom:news.example.org,30.5,10.25,20.25,3,2,0.0012,0.002,0.003,0,1,0,0"
+        );
         assert_eq!(lines[2], "2026-11-23,x,0,0,0,0,0,,,,0,0,0,0");
         assert_eq!(lines[0].split(',').count(), lines[1].split(',').count());
     }
@@ -402,13 +530,18 @@ mod tests {
         let date: Date = "2026-11-22".parse().unwrap();
         ledger.record_mut(date, "x").attention_ms = 5000.0;
         ledger.record_mut(date, "x").hours.add(21, 5000.0);
-        let rows: Vec<DayRow> = ledger.rows().map(|(d, s, r)| DayRow::new(d, s, r)).collect();
+        let rows: Vec<DayRow> = ledger
+            .rows()
+            .map(|(d, s, r)| DayRow::new(d, s, r))
+            .collect();
         let json = serde_json::to_string(&export(rows)).unwrap();
         let back: Export = serde_json::from_str(&json).unwrap();
         let (mut l2, mut s2) = (Ledger::default(), Settings::default());
         apply(&back, &mut l2, &mut s2).unwrap();
         assert_eq!(l2.record(date, "x").hours.0[21], 5000);
         // Without hours the field is left out of the file.
-        assert!(!serde_json::to_string(&row("2026-11-22", "x", 1.0)).unwrap().contains("hours"));
+        assert!(!serde_json::to_string(&row("2026-11-22", "x", 1.0))
+            .unwrap()
+            .contains("hours"));
     }
 }

@@ -54,7 +54,11 @@ impl Totals {
     }
 
     fn add_take(&mut self, take: &TakeRow) {
-        let t = self.take.get_or_insert(TakeRow { low: 0.0, typical: 0.0, high: 0.0 });
+        let t = self.take.get_or_insert(TakeRow {
+            low: 0.0,
+            typical: 0.0,
+            high: 0.0,
+        });
         t.low += take.low;
         t.typical += take.typical;
         t.high += take.high;
@@ -131,7 +135,12 @@ impl Period {
         let mut hours = vec![0.0; 24];
         let mut date = from;
         while date <= to {
-            let mut bar = DayBar { date, weekday: date.weekday(), sites: Vec::new(), total_s: 0.0 };
+            let mut bar = DayBar {
+                date,
+                weekday: date.weekday(),
+                sites: Vec::new(),
+                total_s: 0.0,
+            };
             for (site, rec) in ledger.day(date).into_iter().flatten() {
                 sites.entry(site.clone()).or_default().add_record(rec);
                 for (h, ms) in rec.hours.0.iter().enumerate() {
@@ -152,25 +161,54 @@ impl Period {
             .map(|(site, mut t)| {
                 let take = pricing.take(t.ads_viewable, &site);
                 if let Some(e) = &take {
-                    t.add_take(&TakeRow { low: e.low, typical: e.typical, high: e.high });
+                    t.add_take(&TakeRow {
+                        low: e.low,
+                        typical: e.typical,
+                        high: e.high,
+                    });
                 }
                 let hour_value = hour_value(&site, &t, take.as_ref(), pricing.region);
                 totals.add(&t);
-                SiteTotals { take_source: take.map(|e| e.source), site, totals: t, hour_value }
+                SiteTotals {
+                    take_source: take.map(|e| e.source),
+                    site,
+                    totals: t,
+                    hour_value,
+                }
             })
             .collect();
-        list.sort_by(|a, b| b.totals.attention_s.total_cmp(&a.totals.attention_s).then_with(|| a.site.cmp(&b.site)));
-        Period { from, to, days, sites: list, totals, hours }
+        list.sort_by(|a, b| {
+            b.totals
+                .attention_s
+                .total_cmp(&a.totals.attention_s)
+                .then_with(|| a.site.cmp(&b.site))
+        });
+        Period {
+            from,
+            to,
+            days,
+            sites: list,
+            totals,
+            hours,
+        }
     }
 
     /// The day with the most attention, if any was given.
     pub fn busiest_day(&self) -> Option<&DayBar> {
-        self.days.iter().filter(|d| d.total_s > 0.0).max_by(|a, b| a.total_s.total_cmp(&b.total_s).then_with(|| b.date.cmp(&a.date)))
+        self.days.iter().filter(|d| d.total_s > 0.0).max_by(|a, b| {
+            a.total_s
+                .total_cmp(&b.total_s)
+                .then_with(|| b.date.cmp(&a.date))
+        })
     }
 
     /// The local hour (0–23) with the most attention, if any was given.
     pub fn busiest_hour(&self) -> Option<u8> {
-        let (hour, secs) = self.hours.iter().enumerate().max_by(|a, b| a.1.total_cmp(b.1).then_with(|| b.0.cmp(&a.0)))?;
+        let (hour, secs) = self
+            .hours
+            .iter()
+            .enumerate()
+            .max_by(|a, b| a.1.total_cmp(b.1).then_with(|| b.0.cmp(&a.0)))?;
         (*secs > 0.0).then_some(hour as u8)
     }
 }
@@ -182,12 +220,25 @@ impl Period {
 /// 2 h on facebook, take typical $0.91 -> $0.455 / h, from ads
 /// 1 h on snapchat, no ads counted     -> ARPU ÷ hours a year, not from ads
 /// ```
-fn hour_value(site: &str, t: &Totals, take: Option<&valuation::Estimate>, region: Region) -> Option<HourValue> {
+fn hour_value(
+    site: &str,
+    t: &Totals,
+    take: Option<&valuation::Estimate>,
+    region: Region,
+) -> Option<HourValue> {
     let hours = t.attention_s / 3600.0;
     if let Some(e) = take.filter(|_| t.ads_viewable > 0 && hours >= 1.0 / 60.0) {
-        return Some(HourValue { usd: e.typical / hours, from_ads: true, source: e.source.clone() });
+        return Some(HourValue {
+            usd: e.typical / hours,
+            from_ads: true,
+            source: e.source.clone(),
+        });
     }
-    valuation::per_hour(site, region).map(|e| HourValue { usd: e.typical, from_ads: false, source: e.source })
+    valuation::per_hour(site, region).map(|e| HourValue {
+        usd: e.typical,
+        from_ads: false,
+        source: e.source,
+    })
 }
 
 /// The toolbar popup: today, this week by day, and the same days of the
@@ -231,11 +282,22 @@ pub enum Notice {
 }
 
 impl Popup {
-    pub fn of(ledger: &Ledger, today: Date, week_start: Weekday, goal_minutes: u32, pricing: Pricing<'_>) -> Popup {
+    pub fn of(
+        ledger: &Ledger,
+        today: Date,
+        week_start: Weekday,
+        goal_minutes: u32,
+        pricing: Pricing<'_>,
+    ) -> Popup {
         let from = today.week_start(week_start);
         let week = Period::of(ledger, from, from.add_days(6), pricing);
         let last = Period::of(ledger, from.add_days(-7), today.add_days(-7), pricing).totals;
-        let this: f64 = week.days.iter().filter(|d| d.date <= today).map(|d| d.total_s).sum();
+        let this: f64 = week
+            .days
+            .iter()
+            .filter(|d| d.date <= today)
+            .map(|d| d.total_s)
+            .sum();
         Popup {
             today: Period::of(ledger, today, today, pricing),
             change: change(this, last.attention_s),
@@ -309,20 +371,36 @@ mod tests {
     }
 
     const NONE: &BTreeMap<String, f64> = &BTreeMap::new();
-    const US: Pricing<'static> = Pricing { region: Region::UsCanada, overrides: NONE };
+    const US: Pricing<'static> = Pricing {
+        region: Region::UsCanada,
+        overrides: NONE,
+    };
 
     #[test]
     fn a_period_sums_days_and_sites_with_missing_days() {
-        let l = ledger(&[("2026-11-20", "x", 600.0, 60.0, 0), ("2026-11-22", "x", 300.0, 0.0, 0), ("2026-11-22", "reddit", 60.0, 0.0, 0)]);
+        let l = ledger(&[
+            ("2026-11-20", "x", 600.0, 60.0, 0),
+            ("2026-11-22", "x", 300.0, 0.0, 0),
+            ("2026-11-22", "reddit", 60.0, 0.0, 0),
+        ]);
         let p = Period::of(&l, d("2026-11-20"), d("2026-11-22"), US);
         let totals: Vec<f64> = p.days.iter().map(|b| b.total_s).collect();
         assert_eq!(totals, vec![600.0, 0.0, 360.0]);
-        assert_eq!(p.sites.iter().map(|s| (s.site.as_str(), s.totals.attention_s)).collect::<Vec<_>>(), vec![("x", 900.0), ("reddit", 60.0)]);
+        assert_eq!(
+            p.sites
+                .iter()
+                .map(|s| (s.site.as_str(), s.totals.attention_s))
+                .collect::<Vec<_>>(),
+            vec![("x", 900.0), ("reddit", 60.0)]
+        );
         assert_eq!(p.totals.attention_s, 960.0);
         assert_eq!(p.totals.useful_s, 60.0);
         assert_eq!(p.totals.sold_s, 900.0);
         assert_eq!(p.busiest_day().map(|b| b.date), Some(d("2026-11-20")));
-        assert_eq!(Period::of(&Ledger::default(), d("2026-11-20"), d("2026-11-22"), US).busiest_day(), None);
+        assert_eq!(
+            Period::of(&Ledger::default(), d("2026-11-20"), d("2026-11-22"), US).busiest_day(),
+            None
+        );
     }
 
     #[test]
@@ -340,14 +418,26 @@ mod tests {
         assert!((hv.usd - take.typical / 2.0).abs() < 1e-9);
         // An own CPM wins.
         let own = BTreeMap::from([("facebook".to_string(), 10.0)]);
-        let p = Period::of(&l, d("2026-11-20"), d("2026-11-20"), Pricing { region: Region::UsCanada, overrides: &own });
+        let p = Period::of(
+            &l,
+            d("2026-11-20"),
+            d("2026-11-20"),
+            Pricing {
+                region: Region::UsCanada,
+                overrides: &own,
+            },
+        );
         assert!((p.totals.take.unwrap().typical - 0.4).abs() < 1e-9);
     }
 
     #[test]
     fn weeks_start_where_asked_and_span_the_year_boundary() {
         // Friday 2027-01-01; Sunday weeks begin 2026-12-27.
-        let l = ledger(&[("2026-12-27", "x", 100.0, 0.0, 0), ("2027-01-01", "x", 50.0, 0.0, 0), ("2026-12-26", "x", 999.0, 0.0, 0)]);
+        let l = ledger(&[
+            ("2026-12-27", "x", 100.0, 0.0, 0),
+            ("2027-01-01", "x", 50.0, 0.0, 0),
+            ("2026-12-26", "x", 999.0, 0.0, 0),
+        ]);
         let popup = Popup::of(&l, d("2027-01-01"), Weekday::Sunday, 0, US);
         assert_eq!(popup.week.from, d("2026-12-27"));
         assert_eq!(popup.week.to, d("2027-01-02"));
@@ -379,19 +469,40 @@ mod tests {
 
     #[test]
     fn weekly_has_last_complete_week_the_one_before_and_this_week_to_date() {
-        let l = ledger(&[("2026-11-10", "x", 10.0, 0.0, 0), ("2026-11-17", "x", 20.0, 0.0, 0), ("2026-11-23", "x", 30.0, 0.0, 0)]);
+        let l = ledger(&[
+            ("2026-11-10", "x", 10.0, 0.0, 0),
+            ("2026-11-17", "x", 20.0, 0.0, 0),
+            ("2026-11-23", "x", 30.0, 0.0, 0),
+        ]);
         let w = Weekly::of(&l, d("2026-11-23"), Weekday::Monday, US);
         assert_eq!((w.last.from, w.last.to), (d("2026-11-16"), d("2026-11-22")));
-        assert_eq!((w.before.from, w.before.to), (d("2026-11-09"), d("2026-11-15")));
-        assert_eq!((w.current.from, w.current.to), (d("2026-11-23"), d("2026-11-23")));
-        assert_eq!([w.before.totals.attention_s, w.last.totals.attention_s, w.current.totals.attention_s], [10.0, 20.0, 30.0]);
+        assert_eq!(
+            (w.before.from, w.before.to),
+            (d("2026-11-09"), d("2026-11-15"))
+        );
+        assert_eq!(
+            (w.current.from, w.current.to),
+            (d("2026-11-23"), d("2026-11-23"))
+        );
+        assert_eq!(
+            [
+                w.before.totals.attention_s,
+                w.last.totals.attention_s,
+                w.current.totals.attention_s
+            ],
+            [10.0, 20.0, 30.0]
+        );
     }
 
     /// A zone with DST: UTC+1, UTC+2 from 2026-03-29 01:00Z.
     struct Europe;
     impl Zone for Europe {
         fn offset_minutes(&self, utc_ms: f64) -> i32 {
-            if utc_ms >= d("2026-03-29").days() as f64 * 86_400_000.0 + 3_600_000.0 { 120 } else { 60 }
+            if utc_ms >= d("2026-03-29").days() as f64 * 86_400_000.0 + 3_600_000.0 {
+                120
+            } else {
+                60
+            }
         }
     }
 
@@ -399,16 +510,31 @@ mod tests {
     fn a_dst_week_counts_wall_time_and_the_busiest_hour() {
         // One hour each evening at 21:00 local across the spring change.
         let mut l = Ledger::default();
-        for (day, offset_h) in [("2026-03-28", 1.0), ("2026-03-29", 2.0), ("2026-03-30", 2.0)] {
+        for (day, offset_h) in [
+            ("2026-03-28", 1.0),
+            ("2026-03-29", 2.0),
+            ("2026-03-30", 2.0),
+        ] {
             let start = d(day).days() as f64 * 86_400_000.0 + (21.0 - offset_h) * 3_600_000.0;
-            l.add_span(&Span { site: "x".into(), start, end: start + 3_600_000.0 }, &Calendar::default(), &Europe);
+            l.add_span(
+                &Span {
+                    site: "x".into(),
+                    start,
+                    end: start + 3_600_000.0,
+                },
+                &Calendar::default(),
+                &Europe,
+            );
         }
         let w = Period::of(&l, d("2026-03-23"), d("2026-03-29"), US);
         assert_eq!(w.totals.attention_s, 7200.0);
         let next = Period::of(&l, d("2026-03-30"), d("2026-04-05"), US);
         assert_eq!(next.totals.attention_s, 3600.0);
         assert_eq!(w.busiest_hour(), Some(21));
-        assert_eq!(Period::of(&l, d("2026-01-01"), d("2026-01-07"), US).busiest_hour(), None);
+        assert_eq!(
+            Period::of(&l, d("2026-01-01"), d("2026-01-07"), US).busiest_hour(),
+            None
+        );
         let _ = FixedZone(0);
     }
 }

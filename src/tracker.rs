@@ -8,19 +8,19 @@ use std::collections::{BTreeMap, BTreeSet};
 use thiserror::Error;
 
 use crate::attention::{Attention, Run, Signal, Span, TabId};
-use crate::finds::{Draft, FindError, Finds};
 use crate::calendar::{iso_utc, Date, Zone};
+use crate::finds::{Draft, FindError, Finds};
 use crate::labels::Labels;
-use crate::prompt::{self, Answer, Card, Due, Reason, Stretch};
 use crate::ledger::{Day, Ledger};
-use crate::rules::Rule;
-use crate::viewability::Viewability;
+use crate::prompt::{self, Answer, Card, Due, Reason, Stretch};
 use crate::protocol::{OverlayState, PromptView, SavedView, SensorCommand, SensorEvent, Shortcut};
+use crate::rules::Rule;
 use crate::settings::{Settings, SettingsError};
-use crate::summary::{Notice, Period, Popup, Pricing, Weekly};
 use crate::sites::{host_of_url, site_id_for_host};
 use crate::store::{self, DayRow, Export, ImportError, TakeRow, SCHEMA};
+use crate::summary::{Notice, Period, Popup, Pricing, Weekly};
 use crate::valuation::{self, Estimate, Region};
+use crate::viewability::Viewability;
 
 /// Why a sensor event was not applied.
 #[derive(Debug, Error, PartialEq)]
@@ -137,7 +137,12 @@ pub struct Tracker {
 impl Tracker {
     /// Starts from stored state. A run left open by a crash or restart is
     /// closed at its last saved tick.
-    pub fn new(settings: Settings, ledger: Ledger, left_open: Option<Run>, zone: &impl Zone) -> Tracker {
+    pub fn new(
+        settings: Settings,
+        ledger: Ledger,
+        left_open: Option<Run>,
+        zone: &impl Zone,
+    ) -> Tracker {
         let mut t = Tracker {
             attention: Attention::new(),
             rules: Vec::new(),
@@ -206,7 +211,12 @@ impl Tracker {
 
     /// The platform's take from `viewable_ads` on `site`, in USD.
     pub fn take(&self, viewable_ads: u64, site: &str) -> Option<Estimate> {
-        valuation::take(viewable_ads, site, self.region(), self.settings.cpm_overrides.get(site).copied())
+        valuation::take(
+            viewable_ads,
+            site,
+            self.region(),
+            self.settings.cpm_overrides.get(site).copied(),
+        )
     }
 
     /// Whether a run is open (some page is counting).
@@ -223,10 +233,24 @@ impl Tracker {
     }
 
     /// Applies one decoded sensor event from `tab`.
-    pub fn sensor(&mut self, tab: TabId, event: SensorEvent, now: f64, zone: &impl Zone) -> Result<Option<SensorCommand>, TrackerError> {
+    pub fn sensor(
+        &mut self,
+        tab: TabId,
+        event: SensorEvent,
+        now: f64,
+        zone: &impl Zone,
+    ) -> Result<Option<SensorCommand>, TrackerError> {
         let (signal, reply) = match event {
-            SensorEvent::Hello { url, visible, focused, media, idle_ms } => {
-                let Some((host, site)) = host_of_url(&url).and_then(|h| Some((h, site_id_for_host(h, &self.settings.custom_sites)?))) else {
+            SensorEvent::Hello {
+                url,
+                visible,
+                focused,
+                media,
+                idle_ms,
+            } => {
+                let Some((host, site)) = host_of_url(&url)
+                    .and_then(|h| Some((h, site_id_for_host(h, &self.settings.custom_sites)?)))
+                else {
                     self.pages.remove(&tab);
                     self.signal(tab, Signal::Closed, now, zone);
                     return Ok(Some(SensorCommand::Ignore));
@@ -240,25 +264,67 @@ impl Tracker {
                 }
                 self.asleep.remove(&tab);
                 // A new page view: its slots start over.
-                let rules: Vec<usize> = (0..self.rules.len()).filter(|i| self.rules[*i].applies_to(host)).collect();
+                let rules: Vec<usize> = (0..self.rules.len())
+                    .filter(|i| self.rules[*i].applies_to(host))
+                    .collect();
                 let sent = rules.iter().map(|i| self.rules[*i].clone()).collect();
-                let posts = self.post_rules.iter().filter(|r| r.applies_to(host)).cloned().collect();
-                self.pages.insert(tab, PageAds { site: site.clone(), rules, ..PageAds::default() });
-                self.stretches.entry(site.clone()).or_insert_with(|| Stretch::new(now));
-                let open = Signal::Open { site: site.clone(), visible, focused, media, idle_ms };
+                let posts = self
+                    .post_rules
+                    .iter()
+                    .filter(|r| r.applies_to(host))
+                    .cloned()
+                    .collect();
+                self.pages.insert(
+                    tab,
+                    PageAds {
+                        site: site.clone(),
+                        rules,
+                        ..PageAds::default()
+                    },
+                );
+                self.stretches
+                    .entry(site.clone())
+                    .or_insert_with(|| Stretch::new(now));
+                let open = Signal::Open {
+                    site: site.clone(),
+                    visible,
+                    focused,
+                    media,
+                    idle_ms,
+                };
                 let overlay = !self.settings.overlay_hidden.contains(&site);
                 let position = self.settings.overlay_positions.get(&site).copied();
-                (open, Some(SensorCommand::Track { site, rules: sent, overlay, posts, shortcut: self.shortcut.clone(), position }))
+                (
+                    open,
+                    Some(SensorCommand::Track {
+                        site,
+                        rules: sent,
+                        overlay,
+                        posts,
+                        shortcut: self.shortcut.clone(),
+                        position,
+                    }),
+                )
             }
-            _ if self.attention.site_of(tab).is_none() => return Err(TrackerError::UnknownTab(tab)),
-            SensorEvent::Slot { id, rule, labels } => return Ok(self.slot(tab, id, rule, labels, now, zone)),
+            _ if self.attention.site_of(tab).is_none() => {
+                return Err(TrackerError::UnknownTab(tab))
+            }
+            SensorEvent::Slot { id, rule, labels } => {
+                return Ok(self.slot(tab, id, rule, labels, now, zone))
+            }
             SensorEvent::View { id, ratio, area } => {
-                let newly = self.pages.get_mut(&tab).map_or(0, |p| p.viewability.update(id, ratio, area, now));
+                let newly = self
+                    .pages
+                    .get_mut(&tab)
+                    .map_or(0, |p| p.viewability.update(id, ratio, area, now));
                 self.book_ads(tab, 0, newly, now, zone);
                 return Ok(None);
             }
             SensorEvent::Gone { id } => {
-                let newly = self.pages.get_mut(&tab).map_or(0, |p| p.viewability.remove(id, now));
+                let newly = self
+                    .pages
+                    .get_mut(&tab)
+                    .map_or(0, |p| p.viewability.remove(id, now));
                 self.book_ads(tab, 0, newly, now, zone);
                 return Ok(None);
             }
@@ -277,7 +343,12 @@ impl Tracker {
                 self.place(tab, inline, bottom);
                 return Ok(None);
             }
-            SensorEvent::Post { ask, url, author, text } => {
+            SensorEvent::Post {
+                ask,
+                url,
+                author,
+                text,
+            } => {
                 self.save_find(tab, ask, Draft { url, author, text }, now, zone)?;
                 return Ok(None);
             }
@@ -301,11 +372,18 @@ impl Tracker {
     /// asleep {3: reddit}, reddit paused until 10:00, now 10:00 -> [(3, wake)]
     /// ```
     pub fn wake_due(&mut self, now: f64) -> Vec<(TabId, SensorCommand)> {
-        let due: Vec<TabId> = self.asleep.iter().filter(|(_, site)| self.settings.tracks(site, now)).map(|(t, _)| *t).collect();
+        let due: Vec<TabId> = self
+            .asleep
+            .iter()
+            .filter(|(_, site)| self.settings.tracks(site, now))
+            .map(|(t, _)| *t)
+            .collect();
         for tab in &due {
             self.asleep.remove(tab);
         }
-        due.into_iter().map(|tab| (tab, SensorCommand::Wake)).collect()
+        due.into_iter()
+            .map(|tab| (tab, SensorCommand::Wake))
+            .collect()
     }
 
     /// What a page of `site` (not tracked at `now`) is told: sleep, until
@@ -316,19 +394,43 @@ impl Tracker {
     /// paused_until {reddit: 10:00}   -> reddit: sleep until 10:00
     /// ```
     fn sleep(&self, site: &str, now: f64) -> SensorCommand {
-        let off = self.settings.sites_off.contains(site) || site.strip_prefix("custom:").is_some_and(|h| !self.settings.custom_sites.contains(h));
-        let until = if off { None } else { self.settings.paused_until.get(site).copied().filter(|u| *u > now) };
+        let off = self.settings.sites_off.contains(site)
+            || site
+                .strip_prefix("custom:")
+                .is_some_and(|h| !self.settings.custom_sites.contains(h));
+        let until = if off {
+            None
+        } else {
+            self.settings
+                .paused_until
+                .get(site)
+                .copied()
+                .filter(|u| *u > now)
+        };
         SensorCommand::Sleep { until }
     }
 
     /// When the earliest pause over a sleeping page runs out, if any.
     pub fn next_wake_at(&self, now: f64) -> Option<f64> {
-        self.asleep.values().filter_map(|site| self.settings.paused_until.get(site)).copied().filter(|until| *until > now).reduce(f64::min)
+        self.asleep
+            .values()
+            .filter_map(|site| self.settings.paused_until.get(site))
+            .copied()
+            .filter(|until| *until > now)
+            .reduce(f64::min)
     }
 
     /// A candidate slot: an ad if its rule needs no label, or one of its
     /// labels is in the dictionary. Answers `Ad` the first time it is one.
-    fn slot(&mut self, tab: TabId, id: u32, rule: u32, mut labels: Vec<String>, now: f64, zone: &impl Zone) -> Option<SensorCommand> {
+    fn slot(
+        &mut self,
+        tab: TabId,
+        id: u32,
+        rule: u32,
+        mut labels: Vec<String>,
+        now: f64,
+        zone: &impl Zone,
+    ) -> Option<SensorCommand> {
         let page = self.pages.get_mut(&tab)?;
         let rule = &self.rules[*page.rules.get(rule as usize)?];
         if page.ads.contains(&id) {
@@ -336,7 +438,10 @@ impl Tracker {
         }
         labels.truncate(MAX_LABELS);
         let is_ad = !rule.needs_label()
-            || labels.iter().any(|l| self.labels.is_ad_label(&l.chars().take(MAX_LABEL_CHARS).collect::<String>()));
+            || labels.iter().any(|l| {
+                self.labels
+                    .is_ad_label(&l.chars().take(MAX_LABEL_CHARS).collect::<String>())
+            });
         if !is_ad || !page.viewability.add(id, rule.is_video()) {
             return None;
         }
@@ -352,9 +457,12 @@ impl Tracker {
         if rendered == 0 && viewable == 0 {
             return;
         }
-        let Some(page) = self.pages.get(&tab) else { return };
+        let Some(page) = self.pages.get(&tab) else {
+            return;
+        };
         let date = self.settings.calendar().day_of(now, zone);
-        self.ledger.add_ads(date, &page.site, rendered, u64::from(viewable));
+        self.ledger
+            .add_ads(date, &page.site, rendered, u64::from(viewable));
         self.dirty_days.insert(date);
     }
 
@@ -364,20 +472,27 @@ impl Tracker {
         let tabs: Vec<TabId> = self.pages.keys().copied().collect();
         for tab in tabs {
             let in_view = self.attention.in_view(tab);
-            let newly = self.pages.get_mut(&tab).map_or(0, |p| p.viewability.tick(now) + p.viewability.set_in_view(in_view, now));
+            let newly = self.pages.get_mut(&tab).map_or(0, |p| {
+                p.viewability.tick(now) + p.viewability.set_in_view(in_view, now)
+            });
             self.book_ads(tab, 0, newly, now, zone);
         }
     }
 
     /// When the next ad may become viewable, for the timer.
     pub fn next_view_deadline(&self) -> Option<f64> {
-        self.pages.values().filter_map(|p| p.viewability.next_deadline()).min_by(f64::total_cmp)
+        self.pages
+            .values()
+            .filter_map(|p| p.viewability.next_deadline())
+            .min_by(f64::total_cmp)
     }
 
     /// The screen was locked or unlocked.
     pub fn locked(&mut self, locked: bool, now: f64, zone: &impl Zone) {
         let had_run = self.attention.run().is_some();
-        let spans = self.attention.set_locked(locked, now, &self.settings.limits());
+        let spans = self
+            .attention
+            .set_locked(locked, now, &self.settings.limits());
         self.after(had_run, spans, zone);
         self.sync_views(now, zone);
     }
@@ -393,7 +508,9 @@ impl Tracker {
 
     fn signal(&mut self, tab: TabId, signal: Signal, now: f64, zone: &impl Zone) {
         let had_run = self.attention.run().is_some();
-        let spans = self.attention.apply(tab, signal, now, &self.settings.limits());
+        let spans = self
+            .attention
+            .apply(tab, signal, now, &self.settings.limits());
         self.after(had_run, spans, zone);
         self.sync_views(now, zone);
         self.check_prompt(now, zone);
@@ -409,7 +526,8 @@ impl Tracker {
     fn book(&mut self, spans: Vec<Span>, zone: &impl Zone) {
         let calendar = self.settings.calendar();
         for span in spans {
-            self.dirty_days.extend(self.ledger.add_span(&span, &calendar, zone));
+            self.dirty_days
+                .extend(self.ledger.add_span(&span, &calendar, zone));
             if let Some(stretch) = self.stretches.get_mut(&span.site) {
                 for (date, ms) in calendar.split(span.start.max(stretch.since), span.end, zone) {
                     *stretch.by_day.entry(date).or_default() += ms;
@@ -421,13 +539,29 @@ impl Tracker {
     /// The site's stretch not yet asked about, per day, the open run
     /// included up to `now` (`certain`: only up to what stays counted,
     /// for booking useful time that never exceeds attention).
-    fn stretch_by_day(&self, site: &str, now: f64, zone: &impl Zone, certain: bool) -> BTreeMap<Date, f64> {
-        let Some(stretch) = self.stretches.get(site) else { return BTreeMap::new() };
+    fn stretch_by_day(
+        &self,
+        site: &str,
+        now: f64,
+        zone: &impl Zone,
+        certain: bool,
+    ) -> BTreeMap<Date, f64> {
+        let Some(stretch) = self.stretches.get(site) else {
+            return BTreeMap::new();
+        };
         let mut days = stretch.by_day.clone();
         let limits = self.settings.limits();
-        let open = if certain { self.attention.certain(now, &limits) } else { self.attention.live(now, &limits) };
+        let open = if certain {
+            self.attention.certain(now, &limits)
+        } else {
+            self.attention.live(now, &limits)
+        };
         if let Some(span) = open.filter(|s| s.site == site) {
-            for (date, ms) in self.settings.calendar().split(span.start.max(stretch.since), span.end, zone) {
+            for (date, ms) in
+                self.settings
+                    .calendar()
+                    .split(span.start.max(stretch.since), span.end, zone)
+            {
                 *days.entry(date).or_default() += ms;
             }
         }
@@ -438,17 +572,32 @@ impl Tracker {
     fn check_prompt(&mut self, now: f64, zone: &impl Zone) {
         let counting = self.attention.run().map(|r| (r.tab, r.site.clone()));
         let today = self.settings.calendar().day_of(now, zone);
-        let shown_today: u32 = self.ledger.day(today).map_or(0, |d| d.values().map(|r| r.prompts).sum());
+        let shown_today: u32 = self
+            .ledger
+            .day(today)
+            .map_or(0, |d| d.values().map(|r| r.prompts).sum());
         let (stretch_ms, ask_at) = match &counting {
             Some((_, site)) => (
                 self.stretch_by_day(site, now, zone, false).values().sum(),
-                self.stretches.get(site).map_or(f64::INFINITY, |s| s.ask_at_ms(self.settings.prompt_minutes)),
+                self.stretches
+                    .get(site)
+                    .map_or(f64::INFINITY, |s| s.ask_at_ms(self.settings.prompt_minutes)),
             ),
             None => (0.0, f64::INFINITY),
         };
         let tab = counting.as_ref().map(|(tab, site)| (*tab, site.as_str()));
         let s = &self.settings;
-        match prompt::due(self.card.as_ref(), tab, stretch_ms, ask_at, s.prompt_minutes, shown_today, s.prompt_daily_cap, self.last_typing, now) {
+        match prompt::due(
+            self.card.as_ref(),
+            tab,
+            stretch_ms,
+            ask_at,
+            s.prompt_minutes,
+            shown_today,
+            s.prompt_daily_cap,
+            self.last_typing,
+            now,
+        ) {
             Due::Nothing => {}
             Due::Show(card) => {
                 self.ledger.record_mut(today, &card.site).prompts += 1;
@@ -465,8 +614,17 @@ impl Tracker {
 
     /// The person answered the card shown in `tab`. A card that is not
     /// up in that tab (stale, forged) changes nothing.
-    pub fn answer(&mut self, tab: TabId, answer: Answer, reasons: &[Reason], now: f64, zone: &impl Zone) -> bool {
-        let Some(card) = self.card.take_if(|c| c.tab == tab) else { return false };
+    pub fn answer(
+        &mut self,
+        tab: TabId,
+        answer: Answer,
+        reasons: &[Reason],
+        now: f64,
+        zone: &impl Zone,
+    ) -> bool {
+        let Some(card) = self.card.take_if(|c| c.tab == tab) else {
+            return false;
+        };
         // The open run moves on to `now` first, so a later break cannot
         // cut it back before the answer.
         let had_run = self.attention.run().is_some();
@@ -491,7 +649,10 @@ impl Tracker {
                 self.stretches.insert(card.site, Stretch::new(now));
             }
             Answer::Later => {
-                let so_far: f64 = self.stretch_by_day(&card.site, now, zone, false).values().sum();
+                let so_far: f64 = self
+                    .stretch_by_day(&card.site, now, zone, false)
+                    .values()
+                    .sum();
                 if let Some(stretch) = self.stretches.get_mut(&card.site) {
                     stretch.snoozed_to_ms = Some(so_far + prompt::SNOOZE_MS);
                 }
@@ -512,7 +673,9 @@ impl Tracker {
     /// today 3 min attention, 0 useful; mark 10  -> 3 min, useful 3
     /// ```
     pub fn mark_useful(&mut self, tab: TabId, minutes: u32, now: f64, zone: &impl Zone) -> f64 {
-        let Some(site) = self.attention.site_of(tab).map(String::from) else { return 0.0 };
+        let Some(site) = self.attention.site_of(tab).map(String::from) else {
+            return 0.0;
+        };
         let had_run = self.attention.run().is_some();
         let spans = self.attention.tick(now, &self.settings.limits());
         self.after(had_run, spans, zone);
@@ -522,7 +685,14 @@ impl Tracker {
             .attention
             .certain(now, &self.settings.limits())
             .filter(|s| s.site == site)
-            .map(|s| calendar.split(s.start, s.end, zone).into_iter().filter(|(d, _)| *d == today).map(|(_, ms)| ms).sum())
+            .map(|s| {
+                calendar
+                    .split(s.start, s.end, zone)
+                    .into_iter()
+                    .filter(|(d, _)| *d == today)
+                    .map(|(_, ms)| ms)
+                    .sum()
+            })
             .unwrap_or(0.0);
         let rec = self.ledger.record(today, &site);
         let open = (rec.attention_ms + certain - rec.useful_ms).max(0.0);
@@ -545,7 +715,11 @@ impl Tracker {
     /// or pressed again before the answer asks once.
     pub fn ask_post(&mut self, tab: TabId, now: f64) -> Option<SensorCommand> {
         self.attention.site_of(tab)?;
-        if self.asks.get(&tab).is_some_and(|(_, at)| now - at < ASK_WAIT_MS) {
+        if self
+            .asks
+            .get(&tab)
+            .is_some_and(|(_, at)| now - at < ASK_WAIT_MS)
+        {
             return None;
         }
         let ask = self.next_ask;
@@ -558,21 +732,53 @@ impl Tracker {
     /// (past the cap the oldest go). The person acted, so this is also
     /// presence, and answers a prompt card up in that tab as useful.
     /// A post nobody asked for is refused.
-    fn save_find(&mut self, tab: TabId, ask: u32, draft: Draft, now: f64, zone: &impl Zone) -> Result<(), TrackerError> {
+    fn save_find(
+        &mut self,
+        tab: TabId,
+        ask: u32,
+        draft: Draft,
+        now: f64,
+        zone: &impl Zone,
+    ) -> Result<(), TrackerError> {
         if self.asks.get(&tab).map(|(a, _)| *a) != Some(ask) {
             return Err(TrackerError::UnaskedPost(tab));
         }
         self.asks.remove(&tab);
-        let site = self.attention.site_of(tab).ok_or(TrackerError::UnknownTab(tab))?.to_string();
+        let site = self
+            .attention
+            .site_of(tab)
+            .ok_or(TrackerError::UnknownTab(tab))?
+            .to_string();
         self.signal(tab, Signal::Input, now, zone);
         let id = self.finds.next_id(now);
         let date = self.settings.calendar().day_of(now, zone);
         let result = draft.into_find(&site, id, iso_utc(now), date);
-        self.saved = Some(Saved { tab, at: now, view: SavedView { id: result.is_ok().then_some(id), dropped: 0, shown_s: 0.0 } });
+        self.saved = Some(Saved {
+            tab,
+            at: now,
+            view: SavedView {
+                id: result.is_ok().then_some(id),
+                dropped: 0,
+                shown_s: 0.0,
+            },
+        });
         let find = result.map_err(|error| TrackerError::Find { tab, error })?;
         // The same post again within moments is one find, confirmed again.
-        if let Some(last) = self.finds.all().last().filter(|l| l.url == find.url && l.site == find.site && (id - l.id) < SAME_FIND_MS) {
-            self.saved = Some(Saved { tab, at: now, view: SavedView { id: Some(last.id), dropped: 0, shown_s: 0.0 } });
+        if let Some(last) = self
+            .finds
+            .all()
+            .last()
+            .filter(|l| l.url == find.url && l.site == find.site && (id - l.id) < SAME_FIND_MS)
+        {
+            self.saved = Some(Saved {
+                tab,
+                at: now,
+                view: SavedView {
+                    id: Some(last.id),
+                    dropped: 0,
+                    shown_s: 0.0,
+                },
+            });
             return Ok(());
         }
         let dropped = self.finds.add(find, self.settings.finds_cap as usize);
@@ -590,8 +796,12 @@ impl Tracker {
     /// The person dragged `tab`'s counter to a place: remembered for its
     /// site (clamped to a screen).
     fn place(&mut self, tab: TabId, inline: f64, bottom: f64) {
-        let Some(site) = self.attention.site_of(tab).map(String::from) else { return };
-        self.settings.overlay_positions.insert(site, crate::settings::Position::clamped(inline, bottom));
+        let Some(site) = self.attention.site_of(tab).map(String::from) else {
+            return;
+        };
+        self.settings
+            .overlay_positions
+            .insert(site, crate::settings::Position::clamped(inline, bottom));
         self.dirty_settings = true;
         self.urgent = true;
     }
@@ -606,8 +816,12 @@ impl Tracker {
             Notice::FindsDropped { count, .. } => Some(*count),
             _ => None,
         });
-        self.notices.retain(|n| !matches!(n, Notice::FindsDropped { .. }));
-        self.notices.push(Notice::FindsDropped { count: count + before.unwrap_or(0), cap });
+        self.notices
+            .retain(|n| !matches!(n, Notice::FindsDropped { .. }));
+        self.notices.push(Notice::FindsDropped {
+            count: count + before.unwrap_or(0),
+            cap,
+        });
     }
 
     /// Deletes find `id` (undo, or the person's delete button).
@@ -624,7 +838,13 @@ impl Tracker {
     /// How much the tracker holds besides the ledger: per open page, per
     /// site, per pending ask. A long life must not grow these.
     pub fn footprint(&self) -> Footprint {
-        Footprint { pages: self.pages.len(), stretches: self.stretches.len(), asks: self.asks.len(), notices: self.notices.len(), finds: self.finds.len() }
+        Footprint {
+            pages: self.pages.len(),
+            stretches: self.stretches.len(),
+            asks: self.asks.len(),
+            notices: self.notices.len(),
+            finds: self.finds.len(),
+        }
     }
 
     /// Every useful find, oldest first.
@@ -639,7 +859,11 @@ impl Tracker {
         if keep == 0 {
             return false;
         }
-        let before = self.settings.calendar().day_of(now, zone).add_days(-i64::from(keep));
+        let before = self
+            .settings
+            .calendar()
+            .day_of(now, zone)
+            .add_days(-i64::from(keep));
         self.compact_before(before, locale)
     }
 
@@ -647,18 +871,27 @@ impl Tracker {
     /// the last four weeks) is merged into weekly totals, and the popup
     /// says so. Answers whether anything could be freed.
     pub fn compact_for_quota(&mut self, now: f64, zone: &impl Zone, locale: &str) -> bool {
-        let Some(oldest) = self.ledger.oldest_detail() else { return false };
-        let before = oldest.add_days(182).min(self.settings.calendar().day_of(now, zone).add_days(-28));
+        let Some(oldest) = self.ledger.oldest_detail() else {
+            return false;
+        };
+        let before = oldest
+            .add_days(182)
+            .min(self.settings.calendar().day_of(now, zone).add_days(-28));
         if before <= oldest || !self.compact_before(before, locale) {
             return false;
         }
-        self.notices.retain(|n| !matches!(n, Notice::Compacted { .. }));
-        self.notices.push(Notice::Compacted { through: before.add_days(-1) });
+        self.notices
+            .retain(|n| !matches!(n, Notice::Compacted { .. }));
+        self.notices.push(Notice::Compacted {
+            through: before.add_days(-1),
+        });
         true
     }
 
     fn compact_before(&mut self, before: Date, locale: &str) -> bool {
-        let c = self.ledger.compact(before, self.settings.week_start_for(locale));
+        let c = self
+            .ledger
+            .compact(before, self.settings.week_start_for(locale));
         for date in &c.removed {
             self.dirty_days.remove(date);
         }
@@ -682,7 +915,14 @@ impl Tracker {
             .attention
             .live(now, &self.settings.limits())
             .filter(|span| span.site == site)
-            .map(|span| calendar.split(span.start, span.end, zone).into_iter().filter(|(d, _)| *d == today).map(|(_, ms)| ms).sum())
+            .map(|span| {
+                calendar
+                    .split(span.start, span.end, zone)
+                    .into_iter()
+                    .filter(|(d, _)| *d == today)
+                    .map(|(_, ms)| ms)
+                    .sum()
+            })
             .unwrap_or(0.0);
         self.ledger.attention_ms(today, site) + live
     }
@@ -690,11 +930,18 @@ impl Tracker {
     /// Attention today on every tracked site together (the badge).
     pub fn today_total_ms(&self, now: f64, zone: &impl Zone) -> f64 {
         let today = self.settings.calendar().day_of(now, zone);
-        let mut sites: BTreeSet<&str> = self.ledger.day(today).map(|d| d.keys().map(String::as_str).collect()).unwrap_or_default();
+        let mut sites: BTreeSet<&str> = self
+            .ledger
+            .day(today)
+            .map(|d| d.keys().map(String::as_str).collect())
+            .unwrap_or_default();
         if let Some(run) = self.attention.run() {
             sites.insert(run.site.as_str());
         }
-        sites.into_iter().map(|site| self.today_ms(site, now, zone)).sum()
+        sites
+            .into_iter()
+            .map(|site| self.today_ms(site, now, zone))
+            .sum()
     }
 
     /// What the overlay in `tab` shows.
@@ -713,20 +960,39 @@ impl Tracker {
             currency: self.settings.currency.clone(),
             usd_rate: self.settings.usd_rate,
             useful: self.ledger.record(today, site).useful_ms / 1000.0,
-            prompt: self.card.as_ref().filter(|c| c.tab == tab).map(|c| PromptView {
-                minutes: c.minutes,
-                variant: self.ledger.day(today).map_or(0, |d| d.values().map(|r| r.prompts).sum::<u32>()) % 3,
-            }),
-            stops_in: if counting { self.attention.stops_in(now, &limits).map(|ms| ms / 1000.0) } else { None },
+            prompt: self
+                .card
+                .as_ref()
+                .filter(|c| c.tab == tab)
+                .map(|c| PromptView {
+                    minutes: c.minutes,
+                    variant: self
+                        .ledger
+                        .day(today)
+                        .map_or(0, |d| d.values().map(|r| r.prompts).sum::<u32>())
+                        % 3,
+                }),
+            stops_in: if counting {
+                self.attention.stops_in(now, &limits).map(|ms| ms / 1000.0)
+            } else {
+                None
+            },
             language: self.settings.language,
             arabic_digits: self.settings.arabic_digits,
-            mark_minutes: if self.settings.prompt_minutes > 0 { self.settings.prompt_minutes } else { 10 },
+            mark_minutes: if self.settings.prompt_minutes > 0 {
+                self.settings.prompt_minutes
+            } else {
+                10
+            },
             minimized: self.settings.overlay_minimized.contains(site),
             saved: self
                 .saved
                 .as_ref()
                 .filter(|s| s.tab == tab && now - s.at < SAVED_SHOWN_MS)
-                .map(|s| SavedView { shown_s: (SAVED_SHOWN_MS - (now - s.at)) / 1000.0, ..s.view.clone() }),
+                .map(|s| SavedView {
+                    shown_s: (SAVED_SHOWN_MS - (now - s.at)) / 1000.0,
+                    ..s.view.clone()
+                }),
         })
     }
 
@@ -743,7 +1009,11 @@ impl Tracker {
             days: ledger
                 .rows()
                 .map(|(date, site, rec)| DayRow {
-                    take: self.take(rec.ads_viewable, site).map(|t| TakeRow { low: t.low, typical: t.typical, high: t.high }),
+                    take: self.take(rec.ads_viewable, site).map(|t| TakeRow {
+                        low: t.low,
+                        typical: t.typical,
+                        high: t.high,
+                    }),
                     ..DayRow::new(date, site, rec)
                 })
                 .collect(),
@@ -755,7 +1025,9 @@ impl Tracker {
     pub fn import(&mut self, export: &Export) -> Result<(), ImportError> {
         let days = store::apply(export, &mut self.ledger, &mut self.settings)?;
         self.dirty_days.extend(days);
-        let dropped = self.finds.merge(&export.finds, self.settings.finds_cap as usize);
+        let dropped = self
+            .finds
+            .merge(&export.finds, self.settings.finds_cap as usize);
         if dropped > 0 {
             self.finds_dropped(dropped);
         }
@@ -768,7 +1040,12 @@ impl Tracker {
     /// Replaces the settings, validated. Answers what each open page's
     /// sensor must now be told: stop (site turned off or paused), or show
     /// or hide its counter.
-    pub fn set_settings(&mut self, settings: Settings, now: f64, zone: &impl Zone) -> Result<Vec<(TabId, SensorCommand)>, SettingsError> {
+    pub fn set_settings(
+        &mut self,
+        settings: Settings,
+        now: f64,
+        zone: &impl Zone,
+    ) -> Result<Vec<(TabId, SensorCommand)>, SettingsError> {
         settings.validate()?;
         let old = std::mem::replace(&mut self.settings, settings);
         self.dirty_settings = true;
@@ -779,15 +1056,26 @@ impl Tracker {
         }
         self.urgent = true;
         let mut commands = Vec::new();
-        let tabs: Vec<(TabId, String)> = self.pages.iter().map(|(t, p)| (*t, p.site.clone())).collect();
+        let tabs: Vec<(TabId, String)> = self
+            .pages
+            .iter()
+            .map(|(t, p)| (*t, p.site.clone()))
+            .collect();
         commands.extend(self.wake_due(now));
         for (tab, site) in tabs {
             if !self.settings.tracks(&site, now) {
                 self.closed(tab, now, zone);
                 commands.push((tab, self.sleep(&site, now)));
                 self.asleep.insert(tab, site);
-            } else if old.overlay_hidden.contains(&site) != self.settings.overlay_hidden.contains(&site) {
-                commands.push((tab, SensorCommand::Overlay { show: !self.settings.overlay_hidden.contains(&site) }));
+            } else if old.overlay_hidden.contains(&site)
+                != self.settings.overlay_hidden.contains(&site)
+            {
+                commands.push((
+                    tab,
+                    SensorCommand::Overlay {
+                        show: !self.settings.overlay_hidden.contains(&site),
+                    },
+                ));
             }
         }
         // A day start moved: today's prompt count and badge follow at once.
@@ -804,7 +1092,9 @@ impl Tracker {
         self.finds = Finds::default();
         self.saved = None;
         self.dirty_finds = false;
-        self.stretches.values_mut().for_each(|s| *s = Stretch::new(now));
+        self.stretches
+            .values_mut()
+            .for_each(|s| *s = Stretch::new(now));
         self.card = None;
         self.attention.restart(now);
         self.dirty_days.clear();
@@ -814,7 +1104,8 @@ impl Tracker {
 
     /// Marks everything held as unsaved (storage was cleared under it).
     pub fn mark_all_dirty(&mut self) {
-        self.dirty_days.extend(self.ledger.rows().map(|(d, _, _)| d));
+        self.dirty_days
+            .extend(self.ledger.rows().map(|(d, _, _)| d));
         self.dirty_settings = true;
         self.dirty_finds = true;
         self.saved_run = None;
@@ -836,14 +1127,23 @@ impl Tracker {
     }
 
     fn pricing(&self) -> Pricing<'_> {
-        Pricing { region: self.region(), overrides: &self.settings.cpm_overrides }
+        Pricing {
+            region: self.region(),
+            overrides: &self.settings.cpm_overrides,
+        }
     }
 
     /// What the popup shows at `now`; weeks start per `locale` unless set.
     pub fn popup(&self, now: f64, zone: &impl Zone, locale: &str) -> Popup {
         let today = self.settings.calendar().day_of(now, zone);
         let week_start = self.settings.week_start_for(locale);
-        let mut popup = Popup::of(&self.ledger_now(now, zone), today, week_start, self.settings.daily_goal_minutes, self.pricing());
+        let mut popup = Popup::of(
+            &self.ledger_now(now, zone),
+            today,
+            week_start,
+            self.settings.daily_goal_minutes,
+            self.pricing(),
+        );
         popup.notices = self.notices.clone();
         popup.finds = self.finds.newest(5);
         popup.finds_total = self.finds.len();
@@ -853,7 +1153,12 @@ impl Tracker {
     /// What the weekly summary page shows at `now`.
     pub fn weekly(&self, now: f64, zone: &impl Zone, locale: &str) -> Weekly {
         let today = self.settings.calendar().day_of(now, zone);
-        let mut weekly = Weekly::of(&self.ledger_now(now, zone), today, self.settings.week_start_for(locale), self.pricing());
+        let mut weekly = Weekly::of(
+            &self.ledger_now(now, zone),
+            today,
+            self.settings.week_start_for(locale),
+            self.pricing(),
+        );
         weekly.finds = self.finds.newest(usize::MAX);
         weekly
     }
@@ -866,7 +1171,13 @@ impl Tracker {
     /// today Mon 11-23 (Monday weeks), told 11-09 -> week of 11-16
     /// told 11-16                                 -> none
     /// ```
-    pub fn week_to_tell(&self, told: Option<Date>, now: f64, zone: &impl Zone, locale: &str) -> Option<Period> {
+    pub fn week_to_tell(
+        &self,
+        told: Option<Date>,
+        now: f64,
+        zone: &impl Zone,
+        locale: &str,
+    ) -> Option<Period> {
         if !self.settings.weekly_notification {
             return None;
         }
@@ -878,7 +1189,10 @@ impl Tracker {
     /// When the current week ends (the next week's first day begins).
     pub fn week_ends_at(&self, now: f64, zone: &impl Zone, locale: &str) -> f64 {
         let calendar = self.settings.calendar();
-        let next = calendar.day_of(now, zone).week_start(self.settings.week_start_for(locale)).add_days(7);
+        let next = calendar
+            .day_of(now, zone)
+            .week_start(self.settings.week_start_for(locale))
+            .add_days(7);
         calendar.start_of(next, zone)
     }
 
@@ -892,7 +1206,12 @@ impl Tracker {
     pub fn flush(&self) -> Flush {
         if self.urgent {
             Flush::Now
-        } else if !self.dirty_days.is_empty() || self.dirty_settings || self.dirty_finds || !self.removed_days.is_empty() || self.attention.run() != self.saved_run.as_ref() {
+        } else if !self.dirty_days.is_empty()
+            || self.dirty_settings
+            || self.dirty_finds
+            || !self.removed_days.is_empty()
+            || self.attention.run() != self.saved_run.as_ref()
+        {
             Flush::Soon
         } else {
             Flush::Idle
@@ -914,7 +1233,13 @@ impl Tracker {
         self.urgent = false;
         let finds = std::mem::take(&mut self.dirty_finds).then(|| self.finds.clone());
         let removed_days = std::mem::take(&mut self.removed_days).into_iter().collect();
-        Writes { days, settings, run, finds, removed_days }
+        Writes {
+            days,
+            settings,
+            run,
+            finds,
+            removed_days,
+        }
     }
 }
 
@@ -927,7 +1252,13 @@ mod tests {
     const T0: f64 = 1_795_000_000_000.0; // 2026-11-18, mid-day UTC
 
     fn hello(url: &str) -> SensorEvent {
-        SensorEvent::Hello { url: url.into(), visible: true, focused: true, media: false, idle_ms: None }
+        SensorEvent::Hello {
+            url: url.into(),
+            visible: true,
+            focused: true,
+            media: false,
+            idle_ms: None,
+        }
     }
 
     fn tracker() -> Tracker {
@@ -937,25 +1268,65 @@ mod tests {
     #[test]
     fn tracked_and_untracked_pages() {
         let mut t = tracker();
-        assert_eq!(t.sensor(1, hello("https://www.facebook.com/"), T0, &Z).unwrap(), Some(SensorCommand::Track { site: "facebook".into(), rules: vec![], overlay: true, posts: vec![], shortcut: Shortcut::parse("Alt+Shift+U"), position: None }));
-        assert_eq!(t.sensor(2, hello("https://www.example.com/"), T0, &Z).unwrap(), Some(SensorCommand::Ignore));
+        assert_eq!(
+            t.sensor(1, hello("https://www.facebook.com/"), T0, &Z)
+                .unwrap(),
+            Some(SensorCommand::Track {
+                site: "facebook".into(),
+                rules: vec![],
+                overlay: true,
+                posts: vec![],
+                shortcut: Shortcut::parse("Alt+Shift+U"),
+                position: None
+            })
+        );
+        assert_eq!(
+            t.sensor(2, hello("https://www.example.com/"), T0, &Z)
+                .unwrap(),
+            Some(SensorCommand::Ignore)
+        );
         assert!(t.overlay_state(2, T0, &Z).is_none());
-        assert_eq!(t.sensor(3, SensorEvent::Heartbeat {}, T0, &Z), Err(TrackerError::UnknownTab(3)));
+        assert_eq!(
+            t.sensor(3, SensorEvent::Heartbeat {}, T0, &Z),
+            Err(TrackerError::UnknownTab(3))
+        );
     }
 
     #[test]
     fn an_added_site_is_counted_while_listed_without_the_catalogs_rules() {
         let mut t = with_ads();
-        assert_eq!(t.sensor(1, hello("https://www.example.org/news"), T0, &Z).unwrap(), Some(SensorCommand::Ignore), "not added yet");
+        assert_eq!(
+            t.sensor(1, hello("https://www.example.org/news"), T0, &Z)
+                .unwrap(),
+            Some(SensorCommand::Ignore),
+            "not added yet"
+        );
         let mut s = Settings::default();
         s.custom_sites.insert("example.org".into());
         t.set_settings(s, T0, &Z).unwrap();
-        let Some(SensorCommand::Track { site, rules, posts, .. }) = t.sensor(1, hello("https://www.example.org/news"), T0, &Z).unwrap() else { panic!() };
-        assert_eq!((site.as_str(), rules.len(), posts.len()), ("custom:example.org", 0, 0));
+        let Some(SensorCommand::Track {
+            site, rules, posts, ..
+        }) = t
+            .sensor(1, hello("https://www.example.org/news"), T0, &Z)
+            .unwrap()
+        else {
+            panic!()
+        };
+        assert_eq!(
+            (site.as_str(), rules.len(), posts.len()),
+            ("custom:example.org", 0, 0)
+        );
         present_for(&mut t, 1, T0, 10);
-        assert_eq!(t.export(T0 + 10_000.0, &Z).days[0].site, "custom:example.org");
+        assert_eq!(
+            t.export(T0 + 10_000.0, &Z).days[0].site,
+            "custom:example.org"
+        );
         // Removed from the list: its open page sleeps; its days stay.
-        assert_eq!(t.set_settings(Settings::default(), T0 + 10_000.0, &Z).unwrap(), vec![(1, SensorCommand::Sleep { until: None })]);
+        assert_eq!(
+            t.set_settings(Settings::default(), T0 + 10_000.0, &Z)
+                .unwrap(),
+            vec![(1, SensorCommand::Sleep { until: None })]
+        );
         assert_eq!(t.export(T0 + 20_000.0, &Z).days[0].attention_seconds, 10.0);
     }
 
@@ -964,14 +1335,26 @@ mod tests {
         let mut t = tracker();
         t.sensor(1, hello("https://x.com/home"), T0, &Z).unwrap();
         for s in 0..=20 {
-            t.sensor(1, SensorEvent::Input { typing: false }, T0 + f64::from(s) * 1000.0, &Z).unwrap();
+            t.sensor(
+                1,
+                SensorEvent::Input { typing: false },
+                T0 + f64::from(s) * 1000.0,
+                &Z,
+            )
+            .unwrap();
         }
         let state = t.overlay_state(1, T0 + 20_000.0, &Z).unwrap();
         assert!(state.counting);
         assert_eq!(state.seconds, 20.0);
         let export = t.export(T0 + 20_000.0, &Z);
         assert_eq!(export.days.len(), 1);
-        assert_eq!((export.days[0].site.as_str(), export.days[0].attention_seconds), ("x", 20.0));
+        assert_eq!(
+            (
+                export.days[0].site.as_str(),
+                export.days[0].attention_seconds
+            ),
+            ("x", 20.0)
+        );
     }
 
     #[test]
@@ -979,7 +1362,8 @@ mod tests {
         let mut t = tracker();
         t.sensor(1, hello("https://x.com/"), T0, &Z).unwrap();
         present_for(&mut t, 1, T0, 10);
-        t.sensor(2, hello("https://www.reddit.com/"), T0 + 10_000.0, &Z).unwrap();
+        t.sensor(2, hello("https://www.reddit.com/"), T0 + 10_000.0, &Z)
+            .unwrap();
         present_for(&mut t, 2, T0 + 10_000.0, 5);
         assert_eq!(t.today_total_ms(T0 + 15_000.0, &Z), 15_000.0);
     }
@@ -988,12 +1372,14 @@ mod tests {
     fn writes_are_batched_and_runs_survive_a_restart() {
         let mut t = tracker();
         t.sensor(1, hello("https://x.com/"), T0, &Z).unwrap();
-        t.sensor(1, SensorEvent::Input { typing: false }, T0, &Z).unwrap();
+        t.sensor(1, SensorEvent::Input { typing: false }, T0, &Z)
+            .unwrap();
         assert_eq!(t.flush(), Flush::Now, "a run opened");
         let w = t.take_writes();
         assert!(w.run.clone().unwrap().is_some());
         assert_eq!(t.flush(), Flush::Idle);
-        t.sensor(1, SensorEvent::Input { typing: false }, T0 + 3000.0, &Z).unwrap();
+        t.sensor(1, SensorEvent::Input { typing: false }, T0 + 3000.0, &Z)
+            .unwrap();
         assert_eq!(t.flush(), Flush::Soon, "the run moved on: batched");
         let saved = t.take_writes().run.unwrap().unwrap();
         // The worker dies here; a new one starts from storage 60 s later.
@@ -1002,14 +1388,21 @@ mod tests {
     }
 
     fn with_ads() -> Tracker {
-        let rules = crate::rules::parse_rules("x.com##div.ad\nx.com##article:label(span)\nreddit.com##shreddit-ad-post\n").unwrap();
+        let rules = crate::rules::parse_rules(
+            "x.com##div.ad\nx.com##article:label(span)\nreddit.com##shreddit-ad-post\n",
+        )
+        .unwrap();
         tracker().with_rules(rules, Labels::parse("en: Ad\nar: إعلان").unwrap())
     }
 
     #[test]
     fn pages_get_their_sites_rules_only() {
         let mut t = with_ads();
-        let Some(SensorCommand::Track { rules, .. }) = t.sensor(1, hello("https://x.com/home"), T0, &Z).unwrap() else { panic!() };
+        let Some(SensorCommand::Track { rules, .. }) =
+            t.sensor(1, hello("https://x.com/home"), T0, &Z).unwrap()
+        else {
+            panic!()
+        };
         assert_eq!(rules.len(), 2);
     }
 
@@ -1017,16 +1410,63 @@ mod tests {
     fn slots_become_ads_by_structure_or_label_and_count_once() {
         let mut t = with_ads();
         t.sensor(1, hello("https://x.com/home"), T0, &Z).unwrap();
-        let slot = |id, rule, labels: &[&str]| SensorEvent::Slot { id, rule, labels: labels.iter().map(|s| s.to_string()).collect() };
-        assert_eq!(t.sensor(1, slot(1, 0, &[]), T0, &Z).unwrap(), Some(SensorCommand::Ad { id: 1 }));
+        let slot = |id, rule, labels: &[&str]| SensorEvent::Slot {
+            id,
+            rule,
+            labels: labels.iter().map(|s| s.to_string()).collect(),
+        };
+        assert_eq!(
+            t.sensor(1, slot(1, 0, &[]), T0, &Z).unwrap(),
+            Some(SensorCommand::Ad { id: 1 })
+        );
         assert_eq!(t.sensor(1, slot(1, 0, &[]), T0, &Z).unwrap(), None, "once");
-        assert_eq!(t.sensor(1, slot(2, 1, &["Just a post"]), T0, &Z).unwrap(), None);
-        assert_eq!(t.sensor(1, slot(3, 1, &["إعلان"]), T0, &Z).unwrap(), Some(SensorCommand::Ad { id: 3 }));
-        assert_eq!(t.sensor(1, slot(4, 9, &[]), T0, &Z).unwrap(), None, "unknown rule index");
+        assert_eq!(
+            t.sensor(1, slot(2, 1, &["Just a post"]), T0, &Z).unwrap(),
+            None
+        );
+        assert_eq!(
+            t.sensor(1, slot(3, 1, &["إعلان"]), T0, &Z).unwrap(),
+            Some(SensorCommand::Ad { id: 3 })
+        );
+        assert_eq!(
+            t.sensor(1, slot(4, 9, &[]), T0, &Z).unwrap(),
+            None,
+            "unknown rule index"
+        );
         // Slot 1 in view 1.2 s: viewable; slot 3 only 0.5 s.
-        t.sensor(1, SensorEvent::View { id: 1, ratio: 1.0, area: 90_000.0 }, T0, &Z).unwrap();
-        t.sensor(1, SensorEvent::View { id: 3, ratio: 1.0, area: 90_000.0 }, T0 + 100.0, &Z).unwrap();
-        t.sensor(1, SensorEvent::View { id: 3, ratio: 0.0, area: 90_000.0 }, T0 + 600.0, &Z).unwrap();
+        t.sensor(
+            1,
+            SensorEvent::View {
+                id: 1,
+                ratio: 1.0,
+                area: 90_000.0,
+            },
+            T0,
+            &Z,
+        )
+        .unwrap();
+        t.sensor(
+            1,
+            SensorEvent::View {
+                id: 3,
+                ratio: 1.0,
+                area: 90_000.0,
+            },
+            T0 + 100.0,
+            &Z,
+        )
+        .unwrap();
+        t.sensor(
+            1,
+            SensorEvent::View {
+                id: 3,
+                ratio: 0.0,
+                area: 90_000.0,
+            },
+            T0 + 600.0,
+            &Z,
+        )
+        .unwrap();
         assert_eq!(t.next_view_deadline(), Some(T0 + 1000.0));
         t.tick(T0 + 1200.0, &Z);
         let day = t.export(T0 + 2000.0, &Z).days;
@@ -1042,21 +1482,60 @@ mod tests {
     #[test]
     fn ads_in_a_hidden_tab_are_not_viewable() {
         let mut t = with_ads();
-        let hidden = SensorEvent::Hello { url: "https://www.reddit.com/".into(), visible: false, focused: false, media: false, idle_ms: None };
+        let hidden = SensorEvent::Hello {
+            url: "https://www.reddit.com/".into(),
+            visible: false,
+            focused: false,
+            media: false,
+            idle_ms: None,
+        };
         t.sensor(1, hidden, T0, &Z).unwrap();
-        t.sensor(1, SensorEvent::Slot { id: 1, rule: 0, labels: vec![] }, T0, &Z).unwrap();
-        t.sensor(1, SensorEvent::View { id: 1, ratio: 1.0, area: 90_000.0 }, T0, &Z).unwrap();
+        t.sensor(
+            1,
+            SensorEvent::Slot {
+                id: 1,
+                rule: 0,
+                labels: vec![],
+            },
+            T0,
+            &Z,
+        )
+        .unwrap();
+        t.sensor(
+            1,
+            SensorEvent::View {
+                id: 1,
+                ratio: 1.0,
+                area: 90_000.0,
+            },
+            T0,
+            &Z,
+        )
+        .unwrap();
         t.tick(T0 + 5000.0, &Z);
         assert_eq!(t.export(T0 + 5000.0, &Z).days[0].ads_viewable, 0);
-        t.sensor(1, SensorEvent::Visibility { visible: true }, T0 + 5000.0, &Z).unwrap();
-        t.sensor(1, SensorEvent::Focus { focused: true }, T0 + 5000.0, &Z).unwrap();
+        t.sensor(
+            1,
+            SensorEvent::Visibility { visible: true },
+            T0 + 5000.0,
+            &Z,
+        )
+        .unwrap();
+        t.sensor(1, SensorEvent::Focus { focused: true }, T0 + 5000.0, &Z)
+            .unwrap();
         t.tick(T0 + 6100.0, &Z);
         assert_eq!(t.export(T0 + 6100.0, &Z).days[0].ads_viewable, 1);
     }
 
     fn present_for(t: &mut Tracker, tab: TabId, from: f64, secs: u32) {
         for s in 0..=secs {
-            t.sensor(tab, SensorEvent::Input { typing: false }, from + f64::from(s) * 1000.0, &Z).unwrap();
+            t.sensor(
+                tab,
+                SensorEvent::Input { typing: false },
+                from + f64::from(s) * 1000.0,
+                &Z,
+            )
+            .unwrap();
         }
     }
 
@@ -1068,12 +1547,25 @@ mod tests {
         t.import(&e).unwrap();
         t.sensor(1, hello("https://x.com/home"), T0, &Z).unwrap();
         present_for(&mut t, 1, T0, 59);
-        assert!(t.overlay_state(1, T0 + 59_000.0, &Z).unwrap().prompt.is_none());
+        assert!(t
+            .overlay_state(1, T0 + 59_000.0, &Z)
+            .unwrap()
+            .prompt
+            .is_none());
         present_for(&mut t, 1, T0 + 60_000.0, 1);
         let state = t.overlay_state(1, T0 + 61_000.0, &Z).unwrap();
         assert_eq!(state.prompt.as_ref().map(|p| p.minutes), Some(1));
-        assert!(!t.answer(2, Answer::Useful, &[], T0 + 62_000.0, &Z), "another tab cannot answer");
-        assert!(t.answer(1, Answer::Useful, &[Reason::Learned, Reason::Learned, Reason::Work], T0 + 62_000.0, &Z));
+        assert!(
+            !t.answer(2, Answer::Useful, &[], T0 + 62_000.0, &Z),
+            "another tab cannot answer"
+        );
+        assert!(t.answer(
+            1,
+            Answer::Useful,
+            &[Reason::Learned, Reason::Learned, Reason::Work],
+            T0 + 62_000.0,
+            &Z
+        ));
         let state = t.overlay_state(1, T0 + 62_000.0, &Z).unwrap();
         assert!(state.prompt.is_none());
         // Useful up to the last input (61 s): the second after it would be
@@ -1081,11 +1573,19 @@ mod tests {
         assert_eq!(state.useful, 61.0);
         let row = &t.export(T0 + 62_000.0, &Z).days[0];
         assert_eq!((row.useful_seconds, row.attention_seconds), (61.0, 62.0));
-        assert_eq!((row.reasons.learned, row.reasons.work, row.reasons.people), (1, 1, 0));
+        assert_eq!(
+            (row.reasons.learned, row.reasons.work, row.reasons.people),
+            (1, 1, 0)
+        );
     }
 
     fn post(ask: u32, url: &str) -> SensorEvent {
-        SensorEvent::Post { ask, url: url.into(), author: "Layla".into(), text: "Finished the book".into() }
+        SensorEvent::Post {
+            ask,
+            url: url.into(),
+            author: "Layla".into(),
+            text: "Finished the book".into(),
+        }
     }
 
     #[test]
@@ -1096,24 +1596,71 @@ mod tests {
         t.import(&e).unwrap();
         t.sensor(1, hello("https://x.com/home"), T0, &Z).unwrap();
         // A post nobody asked for is refused, whatever it says.
-        assert_eq!(t.sensor(1, post(1, "https://x.com/a/status/1"), T0, &Z), Err(TrackerError::UnaskedPost(1)));
+        assert_eq!(
+            t.sensor(1, post(1, "https://x.com/a/status/1"), T0, &Z),
+            Err(TrackerError::UnaskedPost(1))
+        );
         assert!(t.ask_post(9, T0).is_none(), "an untracked tab has no posts");
         present_for(&mut t, 1, T0, 61);
-        assert!(t.overlay_state(1, T0 + 61_000.0, &Z).unwrap().prompt.is_some());
-        let Some(SensorCommand::FindPost { ask }) = t.ask_post(1, T0 + 62_000.0) else { panic!("asked") };
-        assert_eq!(t.sensor(1, post(ask + 1, "https://x.com/a/status/1"), T0 + 62_000.0, &Z), Err(TrackerError::UnaskedPost(1)), "a stale ask");
-        t.sensor(1, post(ask, "https://x.com/a/status/1?s=20"), T0 + 62_000.0, &Z).unwrap();
+        assert!(t
+            .overlay_state(1, T0 + 61_000.0, &Z)
+            .unwrap()
+            .prompt
+            .is_some());
+        let Some(SensorCommand::FindPost { ask }) = t.ask_post(1, T0 + 62_000.0) else {
+            panic!("asked")
+        };
+        assert_eq!(
+            t.sensor(
+                1,
+                post(ask + 1, "https://x.com/a/status/1"),
+                T0 + 62_000.0,
+                &Z
+            ),
+            Err(TrackerError::UnaskedPost(1)),
+            "a stale ask"
+        );
+        t.sensor(
+            1,
+            post(ask, "https://x.com/a/status/1?s=20"),
+            T0 + 62_000.0,
+            &Z,
+        )
+        .unwrap();
         let finds = t.finds().all();
         assert_eq!(finds.len(), 1);
-        assert_eq!((finds[0].site.as_str(), finds[0].url.as_str(), finds[0].text.as_str()), ("x", "https://x.com/a/status/1", "Finished the book"));
+        assert_eq!(
+            (
+                finds[0].site.as_str(),
+                finds[0].url.as_str(),
+                finds[0].text.as_str()
+            ),
+            ("x", "https://x.com/a/status/1", "Finished the book")
+        );
         let state = t.overlay_state(1, T0 + 62_000.0, &Z).unwrap();
-        assert_eq!(state.saved, Some(SavedView { id: Some(finds[0].id), dropped: 0, shown_s: SAVED_SHOWN_MS / 1000.0 }));
+        assert_eq!(
+            state.saved,
+            Some(SavedView {
+                id: Some(finds[0].id),
+                dropped: 0,
+                shown_s: SAVED_SHOWN_MS / 1000.0
+            })
+        );
         assert!(state.prompt.is_none(), "the card was answered useful");
         assert!(state.useful >= 61.0);
-        assert!(t.overlay_state(1, T0 + 62_000.0 + SAVED_SHOWN_MS, &Z).unwrap().saved.is_none(), "the confirmation goes");
+        assert!(
+            t.overlay_state(1, T0 + 62_000.0 + SAVED_SHOWN_MS, &Z)
+                .unwrap()
+                .saved
+                .is_none(),
+            "the confirmation goes"
+        );
         assert!(t.counting(), "marking is presence");
         // The same ask cannot be answered twice.
-        assert_eq!(t.sensor(1, post(ask, "https://x.com/a/status/2"), T0 + 63_000.0, &Z), Err(TrackerError::UnaskedPost(1)));
+        assert_eq!(
+            t.sensor(1, post(ask, "https://x.com/a/status/2"), T0 + 63_000.0, &Z),
+            Err(TrackerError::UnaskedPost(1))
+        );
         let writes = t.take_writes();
         assert_eq!(writes.finds.map(|f| f.len()), Some(1));
         // Export, delete everything, import: the find comes back.
@@ -1132,7 +1679,11 @@ mod tests {
         let today = t.settings().calendar().day_of(T0, &Z);
         let mut export = t.export(T0, &Z);
         for back in [800, 799, 795, 400, 10] {
-            let mut row = DayRow::new(today.add_days(-back), "x", &crate::ledger::DayRecord::default());
+            let mut row = DayRow::new(
+                today.add_days(-back),
+                "x",
+                &crate::ledger::DayRecord::default(),
+            );
             row.attention_seconds = 600.0;
             export.days.push(row);
         }
@@ -1141,32 +1692,84 @@ mod tests {
         assert!(t.compact(T0, &Z, "en-GB"), "past two years");
         let w = t.take_writes();
         assert!(!w.removed_days.is_empty(), "their keys go");
-        assert!(w.days.iter().all(|(d, day)| !w.removed_days.contains(d) && !day.is_empty()));
+        assert!(w
+            .days
+            .iter()
+            .all(|(d, day)| !w.removed_days.contains(d) && !day.is_empty()));
         let rows = t.export(T0, &Z).days;
-        let old: Vec<_> = rows.iter().filter(|r| r.date < today.add_days(-730)).collect();
+        let old: Vec<_> = rows
+            .iter()
+            .filter(|r| r.date < today.add_days(-730))
+            .collect();
         assert!(old.iter().all(|r| r.merged_days >= 1));
-        assert_eq!(old.iter().map(|r| r.attention_seconds).sum::<f64>(), 1800.0, "totals kept");
+        assert_eq!(
+            old.iter().map(|r| r.attention_seconds).sum::<f64>(),
+            1800.0,
+            "totals kept"
+        );
         assert!(!t.compact(T0, &Z, "en-GB"), "nothing more to merge");
         // Storage full: the oldest half-year of detail goes, never the last weeks.
         assert!(t.compact_for_quota(T0, &Z, "en-GB"));
         let rows = t.export(T0, &Z).days;
-        assert!(rows.iter().find(|r| r.date <= today.add_days(-390)).is_some_and(|r| r.merged_days >= 1));
-        assert_eq!(rows.iter().find(|r| r.date == today.add_days(-10)).unwrap().merged_days, 0);
-        assert!(t.popup(T0, &Z, "en").notices.iter().any(|n| matches!(n, Notice::Compacted { .. })));
-        assert_eq!(rows.iter().map(|r| r.attention_seconds).sum::<f64>(), 3000.0, "still every second");
+        assert!(rows
+            .iter()
+            .find(|r| r.date <= today.add_days(-390))
+            .is_some_and(|r| r.merged_days >= 1));
+        assert_eq!(
+            rows.iter()
+                .find(|r| r.date == today.add_days(-10))
+                .unwrap()
+                .merged_days,
+            0
+        );
+        assert!(t
+            .popup(T0, &Z, "en")
+            .notices
+            .iter()
+            .any(|n| matches!(n, Notice::Compacted { .. })));
+        assert_eq!(
+            rows.iter().map(|r| r.attention_seconds).sum::<f64>(),
+            3000.0,
+            "still every second"
+        );
     }
 
     #[test]
     fn a_dragged_counter_keeps_its_place_per_site() {
         let mut t = tracker();
         t.sensor(1, hello("https://x.com/home"), T0, &Z).unwrap();
-        t.sensor(1, SensorEvent::Placed { inline: 300.4, bottom: f64::INFINITY }, T0, &Z).unwrap();
-        let place = crate::settings::Position { inline: 300, bottom: 0 };
+        t.sensor(
+            1,
+            SensorEvent::Placed {
+                inline: 300.4,
+                bottom: f64::INFINITY,
+            },
+            T0,
+            &Z,
+        )
+        .unwrap();
+        let place = crate::settings::Position {
+            inline: 300,
+            bottom: 0,
+        };
         assert_eq!(t.settings().overlay_positions.get("x"), Some(&place));
         assert!(t.take_writes().settings.is_some(), "written");
-        let Some(SensorCommand::Track { position, .. }) = t.sensor(2, hello("https://twitter.com/"), T0, &Z).unwrap() else { panic!() };
-        assert_eq!(position, Some(place), "the next page of the site starts there");
-        let Some(SensorCommand::Track { position, .. }) = t.sensor(3, hello("https://www.reddit.com/"), T0, &Z).unwrap() else { panic!() };
+        let Some(SensorCommand::Track { position, .. }) =
+            t.sensor(2, hello("https://twitter.com/"), T0, &Z).unwrap()
+        else {
+            panic!()
+        };
+        assert_eq!(
+            position,
+            Some(place),
+            "the next page of the site starts there"
+        );
+        let Some(SensorCommand::Track { position, .. }) = t
+            .sensor(3, hello("https://www.reddit.com/"), T0, &Z)
+            .unwrap()
+        else {
+            panic!()
+        };
         assert_eq!(position, None, "another site keeps its corner");
     }
 
@@ -1176,27 +1779,77 @@ mod tests {
         let mut e = t.export(T0, &Z);
         e.settings.finds_cap = 10;
         t.import(&e).unwrap();
-        t.sensor(1, hello("https://www.reddit.com/"), T0, &Z).unwrap();
-        let Some(SensorCommand::FindPost { ask }) = t.ask_post(1, T0) else { panic!() };
-        assert!(matches!(t.sensor(1, post(ask, "https://evil.example/r/x"), T0, &Z), Err(TrackerError::Find { tab: 1, .. })));
+        t.sensor(1, hello("https://www.reddit.com/"), T0, &Z)
+            .unwrap();
+        let Some(SensorCommand::FindPost { ask }) = t.ask_post(1, T0) else {
+            panic!()
+        };
+        assert!(matches!(
+            t.sensor(1, post(ask, "https://evil.example/r/x"), T0, &Z),
+            Err(TrackerError::Find { tab: 1, .. })
+        ));
         assert!(t.finds().is_empty());
-        assert_eq!(t.overlay_state(1, T0, &Z).unwrap().saved.map(|s| s.id), Some(None), "the person is told it failed");
+        assert_eq!(
+            t.overlay_state(1, T0, &Z).unwrap().saved.map(|s| s.id),
+            Some(None),
+            "the person is told it failed"
+        );
         for i in 0..12u32 {
-            let Some(SensorCommand::FindPost { ask }) = t.ask_post(1, T0 + f64::from(i)) else { panic!() };
-            t.sensor(1, post(ask, &format!("https://www.reddit.com/r/x/comments/{i}/")), T0 + f64::from(i), &Z).unwrap();
+            let Some(SensorCommand::FindPost { ask }) = t.ask_post(1, T0 + f64::from(i)) else {
+                panic!()
+            };
+            t.sensor(
+                1,
+                post(ask, &format!("https://www.reddit.com/r/x/comments/{i}/")),
+                T0 + f64::from(i),
+                &Z,
+            )
+            .unwrap();
         }
         assert_eq!(t.finds().len(), 10);
-        assert!(t.finds().all()[0].url.ends_with("/comments/2/"), "the two oldest went");
-        assert_eq!(t.overlay_state(1, T0 + 11.0, &Z).unwrap().saved.map(|s| s.dropped), Some(1));
-        assert!(t.popup(T0 + 11.0, &Z, "en").notices.contains(&Notice::FindsDropped { count: 2, cap: 10 }));
+        assert!(
+            t.finds().all()[0].url.ends_with("/comments/2/"),
+            "the two oldest went"
+        );
+        assert_eq!(
+            t.overlay_state(1, T0 + 11.0, &Z)
+                .unwrap()
+                .saved
+                .map(|s| s.dropped),
+            Some(1)
+        );
+        assert!(t
+            .popup(T0 + 11.0, &Z, "en")
+            .notices
+            .contains(&Notice::FindsDropped { count: 2, cap: 10 }));
         assert_eq!(t.popup(T0 + 11.0, &Z, "en").finds.len(), 5);
         assert_eq!(t.popup(T0 + 11.0, &Z, "en").finds_total, 10);
-        assert!(t.weekly(T0 + 11.0, &Z, "en").finds[0].url.ends_with("/comments/11/"), "newest first");
+        assert!(
+            t.weekly(T0 + 11.0, &Z, "en").finds[0]
+                .url
+                .ends_with("/comments/11/"),
+            "newest first"
+        );
         // One press seen twice asks once; the same post again is one find.
-        let Some(SensorCommand::FindPost { ask }) = t.sensor(1, SensorEvent::Shortcut {}, T0 + 20.0, &Z).unwrap() else { panic!() };
+        let Some(SensorCommand::FindPost { ask }) = t
+            .sensor(1, SensorEvent::Shortcut {}, T0 + 20.0, &Z)
+            .unwrap()
+        else {
+            panic!()
+        };
         assert_eq!(t.ask_post(1, T0 + 30.0), None);
-        t.sensor(1, post(ask, "https://www.reddit.com/r/x/comments/11/"), T0 + 40.0, &Z).unwrap();
-        assert_eq!(t.finds().len(), 10, "the newest post again is not a second find");
+        t.sensor(
+            1,
+            post(ask, "https://www.reddit.com/r/x/comments/11/"),
+            T0 + 40.0,
+            &Z,
+        )
+        .unwrap();
+        assert_eq!(
+            t.finds().len(),
+            10,
+            "the newest post again is not a second find"
+        );
     }
 
     #[test]
@@ -1209,7 +1862,11 @@ mod tests {
         e.days.clear();
         t.import(&e).unwrap();
         present_for(&mut t, 1, T0 + 31_000.0, 30);
-        assert!(t.overlay_state(1, T0 + 61_000.0, &Z).unwrap().prompt.is_some());
+        assert!(t
+            .overlay_state(1, T0 + 61_000.0, &Z)
+            .unwrap()
+            .prompt
+            .is_some());
     }
 
     #[test]
@@ -1222,12 +1879,26 @@ mod tests {
         present_for(&mut t, 1, T0, 61);
         assert!(t.answer(1, Answer::Later, &[], T0 + 61_000.0, &Z));
         present_for(&mut t, 1, T0 + 62_000.0, 60);
-        assert!(t.overlay_state(1, T0 + 122_000.0, &Z).unwrap().prompt.is_none(), "snoozed 5 minutes");
+        assert!(
+            t.overlay_state(1, T0 + 122_000.0, &Z)
+                .unwrap()
+                .prompt
+                .is_none(),
+            "snoozed 5 minutes"
+        );
         // Asked again once 61 s + 5 min of attention are reached.
         present_for(&mut t, 1, T0 + 123_000.0, 237);
-        assert!(t.overlay_state(1, T0 + 360_000.0, &Z).unwrap().prompt.is_none());
+        assert!(t
+            .overlay_state(1, T0 + 360_000.0, &Z)
+            .unwrap()
+            .prompt
+            .is_none());
         present_for(&mut t, 1, T0 + 361_000.0, 1);
-        assert!(t.overlay_state(1, T0 + 362_000.0, &Z).unwrap().prompt.is_some());
+        assert!(t
+            .overlay_state(1, T0 + 362_000.0, &Z)
+            .unwrap()
+            .prompt
+            .is_some());
         present_for(&mut t, 1, T0 + 363_000.0, 31);
         let state = t.overlay_state(1, T0 + 394_000.0, &Z).unwrap();
         assert!(state.prompt.is_none(), "gone by itself after 30 s");
@@ -1243,40 +1914,88 @@ mod tests {
         assert_eq!(t.settings().idle_threshold_seconds, 15);
         assert_eq!(t.take_writes().settings.unwrap().idle_threshold_seconds, 15);
         e.schema = 99;
-        assert!(matches!(t.import(&e), Err(ImportError::NewerSchema { found: 99 })));
+        assert!(matches!(
+            t.import(&e),
+            Err(ImportError::NewerSchema { found: 99 })
+        ));
         assert_eq!(t.flush(), Flush::Idle);
     }
 
     #[test]
     fn turning_a_site_off_stops_its_pages_and_hiding_the_counter_tells_them() {
         let mut t = tracker();
-        assert!(matches!(t.sensor(1, hello("https://x.com/home"), T0, &Z).unwrap(), Some(SensorCommand::Track { overlay: true, .. })));
-        t.sensor(2, hello("https://www.reddit.com/"), T0, &Z).unwrap();
+        assert!(matches!(
+            t.sensor(1, hello("https://x.com/home"), T0, &Z).unwrap(),
+            Some(SensorCommand::Track { overlay: true, .. })
+        ));
+        t.sensor(2, hello("https://www.reddit.com/"), T0, &Z)
+            .unwrap();
         present_for(&mut t, 2, T0, 10);
         let mut s = t.settings().clone();
         s.overlay_hidden.insert("x".into());
         s.paused_until.insert("reddit".into(), T0 + 3_600_000.0);
         let commands = t.set_settings(s.clone(), T0 + 10_000.0, &Z).unwrap();
-        assert_eq!(commands, vec![(1, SensorCommand::Overlay { show: false }), (2, SensorCommand::Sleep { until: Some(T0 + 3_600_000.0) })]);
+        assert_eq!(
+            commands,
+            vec![
+                (1, SensorCommand::Overlay { show: false }),
+                (
+                    2,
+                    SensorCommand::Sleep {
+                        until: Some(T0 + 3_600_000.0)
+                    }
+                )
+            ]
+        );
         assert!(!t.counting(), "the paused page's run ended");
-        let counted = t.export(T0 + 20_000.0, &Z).days.iter().map(|r| r.attention_seconds).sum::<f64>();
+        let counted = t
+            .export(T0 + 20_000.0, &Z)
+            .days
+            .iter()
+            .map(|r| r.attention_seconds)
+            .sum::<f64>();
         assert!((counted - 10.0).abs() < 1e-9, "{counted}");
         // While paused, a new page sleeps too; the pause's end wakes both,
         // once; each says hello again and is tracked.
-        assert_eq!(t.sensor(3, hello("https://www.reddit.com/"), T0 + 60_000.0, &Z).unwrap(), Some(SensorCommand::Sleep { until: Some(T0 + 3_600_000.0) }));
+        assert_eq!(
+            t.sensor(3, hello("https://www.reddit.com/"), T0 + 60_000.0, &Z)
+                .unwrap(),
+            Some(SensorCommand::Sleep {
+                until: Some(T0 + 3_600_000.0)
+            })
+        );
         assert_eq!(t.next_wake_at(T0 + 60_000.0), Some(T0 + 3_600_000.0));
         assert_eq!(t.wake_due(T0 + 3_599_999.0), vec![]);
-        assert_eq!(t.wake_due(T0 + 3_600_000.0), vec![(2, SensorCommand::Wake), (3, SensorCommand::Wake)]);
+        assert_eq!(
+            t.wake_due(T0 + 3_600_000.0),
+            vec![(2, SensorCommand::Wake), (3, SensorCommand::Wake)]
+        );
         assert_eq!(t.wake_due(T0 + 3_600_001.0), vec![], "told once");
-        assert!(matches!(t.sensor(3, hello("https://www.reddit.com/"), T0 + 3_600_000.0, &Z).unwrap(), Some(SensorCommand::Track { .. })));
-        assert!(matches!(t.sensor(4, hello("https://x.com/"), T0, &Z).unwrap(), Some(SensorCommand::Track { overlay: false, .. })));
+        assert!(matches!(
+            t.sensor(3, hello("https://www.reddit.com/"), T0 + 3_600_000.0, &Z)
+                .unwrap(),
+            Some(SensorCommand::Track { .. })
+        ));
+        assert!(matches!(
+            t.sensor(4, hello("https://x.com/"), T0, &Z).unwrap(),
+            Some(SensorCommand::Track { overlay: false, .. })
+        ));
         // Turned off in the options, then on again: sleep, then wake.
         let mut off = t.settings().clone();
         off.sites_off.insert("x".into());
-        assert_eq!(t.set_settings(off.clone(), T0 + 3_700_000.0, &Z).unwrap(), vec![(1, SensorCommand::Sleep { until: None }), (4, SensorCommand::Sleep { until: None })]);
+        assert_eq!(
+            t.set_settings(off.clone(), T0 + 3_700_000.0, &Z).unwrap(),
+            vec![
+                (1, SensorCommand::Sleep { until: None }),
+                (4, SensorCommand::Sleep { until: None })
+            ]
+        );
         t.closed(4, T0 + 3_700_000.0, &Z); // a closed tab is not woken
         off.sites_off.remove("x");
-        assert_eq!(t.set_settings(off, T0 + 3_800_000.0, &Z).unwrap(), vec![(1, SensorCommand::Wake)]);
+        assert_eq!(
+            t.set_settings(off, T0 + 3_800_000.0, &Z).unwrap(),
+            vec![(1, SensorCommand::Wake)]
+        );
         // A bad setting is refused and changes nothing.
         s.daily_goal_minutes = 5000;
         assert!(t.set_settings(s, T0, &Z).is_err());
@@ -1293,11 +2012,21 @@ mod tests {
         t.set_settings(s, T0 + 30_000.0, &Z).unwrap();
         t.delete_everything(T0 + 30_000.0);
         assert_eq!(t.settings(), &Settings::default());
-        let left: f64 = t.export(T0 + 30_000.0, &Z).days.iter().map(|r| r.attention_seconds).sum();
+        let left: f64 = t
+            .export(T0 + 30_000.0, &Z)
+            .days
+            .iter()
+            .map(|r| r.attention_seconds)
+            .sum();
         assert_eq!(left, 0.0);
         // Counting goes on from now.
         present_for(&mut t, 1, T0 + 31_000.0, 4);
-        let now: f64 = t.export(T0 + 35_000.0, &Z).days.iter().map(|r| r.attention_seconds).sum();
+        let now: f64 = t
+            .export(T0 + 35_000.0, &Z)
+            .days
+            .iter()
+            .map(|r| r.attention_seconds)
+            .sum();
         assert!((now - 5.0).abs() < 1e-9, "{now}");
     }
 
@@ -1309,7 +2038,10 @@ mod tests {
         let now = T0 + 120_000.0;
         let popup = t.popup(now, &Z, "en-GB");
         assert_eq!(popup.week_start, crate::calendar::Weekday::Monday);
-        assert!((popup.today.totals.attention_s - 120.0).abs() < 1e-9, "the open run counts");
+        assert!(
+            (popup.today.totals.attention_s - 120.0).abs() < 1e-9,
+            "the open run counts"
+        );
         assert!(!t.past_goal(now, &Z), "no goal set");
         let mut s = t.settings().clone();
         s.daily_goal_minutes = 1;
@@ -1318,13 +2050,21 @@ mod tests {
         // A week later the week of T0 has ended: tell it once.
         let later = now + 7.0 * 86_400_000.0;
         let week = t.week_to_tell(None, later, &Z, "en-GB").unwrap();
-        assert!(week.from <= t.settings().calendar().day_of(T0, &Z) && t.settings().calendar().day_of(T0, &Z) <= week.to);
-        assert!(t.week_to_tell(Some(week.from), later, &Z, "en-GB").is_none());
+        assert!(
+            week.from <= t.settings().calendar().day_of(T0, &Z)
+                && t.settings().calendar().day_of(T0, &Z) <= week.to
+        );
+        assert!(t
+            .week_to_tell(Some(week.from), later, &Z, "en-GB")
+            .is_none());
         let mut s = t.settings().clone();
         s.weekly_notification = false;
         t.set_settings(s, later, &Z).unwrap();
         assert!(t.week_to_tell(None, later, &Z, "en-GB").is_none());
-        assert_eq!(t.weekly(later, &Z, "en-GB").last.totals.attention_s.round(), 120.0);
+        assert_eq!(
+            t.weekly(later, &Z, "en-GB").last.totals.attention_s.round(),
+            120.0
+        );
     }
 
     #[test]
@@ -1333,9 +2073,17 @@ mod tests {
         t.sensor(1, hello("https://x.com/home"), T0, &Z).unwrap();
         present_for(&mut t, 1, T0, 120);
         assert_eq!(t.mark_useful(1, 1, T0 + 120_000.0, &Z), 60.0);
-        assert_eq!(t.mark_useful(1, 10, T0 + 120_000.0, &Z), 60.0, "only what is left");
+        assert_eq!(
+            t.mark_useful(1, 10, T0 + 120_000.0, &Z),
+            60.0,
+            "only what is left"
+        );
         assert_eq!(t.mark_useful(1, 10, T0 + 120_000.0, &Z), 0.0);
-        assert_eq!(t.mark_useful(9, 10, T0 + 120_000.0, &Z), 0.0, "an unknown tab marks nothing");
+        assert_eq!(
+            t.mark_useful(9, 10, T0 + 120_000.0, &Z),
+            0.0,
+            "an unknown tab marks nothing"
+        );
         let row = &t.export(T0 + 200_000.0, &Z).days[0];
         assert!(row.useful_seconds <= row.attention_seconds, "{row:?}");
         assert_eq!(row.useful_seconds, 120.0);

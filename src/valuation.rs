@@ -79,13 +79,22 @@ fn rates(site: &str) -> Option<&'static PlatformRates> {
 
 /// The row for `region`, else the platform's global row.
 fn pick<T: Copy>(rows: &[(Region, T)], region: Region) -> Option<(Region, T)> {
-    rows.iter().find(|(r, _)| *r == region).or_else(|| rows.iter().find(|(r, _)| *r == Region::Global)).copied()
+    rows.iter()
+        .find(|(r, _)| *r == region)
+        .or_else(|| rows.iter().find(|(r, _)| *r == Region::Global))
+        .copied()
 }
 
 /// The CPM used for `site` in `region`: the person's own, else the table's.
 pub fn cpm(site: &str, region: Region, own: Option<f64>) -> Option<Cpm> {
     if let Some(v) = own.filter(|v| v.is_finite() && *v > 0.0) {
-        return Some(Cpm { low: v, typical: v, high: v, source: "", year: 0 });
+        return Some(Cpm {
+            low: v,
+            typical: v,
+            high: v,
+            source: "",
+            year: 0,
+        });
     }
     pick(rates(site)?.cpm, region).map(|(_, c)| c)
 }
@@ -97,12 +106,27 @@ pub fn cpm(site: &str, region: Region, own: Option<f64>) -> Option<Cpm> {
 /// (40 ads, facebook, own CPM $10)   -> 0.40 / 0.40 / 0.40, override
 /// (40 ads, reddit: no CPM in table) -> none
 /// ```
-pub fn take(viewable_ads: u64, site: &str, region: Region, own_cpm: Option<f64>) -> Option<Estimate> {
+pub fn take(
+    viewable_ads: u64,
+    site: &str,
+    region: Region,
+    own_cpm: Option<f64>,
+) -> Option<Estimate> {
     let c = cpm(site, region, own_cpm)?;
     let k = viewable_ads as f64 / 1000.0;
     let override_used = c.year == 0;
-    let source = if override_used { "own".to_string() } else { format!("{} ({})", c.source, c.year) };
-    Some(Estimate { low: c.low * k, typical: c.typical * k, high: c.high * k, source, override_used })
+    let source = if override_used {
+        "own".to_string()
+    } else {
+        format!("{} ({})", c.source, c.year)
+    };
+    Some(Estimate {
+        low: c.low * k,
+        typical: c.typical * k,
+        high: c.high * k,
+        source,
+        override_used,
+    })
 }
 
 /// Revenue per hour of attention for `site`: ARPU ÷ hours a year.
@@ -115,8 +139,17 @@ pub fn per_hour(site: &str, region: Region) -> Option<Estimate> {
     let (_, arpu) = pick(r.arpu, region)?;
     let hours = r.hours?;
     let v = arpu.usd_per_year / hours.per_year;
-    let source = format!("{} ({}) ÷ {} ({})", arpu.source, arpu.year, hours.source, hours.year);
-    Some(Estimate { low: v, typical: v, high: v, source, override_used: false })
+    let source = format!(
+        "{} ({}) ÷ {} ({})",
+        arpu.source, arpu.year, hours.source, hours.year
+    );
+    Some(Estimate {
+        low: v,
+        typical: v,
+        high: v,
+        source,
+        override_used: false,
+    })
 }
 
 /// A region from a BCP 47 locale's country (`en-US` → `us_canada`).
@@ -127,13 +160,19 @@ pub fn per_hour(site: &str, region: Region) -> Option<Estimate> {
 /// "ar" (no country) -> RestOfWorld
 /// ```
 pub fn region_for_locale(locale: &str) -> Region {
-    let country = locale.split(['-', '_']).nth(1).unwrap_or("").to_ascii_uppercase();
+    let country = locale
+        .split(['-', '_'])
+        .nth(1)
+        .unwrap_or("")
+        .to_ascii_uppercase();
     const EUROPE: &[&str] = &[
-        "AT", "BE", "BG", "CH", "CY", "CZ", "DE", "DK", "EE", "ES", "FI", "FR", "GB", "GR", "HR", "HU", "IE", "IS", "IT", "LI", "LT", "LU",
-        "LV", "MT", "NL", "NO", "PL", "PT", "RO", "SE", "SI", "SK", "UA", "RS", "BA", "AL", "MK", "ME", "MD",
+        "AT", "BE", "BG", "CH", "CY", "CZ", "DE", "DK", "EE", "ES", "FI", "FR", "GB", "GR", "HR",
+        "HU", "IE", "IS", "IT", "LI", "LT", "LU", "LV", "MT", "NL", "NO", "PL", "PT", "RO", "SE",
+        "SI", "SK", "UA", "RS", "BA", "AL", "MK", "ME", "MD",
     ];
     const ASIA_PACIFIC: &[&str] = &[
-        "AU", "NZ", "JP", "KR", "CN", "HK", "TW", "SG", "MY", "TH", "VN", "PH", "ID", "IN", "PK", "BD", "LK", "NP",
+        "AU", "NZ", "JP", "KR", "CN", "HK", "TW", "SG", "MY", "TH", "VN", "PH", "ID", "IN", "PK",
+        "BD", "LK", "NP",
     ];
     match country.as_str() {
         "US" | "CA" => Region::UsCanada,
@@ -155,9 +194,18 @@ mod tests {
     fn the_table_covers_every_platform_and_every_number_is_sourced() {
         for site in crate::sites::CATALOG {
             let r = rates(site.id).unwrap_or_else(|| panic!("{} missing", site.id));
-            assert!(!r.cpm.is_empty() || !r.arpu.is_empty(), "{}: nothing to estimate with", site.id);
+            assert!(
+                !r.cpm.is_empty() || !r.arpu.is_empty(),
+                "{}: nothing to estimate with",
+                site.id
+            );
             for (_, c) in r.cpm {
-                assert!(c.source.len() > 10 && c.year >= 2015 && c.low <= c.typical && c.typical <= c.high);
+                assert!(
+                    c.source.len() > 10
+                        && c.year >= 2015
+                        && c.low <= c.typical
+                        && c.typical <= c.high
+                );
             }
         }
     }
@@ -166,10 +214,17 @@ mod tests {
     fn take_is_ads_times_cpm_over_1000() {
         let c = cpm("facebook", Region::UsCanada, None).unwrap();
         let t = take(40, "facebook", Region::UsCanada, None).unwrap();
-        assert!(close(t.low, 40.0 * c.low / 1000.0) && close(t.typical, 40.0 * c.typical / 1000.0) && close(t.high, 40.0 * c.high / 1000.0));
+        assert!(
+            close(t.low, 40.0 * c.low / 1000.0)
+                && close(t.typical, 40.0 * c.typical / 1000.0)
+                && close(t.high, 40.0 * c.high / 1000.0)
+        );
         assert!(t.source.contains(&c.year.to_string()));
         assert!(!t.override_used);
-        assert_eq!(take(0, "facebook", Region::Europe, None).unwrap().typical, 0.0);
+        assert_eq!(
+            take(0, "facebook", Region::Europe, None).unwrap().typical,
+            0.0
+        );
     }
 
     #[test]
@@ -184,7 +239,10 @@ mod tests {
     fn an_override_is_the_persons_and_says_so() {
         let t = take(40, "reddit", Region::UsCanada, Some(10.0)).unwrap();
         assert!(close(t.typical, 0.4) && t.override_used && t.source == "own");
-        assert!(take(40, "reddit", Region::UsCanada, Some(-3.0)).is_none(), "a bad override is ignored");
+        assert!(
+            take(40, "reddit", Region::UsCanada, Some(-3.0)).is_none(),
+            "a bad override is ignored"
+        );
     }
 
     #[test]

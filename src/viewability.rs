@@ -32,9 +32,18 @@ pub struct Threshold {
 /// ```
 pub fn threshold(area: f64, video: bool) -> Threshold {
     match (video, area >= LARGE_AREA_PX) {
-        (true, _) => Threshold { ratio: 0.5, dwell_ms: 2000.0 },
-        (false, true) => Threshold { ratio: 0.3, dwell_ms: 1000.0 },
-        (false, false) => Threshold { ratio: 0.5, dwell_ms: 1000.0 },
+        (true, _) => Threshold {
+            ratio: 0.5,
+            dwell_ms: 2000.0,
+        },
+        (false, true) => Threshold {
+            ratio: 0.3,
+            dwell_ms: 1000.0,
+        },
+        (false, false) => Threshold {
+            ratio: 0.5,
+            dwell_ms: 1000.0,
+        },
     }
 }
 
@@ -64,7 +73,16 @@ impl Viewability {
         if self.slots.contains_key(&id) || self.slots.len() >= MAX_SLOTS {
             return false;
         }
-        self.slots.insert(id, Slot { video, ratio: 0.0, area: 0.0, since: None, viewable: false });
+        self.slots.insert(
+            id,
+            Slot {
+                video,
+                ratio: 0.0,
+                area: 0.0,
+                since: None,
+                viewable: false,
+            },
+        );
         true
     }
 
@@ -72,9 +90,15 @@ impl Viewability {
     /// number of slots that became viewable (0 or 1).
     pub fn update(&mut self, id: u32, ratio: f64, area: f64, now: f64) -> u32 {
         let in_view = self.in_view;
-        let Some(slot) = self.slots.get_mut(&id) else { return 0 };
+        let Some(slot) = self.slots.get_mut(&id) else {
+            return 0;
+        };
         let newly = settle(slot, now);
-        slot.ratio = if ratio.is_finite() { ratio.clamp(0.0, 1.0) } else { 0.0 };
+        slot.ratio = if ratio.is_finite() {
+            ratio.clamp(0.0, 1.0)
+        } else {
+            0.0
+        };
         slot.area = if area.is_finite() { area.max(0.0) } else { 0.0 };
         restart(slot, in_view, now);
         newly
@@ -113,7 +137,10 @@ impl Viewability {
         self.slots
             .values()
             .filter(|s| !s.viewable)
-            .filter_map(|s| s.since.map(|since| since + threshold(s.area, s.video).dwell_ms))
+            .filter_map(|s| {
+                s.since
+                    .map(|since| since + threshold(s.area, s.video).dwell_ms)
+            })
             .min_by(f64::total_cmp)
     }
 
@@ -125,7 +152,9 @@ impl Viewability {
 /// Marks the slot viewable if its dwell completed by `now`.
 fn settle(slot: &mut Slot, now: f64) -> u32 {
     match slot.since {
-        Some(since) if !slot.viewable && now - since >= threshold(slot.area, slot.video).dwell_ms => {
+        Some(since)
+            if !slot.viewable && now - since >= threshold(slot.area, slot.video).dwell_ms =>
+        {
             slot.viewable = true;
             1
         }
@@ -170,7 +199,10 @@ mod tests {
         assert!(seen(0.31, LARGE, false, 1500.0));
         assert!(!seen(0.6, SMALL, true, 1900.0));
         assert!(seen(0.6, SMALL, true, 2100.0));
-        assert!(!seen(1.0, 0.0, false, 5000.0), "zero area is never viewable");
+        assert!(
+            !seen(1.0, 0.0, false, 5000.0),
+            "zero area is never viewable"
+        );
     }
 
     #[test]

@@ -7,7 +7,10 @@ use proptest::prelude::*;
 use thaman::attention::{Attention, Limits, Signal, Span};
 use thaman::calendar::{Calendar, Zone};
 
-const L: Limits = Limits { idle_ms: 20_000.0, pulse_ms: 15_000.0 };
+const L: Limits = Limits {
+    idle_ms: 20_000.0,
+    pulse_ms: 15_000.0,
+};
 
 fn signal() -> impl Strategy<Value = Signal> {
     prop_oneof![

@@ -33,8 +33,15 @@ const DAY_MS: f64 = 86_400_000.0;
 const HOUR_MS: f64 = 3_600_000.0;
 
 fn config() -> ProptestConfig {
-    let cases = std::env::var("THAMAN_FUZZ_CASES").ok().and_then(|s| s.parse().ok()).unwrap_or(256);
-    ProptestConfig { cases, failure_persistence: None, ..ProptestConfig::default() }
+    let cases = std::env::var("THAMAN_FUZZ_CASES")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(256);
+    ProptestConfig {
+        cases,
+        failure_persistence: None,
+        ..ProptestConfig::default()
+    }
 }
 
 // ---------------------------------------------------------------- shared generators
@@ -67,12 +74,19 @@ fn json_value() -> impl Strategy<Value = Value> {
         Just(Value::Null),
         any::<bool>().prop_map(Value::Bool),
         json_number(),
-        prop_oneof![any::<String>(), "[a-z0-9:/._-]{0,12}", Just("NaN".to_string()), Just("1".to_string())].prop_map(Value::String),
+        prop_oneof![
+            any::<String>(),
+            "[a-z0-9:/._-]{0,12}",
+            Just("NaN".to_string()),
+            Just("1".to_string())
+        ]
+        .prop_map(Value::String),
     ];
     leaf.prop_recursive(3, 24, 4, |inner| {
         prop_oneof![
             prop::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
-            prop::collection::vec(("[a-z_]{0,8}", inner), 0..4).prop_map(|kv| Value::Object(kv.into_iter().collect())),
+            prop::collection::vec(("[a-z_]{0,8}", inner), 0..4)
+                .prop_map(|kv| Value::Object(kv.into_iter().collect())),
         ]
     })
 }
@@ -104,31 +118,60 @@ fn raw_number() -> impl Strategy<Value = String> {
 fn raw_wrong() -> impl Strategy<Value = String> {
     prop_oneof![
         raw_number(),
-        prop::sample::select(vec!["null", "true", "[]", "{}", "\"\"", "\"12\"", "[1,2]", "{\"a\":1}"]).prop_map(str::to_string),
+        prop::sample::select(vec![
+            "null",
+            "true",
+            "[]",
+            "{}",
+            "\"\"",
+            "\"12\"",
+            "[1,2]",
+            "{\"a\":1}"
+        ])
+        .prop_map(str::to_string),
         any::<String>().prop_map(|s| Value::String(s).to_string()),
     ]
 }
 
 /// A JSON object from `(key, raw value)` pairs; duplicates are kept.
 fn object(fields: Vec<(String, String)>) -> String {
-    let body: Vec<String> = fields.into_iter().map(|(k, v)| format!("{}:{v}", Value::String(k))).collect();
+    let body: Vec<String> = fields
+        .into_iter()
+        .map(|(k, v)| format!("{}:{v}", Value::String(k)))
+        .collect();
     format!("{{{}}}", body.join(","))
 }
 
 /// One field: a value of the right type (in range or not); when
 /// `sloppy`, sometimes absent or one that cannot decode (`bad`, or any
 /// wrong kind).
-fn field(sloppy: bool, name: &'static str, good: Vec<&'static str>, bad: Vec<&'static str>) -> BoxedStrategy<Option<(String, String)>> {
+fn field(
+    sloppy: bool,
+    name: &'static str,
+    good: Vec<&'static str>,
+    bad: Vec<&'static str>,
+) -> BoxedStrategy<Option<(String, String)>> {
     let named = move |v: String| Some((name.to_string(), v));
     let good = prop::sample::select(good).prop_map(move |v| named(v.to_string()));
     if !sloppy {
         return good.boxed();
     }
-    let bad = if bad.is_empty() { raw_wrong().boxed() } else { prop_oneof![prop::sample::select(bad).prop_map(str::to_string), raw_wrong()].boxed() };
+    let bad = if bad.is_empty() {
+        raw_wrong().boxed()
+    } else {
+        prop_oneof![
+            prop::sample::select(bad).prop_map(str::to_string),
+            raw_wrong()
+        ]
+        .boxed()
+    };
     prop_oneof![1 => Just(None), 6 => good, 1 => bad.prop_map(named)].boxed()
 }
 
-fn fields(parts: Vec<Option<(String, String)>>, extra: Option<(String, String)>) -> Vec<(String, String)> {
+fn fields(
+    parts: Vec<Option<(String, String)>>,
+    extra: Option<(String, String)>,
+) -> Vec<(String, String)> {
     parts.into_iter().flatten().chain(extra).collect()
 }
 
@@ -148,7 +191,13 @@ enum Mutation {
 fn mutation(tokens: Vec<&'static str>) -> impl Strategy<Value = Mutation> {
     prop_oneof![
         (any::<usize>(), 1usize..6).prop_map(|(i, n)| Mutation::Delete(i, n)),
-        (any::<usize>(), prop_oneof![prop::sample::select(tokens).prop_map(str::to_string), any::<char>().prop_map(String::from)])
+        (
+            any::<usize>(),
+            prop_oneof![
+                prop::sample::select(tokens).prop_map(str::to_string),
+                any::<char>().prop_map(String::from)
+            ]
+        )
             .prop_map(|(i, s)| Mutation::Insert(i, s)),
         (any::<usize>(), 1usize..20).prop_map(|(i, n)| Mutation::Duplicate(i, n)),
         any::<usize>().prop_map(Mutation::Truncate),
@@ -184,27 +233,116 @@ fn mutate(text: &str, mutations: &[Mutation]) -> String {
 
 /// The rule lines of the shipped rules file.
 fn real_rule_lines() -> Vec<&'static str> {
-    SITES_TXT.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('!')).collect()
+    SITES_TXT
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('!'))
+        .collect()
 }
 
 const RULE_TOKENS: &[&str] = &[
-    "(", ")", "[", "]", "\"", "'", "/", "\\", ":", ",", "#", "##", "!", " ", "\t", "=", "é", "ن", "𝔸", "\u{200B}", "\r", ":video",
-    ":upward(", ":upward(2)", ":label(", ":label(span)", ":has-text(", ":has-text(/Ad/i)", ":matches-attr(", "()", "é(", ")(",
-    ":scope", "x.com", ",", "/i", "/g",
+    "(",
+    ")",
+    "[",
+    "]",
+    "\"",
+    "'",
+    "/",
+    "\\",
+    ":",
+    ",",
+    "#",
+    "##",
+    "!",
+    " ",
+    "\t",
+    "=",
+    "é",
+    "ن",
+    "𝔸",
+    "\u{200B}",
+    "\r",
+    ":video",
+    ":upward(",
+    ":upward(2)",
+    ":label(",
+    ":label(span)",
+    ":has-text(",
+    ":has-text(/Ad/i)",
+    ":matches-attr(",
+    "()",
+    "é(",
+    ")(",
+    ":scope",
+    "x.com",
+    ",",
+    "/i",
+    "/g",
 ];
 
 /// A rules line assembled from grammar pieces, right or nearly right.
 fn rule_like_line() -> impl Strategy<Value = String> {
-    let domains = prop::sample::select(vec!["x.com", "facebook.com", "x.com,twitter.com", "X.COM", "", "x com", ".x.com", "a", "é.com"]);
-    let sep = prop::sample::select(vec!["##", "#", "###", "## ", ""]);
-    let css = prop::sample::select(vec!["div", "article", "a[href*=\"/ads/\"]", "div[role=\"feed\"] > div", "", " ", "a[x=\"(\"]", "[", "\""]);
-    let op = prop::sample::select(vec![
-        ":video", ":video ", ":upward(2)", ":upward(0)", ":upward(65)", ":upward(div)", ":upward()", ":label(span, svg)", ":label()",
-        ":label(,)", ":has-text(/Ad/i)", ":has-text(/Ad/g)", ":has-text(//)", ":has-text(/a)", ":has-text(Ad)", ":has-text(\"\")",
-        ":matches-attr(href=/x/)", ":matches-attr(=x)", ":matches-attr(h ref=x)", ":unknown(x)", ":video:video", "()", "é(", "é()",
-        " ()", " x()", ")", "(", "\"", "/", " ", ":", "::video", ":has(a)",
+    let domains = prop::sample::select(vec![
+        "x.com",
+        "facebook.com",
+        "x.com,twitter.com",
+        "X.COM",
+        "",
+        "x com",
+        ".x.com",
+        "a",
+        "é.com",
     ]);
-    (domains, sep, css, prop::collection::vec(op, 0..5)).prop_map(|(d, s, c, ops)| format!("{d}{s}{c}{}", ops.concat()))
+    let sep = prop::sample::select(vec!["##", "#", "###", "## ", ""]);
+    let css = prop::sample::select(vec![
+        "div",
+        "article",
+        "a[href*=\"/ads/\"]",
+        "div[role=\"feed\"] > div",
+        "",
+        " ",
+        "a[x=\"(\"]",
+        "[",
+        "\"",
+    ]);
+    let op = prop::sample::select(vec![
+        ":video",
+        ":video ",
+        ":upward(2)",
+        ":upward(0)",
+        ":upward(65)",
+        ":upward(div)",
+        ":upward()",
+        ":label(span, svg)",
+        ":label()",
+        ":label(,)",
+        ":has-text(/Ad/i)",
+        ":has-text(/Ad/g)",
+        ":has-text(//)",
+        ":has-text(/a)",
+        ":has-text(Ad)",
+        ":has-text(\"\")",
+        ":matches-attr(href=/x/)",
+        ":matches-attr(=x)",
+        ":matches-attr(h ref=x)",
+        ":unknown(x)",
+        ":video:video",
+        "()",
+        "é(",
+        "é()",
+        " ()",
+        " x()",
+        ")",
+        "(",
+        "\"",
+        "/",
+        " ",
+        ":",
+        "::video",
+        ":has(a)",
+    ]);
+    (domains, sep, css, prop::collection::vec(op, 0..5))
+        .prop_map(|(d, s, c, ops)| format!("{d}{s}{c}{}", ops.concat()))
 }
 
 /// Known bug (`bug_rules_text_after_an_operator_panics`) the rules
@@ -222,7 +360,10 @@ fn parse_rules_tolerant(text: &str) -> Option<Result<Vec<Rule>, Vec<LineError>>>
     QUIET.call_once(|| {
         let default = std::panic::take_hook();
         std::panic::set_hook(Box::new(move |info| {
-            if !info.location().is_some_and(|l| l.file().ends_with("rules.rs")) {
+            if !info
+                .location()
+                .is_some_and(|l| l.file().ends_with("rules.rs"))
+            {
                 default(info);
             }
         }));
@@ -230,7 +371,11 @@ fn parse_rules_tolerant(text: &str) -> Option<Result<Vec<Rule>, Vec<LineError>>>
     match std::panic::catch_unwind(|| parse_rules(text)) {
         Ok(outcome) => Some(outcome),
         Err(payload) => {
-            let msg = payload.downcast_ref::<String>().cloned().or_else(|| payload.downcast_ref::<&str>().map(|s| s.to_string())).unwrap_or_default();
+            let msg = payload
+                .downcast_ref::<String>()
+                .cloned()
+                .or_else(|| payload.downcast_ref::<&str>().map(|s| s.to_string()))
+                .unwrap_or_default();
             if msg.contains("when slicing") || msg.contains("char boundary") {
                 None
             } else {
@@ -243,20 +388,41 @@ fn parse_rules_tolerant(text: &str) -> Option<Result<Vec<Rule>, Vec<LineError>>>
 /// What every outcome of `parse_rules` must satisfy, whatever the text.
 fn check_rules(text: &str) -> Result<(), TestCaseError> {
     let lines: Vec<&str> = text.lines().collect();
-    let significant: Vec<usize> =
-        (0..lines.len()).filter(|i| !lines[*i].trim().is_empty() && !lines[*i].trim().starts_with('!')).map(|i| i + 1).collect();
-    let Some(outcome) = parse_rules_tolerant(text) else { return Ok(()) };
+    let significant: Vec<usize> = (0..lines.len())
+        .filter(|i| !lines[*i].trim().is_empty() && !lines[*i].trim().starts_with('!'))
+        .map(|i| i + 1)
+        .collect();
+    let Some(outcome) = parse_rules_tolerant(text) else {
+        return Ok(());
+    };
     match outcome {
         Ok(rules) => {
             prop_assert_eq!(rules.len(), significant.len());
             for rule in &rules {
                 prop_assert!(!rule.domains.is_empty());
-                prop_assert!(rule.domains.iter().all(|d| d.contains('.') && !d.starts_with('.') && !d.ends_with('.')));
+                prop_assert!(rule
+                    .domains
+                    .iter()
+                    .all(|d| d.contains('.') && !d.starts_with('.') && !d.ends_with('.')));
                 prop_assert!(!rule.css.is_empty() && rule.css.trim() == rule.css);
-                if let Some(at) = rule.ops.iter().position(|op| matches!(op, Op::Label { .. })) {
-                    prop_assert!(rule.ops[at + 1..].iter().all(|op| *op == Op::Video), "label not last: {:?}", rule);
+                if let Some(at) = rule
+                    .ops
+                    .iter()
+                    .position(|op| matches!(op, Op::Label { .. }))
+                {
+                    prop_assert!(
+                        rule.ops[at + 1..].iter().all(|op| *op == Op::Video),
+                        "label not last: {:?}",
+                        rule
+                    );
                 }
-                if let Some(n) = rule.ops.iter().find_map(|op| if let Op::UpwardBy { n } = op { Some(*n) } else { None }) {
+                if let Some(n) = rule.ops.iter().find_map(|op| {
+                    if let Op::UpwardBy { n } = op {
+                        Some(*n)
+                    } else {
+                        None
+                    }
+                }) {
                     prop_assert!((1..=64).contains(&n));
                 }
             }
@@ -264,12 +430,24 @@ fn check_rules(text: &str) -> Result<(), TestCaseError> {
         Err(errors) => {
             prop_assert!(!errors.is_empty());
             for e in &errors {
-                prop_assert!(e.line >= 1 && e.line <= lines.len(), "line {} of {}", e.line, lines.len());
-                prop_assert!(significant.contains(&e.line), "line {} is blank or a comment", e.line);
+                prop_assert!(
+                    e.line >= 1 && e.line <= lines.len(),
+                    "line {} of {}",
+                    e.line,
+                    lines.len()
+                );
+                prop_assert!(
+                    significant.contains(&e.line),
+                    "line {} is blank or a comment",
+                    e.line
+                );
                 prop_assert!(parse_rules_tolerant(lines[e.line - 1]).is_none_or(|r| r.is_err()));
                 let _ = e.to_string();
             }
-            prop_assert!(errors.windows(2).all(|w| w[0].line < w[1].line), "one error per line, in order");
+            prop_assert!(
+                errors.windows(2).all(|w| w[0].line < w[1].line),
+                "one error per line, in order"
+            );
         }
     }
     Ok(())
@@ -310,9 +488,16 @@ proptest! {
 /// the middle of a multi-byte character (`é(`).
 #[test]
 fn fixed_rules_text_after_an_operator_panics() {
-    for line in ["x.com##a:video ()", "x.com##a:upward(2)()", "x.com##a:upward(2)é()"] {
+    for line in [
+        "x.com##a:video ()",
+        "x.com##a:upward(2)()",
+        "x.com##a:upward(2)é()",
+    ] {
         let outcome = std::panic::catch_unwind(|| parse_rules(line));
-        assert!(matches!(outcome, Ok(Err(_))), "{line:?} should be refused, not panic");
+        assert!(
+            matches!(outcome, Ok(Err(_))),
+            "{line:?} should be refused, not panic"
+        );
     }
 }
 
@@ -328,8 +513,13 @@ fn export_text_with(sloppy: bool) -> BoxedStrategy<String> {
     let field = move |name, good, bad| field(sloppy, name, good, bad);
     let seconds = move |name: &'static str| {
         let named = move |v: String| Some((name.to_string(), v));
-        let sane = prop_oneof![Just("0".to_string()), Just("86400".to_string()), (0.0..86_400.0f64).prop_map(|f| f.to_string())];
-        let bad = prop::sample::select(vec!["1e309", "NaN", "\"1\"", "null"]).prop_map(str::to_string);
+        let sane = prop_oneof![
+            Just("0".to_string()),
+            Just("86400".to_string()),
+            (0.0..86_400.0f64).prop_map(|f| f.to_string())
+        ];
+        let bad =
+            prop::sample::select(vec!["1e309", "NaN", "\"1\"", "null"]).prop_map(str::to_string);
         prop_oneof![
             20 => sane.prop_map(named),
             10 => f64_text().prop_map(named),
@@ -339,15 +529,65 @@ fn export_text_with(sloppy: bool) -> BoxedStrategy<String> {
     };
     let settings = (
         (
-            field("idle_threshold_seconds", vec!["15", "60", "600", "14", "601", "0", "4294967295"], vec!["-1", "60.5", "4294967296"]),
-            field("day_start_hour", vec!["0", "4", "6", "7", "255"], vec!["256", "-1"]),
-            field("region", vec!["null", "\"us_canada\"", "\"europe\"", "\"asia_pacific\"", "\"rest_of_world\"", "\"global\""], vec!["\"mars\""]),
-            field("currency", vec!["\"USD\"", "\"EUR\"", "\"usd\"", "\"\"", "\"EURO\"", "\"€€\""], vec![]),
-            field("usd_rate", vec!["1", "1.0", "0.92", "0", "-1", "2", "1e308", "5e-324"], vec!["1e309"]),
+            field(
+                "idle_threshold_seconds",
+                vec!["15", "60", "600", "14", "601", "0", "4294967295"],
+                vec!["-1", "60.5", "4294967296"],
+            ),
+            field(
+                "day_start_hour",
+                vec!["0", "4", "6", "7", "255"],
+                vec!["256", "-1"],
+            ),
+            field(
+                "region",
+                vec![
+                    "null",
+                    "\"us_canada\"",
+                    "\"europe\"",
+                    "\"asia_pacific\"",
+                    "\"rest_of_world\"",
+                    "\"global\"",
+                ],
+                vec!["\"mars\""],
+            ),
+            field(
+                "currency",
+                vec![
+                    "\"USD\"",
+                    "\"EUR\"",
+                    "\"usd\"",
+                    "\"\"",
+                    "\"EURO\"",
+                    "\"€€\"",
+                ],
+                vec![],
+            ),
+            field(
+                "usd_rate",
+                vec!["1", "1.0", "0.92", "0", "-1", "2", "1e308", "5e-324"],
+                vec!["1e309"],
+            ),
         ),
         (
-            field("cpm_overrides", vec!["{}", "{\"x\":9.5}", "{\"myspace\":1}", "{\"x\":-1}", "{\"x\":1001}", "{\"custom:a.b\":3}", "{\"\":1}"], vec!["{\"x\":\"9\"}"]),
-            field("prompt_minutes", vec!["0", "10", "60", "61", "4294967295"], vec!["-1"]),
+            field(
+                "cpm_overrides",
+                vec![
+                    "{}",
+                    "{\"x\":9.5}",
+                    "{\"myspace\":1}",
+                    "{\"x\":-1}",
+                    "{\"x\":1001}",
+                    "{\"custom:a.b\":3}",
+                    "{\"\":1}",
+                ],
+                vec!["{\"x\":\"9\"}"],
+            ),
+            field(
+                "prompt_minutes",
+                vec!["0", "10", "60", "61", "4294967295"],
+                vec!["-1"],
+            ),
             field("prompt_daily_cap", vec!["1", "6", "50", "0", "51"], vec![]),
             extra_field(),
         ),
@@ -356,16 +596,64 @@ fn export_text_with(sloppy: bool) -> BoxedStrategy<String> {
         .boxed();
     let row = (
         (
-            field("date", vec!["\"2026-11-23\"", "\"2026-11-22\"", "\"2024-02-29\"", "\"0000-01-01\"", "\"9999-12-31\""], vec!["\"2026-02-29\"", "\"2026-1-1\"", "\"\"", "\"+026-01-01\""]),
-            field("site", vec!["\"x\"", "\"facebook\"", "\"reddit\"", "\"myspace\"", "\"X\"", "\"custom:news.example.org\"", "\"custom:\"", "\"custom:A B\""], vec![]),
+            field(
+                "date",
+                vec![
+                    "\"2026-11-23\"",
+                    "\"2026-11-22\"",
+                    "\"2024-02-29\"",
+                    "\"0000-01-01\"",
+                    "\"9999-12-31\"",
+                ],
+                vec!["\"2026-02-29\"", "\"2026-1-1\"", "\"\"", "\"+026-01-01\""],
+            ),
+            field(
+                "site",
+                vec![
+                    "\"x\"",
+                    "\"facebook\"",
+                    "\"reddit\"",
+                    "\"myspace\"",
+                    "\"X\"",
+                    "\"custom:news.example.org\"",
+                    "\"custom:\"",
+                    "\"custom:A B\"",
+                ],
+                vec![],
+            ),
             seconds("attention_seconds"),
             seconds("useful_seconds"),
         ),
         (
-            field("ads_rendered", vec!["0", "3", "18446744073709551615"], vec!["-1", "1.5", "18446744073709551616"]),
-            field("ads_viewable", vec!["0", "2", "18446744073709551615"], vec!["-1", "1.5"]),
-            field("take", vec!["null", "{\"low\":1,\"typical\":2,\"high\":3}", "{\"low\":-1e308,\"typical\":0,\"high\":1e308}"], vec!["{\"low\":\"x\"}"]),
-            field("reasons", vec!["{}", "{\"learned\":2}", "{\"bogus\":1}", "{\"reach\":4294967295}"], vec!["{\"learned\":-1}"]),
+            field(
+                "ads_rendered",
+                vec!["0", "3", "18446744073709551615"],
+                vec!["-1", "1.5", "18446744073709551616"],
+            ),
+            field(
+                "ads_viewable",
+                vec!["0", "2", "18446744073709551615"],
+                vec!["-1", "1.5"],
+            ),
+            field(
+                "take",
+                vec![
+                    "null",
+                    "{\"low\":1,\"typical\":2,\"high\":3}",
+                    "{\"low\":-1e308,\"typical\":0,\"high\":1e308}",
+                ],
+                vec!["{\"low\":\"x\"}"],
+            ),
+            field(
+                "reasons",
+                vec![
+                    "{}",
+                    "{\"learned\":2}",
+                    "{\"bogus\":1}",
+                    "{\"reach\":4294967295}",
+                ],
+                vec!["{\"learned\":-1}"],
+            ),
             extra_field(),
         ),
     )
@@ -398,21 +686,44 @@ fn export_text_with(sloppy: bool) -> BoxedStrategy<String> {
 
 /// A ledger and settings to import over: valid, non-default.
 fn seeded() -> impl Strategy<Value = (Ledger, Settings)> {
-    let rec = (0.0..86_400_000.0f64, 0.0..1.0f64, 0u64..50, 0u64..50)
-        .prop_map(|(att, frac, r, v)| DayRecord { attention_ms: att, useful_ms: att * frac, ads_rendered: r.max(v), ads_viewable: v.min(r), ..DayRecord::default() });
-    let entry = (prop::sample::select(vec!["2026-11-22", "2026-11-23", "2024-02-29"]), prop::sample::select(vec!["x", "reddit", "custom:a.b"]), rec);
+    let rec =
+        (0.0..86_400_000.0f64, 0.0..1.0f64, 0u64..50, 0u64..50).prop_map(|(att, frac, r, v)| {
+            DayRecord {
+                attention_ms: att,
+                useful_ms: att * frac,
+                ads_rendered: r.max(v),
+                ads_viewable: v.min(r),
+                ..DayRecord::default()
+            }
+        });
+    let entry = (
+        prop::sample::select(vec!["2026-11-22", "2026-11-23", "2024-02-29"]),
+        prop::sample::select(vec!["x", "reddit", "custom:a.b"]),
+        rec,
+    );
     (prop::collection::vec(entry, 0..5), 15u32..=600, 0u8..=6).prop_map(|(entries, idle, hour)| {
         let mut ledger = Ledger::default();
         for (date, site, rec) in entries {
             *ledger.record_mut(date.parse().unwrap(), site) = rec;
         }
-        (ledger, Settings { idle_threshold_seconds: idle, day_start_hour: hour, ..Settings::default() })
+        (
+            ledger,
+            Settings {
+                idle_threshold_seconds: idle,
+                day_start_hour: hour,
+                ..Settings::default()
+            },
+        )
     })
 }
 
 /// Applies `export` over a seeded ledger and settings and checks the
 /// all-or-nothing contract.
-fn check_import(export: &Export, ledger: &Ledger, settings: &Settings) -> Result<(), TestCaseError> {
+fn check_import(
+    export: &Export,
+    ledger: &Ledger,
+    settings: &Settings,
+) -> Result<(), TestCaseError> {
     let (mut l, mut s) = (ledger.clone(), settings.clone());
     let valid = store::validate(export);
     match store::apply(export, &mut l, &mut s) {
@@ -428,16 +739,33 @@ fn check_import(export: &Export, ledger: &Ledger, settings: &Settings) -> Result
             prop_assert_eq!(&s, &export.settings);
             for row in &export.days {
                 prop_assert!(touched.contains(&row.date));
-                prop_assert_eq!(l.record(row.date, &row.site).attention_ms, row.attention_seconds * 1000.0);
+                prop_assert_eq!(
+                    l.record(row.date, &row.site).attention_ms,
+                    row.attention_seconds * 1000.0
+                );
             }
             for (date, site, rec) in ledger.rows() {
                 if !export.days.iter().any(|r| r.date == date && r.site == site) {
-                    prop_assert_eq!(&l.record(date, site), rec, "{} {}: a record the import does not name changed", date, site);
+                    prop_assert_eq!(
+                        &l.record(date, site),
+                        rec,
+                        "{} {}: a record the import does not name changed",
+                        date,
+                        site
+                    );
                 }
             }
             for (date, site, rec) in l.rows() {
-                prop_assert!(rec.useful_ms.is_finite() && rec.attention_ms.is_finite(), "{date} {site}: {rec:?}");
-                prop_assert!(0.0 <= rec.useful_ms && rec.useful_ms <= rec.attention_ms && rec.attention_ms <= DAY_MS, "{date} {site}: {rec:?}");
+                prop_assert!(
+                    rec.useful_ms.is_finite() && rec.attention_ms.is_finite(),
+                    "{date} {site}: {rec:?}"
+                );
+                prop_assert!(
+                    0.0 <= rec.useful_ms
+                        && rec.useful_ms <= rec.attention_ms
+                        && rec.attention_ms <= DAY_MS,
+                    "{date} {site}: {rec:?}"
+                );
             }
         }
     }
@@ -448,7 +776,8 @@ fn check_import(export: &Export, ledger: &Ledger, settings: &Settings) -> Result
 fn export_direct() -> impl Strategy<Value = Export> {
     let row = (
         prop_oneof![
-            prop::sample::select(vec!["2026-11-22", "2026-11-23"]).prop_map(|d| d.parse::<Date>().unwrap()),
+            prop::sample::select(vec!["2026-11-22", "2026-11-23"])
+                .prop_map(|d| d.parse::<Date>().unwrap()),
             // 0000-01-01 ..= 9999-12-31: what `YYYY-MM-DD` can write.
             (-719_528i64..=2_932_896).prop_map(Date::from_days),
         ],
@@ -460,14 +789,33 @@ fn export_direct() -> impl Strategy<Value = Export> {
     )
         .prop_map(|(date, site, att, useful, r, v)| {
             let mut row = DayRow::new(date, site, &DayRecord::default());
-            (row.attention_seconds, row.useful_seconds, row.ads_rendered, row.ads_viewable) = (att, useful, r, v);
+            (
+                row.attention_seconds,
+                row.useful_seconds,
+                row.ads_rendered,
+                row.ads_viewable,
+            ) = (att, useful, r, v);
             row
         });
-    (prop::sample::select(vec![0u32, 1, 1, 1, 2, u32::MAX]), prop::collection::vec(row, 0..5), hostile_f64(), 0u8..=8)
+    (
+        prop::sample::select(vec![0u32, 1, 1, 1, 2, u32::MAX]),
+        prop::collection::vec(row, 0..5),
+        hostile_f64(),
+        0u8..=8,
+    )
         .prop_map(|(schema, days, rate, hour)| Export {
             schema,
             exported_at: String::new(),
-            settings: Settings { usd_rate: if rate == 0.0 { 1.0 } else { rate }, currency: if rate == 1.0 { "USD".into() } else { "EUR".into() }, day_start_hour: hour, ..Settings::default() },
+            settings: Settings {
+                usd_rate: if rate == 0.0 { 1.0 } else { rate },
+                currency: if rate == 1.0 {
+                    "USD".into()
+                } else {
+                    "EUR".into()
+                },
+                day_start_hour: hour,
+                ..Settings::default()
+            },
             days,
             finds: Vec::new(),
         })
@@ -525,28 +873,63 @@ fn fixed_import_accepts_impossible_ad_counts() {
         "days":[{"date":"2026-11-23","site":"x","attention_seconds":1,"ads_rendered":18446744073709551615,"ads_viewable":18446744073709551615},
                 {"date":"2026-11-22","site":"x","attention_seconds":1,"ads_rendered":0,"ads_viewable":5}]}"#;
     let export: Export = serde_json::from_str(text).unwrap();
-    assert!(store::validate(&export).is_err(), "0 rendered but 5 viewable, and u64::MAX ads, should be refused");
+    assert!(
+        store::validate(&export).is_err(),
+        "0 rendered but 5 viewable, and u64::MAX ads, should be refused"
+    );
 }
 
 // ---------------------------------------------------------------- 3. sensor messages
 
-const EVENT_TYPES: &[&str] = &["hello", "visibility", "focus", "input", "media", "heartbeat", "slot", "view", "gone", "shortcut", "post", "placed"];
-const EVENT_FIELDS: &[&str] = &["url", "visible", "focused", "media", "idle_ms", "typing", "playing", "id", "rule", "labels", "ratio", "area", "ask", "author", "text", "inline", "bottom"];
+const EVENT_TYPES: &[&str] = &[
+    "hello",
+    "visibility",
+    "focus",
+    "input",
+    "media",
+    "heartbeat",
+    "slot",
+    "view",
+    "gone",
+    "shortcut",
+    "post",
+    "placed",
+];
+const EVENT_FIELDS: &[&str] = &[
+    "url", "visible", "focused", "media", "idle_ms", "typing", "playing", "id", "rule", "labels",
+    "ratio", "area", "ask", "author", "text", "inline", "bottom",
+];
 
 /// A value for one sensor field: the right kind (with hostile numbers), or not.
 fn sensor_field_value(name: &'static str) -> BoxedStrategy<Value> {
     let right: BoxedStrategy<Value> = match name {
         "url" => prop::sample::select(vec![
-            "https://x.com/home", "https://www.facebook.com/", "http://", "chrome://x", "", "https://u:p@m.youtube.com:1/",
-            "https://x.com/a/status/1?s=20", "javascript:alert(1)", "https://evil.example/x.com",
+            "https://x.com/home",
+            "https://www.facebook.com/",
+            "http://",
+            "chrome://x",
+            "",
+            "https://u:p@m.youtube.com:1/",
+            "https://x.com/a/status/1?s=20",
+            "javascript:alert(1)",
+            "https://evil.example/x.com",
         ])
         .prop_map(Value::from)
         .boxed(),
         "author" | "text" => any::<String>().prop_map(Value::from).boxed(),
-        "visible" | "focused" | "media" | "typing" | "playing" => any::<bool>().prop_map(Value::Bool).boxed(),
-        "labels" => prop::collection::vec(prop_oneof![Just("Sponsored".to_string()), Just("إعلان".to_string()), any::<String>()], 0..20)
-            .prop_map(|v| json!(v))
-            .boxed(),
+        "visible" | "focused" | "media" | "typing" | "playing" => {
+            any::<bool>().prop_map(Value::Bool).boxed()
+        }
+        "labels" => prop::collection::vec(
+            prop_oneof![
+                Just("Sponsored".to_string()),
+                Just("إعلان".to_string()),
+                any::<String>()
+            ],
+            0..20,
+        )
+        .prop_map(|v| json!(v))
+        .boxed(),
         _ => json_number().boxed(),
     };
     prop_oneof![
@@ -579,10 +962,17 @@ fn fields_of(ty: &str) -> &'static [&'static str] {
 /// type or stray fields.
 fn sensor_json() -> BoxedStrategy<Value> {
     let typed = prop::sample::select(EVENT_TYPES.to_vec()).prop_flat_map(|ty| {
-        let own: Vec<_> = fields_of(ty).iter().map(|k| prop::option::weighted(0.9, sensor_field_value(k).prop_map(move |v| (*k, v)))).collect();
+        let own: Vec<_> = fields_of(ty)
+            .iter()
+            .map(|k| prop::option::weighted(0.9, sensor_field_value(k).prop_map(move |v| (*k, v))))
+            .collect();
         (Just(ty), own)
     });
-    let stray = prop::collection::vec(prop::sample::select(EVENT_FIELDS.to_vec()).prop_flat_map(|k| (Just(k), sensor_field_value(k))), 0..3);
+    let stray = prop::collection::vec(
+        prop::sample::select(EVENT_FIELDS.to_vec())
+            .prop_flat_map(|k| (Just(k), sensor_field_value(k))),
+        0..3,
+    );
     let ty = prop_oneof![
         1 => prop::sample::select(vec!["Hello", "", "launch_missiles", "type"]).prop_map(Value::from),
         1 => json_value(),
@@ -688,17 +1078,34 @@ fn tab() -> impl Strategy<Value = TabId> {
 
 fn sensor_event() -> BoxedStrategy<SensorEvent> {
     let url = prop::sample::select(vec![
-        "https://x.com/home", "https://x.com/home", "https://www.facebook.com/", "https://www.reddit.com/r/all", "https://m.youtube.com/watch",
-        "https://www.example.com/", "chrome://extensions", "https://u:p@x.com:8443/", "https://",
+        "https://x.com/home",
+        "https://x.com/home",
+        "https://www.facebook.com/",
+        "https://www.reddit.com/r/all",
+        "https://m.youtube.com/watch",
+        "https://www.example.com/",
+        "chrome://extensions",
+        "https://u:p@x.com:8443/",
+        "https://",
     ]);
     let idle = prop_oneof![3 => Just(None), 1 => hostile_f64().prop_map(Some), 1 => (0.0..120_000.0f64).prop_map(Some)];
     let label = prop_oneof![
-        prop::sample::select(vec!["Sponsored", "إعلان", "Ad", "Promoted", "Just a post", ""]).prop_map(str::to_string),
+        prop::sample::select(vec![
+            "Sponsored",
+            "إعلان",
+            "Ad",
+            "Promoted",
+            "Just a post",
+            ""
+        ])
+        .prop_map(str::to_string),
         any::<String>(),
     ];
     let slot_id = prop_oneof![4 => 0u32..6, 1 => any::<u32>()];
-    let ratio = prop_oneof![2 => prop::sample::select(vec![0.0, 0.3, 0.5, 1.0]), 1 => hostile_f64()];
-    let area = prop_oneof![2 => prop::sample::select(vec![0.0, 90_000.0, 300_000.0]), 1 => hostile_f64()];
+    let ratio =
+        prop_oneof![2 => prop::sample::select(vec![0.0, 0.3, 0.5, 1.0]), 1 => hostile_f64()];
+    let area =
+        prop_oneof![2 => prop::sample::select(vec![0.0, 90_000.0, 300_000.0]), 1 => hostile_f64()];
     prop_oneof![
         2 => (url, any::<bool>(), any::<bool>(), any::<bool>(), idle).prop_map(|(url, visible, focused, media, idle_ms)| SensorEvent::Hello {
             url: url.to_string(), visible, focused, media, idle_ms }),
@@ -746,7 +1153,10 @@ fn any_dt() -> impl Strategy<Value = f64> {
 
 fn steps(dt: BoxedStrategy<f64>) -> impl Strategy<Value = Vec<Step>> {
     let repeat = prop_oneof![30 => Just(1u16), 1 => 20u16..300];
-    prop::collection::vec((dt, act(), repeat).prop_map(|(dt, act, repeat)| Step { dt, act, repeat }), 1..160)
+    prop::collection::vec(
+        (dt, act(), repeat).prop_map(|(dt, act, repeat)| Step { dt, act, repeat }),
+        1..160,
+    )
 }
 
 /// The person's settings and zone for one run, and a start a little
@@ -759,11 +1169,28 @@ struct Setup {
 }
 
 fn setup() -> impl Strategy<Value = Setup> {
-    (-720i32..=840, 0u8..=6, prop::sample::select(vec![0u32, 1, 1, 2, 10]), prop::sample::select(vec![15u32, 60, 600]), 0.0..600_000.0f64, 20_000i64..22_000)
+    (
+        -720i32..=840,
+        0u8..=6,
+        prop::sample::select(vec![0u32, 1, 1, 2, 10]),
+        prop::sample::select(vec![15u32, 60, 600]),
+        0.0..600_000.0f64,
+        20_000i64..22_000,
+    )
         .prop_map(|(offset_min, hour, prompt, idle, lead, day)| {
-            let boundary = day as f64 * DAY_MS - f64::from(offset_min) * 60_000.0 + f64::from(hour) * HOUR_MS;
-            let settings = Settings { day_start_hour: hour, prompt_minutes: prompt, idle_threshold_seconds: idle, ..Settings::default() };
-            Setup { offset_min, settings, t0: boundary - lead }
+            let boundary =
+                day as f64 * DAY_MS - f64::from(offset_min) * 60_000.0 + f64::from(hour) * HOUR_MS;
+            let settings = Settings {
+                day_start_hour: hour,
+                prompt_minutes: prompt,
+                idle_threshold_seconds: idle,
+                ..Settings::default()
+            };
+            Setup {
+                offset_min,
+                settings,
+                t0: boundary - lead,
+            }
         })
 }
 
@@ -778,7 +1205,12 @@ const TOLERATE_ADS_ACROSS_DAYS: bool = true;
 
 /// Checks one export; returns the attention it holds, ms.
 /// `useful_slack_s`: how far useful may exceed attention (known bug).
-fn check_export(t: &Tracker, now: f64, zone: &FixedZone, useful_slack_s: f64) -> Result<f64, TestCaseError> {
+fn check_export(
+    t: &Tracker,
+    now: f64,
+    zone: &FixedZone,
+    useful_slack_s: f64,
+) -> Result<f64, TestCaseError> {
     let export = t.export(now, zone);
     let mut total = 0.0;
     let mut ads = std::collections::BTreeMap::<String, (u64, u64)>::new();
@@ -787,15 +1219,24 @@ fn check_export(t: &Tracker, now: f64, zone: &FixedZone, useful_slack_s: f64) ->
         prop_assert!(a.is_finite() && a >= 0.0, "attention {a} in {row:?}");
         prop_assert!(u.is_finite() && u >= 0.0, "useful {u} in {row:?}");
         // 1 ms: both are rounded to the millisecond on export.
-        prop_assert!(u <= a + 0.0011 + useful_slack_s, "useful over attention: {row:?}");
-        prop_assert!(TOLERATE_ADS_ACROSS_DAYS || row.ads_viewable <= row.ads_rendered, "more viewable than rendered: {row:?}");
+        prop_assert!(
+            u <= a + 0.0011 + useful_slack_s,
+            "useful over attention: {row:?}"
+        );
+        prop_assert!(
+            TOLERATE_ADS_ACROSS_DAYS || row.ads_viewable <= row.ads_rendered,
+            "more viewable than rendered: {row:?}"
+        );
         let e = ads.entry(row.site.clone()).or_default();
         e.0 += row.ads_rendered;
         e.1 += row.ads_viewable;
         total += a * 1000.0;
     }
     for (site, (rendered, viewable)) in ads {
-        prop_assert!(viewable <= rendered, "{site}: {viewable} viewable of {rendered} rendered");
+        prop_assert!(
+            viewable <= rendered,
+            "{site}: {viewable} viewable of {rendered} rendered"
+        );
     }
     Ok(total)
 }
@@ -819,7 +1260,12 @@ fn feed(setup: &Setup, steps: &[Step]) -> Result<Fed, TestCaseError> {
     let mut t = tracker(setup.settings.clone());
     t.set_locale("ar-EG");
     let mut now = setup.t0;
-    let mut fed = Fed { total: 0.0, min: now, max: now, forward: 0.0 };
+    let mut fed = Fed {
+        total: 0.0,
+        min: now,
+        max: now,
+        forward: 0.0,
+    };
     let moved = |now: f64, dt: f64, fed: &mut Fed| {
         fed.forward += dt.clamp(0.0, PULSE_MS);
         fed.min = fed.min.min(now);
@@ -851,11 +1297,18 @@ fn feed(setup: &Setup, steps: &[Step]) -> Result<Fed, TestCaseError> {
                 }
             }
         }
-        let slack = if TOLERATE_USEFUL_TAIL { useful_answers * limits.idle_ms.max(limits.pulse_ms) / 1000.0 } else { 0.0 };
+        let slack = if TOLERATE_USEFUL_TAIL {
+            useful_answers * limits.idle_ms.max(limits.pulse_ms) / 1000.0
+        } else {
+            0.0
+        };
         fed.total = check_export(&t, now, &zone, slack)?;
         for tab in 1..4 {
             if let Some(s) = t.overlay_state(tab, now, &zone) {
-                prop_assert!(s.seconds.is_finite() && s.seconds >= 0.0 && s.useful >= 0.0, "{s:?}");
+                prop_assert!(
+                    s.seconds.is_finite() && s.seconds >= 0.0 && s.useful >= 0.0,
+                    "{s:?}"
+                );
                 prop_assert!(s.stops_in.is_none_or(|x| x >= 0.0), "{s:?}");
             }
         }
@@ -881,7 +1334,10 @@ fn prompt_steps() -> impl Strategy<Value = Vec<Step>> {
         1 => any::<bool>().prop_map(|v| Act::Sensor(1, SensorEvent::Visibility { visible: v })),
         1 => Just(Act::Sensor(1, SensorEvent::Hello { url: "https://x.com/home".into(), visible: true, focused: true, media: false, idle_ms: None })),
     ];
-    prop::collection::vec((forward_dt(), act).prop_map(|(dt, act)| Step { dt, act, repeat: 1 }), 1..80)
+    prop::collection::vec(
+        (forward_dt(), act).prop_map(|(dt, act)| Step { dt, act, repeat: 1 }),
+        1..80,
+    )
 }
 
 fn prompt_setup() -> impl Strategy<Value = Setup> {
@@ -928,15 +1384,35 @@ proptest! {
 
 /// A tab on X whose person scrolls for 61 s, so the card shows.
 fn asked_after_a_minute(idle_s: u32) -> (Tracker, f64) {
-    let settings = Settings { prompt_minutes: 1, idle_threshold_seconds: idle_s, ..Settings::default() };
+    let settings = Settings {
+        prompt_minutes: 1,
+        idle_threshold_seconds: idle_s,
+        ..Settings::default()
+    };
     let mut t = Tracker::new(settings, Ledger::default(), None, &FixedZone(0));
     let t0 = 1_795_000_000_000.0;
-    let hello = SensorEvent::Hello { url: "https://x.com/home".into(), visible: true, focused: true, media: false, idle_ms: None };
+    let hello = SensorEvent::Hello {
+        url: "https://x.com/home".into(),
+        visible: true,
+        focused: true,
+        media: false,
+        idle_ms: None,
+    };
     t.sensor(1, hello, t0, &FixedZone(0)).unwrap();
     for s in 0..=60 {
-        t.sensor(1, SensorEvent::Input { typing: false }, t0 + f64::from(s) * 1000.0, &FixedZone(0)).unwrap();
+        t.sensor(
+            1,
+            SensorEvent::Input { typing: false },
+            t0 + f64::from(s) * 1000.0,
+            &FixedZone(0),
+        )
+        .unwrap();
     }
-    assert!(t.overlay_state(1, t0 + 60_000.0, &FixedZone(0)).unwrap().prompt.is_some());
+    assert!(t
+        .overlay_state(1, t0 + 60_000.0, &FixedZone(0))
+        .unwrap()
+        .prompt
+        .is_some());
     (t, t0)
 }
 
@@ -950,16 +1426,31 @@ fn fixed_useful_exceeds_attention_after_idle_or_sleep() {
     // Idle: last input at 60 s, answered at 70 s, idle 15 s lapses at 75 s.
     let (mut t, t0) = asked_after_a_minute(15);
     assert!(t.answer(1, Answer::Useful, &[], t0 + 70_000.0, &z));
-    t.sensor(1, SensorEvent::Heartbeat {}, t0 + 80_000.0, &z).unwrap();
+    t.sensor(1, SensorEvent::Heartbeat {}, t0 + 80_000.0, &z)
+        .unwrap();
     let row = &t.export(t0 + 80_000.0, &z).days[0];
-    assert!(row.useful_seconds <= row.attention_seconds, "idle: useful {} > attention {}", row.useful_seconds, row.attention_seconds);
+    assert!(
+        row.useful_seconds <= row.attention_seconds,
+        "idle: useful {} > attention {}",
+        row.useful_seconds,
+        row.attention_seconds
+    );
     // Sleep: answered 10 s after the last event, then the laptop sleeps.
     let (mut t, t0) = asked_after_a_minute(60);
     assert!(t.answer(1, Answer::Useful, &[], t0 + 70_000.0, &z));
-    t.sensor(1, SensorEvent::Heartbeat {}, t0 + 600_000.0, &z).unwrap();
+    t.sensor(1, SensorEvent::Heartbeat {}, t0 + 600_000.0, &z)
+        .unwrap();
     let row = &t.export(t0 + 600_000.0, &z).days[0];
-    assert!(row.useful_seconds <= row.attention_seconds, "sleep: useful {} > attention {}", row.useful_seconds, row.attention_seconds);
-    assert!(store::validate(&t.export(t0 + 600_000.0, &z)).is_ok(), "an export must re-import");
+    assert!(
+        row.useful_seconds <= row.attention_seconds,
+        "sleep: useful {} > attention {}",
+        row.useful_seconds,
+        row.attention_seconds
+    );
+    assert!(
+        store::validate(&t.export(t0 + 600_000.0, &z)).is_ok(),
+        "an export must re-import"
+    );
 }
 
 /// Bug: a slot rendered just before the day boundary and viewable just
@@ -971,12 +1462,39 @@ fn bug_ad_viewable_on_the_next_day_than_rendered() {
     let z = FixedZone(0);
     let midnight = 20_410.0 * DAY_MS;
     let rules = parse_rules("x.com##div.ad").unwrap();
-    let mut t = Tracker::new(Settings::default(), Ledger::default(), None, &z).with_rules(rules, Labels::default());
-    let hello = SensorEvent::Hello { url: "https://x.com/home".into(), visible: true, focused: true, media: false, idle_ms: None };
+    let mut t = Tracker::new(Settings::default(), Ledger::default(), None, &z)
+        .with_rules(rules, Labels::default());
+    let hello = SensorEvent::Hello {
+        url: "https://x.com/home".into(),
+        visible: true,
+        focused: true,
+        media: false,
+        idle_ms: None,
+    };
     t.sensor(1, hello, midnight - 500.0, &z).unwrap();
     // In view from 23:59:59.5; viewable after 1 s, at 00:00:00.5.
-    t.sensor(1, SensorEvent::Slot { id: 1, rule: 0, labels: vec![] }, midnight - 500.0, &z).unwrap();
-    t.sensor(1, SensorEvent::View { id: 1, ratio: 1.0, area: 90_000.0 }, midnight - 500.0, &z).unwrap();
+    t.sensor(
+        1,
+        SensorEvent::Slot {
+            id: 1,
+            rule: 0,
+            labels: vec![],
+        },
+        midnight - 500.0,
+        &z,
+    )
+    .unwrap();
+    t.sensor(
+        1,
+        SensorEvent::View {
+            id: 1,
+            ratio: 1.0,
+            area: 90_000.0,
+        },
+        midnight - 500.0,
+        &z,
+    )
+    .unwrap();
     t.tick(midnight + 600.0, &z);
     for row in t.export(midnight + 600.0, &z).days {
         assert!(row.ads_viewable <= row.ads_rendered, "{row:?}");
@@ -1015,7 +1533,14 @@ fn day_json() -> impl Strategy<Value = Value> {
     )
         .prop_map(|(a, u, r, v, reasons, p)| {
             let mut m = Map::new();
-            for (k, x) in [("attention_ms", a), ("useful_ms", u), ("ads_rendered", r), ("ads_viewable", v), ("reasons", reasons), ("prompts", p)] {
+            for (k, x) in [
+                ("attention_ms", a),
+                ("useful_ms", u),
+                ("ads_rendered", r),
+                ("ads_viewable", v),
+                ("reasons", reasons),
+                ("prompts", p),
+            ] {
                 if let Some(x) = x {
                     m.insert(k.into(), x);
                 }
@@ -1096,10 +1621,22 @@ proptest! {
 /// hours long.
 #[test]
 fn fixed_a_corrupt_stored_run_books_more_than_a_day_on_one_day() {
-    let run: Run = serde_json::from_str(r#"{"tab":1,"site":"x","start":0,"last_tick":1e12,"last_presence":1e12,"media":false}"#).unwrap();
-    let t = Tracker::new(Settings::default(), Ledger::default(), Some(run), &FixedZone(0));
+    let run: Run = serde_json::from_str(
+        r#"{"tab":1,"site":"x","start":0,"last_tick":1e12,"last_presence":1e12,"media":false}"#,
+    )
+    .unwrap();
+    let t = Tracker::new(
+        Settings::default(),
+        Ledger::default(),
+        Some(run),
+        &FixedZone(0),
+    );
     for (date, site, rec) in t.ledger().rows() {
-        assert!(rec.attention_ms <= DAY_MS, "{date} {site}: {} h on one day", rec.attention_ms / HOUR_MS);
+        assert!(
+            rec.attention_ms <= DAY_MS,
+            "{date} {site}: {} h on one day",
+            rec.attention_ms / HOUR_MS
+        );
     }
     assert!(store::validate(&t.export(1e12, &FixedZone(0))).is_ok());
 }
@@ -1110,9 +1647,27 @@ fn fixed_a_corrupt_stored_run_books_more_than_a_day_on_one_day() {
 /// `run` with such an instant reaches it through `Tracker::new`.
 #[test]
 fn fixed_far_out_instants_overflow_date_from_days() {
-    let outcome = std::panic::catch_unwind(|| thaman::calendar::Calendar::default().day_of(1e300, &FixedZone(0)));
+    let outcome = std::panic::catch_unwind(|| {
+        thaman::calendar::Calendar::default().day_of(1e300, &FixedZone(0))
+    });
     assert!(outcome.is_ok(), "day_of(1e300) panicked");
-    let run: Run = serde_json::from_str(r#"{"tab":1,"site":"x","start":3e210,"last_tick":3e220,"last_presence":0,"media":true}"#).unwrap();
-    let outcome = std::panic::catch_unwind(|| Tracker::new(Settings::default(), Ledger::default(), Some(run), &FixedZone(0)).ledger().rows().count());
-    assert!(outcome.is_ok(), "Tracker::new panicked on a far-out stored run");
+    let run: Run = serde_json::from_str(
+        r#"{"tab":1,"site":"x","start":3e210,"last_tick":3e220,"last_presence":0,"media":true}"#,
+    )
+    .unwrap();
+    let outcome = std::panic::catch_unwind(|| {
+        Tracker::new(
+            Settings::default(),
+            Ledger::default(),
+            Some(run),
+            &FixedZone(0),
+        )
+        .ledger()
+        .rows()
+        .count()
+    });
+    assert!(
+        outcome.is_ok(),
+        "Tracker::new panicked on a far-out stored run"
+    );
 }

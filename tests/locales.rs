@@ -30,14 +30,21 @@ fn used_keys() -> BTreeSet<String> {
     for dir in ["src", "src/web", "extension"] {
         for entry in fs::read_dir(dir).unwrap() {
             let path = entry.unwrap().path();
-            if path.extension().is_some_and(|e| e == "rs" || e == "js" || e == "html") {
+            if path
+                .extension()
+                .is_some_and(|e| e == "rs" || e == "js" || e == "html")
+            {
                 files.push(path);
             }
         }
     }
     for file in files {
         let text = fs::read_to_string(&file).unwrap();
-        for (open, close) in [("message(\"", "\""), ("getMessage('", "'"), ("__MSG_", "__")] {
+        for (open, close) in [
+            ("message(\"", "\""),
+            ("getMessage('", "'"),
+            ("__MSG_", "__"),
+        ] {
             for part in text.split(open).skip(1) {
                 let key = part.split(close).next().unwrap();
                 if !key.is_empty() && key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
@@ -60,6 +67,9 @@ fn english_and_arabic_have_the_same_keys() {
 #[test]
 fn every_key_the_code_uses_exists() {
     let en = keys("en");
-    let missing: Vec<_> = used_keys().into_iter().filter(|k| !en.contains(k)).collect();
+    let missing: Vec<_> = used_keys()
+        .into_iter()
+        .filter(|k| !en.contains(k))
+        .collect();
     assert!(missing.is_empty(), "missing from _locales: {missing:?}");
 }

@@ -10,7 +10,12 @@ fn manifest() -> Value {
 }
 
 fn strings(v: &Value) -> Vec<String> {
-    let mut out: Vec<String> = v.as_array().unwrap().iter().map(|s| s.as_str().unwrap().to_string()).collect();
+    let mut out: Vec<String> = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s.as_str().unwrap().to_string())
+        .collect();
     out.sort();
     out
 }
@@ -39,7 +44,10 @@ fn content_script_runs_exactly_on_the_catalog() {
 
 #[test]
 fn wasm_is_allowed_on_extension_pages_and_nothing_remote() {
-    let csp = manifest()["content_security_policy"]["extension_pages"].as_str().unwrap().to_string();
+    let csp = manifest()["content_security_policy"]["extension_pages"]
+        .as_str()
+        .unwrap()
+        .to_string();
     assert!(csp.contains("'wasm-unsafe-eval'"), "{csp}");
     assert!(!csp.contains("http"), "no remote script sources: {csp}");
     assert!(!csp.contains("'unsafe-eval'"), "{csp}");
@@ -49,13 +57,25 @@ fn wasm_is_allowed_on_extension_pages_and_nothing_remote() {
 fn least_permissions() {
     let m = manifest();
     assert_eq!(m["manifest_version"], 3);
-    assert!(m.get("host_permissions").is_none(), "content scripts need no host permissions");
+    assert!(
+        m.get("host_permissions").is_none(),
+        "content scripts need no host permissions"
+    );
     // A site the person adds is asked for, host by host, when they add it.
-    assert_eq!(strings(&m["optional_host_permissions"]), vec!["https://*/*"]);
+    assert_eq!(
+        strings(&m["optional_host_permissions"]),
+        vec!["https://*/*"]
+    );
     let allowed = ["storage", "idle", "alarms", "notifications", "scripting"];
     for p in m["permissions"].as_array().unwrap() {
-        assert!(allowed.contains(&p.as_str().unwrap()), "unexpected permission {p}");
+        assert!(
+            allowed.contains(&p.as_str().unwrap()),
+            "unexpected permission {p}"
+        );
     }
     assert_eq!(m["background"]["type"], "module");
-    assert!(m["key"].as_str().is_some_and(|k| k.len() > 300), "a fixed key pins the extension id");
+    assert!(
+        m["key"].as_str().is_some_and(|k| k.len() > 300),
+        "a fixed key pins the extension id"
+    );
 }

@@ -39,16 +39,20 @@ impl Store {
     fn write(&mut self, t: &mut Tracker, now: f64) {
         let w = t.take_writes();
         for (date, day) in w.days {
-            self.keys.insert(day_key(date), serde_json::to_string(&day).unwrap());
+            self.keys
+                .insert(day_key(date), serde_json::to_string(&day).unwrap());
         }
         if let Some(s) = w.settings {
-            self.keys.insert(SETTINGS_KEY.into(), serde_json::to_string(&s).unwrap());
+            self.keys
+                .insert(SETTINGS_KEY.into(), serde_json::to_string(&s).unwrap());
         }
         if let Some(run) = w.run {
-            self.keys.insert(RUN_KEY.into(), serde_json::to_string(&run).unwrap());
+            self.keys
+                .insert(RUN_KEY.into(), serde_json::to_string(&run).unwrap());
         }
         if let Some(f) = w.finds {
-            self.keys.insert(FINDS_KEY.into(), serde_json::to_string(&f).unwrap());
+            self.keys
+                .insert(FINDS_KEY.into(), serde_json::to_string(&f).unwrap());
         }
         self.last_write = now;
     }
@@ -61,15 +65,36 @@ impl Store {
                 ledger.set_day(date, serde_json::from_str::<Day>(value).unwrap());
             }
         }
-        let settings: Settings = self.keys.get(SETTINGS_KEY).map_or_else(Settings::default, |v| serde_json::from_str(v).unwrap());
-        let run: Option<Run> = self.keys.get(RUN_KEY).and_then(|v| serde_json::from_str(v).unwrap());
-        let finds: Vec<Find> = self.keys.get(FINDS_KEY).map_or_else(Vec::new, |v| serde_json::from_str(v).unwrap());
+        let settings: Settings = self
+            .keys
+            .get(SETTINGS_KEY)
+            .map_or_else(Settings::default, |v| serde_json::from_str(v).unwrap());
+        let run: Option<Run> = self
+            .keys
+            .get(RUN_KEY)
+            .and_then(|v| serde_json::from_str(v).unwrap());
+        let finds: Vec<Find> = self
+            .keys
+            .get(FINDS_KEY)
+            .map_or_else(Vec::new, |v| serde_json::from_str(v).unwrap());
         Tracker::new(settings, ledger, run, &Z).with_finds(Finds::new(finds))
     }
 }
 
 fn hello(t: &mut Tracker, store: &mut Store, tab: TabId, now: f64) {
-    t.sensor(tab, SensorEvent::Hello { url: "https://x.com/home".into(), visible: true, focused: true, media: false, idle_ms: None }, now, &Z).unwrap();
+    t.sensor(
+        tab,
+        SensorEvent::Hello {
+            url: "https://x.com/home".into(),
+            visible: true,
+            focused: true,
+            media: false,
+            idle_ms: None,
+        },
+        now,
+        &Z,
+    )
+    .unwrap();
     store.after(t, now);
 }
 
@@ -77,14 +102,19 @@ fn hello(t: &mut Tracker, store: &mut Store, tab: TabId, now: f64) {
 fn present(t: &mut Tracker, store: &mut Store, tab: TabId, from: f64, to: f64) {
     let mut now = from;
     while now <= to {
-        t.sensor(tab, SensorEvent::Input { typing: false }, now, &Z).unwrap();
+        t.sensor(tab, SensorEvent::Input { typing: false }, now, &Z)
+            .unwrap();
         store.after(t, now);
         now += 1000.0;
     }
 }
 
 fn attention(t: &Tracker, now: f64) -> BTreeMap<String, f64> {
-    t.export(now, &Z).days.into_iter().map(|d| (d.date.to_string(), d.attention_seconds)).collect()
+    t.export(now, &Z)
+        .days
+        .into_iter()
+        .map(|d| (d.date.to_string(), d.attention_seconds))
+        .collect()
 }
 
 #[test]
@@ -102,19 +132,36 @@ fn a_restart_across_midnight_loses_at_most_the_write_batch() {
     let after = attention(&t, MIDNIGHT + 180_000.0);
     assert_eq!(after.get("2026-11-22"), Some(&60.0), "yesterday whole");
     let today = after.get("2026-11-23").copied().unwrap_or(0.0);
-    assert!((15.0..=20.0).contains(&today), "today lost at most 5 s: {today}");
+    assert!(
+        (15.0..=20.0).contains(&today),
+        "today lost at most 5 s: {today}"
+    );
 }
 
 #[test]
 fn a_restart_with_the_prompt_card_open_keeps_the_time_and_asks_again_later() {
     let mut store = Store::default();
     let mut t = Tracker::new(Settings::default(), Ledger::default(), None, &Z);
-    t.set_settings(Settings { prompt_minutes: 1, ..Settings::default() }, MIDNIGHT, &Z).unwrap();
+    t.set_settings(
+        Settings {
+            prompt_minutes: 1,
+            ..Settings::default()
+        },
+        MIDNIGHT,
+        &Z,
+    )
+    .unwrap();
     store.after(&mut t, MIDNIGHT);
     let t0 = MIDNIGHT + 3_600_000.0;
     hello(&mut t, &mut store, 1, t0);
     present(&mut t, &mut store, 1, t0, t0 + 62_000.0);
-    assert!(t.overlay_state(1, t0 + 62_000.0, &Z).unwrap().prompt.is_some(), "the card is up");
+    assert!(
+        t.overlay_state(1, t0 + 62_000.0, &Z)
+            .unwrap()
+            .prompt
+            .is_some(),
+        "the card is up"
+    );
     drop(t);
     let mut t = store.restart();
     let kept = attention(&t, t0 + 70_000.0)["2026-11-23"];
@@ -124,10 +171,31 @@ fn a_restart_with_the_prompt_card_open_keeps_the_time_and_asks_again_later() {
     let restart = t0 + 70_000.0;
     hello(&mut t, &mut store, 1, restart);
     present(&mut t, &mut store, 1, restart, restart + 30_000.0);
-    assert!(t.overlay_state(1, restart + 30_000.0, &Z).unwrap().prompt.is_none());
-    present(&mut t, &mut store, 1, restart + 31_000.0, restart + 62_000.0);
-    assert!(t.overlay_state(1, restart + 62_000.0, &Z).unwrap().prompt.is_some(), "asked again");
-    let total: f64 = t.export(restart + 62_000.0, &Z).days.iter().map(|d| d.attention_seconds).sum();
+    assert!(t
+        .overlay_state(1, restart + 30_000.0, &Z)
+        .unwrap()
+        .prompt
+        .is_none());
+    present(
+        &mut t,
+        &mut store,
+        1,
+        restart + 31_000.0,
+        restart + 62_000.0,
+    );
+    assert!(
+        t.overlay_state(1, restart + 62_000.0, &Z)
+            .unwrap()
+            .prompt
+            .is_some(),
+        "asked again"
+    );
+    let total: f64 = t
+        .export(restart + 62_000.0, &Z)
+        .days
+        .iter()
+        .map(|d| d.attention_seconds)
+        .sum();
     assert!(total >= kept + 60.0, "{total}");
 }
 
@@ -139,7 +207,13 @@ fn an_import_is_written_at_once_so_a_restart_right_after_keeps_it() {
     for day in 0..30 {
         let at = MIDNIGHT - f64::from(day) * 86_400_000.0 - 7_200_000.0;
         hello(&mut source, &mut Store::default(), 100 + i64::from(day), at);
-        present(&mut source, &mut Store::default(), 100 + i64::from(day), at, at + 10_000.0);
+        present(
+            &mut source,
+            &mut Store::default(),
+            100 + i64::from(day),
+            at,
+            at + 10_000.0,
+        );
         source.closed(100 + i64::from(day), at + 11_000.0, &Z);
     }
     let mut export = source.export(MIDNIGHT, &Z);

@@ -14,16 +14,35 @@ fn every_catalog_site_has_rules() {
         let n = rules.iter().filter(|r| r.applies_to(&host)).count();
         assert!(n >= 1, "{} has no rule", site.id);
     }
-    assert!(!rules.iter().any(|r| r.css.contains("data-fixture")), "rules must not use test markers");
+    assert!(
+        !rules.iter().any(|r| r.css.contains("data-fixture")),
+        "rules must not use test markers"
+    );
 }
 
 #[test]
 fn labels_cover_the_promised_languages() {
     let labels = Labels::parse(include_str!("../rules/labels.txt")).expect("labels parse");
-    for label in ["Sponsored", "مُموَّل", "ممول", "إعلان", "Post sponsorisé", "Publicidad", "Sponsorlu", "اشتہار", "تبلیغ", "Promoted by Acme"] {
+    for label in [
+        "Sponsored",
+        "مُموَّل",
+        "ممول",
+        "إعلان",
+        "Post sponsorisé",
+        "Publicidad",
+        "Sponsorlu",
+        "اشتہار",
+        "تبلیغ",
+        "Promoted by Acme",
+    ] {
         assert!(labels.is_ad_label(label), "{label}");
     }
-    for not_ad in ["Suivi par Ada et Bob", "Suggestions", "Follow", "A sponsored post? No."] {
+    for not_ad in [
+        "Suivi par Ada et Bob",
+        "Suggestions",
+        "Follow",
+        "A sponsored post? No.",
+    ] {
         assert!(!labels.is_ad_label(not_ad), "{not_ad}");
     }
 }

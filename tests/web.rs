@@ -8,7 +8,11 @@ use wasm_bindgen_test::*;
 wasm_bindgen_test_configure!(run_in_browser);
 
 fn text(root: &web_sys::Element, selector: &str) -> String {
-    root.query_selector(selector).unwrap().unwrap().text_content().unwrap()
+    root.query_selector(selector)
+        .unwrap()
+        .unwrap()
+        .text_content()
+        .unwrap()
 }
 
 #[wasm_bindgen_test]
@@ -16,7 +20,23 @@ fn overlay_ticks_from_the_state_it_was_given() {
     let doc = web_sys::window().unwrap().document().unwrap();
     let root = doc.create_element("div").unwrap();
     let view = View::mount(&doc, &root).unwrap();
-    let state = OverlayState { site: "x".into(), seconds: 59.5, counting: true, ads: 2, take: None, currency: "USD".into(), usd_rate: 1.0, stops_in: None, useful: 0.0, prompt: None, language: Default::default(), arabic_digits: false, mark_minutes: 10, minimized: false, saved: None };
+    let state = OverlayState {
+        site: "x".into(),
+        seconds: 59.5,
+        counting: true,
+        ads: 2,
+        take: None,
+        currency: "USD".into(),
+        usd_rate: 1.0,
+        stops_in: None,
+        useful: 0.0,
+        prompt: None,
+        language: Default::default(),
+        arabic_digits: false,
+        mark_minutes: 10,
+        minimized: false,
+        saved: None,
+    };
     view.render(&state, 1.0);
     assert_eq!(text(&root, ".time"), "0:01:00");
     assert_eq!(text(&root, ".ads"), "overlayAds: 2");
@@ -28,7 +48,23 @@ fn overlay_stops_ticking_when_presence_runs_out() {
     let doc = web_sys::window().unwrap().document().unwrap();
     let root = doc.create_element("div").unwrap();
     let view = View::mount(&doc, &root).unwrap();
-    let state = OverlayState { site: "x".into(), seconds: 10.0, counting: true, ads: 0, take: None, currency: "USD".into(), usd_rate: 1.0, stops_in: Some(5.0), useful: 0.0, prompt: None, language: Default::default(), arabic_digits: false, mark_minutes: 10, minimized: false, saved: None };
+    let state = OverlayState {
+        site: "x".into(),
+        seconds: 10.0,
+        counting: true,
+        ads: 0,
+        take: None,
+        currency: "USD".into(),
+        usd_rate: 1.0,
+        stops_in: Some(5.0),
+        useful: 0.0,
+        prompt: None,
+        language: Default::default(),
+        arabic_digits: false,
+        mark_minutes: 10,
+        minimized: false,
+        saved: None,
+    };
     view.render(&state, 3.0);
     assert_eq!(text(&root, ".time"), "0:00:13");
     view.render(&state, 60.0);
@@ -41,7 +77,26 @@ fn stopped_overlay_does_not_tick() {
     let doc = web_sys::window().unwrap().document().unwrap();
     let root = doc.create_element("div").unwrap();
     let view = View::mount(&doc, &root).unwrap();
-    view.render(&OverlayState { site: "reddit".into(), seconds: 59.5, counting: false, ads: 0, take: None, currency: "USD".into(), usd_rate: 1.0, stops_in: None, useful: 0.0, prompt: None, language: Default::default(), arabic_digits: false, mark_minutes: 10, minimized: false, saved: None }, 30.0);
+    view.render(
+        &OverlayState {
+            site: "reddit".into(),
+            seconds: 59.5,
+            counting: false,
+            ads: 0,
+            take: None,
+            currency: "USD".into(),
+            usd_rate: 1.0,
+            stops_in: None,
+            useful: 0.0,
+            prompt: None,
+            language: Default::default(),
+            arabic_digits: false,
+            mark_minutes: 10,
+            minimized: false,
+            saved: None,
+        },
+        30.0,
+    );
     assert_eq!(text(&root, ".time"), "0:00:59");
     assert!(root.query_selector(".pill.counting").unwrap().is_none());
     // Outside an extension there are no locales: the key shows, never a blank.
@@ -65,16 +120,52 @@ fn a_saved_find_shows_with_undo_until_its_time_runs_out() {
     let doc = web_sys::window().unwrap().document().unwrap();
     let root = doc.create_element("div").unwrap();
     let view = View::mount(&doc, &root).unwrap();
-    let mut state = OverlayState { site: "x".into(), seconds: 5.0, counting: false, ads: 0, take: None, currency: "USD".into(), usd_rate: 1.0, stops_in: None, useful: 0.0, prompt: None, language: Default::default(), arabic_digits: false, mark_minutes: 10, minimized: false, saved: Some(SavedView { id: Some(7), dropped: 0, shown_s: 8.0 }) };
-    let shown = |root: &web_sys::Element| root.query_selector(".saved:not([hidden])").unwrap().is_some();
+    let mut state = OverlayState {
+        site: "x".into(),
+        seconds: 5.0,
+        counting: false,
+        ads: 0,
+        take: None,
+        currency: "USD".into(),
+        usd_rate: 1.0,
+        stops_in: None,
+        useful: 0.0,
+        prompt: None,
+        language: Default::default(),
+        arabic_digits: false,
+        mark_minutes: 10,
+        minimized: false,
+        saved: Some(SavedView {
+            id: Some(7),
+            dropped: 0,
+            shown_s: 8.0,
+        }),
+    };
+    let shown = |root: &web_sys::Element| {
+        root.query_selector(".saved:not([hidden])")
+            .unwrap()
+            .is_some()
+    };
     view.render(&state, 1.0);
     assert!(shown(&root));
     assert_eq!(text(&root, ".saved-text"), "savedUseful");
-    assert!(root.query_selector(".undo:not([hidden])").unwrap().is_some());
+    assert!(root
+        .query_selector(".undo:not([hidden])")
+        .unwrap()
+        .is_some());
     view.render(&state, 8.5);
     assert!(!shown(&root), "gone after its time");
-    state.saved = Some(SavedView { id: None, dropped: 0, shown_s: 8.0 });
+    state.saved = Some(SavedView {
+        id: None,
+        dropped: 0,
+        shown_s: 8.0,
+    });
     view.render(&state, 0.0);
     assert_eq!(text(&root, ".saved-text"), "savedFailed");
-    assert!(root.query_selector(".undo:not([hidden])").unwrap().is_none(), "nothing to undo");
+    assert!(
+        root.query_selector(".undo:not([hidden])")
+            .unwrap()
+            .is_none(),
+        "nothing to undo"
+    );
 }

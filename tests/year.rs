@@ -6,11 +6,11 @@
 use std::collections::BTreeMap;
 
 use thaman::calendar::FixedZone;
+use thaman::labels::Labels;
 use thaman::ledger::Ledger;
 use thaman::prompt::{Answer, Reason};
 use thaman::protocol::{SensorCommand, SensorEvent};
 use thaman::rules::parse_rules;
-use thaman::labels::Labels;
 use thaman::settings::Settings;
 use thaman::sites::CATALOG;
 use thaman::store::{day_key, FINDS_KEY, RUN_KEY, SETTINGS_KEY};
@@ -29,7 +29,8 @@ fn url(site: &str) -> String {
 fn a_year_of_ten_platforms_stays_small_and_bounded() {
     let rules = parse_rules(include_str!("../rules/sites.txt")).unwrap();
     let labels = Labels::parse(include_str!("../rules/labels.txt")).unwrap();
-    let mut t = Tracker::new(Settings::default(), Ledger::default(), None, &Z).with_rules(rules, labels);
+    let mut t =
+        Tracker::new(Settings::default(), Ledger::default(), None, &Z).with_rules(rules, labels);
     // What storage.local would hold: key -> JSON.
     let mut store: BTreeMap<String, String> = BTreeMap::new();
     let mut tab = 0i64;
@@ -39,7 +40,18 @@ fn a_year_of_ten_platforms_stays_small_and_bounded() {
             tab += 1;
             let mut now = morning + i as f64 * 1_800_000.0;
             let Some(SensorCommand::Track { rules, .. }) = t
-                .sensor(tab, SensorEvent::Hello { url: url(site.id), visible: true, focused: true, media: false, idle_ms: None }, now, &Z)
+                .sensor(
+                    tab,
+                    SensorEvent::Hello {
+                        url: url(site.id),
+                        visible: true,
+                        focused: true,
+                        media: false,
+                        idle_ms: None,
+                    },
+                    now,
+                    &Z,
+                )
                 .unwrap()
             else {
                 panic!("{} is tracked", site.id)
@@ -48,20 +60,49 @@ fn a_year_of_ten_platforms_stays_small_and_bounded() {
             // input every 15 s), three ads seen.
             for step in 0..144 {
                 now += 5_000.0;
-                let event = if step % 3 == 0 { SensorEvent::Input { typing: false } } else { SensorEvent::Heartbeat {} };
+                let event = if step % 3 == 0 {
+                    SensorEvent::Input { typing: false }
+                } else {
+                    SensorEvent::Heartbeat {}
+                };
                 t.sensor(tab, event, now, &Z).unwrap();
                 if step % 48 == 0 && !rules.is_empty() {
                     let id = step as u32;
-                    if let Ok(Some(SensorCommand::Ad { id })) = t.sensor(tab, SensorEvent::Slot { id, rule: 0, labels: vec!["Sponsored".into()] }, now, &Z) {
-                        t.sensor(tab, SensorEvent::View { id, ratio: 1.0, area: 90_000.0 }, now, &Z).unwrap();
+                    if let Ok(Some(SensorCommand::Ad { id })) = t.sensor(
+                        tab,
+                        SensorEvent::Slot {
+                            id,
+                            rule: 0,
+                            labels: vec!["Sponsored".into()],
+                        },
+                        now,
+                        &Z,
+                    ) {
+                        t.sensor(
+                            tab,
+                            SensorEvent::View {
+                                id,
+                                ratio: 1.0,
+                                area: 90_000.0,
+                            },
+                            now,
+                            &Z,
+                        )
+                        .unwrap();
                     }
                 }
                 if step % 12 != 0 {
                     continue;
                 }
                 t.tick(now, &Z);
-                if t.overlay_state(tab, now, &Z).is_some_and(|s| s.prompt.is_some()) {
-                    let answer = if step % 2 == 0 { Answer::Useful } else { Answer::NotUseful };
+                if t.overlay_state(tab, now, &Z)
+                    .is_some_and(|s| s.prompt.is_some())
+                {
+                    let answer = if step % 2 == 0 {
+                        Answer::Useful
+                    } else {
+                        Answer::NotUseful
+                    };
                     t.answer(tab, answer, &[Reason::Learned], now, &Z);
                 }
             }
@@ -69,7 +110,18 @@ fn a_year_of_ten_platforms_stays_small_and_bounded() {
             if i == 0 {
                 if let Some(SensorCommand::FindPost { ask }) = t.ask_post(tab, now) {
                     let url = format!("https://www.facebook.com/permalink.php?story_fbid={day}&id=1&__cft__[0]=AZ");
-                    t.sensor(tab, SensorEvent::Post { ask, url, author: "Layla Haddad".into(), text: "word ".repeat(60) }, now, &Z).unwrap();
+                    t.sensor(
+                        tab,
+                        SensorEvent::Post {
+                            ask,
+                            url,
+                            author: "Layla Haddad".into(),
+                            text: "word ".repeat(60),
+                        },
+                        now,
+                        &Z,
+                    )
+                    .unwrap();
                 }
             }
             t.closed(tab, now + 1000.0, &Z);
@@ -89,14 +141,28 @@ fn a_year_of_ten_platforms_stays_small_and_bounded() {
         }
     }
     let export = t.export(T0 + 366.0 * DAY_MS, &Z);
-    assert_eq!(export.days.len(), 365 * CATALOG.len(), "a record per day and platform");
+    assert_eq!(
+        export.days.len(),
+        365 * CATALOG.len(),
+        "a record per day and platform"
+    );
     let day = &export.days[400];
-    assert!((day.attention_seconds - 12.0 * 60.0).abs() <= 10.0, "12 minutes a platform a day: {}", day.attention_seconds);
+    assert!(
+        (day.attention_seconds - 12.0 * 60.0).abs() <= 10.0,
+        "12 minutes a platform a day: {}",
+        day.attention_seconds
+    );
     let bytes: usize = store.iter().map(|(k, v)| k.len() + v.len()).sum();
     // chrome.storage.local holds 10 MB without `unlimitedStorage`: two such
     // years must fit in half of it.
-    assert!(bytes * 2 < 5_000_000, "a year of ten platforms is {bytes} bytes");
-    println!("a year of ten platforms: {bytes} bytes in storage, {} keys", store.len());
+    assert!(
+        bytes * 2 < 5_000_000,
+        "a year of ten platforms is {bytes} bytes"
+    );
+    println!(
+        "a year of ten platforms: {bytes} bytes in storage, {} keys",
+        store.len()
+    );
     // Nothing held per page, ask or notice outlives its page.
     let f = t.footprint();
     assert_eq!((f.pages, f.asks), (0, 0), "{f:?}");

@@ -76,7 +76,9 @@ pub fn sync(hosts: BTreeSet<String>) {
     spawn_local(async {
         while let Some(hosts) = QUEUE.with_borrow_mut(|q| q.next.take()) {
             if let Err(err) = sync_now(&hosts).await {
-                warn(&format!("added sites: the sensor could not be registered: {err:?}"));
+                warn(&format!(
+                    "added sites: the sensor could not be registered: {err:?}"
+                ));
             }
         }
         QUEUE.with_borrow_mut(|q| q.running = false);
@@ -89,13 +91,23 @@ async fn sync_now(hosts: &BTreeSet<String>) -> Result<(), JsValue> {
     let mut wanted = Vec::new();
     for host in hosts {
         let origins = custom_origins(host);
-        if JsFuture::from(chrome::permissions_contains(&chrome::origins(&origins))?).await?.as_bool() == Some(true) {
+        if JsFuture::from(chrome::permissions_contains(&chrome::origins(&origins))?)
+            .await?
+            .as_bool()
+            == Some(true)
+        {
             wanted.extend(origins);
         }
     }
     let filter = to_js(&Ids { ids: [SCRIPT_ID] })?;
-    let registered: Vec<Registered> = serde_wasm_bindgen::from_value(JsFuture::from(chrome::scripting_registered(&filter)?).await?)?;
-    let had: Vec<String> = registered.into_iter().find(|r| r.id == SCRIPT_ID).map(|r| r.matches).unwrap_or_default();
+    let registered: Vec<Registered> = serde_wasm_bindgen::from_value(
+        JsFuture::from(chrome::scripting_registered(&filter)?).await?,
+    )?;
+    let had: Vec<String> = registered
+        .into_iter()
+        .find(|r| r.id == SCRIPT_ID)
+        .map(|r| r.matches)
+        .unwrap_or_default();
     let sorted = |v: &[String]| v.iter().cloned().collect::<BTreeSet<String>>();
     if sorted(&had) == sorted(&wanted) {
         return Ok(());
@@ -106,8 +118,18 @@ async fn sync_now(hosts: &BTreeSet<String>) -> Result<(), JsValue> {
     if wanted.is_empty() {
         return Ok(());
     }
-    let fresh: Vec<String> = wanted.iter().filter(|o| !had.contains(o)).cloned().collect();
-    let script = Registered { id: SCRIPT_ID.into(), matches: wanted, js: vec!["content.js".into()], run_at: "document_start".into(), all_frames: false };
+    let fresh: Vec<String> = wanted
+        .iter()
+        .filter(|o| !had.contains(o))
+        .cloned()
+        .collect();
+    let script = Registered {
+        id: SCRIPT_ID.into(),
+        matches: wanted,
+        js: vec!["content.js".into()],
+        run_at: "document_start".into(),
+        all_frames: false,
+    };
     JsFuture::from(chrome::scripting_register(&to_js(&[script])?)?).await?;
     if !fresh.is_empty() {
         inject_open_tabs(&fresh).await?;
@@ -124,12 +146,18 @@ struct Tab {
 /// registered now runs only on pages loaded from now on).
 async fn inject_open_tabs(origins: &[String]) -> Result<(), JsValue> {
     let query = to_js(&TabsQuery { url: origins })?;
-    let tabs: Vec<Tab> = serde_wasm_bindgen::from_value(JsFuture::from(chrome::tabs_query(&query)?).await?)?;
+    let tabs: Vec<Tab> =
+        serde_wasm_bindgen::from_value(JsFuture::from(chrome::tabs_query(&query)?).await?)?;
     for id in tabs.into_iter().filter_map(|t| t.id) {
-        let injection = to_js(&Injection { target: Target { tab_id: id }, files: ["content.js"] })?;
+        let injection = to_js(&Injection {
+            target: Target { tab_id: id },
+            files: ["content.js"],
+        })?;
         // A tab that cannot take it (an error page, say) is not a failure.
         if let Err(err) = JsFuture::from(chrome::scripting_execute(&injection)?).await {
-            warn(&format!("added sites: tab {id} did not get the sensor: {err:?}"));
+            warn(&format!(
+                "added sites: tab {id} did not get the sensor: {err:?}"
+            ));
         }
     }
     Ok(())

@@ -12,15 +12,18 @@ use wasm_bindgen::JsCast;
 
 use super::chrome::{self, Port, Sender};
 use super::{added_sites, dom, i18n, now_ms, storage, to_js, warn};
-use crate::calendar::Date;
 use crate::attention::{TabId, HEARTBEAT_MS};
+use crate::calendar::Date;
 use crate::calendar::Zone;
 use crate::labels::Labels;
+use crate::protocol::{
+    OverlayRequest, OverlayState, OverlayUpdate, PageRequest, PauseSpan, SensorCommand,
+    SensorEvent, Shortcut,
+};
 use crate::rules::parse_rules;
-use crate::protocol::{OverlayRequest, OverlayState, OverlayUpdate, PageRequest, PauseSpan, SensorCommand, SensorEvent, Shortcut};
 use crate::settings::Settings;
-use crate::summary::Notice;
 use crate::store::{self, Export, ImportError};
+use crate::summary::Notice;
 use crate::tracker::{Flush, Tracker};
 
 const SENSOR: &str = "sensor";
@@ -79,11 +82,15 @@ pub async fn load_background() -> Result<Background, JsValue> {
     // build.rs has refused malformed rules, so these parse.
     let rules = parse_rules(include_str!("../../rules/sites.txt")).unwrap_or_default();
     let labels = Labels::parse(include_str!("../../rules/labels.txt")).unwrap_or_default();
-    let mut tracker = Tracker::new(loaded.settings, loaded.ledger, loaded.run, &BrowserZone).with_rules(rules, labels).with_finds(loaded.finds);
+    let mut tracker = Tracker::new(loaded.settings, loaded.ledger, loaded.run, &BrowserZone)
+        .with_rules(rules, labels)
+        .with_finds(loaded.finds);
     tracker.set_locale(&browser_language());
     tracker.set_shortcut(assigned_shortcut(MARK_POST_COMMAND).await);
     if !loaded.quarantined.is_empty() {
-        tracker.notice(Notice::Quarantined { keys: loaded.quarantined.clone() });
+        tracker.notice(Notice::Quarantined {
+            keys: loaded.quarantined.clone(),
+        });
     }
     if let Some(found) = loaded.newer_schema {
         tracker.notice(Notice::NewerSchema { found });
@@ -105,7 +112,10 @@ pub async fn load_background() -> Result<Background, JsValue> {
     state.borrow_mut().me = Rc::downgrade(&state);
     // Days past the retention become weekly totals; a run recovered from
     // a crash is booked now.
-    state.borrow_mut().tracker.compact(now_ms(), &BrowserZone, &browser_language());
+    state
+        .borrow_mut()
+        .tracker
+        .compact(now_ms(), &BrowserZone, &browser_language());
     state.borrow_mut().flush_if_due();
     // A week that ended while the browser was closed is told now; the
     // alarm is armed again on every start (alarms can be lost).
@@ -114,17 +124,24 @@ pub async fn load_background() -> Result<Background, JsValue> {
     added_sites::sync(state.borrow().tracker.settings().custom_sites.clone());
     let (s1, s2) = (state.clone(), state.clone());
     // One listener pair shared by every port: Chrome passes the port along.
-    let on_message = Closure::new(move |message: JsValue, port: Port| s1.borrow_mut().receive(message, &port));
+    let on_message =
+        Closure::new(move |message: JsValue, port: Port| s1.borrow_mut().receive(message, &port));
     let on_disconnect = Closure::new(move |port: Port| s2.borrow_mut().disconnect(&port));
-    Ok(Background { state, on_message, on_disconnect })
+    Ok(Background {
+        state,
+        on_message,
+        on_disconnect,
+    })
 }
 
 #[wasm_bindgen]
 impl Background {
     /// `chrome.runtime.onConnect`.
     pub fn connect(&self, port: Port) {
-        port.on_message().add_listener(self.on_message.as_ref().unchecked_ref());
-        port.on_disconnect().add_listener(self.on_disconnect.as_ref().unchecked_ref());
+        port.on_message()
+            .add_listener(self.on_message.as_ref().unchecked_ref());
+        port.on_disconnect()
+            .add_listener(self.on_disconnect.as_ref().unchecked_ref());
         if port.name() == OVERLAY {
             if let Some(tab) = port.tab_id() {
                 let mut state = self.state.borrow_mut();
@@ -150,7 +167,10 @@ impl Background {
     pub fn alarm(&self, name: String) {
         if name == WEEK_ALARM {
             let mut state = self.state.borrow_mut();
-            if state.tracker.compact(now_ms(), &BrowserZone, &browser_language()) {
+            if state
+                .tracker
+                .compact(now_ms(), &BrowserZone, &browser_language())
+            {
                 state.flush_if_due();
             }
             state.tell_week();
@@ -163,7 +183,8 @@ impl Background {
     pub fn notification_clicked(&self, id: String) {
         if id == WEEK_NOTIFICATION {
             let props = js_sys::Object::new();
-            let _ = js_sys::Reflect::set(&props, &"url".into(), &chrome::url("summary.html").into());
+            let _ =
+                js_sys::Reflect::set(&props, &"url".into(), &chrome::url("summary.html").into());
             let _ = chrome::tabs_create(&props);
         }
     }
@@ -187,7 +208,9 @@ impl Background {
     /// `chrome.idle.onStateChanged`: a locked screen ends presence.
     pub fn idle(&self, idle_state: String) {
         let mut state = self.state.borrow_mut();
-        state.tracker.locked(idle_state == "locked", now_ms(), &BrowserZone);
+        state
+            .tracker
+            .locked(idle_state == "locked", now_ms(), &BrowserZone);
         state.changed(None);
     }
 }
@@ -221,50 +244,80 @@ impl State {
         let Some(tab) = port.tab_id() else { return };
         match serde_wasm_bindgen::from_value::<OverlayRequest>(message) {
             Ok(OverlayRequest::Answer { answer, reasons }) => {
-                if self.tracker.answer(tab, answer, &reasons, now_ms(), &BrowserZone) {
+                if self
+                    .tracker
+                    .answer(tab, answer, &reasons, now_ms(), &BrowserZone)
+                {
                     self.changed(None);
                 }
             }
             Ok(OverlayRequest::Size { width, height }) => {
-                let clamp = |v: f64, lo: f64, hi: f64| if v.is_finite() { v.clamp(lo, hi) as u32 } else { lo as u32 };
-                let frame = SensorCommand::Frame { width: clamp(width, 40.0, 480.0), height: clamp(height, 32.0, 320.0) };
+                let clamp = |v: f64, lo: f64, hi: f64| {
+                    if v.is_finite() {
+                        v.clamp(lo, hi) as u32
+                    } else {
+                        lo as u32
+                    }
+                };
+                let frame = SensorCommand::Frame {
+                    width: clamp(width, 40.0, 480.0),
+                    height: clamp(height, 32.0, 320.0),
+                };
                 if let Some(sensor) = self.sensors.get(&tab) {
                     post(sensor, &frame);
                 }
             }
             Ok(OverlayRequest::MarkUseful { minutes }) => {
-                self.tracker.mark_useful(tab, minutes, now_ms(), &BrowserZone);
+                self.tracker
+                    .mark_useful(tab, minutes, now_ms(), &BrowserZone);
                 self.changed(None);
             }
-            Ok(OverlayRequest::Pause { span }) => self.site_setting(tab, |settings, site, now, zone| {
-                let until = match span {
-                    PauseSpan::Hour => now + 3_600_000.0,
-                    PauseSpan::Today => {
-                        let calendar = settings.calendar();
-                        calendar.start_of(calendar.day_of(now, zone).succ(), zone)
-                    }
-                };
-                settings.paused_until.insert(site.to_string(), until);
-            }),
+            Ok(OverlayRequest::Pause { span }) => {
+                self.site_setting(tab, |settings, site, now, zone| {
+                    let until = match span {
+                        PauseSpan::Hour => now + 3_600_000.0,
+                        PauseSpan::Today => {
+                            let calendar = settings.calendar();
+                            calendar.start_of(calendar.day_of(now, zone).succ(), zone)
+                        }
+                    };
+                    settings.paused_until.insert(site.to_string(), until);
+                })
+            }
             Ok(OverlayRequest::Hide) => self.site_setting(tab, |settings, site, _, _| {
                 settings.overlay_hidden.insert(site.to_string());
             }),
-            Ok(OverlayRequest::Minimize { on }) => self.site_setting(tab, |settings, site, _, _| {
-                if on {
-                    settings.overlay_minimized.insert(site.to_string());
-                } else {
-                    settings.overlay_minimized.remove(site);
-                }
-            }),
+            Ok(OverlayRequest::Minimize { on }) => {
+                self.site_setting(tab, |settings, site, _, _| {
+                    if on {
+                        settings.overlay_minimized.insert(site.to_string());
+                    } else {
+                        settings.overlay_minimized.remove(site);
+                    }
+                })
+            }
             Ok(OverlayRequest::OpenOptions) => {
                 let _ = chrome::open_options_page();
             }
             Ok(OverlayRequest::MarkPost) => self.ask_post(tab),
             Ok(OverlayRequest::Drag { dx, dy, done }) => {
                 // Relayed as is; the sensor clamps to the viewport.
-                let clamp = |v: f64| if v.is_finite() { v.clamp(-10_000.0, 10_000.0) } else { 0.0 };
+                let clamp = |v: f64| {
+                    if v.is_finite() {
+                        v.clamp(-10_000.0, 10_000.0)
+                    } else {
+                        0.0
+                    }
+                };
                 if let Some(sensor) = self.sensors.get(&tab) {
-                    post(sensor, &SensorCommand::Move { dx: clamp(dx), dy: clamp(dy), done });
+                    post(
+                        sensor,
+                        &SensorCommand::Move {
+                            dx: clamp(dx),
+                            dy: clamp(dy),
+                            done,
+                        },
+                    );
                 }
             }
             Ok(OverlayRequest::UndoFind { id }) => {
@@ -279,7 +332,9 @@ impl State {
     /// Asks the sensor in `tab` for the post nearest the viewport's centre
     /// (it answers with a `post` event, which the core keeps).
     fn ask_post(&mut self, tab: TabId) {
-        let Some(sensor) = self.sensors.get(&tab) else { return };
+        let Some(sensor) = self.sensors.get(&tab) else {
+            return;
+        };
         if let Some(command) = self.tracker.ask_post(tab, now_ms()) {
             post(sensor, &command);
         }
@@ -287,8 +342,14 @@ impl State {
 
     /// Changes a setting for the site of `tab` (from its overlay), the
     /// same way the options page would.
-    fn site_setting(&mut self, tab: TabId, change: impl FnOnce(&mut Settings, &str, f64, &BrowserZone)) {
-        let Some(site) = self.tracker.site_of(tab).map(String::from) else { return };
+    fn site_setting(
+        &mut self,
+        tab: TabId,
+        change: impl FnOnce(&mut Settings, &str, f64, &BrowserZone),
+    ) {
+        let Some(site) = self.tracker.site_of(tab).map(String::from) else {
+            return;
+        };
         let mut settings = self.tracker.settings().clone();
         let now = now_ms();
         change(&mut settings, &site, now, &BrowserZone);
@@ -303,7 +364,11 @@ impl State {
         if port.name() == SENSOR {
             // Only the tab's current sensor ends its page; a stale port
             // from before a reload must not.
-            if self.sensors.get(&tab).is_some_and(|p| js_sys::Object::is(p, port)) {
+            if self
+                .sensors
+                .get(&tab)
+                .is_some_and(|p| js_sys::Object::is(p, port))
+            {
                 self.sensors.remove(&tab);
                 self.pushed.remove(&tab);
                 self.tracker.closed(tab, now_ms(), &BrowserZone);
@@ -318,19 +383,29 @@ impl State {
     }
 
     fn request(&mut self, message: JsValue, sender: JsValue) -> JsValue {
-        let from_extension = serde_wasm_bindgen::from_value::<Sender>(sender).is_ok_and(|s| s.is_extension_page());
+        let from_extension =
+            serde_wasm_bindgen::from_value::<Sender>(sender).is_ok_and(|s| s.is_extension_page());
         if !from_extension {
             return reply_error("only Thaman's own pages may ask this");
         }
         let data = || js_sys::Reflect::get(&message, &"data".into()).unwrap_or(JsValue::UNDEFINED);
-        let decode_export = |data: JsValue| serde_wasm_bindgen::from_value::<Export>(data).map_err(|e| ImportError::Malformed(e.to_string()));
+        let decode_export = |data: JsValue| {
+            serde_wasm_bindgen::from_value::<Export>(data)
+                .map_err(|e| ImportError::Malformed(e.to_string()))
+        };
         let now = now_ms();
         let locale = browser_language();
-        let reply = |v: Result<JsValue, serde_wasm_bindgen::Error>| v.unwrap_or_else(|e| reply_error(&e.to_string()));
+        let reply = |v: Result<JsValue, serde_wasm_bindgen::Error>| {
+            v.unwrap_or_else(|e| reply_error(&e.to_string()))
+        };
         match serde_wasm_bindgen::from_value::<PageRequest>(message.clone()) {
             Ok(PageRequest::Export) => reply(to_js(&self.tracker.export(now, &BrowserZone))),
-            Ok(PageRequest::ExportCsv) => JsValue::from_str(&store::csv(&self.tracker.export(now, &BrowserZone))),
-            Ok(PageRequest::ExportFindsCsv) => JsValue::from_str(&crate::finds::csv(self.tracker.finds().all())),
+            Ok(PageRequest::ExportCsv) => {
+                JsValue::from_str(&store::csv(&self.tracker.export(now, &BrowserZone)))
+            }
+            Ok(PageRequest::ExportFindsCsv) => {
+                JsValue::from_str(&crate::finds::csv(self.tracker.finds().all()))
+            }
             Ok(PageRequest::DeleteFind { id }) => {
                 if self.tracker.delete_find(id) {
                     self.changed(None);
@@ -339,25 +414,36 @@ impl State {
                     reply_error("no such find")
                 }
             }
-            Ok(PageRequest::ImportPreview { .. }) => match decode_export(data()).and_then(|e| self.tracker.preview(&e)) {
-                Ok(preview) => reply(to_js(&preview)),
-                Err(err) => reply_error(&err.to_string()),
-            },
-            Ok(PageRequest::Import { .. }) => match decode_export(data()).and_then(|e| self.tracker.import(&e)) {
-                Ok(()) => {
-                    self.settings_changed(Vec::new());
-                    reply_ok()
+            Ok(PageRequest::ImportPreview { .. }) => {
+                match decode_export(data()).and_then(|e| self.tracker.preview(&e)) {
+                    Ok(preview) => reply(to_js(&preview)),
+                    Err(err) => reply_error(&err.to_string()),
                 }
-                Err(err) => reply_error(&err.to_string()),
-            },
+            }
+            Ok(PageRequest::Import { .. }) => {
+                match decode_export(data()).and_then(|e| self.tracker.import(&e)) {
+                    Ok(()) => {
+                        self.settings_changed(Vec::new());
+                        reply_ok()
+                    }
+                    Err(err) => reply_error(&err.to_string()),
+                }
+            }
             Ok(PageRequest::Popup) => reply(to_js(&self.tracker.popup(now, &BrowserZone, &locale))),
-            Ok(PageRequest::Weekly) => reply(to_js(&self.tracker.weekly(now, &BrowserZone, &locale))),
+            Ok(PageRequest::Weekly) => {
+                reply(to_js(&self.tracker.weekly(now, &BrowserZone, &locale)))
+            }
             Ok(PageRequest::GetSettings) => reply(to_js(self.tracker.settings())),
             Ok(PageRequest::SetSettings { .. }) => {
-                let settings = js_sys::Reflect::get(&message, &"settings".into()).unwrap_or(JsValue::UNDEFINED);
+                let settings = js_sys::Reflect::get(&message, &"settings".into())
+                    .unwrap_or(JsValue::UNDEFINED);
                 let result = serde_wasm_bindgen::from_value::<Settings>(settings)
                     .map_err(|e| e.to_string())
-                    .and_then(|s| self.tracker.set_settings(s, now, &BrowserZone).map_err(|e| e.to_string()));
+                    .and_then(|s| {
+                        self.tracker
+                            .set_settings(s, now, &BrowserZone)
+                            .map_err(|e| e.to_string())
+                    });
                 match result {
                     Ok(commands) => {
                         self.settings_changed(commands);
@@ -443,7 +529,10 @@ impl State {
 
     /// Arms the alarm for the end of the current week.
     fn arm_week_alarm(&self) {
-        let when = self.tracker.week_ends_at(now_ms(), &BrowserZone, &browser_language()) + 60_000.0;
+        let when = self
+            .tracker
+            .week_ends_at(now_ms(), &BrowserZone, &browser_language())
+            + 60_000.0;
         let info = js_sys::Object::new();
         let _ = js_sys::Reflect::set(&info, &"when".into(), &when.into());
         if chrome::alarms_create(WEEK_ALARM, &info).is_err() {
@@ -456,13 +545,34 @@ impl State {
         if self.read_only {
             return; // a newer Thaman's store: not ours to note anything in
         }
-        let Some(week) = self.tracker.week_to_tell(self.told_week, now_ms(), &BrowserZone, &browser_language()) else { return };
+        let Some(week) =
+            self.tracker
+                .week_to_tell(self.told_week, now_ms(), &BrowserZone, &browser_language())
+        else {
+            return;
+        };
         let s = self.tracker.settings();
         let t = &week.totals;
-        let take = t.take.as_ref().map_or_else(|| chrome::message("takeUnknown"), |take| dom::cash(take.typical, &s.currency, s.usd_rate));
-        let message = chrome::message_with("notifyWeekBody", &[&dom::duration(t.sold_s), &dom::count(t.ads_viewable), &take, &dom::duration(t.useful_s)]);
+        let take = t.take.as_ref().map_or_else(
+            || chrome::message("takeUnknown"),
+            |take| dom::cash(take.typical, &s.currency, s.usd_rate),
+        );
+        let message = chrome::message_with(
+            "notifyWeekBody",
+            &[
+                &dom::duration(t.sold_s),
+                &dom::count(t.ads_viewable),
+                &take,
+                &dom::duration(t.useful_s),
+            ],
+        );
         let options = js_sys::Object::new();
-        for (k, v) in [("type", "basic"), ("iconUrl", "icons/icon-128.png"), ("title", &chrome::message("notifyWeekTitle")), ("message", &message)] {
+        for (k, v) in [
+            ("type", "basic"),
+            ("iconUrl", "icons/icon-128.png"),
+            ("title", &chrome::message("notifyWeekTitle")),
+            ("message", &message),
+        ] {
             let _ = js_sys::Reflect::set(&options, &k.into(), &v.into());
         }
         if chrome::notifications_create(WEEK_NOTIFICATION, &options).is_ok() {
@@ -492,7 +602,11 @@ impl State {
         let _ = js_sys::Reflect::set(&details, &"text".into(), &text.as_str().into());
         if chrome::action_set_badge_text(&details).is_ok() {
             let colour = js_sys::Object::new();
-            let _ = js_sys::Reflect::set(&colour, &"color".into(), &(if past_goal { "#b3261e" } else { "#102a2e" }).into());
+            let _ = js_sys::Reflect::set(
+                &colour,
+                &"color".into(),
+                &(if past_goal { "#b3261e" } else { "#102a2e" }).into(),
+            );
             let _ = chrome::action_set_badge_background_color(&colour);
             self.badge.0 = shown;
         }
@@ -503,7 +617,11 @@ impl State {
             self.view_timer = None;
             return;
         };
-        if self.view_timer.as_ref().is_some_and(|(at, _)| *at == deadline) {
+        if self
+            .view_timer
+            .as_ref()
+            .is_some_and(|(at, _)| *at == deadline)
+        {
             return;
         }
         let me = self.me.clone();
@@ -525,8 +643,14 @@ impl State {
             if only.is_some_and(|t| t != *tab) {
                 continue;
             }
-            let Some(state) = self.tracker.overlay_state(*tab, now, &BrowserZone) else { continue };
-            if self.pushed.get(tab).is_some_and(|old| !worth_sending(old, &state, now)) {
+            let Some(state) = self.tracker.overlay_state(*tab, now, &BrowserZone) else {
+                continue;
+            };
+            if self
+                .pushed
+                .get(tab)
+                .is_some_and(|old| !worth_sending(old, &state, now))
+            {
                 continue;
             }
             let update = OverlayUpdate::State(state.clone());
@@ -544,7 +668,9 @@ impl State {
         let now = now_ms();
         match self.tracker.flush() {
             Flush::Now => self.write(now),
-            Flush::Soon if self.timer.is_none() => self.schedule((self.last_write + FLUSH_MS - now).max(0.0)),
+            Flush::Soon if self.timer.is_none() => {
+                self.schedule((self.last_write + FLUSH_MS - now).max(0.0))
+            }
             _ => {}
         }
     }
@@ -559,7 +685,10 @@ impl State {
             // Full: free the oldest detail, tell the person, write again.
             let Some(state) = me.upgrade() else { return };
             let mut state = state.borrow_mut();
-            if state.tracker.compact_for_quota(now_ms(), &BrowserZone, &browser_language()) {
+            if state
+                .tracker
+                .compact_for_quota(now_ms(), &BrowserZone, &browser_language())
+            {
                 state.tracker.mark_all_dirty();
                 state.write(now_ms());
             } else {
@@ -594,11 +723,15 @@ impl State {
 
 /// The keys the person assigned to `command` (chrome://extensions/shortcuts).
 async fn assigned_shortcut(command: &str) -> Option<Shortcut> {
-    let all = wasm_bindgen_futures::JsFuture::from(chrome::commands_get_all().ok()?).await.ok()?;
+    let all = wasm_bindgen_futures::JsFuture::from(chrome::commands_get_all().ok()?)
+        .await
+        .ok()?;
     let all: js_sys::Array = all.dyn_into().ok()?;
     all.iter().find_map(|c| {
         let name = js_sys::Reflect::get(&c, &"name".into()).ok()?.as_string()?;
-        let keys = js_sys::Reflect::get(&c, &"shortcut".into()).ok()?.as_string()?;
+        let keys = js_sys::Reflect::get(&c, &"shortcut".into())
+            .ok()?
+            .as_string()?;
         (name == command).then(|| Shortcut::parse(&keys)).flatten()
     })
 }
@@ -616,7 +749,12 @@ fn browser_language() -> String {
 /// (it ticks `seconds` itself while counting, until `stops_in`).
 fn worth_sending((old, at): &(OverlayState, f64), new: &OverlayState, now: f64) -> bool {
     let elapsed = (now - at) / 1000.0;
-    let shown = old.seconds + if old.counting { elapsed.clamp(0.0, old.stops_in.unwrap_or(f64::INFINITY)) } else { 0.0 };
+    let shown = old.seconds
+        + if old.counting {
+            elapsed.clamp(0.0, old.stops_in.unwrap_or(f64::INFINITY))
+        } else {
+            0.0
+        };
     let deadline = |s: &OverlayState, at: f64| s.stops_in.map(|d| at / 1000.0 + d);
     let deadline_moved = match (deadline(old, *at), deadline(new, now)) {
         (Some(a), Some(b)) => (a - b).abs() > 5.0,
@@ -631,7 +769,8 @@ fn worth_sending((old, at): &(OverlayState, f64), new: &OverlayState, now: f64) 
         || old.language != new.language
         || old.arabic_digits != new.arabic_digits
         || old.minimized != new.minimized
-        || old.saved.as_ref().map(|s| (s.id, s.dropped)) != new.saved.as_ref().map(|s| (s.id, s.dropped))
+        || old.saved.as_ref().map(|s| (s.id, s.dropped))
+            != new.saved.as_ref().map(|s| (s.id, s.dropped))
         || (shown - new.seconds).abs() > 1.0
         || deadline_moved
 }

@@ -50,7 +50,8 @@ extern "C" {
     #[wasm_bindgen(catch, js_namespace = ["chrome", "action"], js_name = setBadgeText)]
     pub fn action_set_badge_text(details: &JsValue) -> Result<js_sys::Promise, JsValue>;
     #[wasm_bindgen(catch, js_namespace = ["chrome", "action"], js_name = setBadgeBackgroundColor)]
-    pub fn action_set_badge_background_color(details: &JsValue) -> Result<js_sys::Promise, JsValue>;
+    pub fn action_set_badge_background_color(details: &JsValue)
+        -> Result<js_sys::Promise, JsValue>;
 
     #[wasm_bindgen(catch, js_namespace = ["chrome", "permissions"], js_name = request)]
     pub fn permissions_request(permissions: &JsValue) -> Result<js_sys::Promise, JsValue>;
@@ -92,7 +93,9 @@ impl Sender {
     /// One of this extension's own pages (not a content script, not
     /// another extension).
     pub fn is_extension_page(&self) -> bool {
-        let Ok(origin) = runtime_get_url("") else { return false };
+        let Ok(origin) = runtime_get_url("") else {
+            return false;
+        };
         self.url.as_deref().is_some_and(|u| u.starts_with(&origin))
     }
 }

@@ -34,7 +34,12 @@ pub fn section(parent: &Element, finds: &[Find], total: usize) -> Result<(), JsV
         }
     }
     if total > finds.len() {
-        dom::add(&section, "p", "more", &chrome::message_with("findsMore", &[&dom::count(total as u64)]))?;
+        dom::add(
+            &section,
+            "p",
+            "more",
+            &chrome::message_with("findsMore", &[&dom::count(total as u64)]),
+        )?;
     }
     Ok(())
 }
@@ -42,19 +47,34 @@ pub fn section(parent: &Element, finds: &[Find], total: usize) -> Result<(), JsV
 fn item(list: &Element, f: &Find) -> Result<(), JsValue> {
     let li = dom::add(list, "li", "find", "")?;
     li.set_attribute("data-id", &f.id.to_string())?;
-    let text = if f.text.is_empty() { f.url.as_str() } else { f.text.as_str() };
+    let text = if f.text.is_empty() {
+        f.url.as_str()
+    } else {
+        f.text.as_str()
+    };
     let link = dom::add(&li, "a", "find-text", text)?;
     link.set_attribute("href", &f.url)?;
     link.set_attribute("target", "_blank")?;
     link.set_attribute("rel", "noopener noreferrer")?;
     link.set_attribute("dir", "auto")?;
-    let meta = if f.author.is_empty() { dom::date(f.date, &[("day", "numeric"), ("month", "short")]) } else {
-        chrome::message_with("findBy", &[&f.author, &dom::date(f.date, &[("day", "numeric"), ("month", "short")])])
+    let meta = if f.author.is_empty() {
+        dom::date(f.date, &[("day", "numeric"), ("month", "short")])
+    } else {
+        chrome::message_with(
+            "findBy",
+            &[
+                &f.author,
+                &dom::date(f.date, &[("day", "numeric"), ("month", "short")]),
+            ],
+        )
     };
     dom::add(&li, "span", "find-meta", &meta)?.set_attribute("dir", "auto")?;
     let delete = dom::add(&li, "button", "find-delete", &chrome::message("findDelete"))?;
     delete.set_attribute("type", "button")?;
-    delete.set_attribute("aria-label", &chrome::message_with("findDeleteLabel", &[text]))?;
+    delete.set_attribute(
+        "aria-label",
+        &chrome::message_with("findDeleteLabel", &[text]),
+    )?;
     let (id, li2) = (f.id, li.clone());
     let click = Closure::<dyn FnMut(web_sys::Event)>::new(move |e: web_sys::Event| {
         if !e.is_trusted() {

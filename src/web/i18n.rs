@@ -64,26 +64,42 @@ pub async fn follow(settings: &Settings) {
 
 async fn load(code: &str) -> Result<BTreeMap<String, Entry>, JsValue> {
     let url = chrome::url(&format!("_locales/{code}/messages.json"));
-    let fetch: js_sys::Function = js_sys::Reflect::get(&js_sys::global(), &"fetch".into())?.dyn_into()?;
-    let response = JsFuture::from(js_sys::Promise::from(fetch.call1(&js_sys::global(), &url.into())?)).await?;
+    let fetch: js_sys::Function =
+        js_sys::Reflect::get(&js_sys::global(), &"fetch".into())?.dyn_into()?;
+    let response = JsFuture::from(js_sys::Promise::from(
+        fetch.call1(&js_sys::global(), &url.into())?,
+    ))
+    .await?;
     let text_fn: js_sys::Function = js_sys::Reflect::get(&response, &"text".into())?.dyn_into()?;
     let text = JsFuture::from(js_sys::Promise::from(text_fn.call0(&response)?)).await?;
     let json = js_sys::JSON::parse(&text.as_string().unwrap_or_default())?;
     let mut table = BTreeMap::new();
     for entry in js_sys::Object::entries(json.unchecked_ref()).iter() {
         let entry: js_sys::Array = entry.unchecked_into();
-        let (Some(key), value) = (entry.get(0).as_string(), entry.get(1)) else { continue };
-        let Some(message) = js_sys::Reflect::get(&value, &"message".into())?.as_string() else { continue };
+        let (Some(key), value) = (entry.get(0).as_string(), entry.get(1)) else {
+            continue;
+        };
+        let Some(message) = js_sys::Reflect::get(&value, &"message".into())?.as_string() else {
+            continue;
+        };
         let mut placeholders = Vec::new();
         let ph = js_sys::Reflect::get(&value, &"placeholders".into())?;
         if ph.is_object() {
             for p in js_sys::Object::entries(ph.unchecked_ref()).iter() {
                 let p: js_sys::Array = p.unchecked_into();
-                let content = js_sys::Reflect::get(&p.get(1), &"content".into())?.as_string().unwrap_or_default();
+                let content = js_sys::Reflect::get(&p.get(1), &"content".into())?
+                    .as_string()
+                    .unwrap_or_default();
                 placeholders.push((p.get(0).as_string().unwrap_or_default(), content));
             }
         }
-        table.insert(key, Entry { message, placeholders });
+        table.insert(
+            key,
+            Entry {
+                message,
+                placeholders,
+            },
+        );
     }
     Ok(table)
 }
@@ -93,13 +109,19 @@ pub fn lookup(key: &str, values: &[&str]) -> Option<String> {
     CHOSEN.with(|c| {
         let c = c.borrow();
         let entry = c.table.as_ref()?.get(key)?;
-        Some(crate::i18n::fill(&entry.message, &entry.placeholders, values))
+        Some(crate::i18n::fill(
+            &entry.message,
+            &entry.placeholders,
+            values,
+        ))
     })
 }
 
 /// The locale pages format with: the chosen language, else the browser's.
 pub fn locale() -> String {
-    CHOSEN.with(|c| c.borrow().locale.clone()).unwrap_or_else(browser_locale)
+    CHOSEN
+        .with(|c| c.borrow().locale.clone())
+        .unwrap_or_else(browser_locale)
 }
 
 /// Whether the page reads right to left.
@@ -115,5 +137,9 @@ pub fn digits() -> Digits {
 /// extension.
 pub fn browser_locale() -> String {
     let l = chrome::browser_message("@@ui_locale");
-    if l.is_empty() || l.starts_with('@') { "en".into() } else { l.replace('_', "-") }
+    if l.is_empty() || l.starts_with('@') {
+        "en".into()
+    } else {
+        l.replace('_', "-")
+    }
 }

@@ -2,7 +2,10 @@
 //! nothing itself; every rule lives in the pure modules.
 
 // A build for one context leaves some shared helpers unused.
-#![cfg_attr(not(all(feature = "background", feature = "overlay", feature = "pages")), allow(dead_code))]
+#![cfg_attr(
+    not(all(feature = "background", feature = "overlay", feature = "pages")),
+    allow(dead_code)
+)]
 
 #[cfg(feature = "background")]
 mod added_sites;
@@ -43,18 +46,29 @@ pub(crate) fn warn(what: &str) {
 
 /// Sends a request to the background core (from an extension page) now;
 /// the answer is awaited later, so two requests can travel together.
-pub(crate) fn ask_now(fields: &[(&str, JsValue)]) -> Result<wasm_bindgen_futures::JsFuture, JsValue> {
+pub(crate) fn ask_now(
+    fields: &[(&str, JsValue)],
+) -> Result<wasm_bindgen_futures::JsFuture, JsValue> {
     let message = js_sys::Object::new();
     for (k, v) in fields {
         js_sys::Reflect::set(&message, &(*k).into(), v)?;
     }
-    Ok(wasm_bindgen_futures::JsFuture::from(chrome::runtime_send_message(&message)?))
+    Ok(wasm_bindgen_futures::JsFuture::from(
+        chrome::runtime_send_message(&message)?,
+    ))
 }
 
 /// The core's answer, or its refusal (`{ok: false, error}`) as an error.
 pub(crate) fn answer(reply: JsValue) -> Result<JsValue, JsValue> {
-    if js_sys::Reflect::get(&reply, &"ok".into()).ok().and_then(|v| v.as_bool()) == Some(false) {
-        let why = js_sys::Reflect::get(&reply, &"error".into()).ok().and_then(|v| v.as_string()).unwrap_or_default();
+    if js_sys::Reflect::get(&reply, &"ok".into())
+        .ok()
+        .and_then(|v| v.as_bool())
+        == Some(false)
+    {
+        let why = js_sys::Reflect::get(&reply, &"error".into())
+            .ok()
+            .and_then(|v| v.as_string())
+            .unwrap_or_default();
         return Err(JsValue::from_str(&why));
     }
     Ok(reply)
@@ -77,12 +91,15 @@ pub(crate) async fn ask_for<T: serde::de::DeserializeOwned>(kind: &str) -> Resul
 
 /// Loads the person's language and digits for an extension page, and
 /// sets `lang`/`dir`.
-pub(crate) async fn page_setup() -> Result<(web_sys::Document, crate::settings::Settings), JsValue> {
+pub(crate) async fn page_setup() -> Result<(web_sys::Document, crate::settings::Settings), JsValue>
+{
     page_setup_with(ask_now(&[("type", "get_settings".into())])?).await
 }
 
 /// As [`page_setup`], with the settings already asked for (`asked`).
-pub(crate) async fn page_setup_with(asked: wasm_bindgen_futures::JsFuture) -> Result<(web_sys::Document, crate::settings::Settings), JsValue> {
+pub(crate) async fn page_setup_with(
+    asked: wasm_bindgen_futures::JsFuture,
+) -> Result<(web_sys::Document, crate::settings::Settings), JsValue> {
     let settings: crate::settings::Settings = typed(answer(asked.await?)?)?;
     i18n::follow(&settings).await;
     let doc = dom::document()?;

@@ -72,109 +72,261 @@ pub async fn start_options() -> Result<(), JsValue> {
 }
 
 fn choice(pairs: &[(&str, &str)]) -> Control {
-    Control::Choice(pairs.iter().map(|(v, key)| (v.to_string(), chrome::message(key))).collect())
+    Control::Choice(
+        pairs
+            .iter()
+            .map(|(v, key)| (v.to_string(), chrome::message(key)))
+            .collect(),
+    )
 }
 
 fn number(v: &str, lo: f64, hi: f64) -> Result<f64, String> {
     match v.trim().parse::<f64>() {
         Ok(n) if n.is_finite() && (lo..=hi).contains(&n) => Ok(n),
-        _ => Err(chrome::message_with("errorRange", &[&dom::count(lo as u64), &dom::count(hi as u64)])),
+        _ => Err(chrome::message_with(
+            "errorRange",
+            &[&dom::count(lo as u64), &dom::count(hi as u64)],
+        )),
     }
 }
 
-fn field(id: &str, control: Control, get: impl Fn(&Settings) -> String + 'static, set: impl Fn(&mut Settings, &str) -> Result<(), String> + 'static) -> Field {
+fn field(
+    id: &str,
+    control: Control,
+    get: impl Fn(&Settings) -> String + 'static,
+    set: impl Fn(&mut Settings, &str) -> Result<(), String> + 'static,
+) -> Field {
     // Per-site controls (`track-x`) share one label (`track`).
     let label = id.split('-').next().unwrap_or(id).to_string();
-    Field { id: id.into(), label, control, get: Rc::new(get), set: Box::new(set) }
+    Field {
+        id: id.into(),
+        label,
+        control,
+        get: Rc::new(get),
+        set: Box::new(set),
+    }
 }
 
 fn sections() -> Vec<(&'static str, Vec<Field>)> {
-    let hours: Vec<(String, String)> = (0..=6).map(|h| (h.to_string(), crate::format::with_digits(&format!("{h:02}:00"), super::i18n::digits()))).collect();
-    let weekdays = [("auto", "weekStartAuto"), ("saturday", "weekdaySaturday"), ("sunday", "weekdaySunday"), ("monday", "weekdayMonday")];
-    let prompt = [("0", "promptOff"), ("5", "minutes5"), ("10", "minutes10"), ("15", "minutes15"), ("20", "minutes20"), ("30", "minutes30"), ("45", "minutes45"), ("60", "minutes60")];
-    let regions = [("auto", "regionAuto"), ("us_canada", "regionUsCanada"), ("europe", "regionEurope"), ("asia_pacific", "regionAsiaPacific"), ("rest_of_world", "regionRest")];
+    let hours: Vec<(String, String)> = (0..=6)
+        .map(|h| {
+            (
+                h.to_string(),
+                crate::format::with_digits(&format!("{h:02}:00"), super::i18n::digits()),
+            )
+        })
+        .collect();
+    let weekdays = [
+        ("auto", "weekStartAuto"),
+        ("saturday", "weekdaySaturday"),
+        ("sunday", "weekdaySunday"),
+        ("monday", "weekdayMonday"),
+    ];
+    let prompt = [
+        ("0", "promptOff"),
+        ("5", "minutes5"),
+        ("10", "minutes10"),
+        ("15", "minutes15"),
+        ("20", "minutes20"),
+        ("30", "minutes30"),
+        ("45", "minutes45"),
+        ("60", "minutes60"),
+    ];
+    let regions = [
+        ("auto", "regionAuto"),
+        ("us_canada", "regionUsCanada"),
+        ("europe", "regionEurope"),
+        ("asia_pacific", "regionAsiaPacific"),
+        ("rest_of_world", "regionRest"),
+    ];
     vec![
         (
             "optionsCounting",
             vec![
-                field("idle_threshold_seconds", Control::Number { min: 15.0, max: 600.0, step: 5.0 }, |s| s.idle_threshold_seconds.to_string(), |s, v| {
-                    s.idle_threshold_seconds = number(v, 15.0, 600.0)? as u32;
-                    Ok(())
-                }),
-                field("day_start_hour", Control::Choice(hours), |s| s.day_start_hour.to_string(), |s, v| {
-                    s.day_start_hour = number(v, 0.0, 6.0)? as u8;
-                    Ok(())
-                }),
-                field("week_start", choice(&weekdays), |s| s.week_start.map_or("auto".into(), weekday_name), |s, v| {
-                    s.week_start = Weekday::ALL.into_iter().find(|d| weekday_name(*d) == v);
-                    Ok(())
-                }),
-                field("daily_goal_minutes", Control::Number { min: 0.0, max: 1440.0, step: 5.0 }, |s| s.daily_goal_minutes.to_string(), |s, v| {
-                    s.daily_goal_minutes = number(v, 0.0, 1440.0)? as u32;
-                    Ok(())
-                }),
+                field(
+                    "idle_threshold_seconds",
+                    Control::Number {
+                        min: 15.0,
+                        max: 600.0,
+                        step: 5.0,
+                    },
+                    |s| s.idle_threshold_seconds.to_string(),
+                    |s, v| {
+                        s.idle_threshold_seconds = number(v, 15.0, 600.0)? as u32;
+                        Ok(())
+                    },
+                ),
+                field(
+                    "day_start_hour",
+                    Control::Choice(hours),
+                    |s| s.day_start_hour.to_string(),
+                    |s, v| {
+                        s.day_start_hour = number(v, 0.0, 6.0)? as u8;
+                        Ok(())
+                    },
+                ),
+                field(
+                    "week_start",
+                    choice(&weekdays),
+                    |s| s.week_start.map_or("auto".into(), weekday_name),
+                    |s, v| {
+                        s.week_start = Weekday::ALL.into_iter().find(|d| weekday_name(*d) == v);
+                        Ok(())
+                    },
+                ),
+                field(
+                    "daily_goal_minutes",
+                    Control::Number {
+                        min: 0.0,
+                        max: 1440.0,
+                        step: 5.0,
+                    },
+                    |s| s.daily_goal_minutes.to_string(),
+                    |s, v| {
+                        s.daily_goal_minutes = number(v, 0.0, 1440.0)? as u32;
+                        Ok(())
+                    },
+                ),
             ],
         ),
         (
             "optionsPrompt",
             vec![
-                field("prompt_minutes", choice(&prompt), |s| s.prompt_minutes.to_string(), |s, v| {
-                    s.prompt_minutes = number(v, 0.0, 60.0)? as u32;
-                    Ok(())
-                }),
-                field("prompt_daily_cap", Control::Number { min: 1.0, max: 50.0, step: 1.0 }, |s| s.prompt_daily_cap.to_string(), |s, v| {
-                    s.prompt_daily_cap = number(v, 1.0, 50.0)? as u32;
-                    Ok(())
-                }),
-                field("weekly_notification", Control::Check, |s| s.weekly_notification.to_string(), |s, v| {
-                    s.weekly_notification = v == "true";
-                    Ok(())
-                }),
-                field("retention_days", choice(&[("365", "retention1"), ("730", "retention2"), ("1825", "retention5"), ("0", "retentionAll")]), |s| s.retention_days.to_string(), |s, v| {
-                    s.retention_days = number(v, 0.0, 3650.0)? as u32;
-                    Ok(())
-                }),
-                field("finds_cap", Control::Number { min: 10.0, max: 5000.0, step: 10.0 }, |s| s.finds_cap.to_string(), |s, v| {
-                    s.finds_cap = number(v, 10.0, 5000.0)? as u32;
-                    Ok(())
-                }),
+                field(
+                    "prompt_minutes",
+                    choice(&prompt),
+                    |s| s.prompt_minutes.to_string(),
+                    |s, v| {
+                        s.prompt_minutes = number(v, 0.0, 60.0)? as u32;
+                        Ok(())
+                    },
+                ),
+                field(
+                    "prompt_daily_cap",
+                    Control::Number {
+                        min: 1.0,
+                        max: 50.0,
+                        step: 1.0,
+                    },
+                    |s| s.prompt_daily_cap.to_string(),
+                    |s, v| {
+                        s.prompt_daily_cap = number(v, 1.0, 50.0)? as u32;
+                        Ok(())
+                    },
+                ),
+                field(
+                    "weekly_notification",
+                    Control::Check,
+                    |s| s.weekly_notification.to_string(),
+                    |s, v| {
+                        s.weekly_notification = v == "true";
+                        Ok(())
+                    },
+                ),
+                field(
+                    "retention_days",
+                    choice(&[
+                        ("365", "retention1"),
+                        ("730", "retention2"),
+                        ("1825", "retention5"),
+                        ("0", "retentionAll"),
+                    ]),
+                    |s| s.retention_days.to_string(),
+                    |s, v| {
+                        s.retention_days = number(v, 0.0, 3650.0)? as u32;
+                        Ok(())
+                    },
+                ),
+                field(
+                    "finds_cap",
+                    Control::Number {
+                        min: 10.0,
+                        max: 5000.0,
+                        step: 10.0,
+                    },
+                    |s| s.finds_cap.to_string(),
+                    |s, v| {
+                        s.finds_cap = number(v, 10.0, 5000.0)? as u32;
+                        Ok(())
+                    },
+                ),
             ],
         ),
         (
             "optionsLanguage",
             vec![
-                field("language", choice(&[("auto", "languageAuto"), ("en", "languageEn"), ("ar", "languageAr")]), |s| language_name(s.language).into(), |s, v| {
-                    s.language = match v {
-                        "en" => Language::En,
-                        "ar" => Language::Ar,
-                        _ => Language::Auto,
-                    };
-                    Ok(())
-                }),
-                field("arabic_digits", Control::Check, |s| s.arabic_digits.to_string(), |s, v| {
-                    s.arabic_digits = v == "true";
-                    Ok(())
-                }),
+                field(
+                    "language",
+                    choice(&[
+                        ("auto", "languageAuto"),
+                        ("en", "languageEn"),
+                        ("ar", "languageAr"),
+                    ]),
+                    |s| language_name(s.language).into(),
+                    |s, v| {
+                        s.language = match v {
+                            "en" => Language::En,
+                            "ar" => Language::Ar,
+                            _ => Language::Auto,
+                        };
+                        Ok(())
+                    },
+                ),
+                field(
+                    "arabic_digits",
+                    Control::Check,
+                    |s| s.arabic_digits.to_string(),
+                    |s, v| {
+                        s.arabic_digits = v == "true";
+                        Ok(())
+                    },
+                ),
             ],
         ),
         (
             "optionsMoney",
             vec![
-                field("region", choice(&regions), |s| s.region.map_or("auto".into(), region_name), |s, v| {
-                    s.region = [Region::UsCanada, Region::Europe, Region::AsiaPacific, Region::RestOfWorld].into_iter().find(|r| region_name(*r) == v);
-                    Ok(())
-                }),
-                field("currency", Control::Text, |s| s.currency.clone(), |s, v| {
-                    s.currency = v.trim().to_ascii_uppercase();
-                    if s.currency == "USD" {
-                        s.usd_rate = 1.0;
-                    }
-                    Ok(())
-                }),
-                field("usd_rate", Control::Number { min: 0.0, max: 1e9, step: 0.0001 }, |s| s.usd_rate.to_string(), |s, v| {
-                    s.usd_rate = number(v, 0.0, 1e9)?;
-                    Ok(())
-                }),
+                field(
+                    "region",
+                    choice(&regions),
+                    |s| s.region.map_or("auto".into(), region_name),
+                    |s, v| {
+                        s.region = [
+                            Region::UsCanada,
+                            Region::Europe,
+                            Region::AsiaPacific,
+                            Region::RestOfWorld,
+                        ]
+                        .into_iter()
+                        .find(|r| region_name(*r) == v);
+                        Ok(())
+                    },
+                ),
+                field(
+                    "currency",
+                    Control::Text,
+                    |s| s.currency.clone(),
+                    |s, v| {
+                        s.currency = v.trim().to_ascii_uppercase();
+                        if s.currency == "USD" {
+                            s.usd_rate = 1.0;
+                        }
+                        Ok(())
+                    },
+                ),
+                field(
+                    "usd_rate",
+                    Control::Number {
+                        min: 0.0,
+                        max: 1e9,
+                        step: 0.0001,
+                    },
+                    |s| s.usd_rate.to_string(),
+                    |s, v| {
+                        s.usd_rate = number(v, 0.0, 1e9)?;
+                        Ok(())
+                    },
+                ),
             ],
         ),
     ]
@@ -210,7 +362,13 @@ fn mount(parent: &Element, field: Field, shared: &Shared, status: &Element) -> R
 
 /// `compact`: a table cell, named by `aria-label` (the column heading
 /// and the row's site) instead of a visible label.
-fn mount_in(parent: &Element, field: Field, shared: &Shared, status: &Element, compact: Option<&str>) -> Result<(), JsValue> {
+fn mount_in(
+    parent: &Element,
+    field: Field,
+    shared: &Shared,
+    status: &Element,
+    compact: Option<&str>,
+) -> Result<(), JsValue> {
     let doc = parent.owner_document().ok_or("detached")?;
     let name = chrome::message(&format!("opt_{}", field.label));
     let row = match compact {
@@ -229,18 +387,27 @@ fn mount_in(parent: &Element, field: Field, shared: &Shared, status: &Element, c
                 let o = dom::add(&select, "option", "", text)?;
                 o.set_attribute("value", v)?;
             }
-            select.unchecked_ref::<HtmlSelectElement>().set_value(&value);
+            select
+                .unchecked_ref::<HtmlSelectElement>()
+                .set_value(&value);
             select
         }
         Control::Check => {
             let input = doc.create_element("input")?;
             input.set_attribute("type", "checkbox")?;
-            input.unchecked_ref::<HtmlInputElement>().set_checked(value == "true");
+            input
+                .unchecked_ref::<HtmlInputElement>()
+                .set_checked(value == "true");
             input
         }
         Control::Number { min, max, step } => {
             let input = doc.create_element("input")?;
-            for (k, v) in [("type", "number".to_string()), ("min", min.to_string()), ("max", max.to_string()), ("step", step.to_string())] {
+            for (k, v) in [
+                ("type", "number".to_string()),
+                ("min", min.to_string()),
+                ("max", max.to_string()),
+                ("step", step.to_string()),
+            ] {
                 input.set_attribute(k, &v)?;
             }
             input.unchecked_ref::<HtmlInputElement>().set_value(&value);
@@ -261,7 +428,9 @@ fn mount_in(parent: &Element, field: Field, shared: &Shared, status: &Element, c
     }
     row.append_child(&control)?;
     if compact.is_some() {
-    } else if let Some(hint) = Some(chrome::message(&format!("hint_{}", field.label))).filter(|h| !h.starts_with("hint_")) {
+    } else if let Some(hint) =
+        Some(chrome::message(&format!("hint_{}", field.label))).filter(|h| !h.starts_with("hint_"))
+    {
         let p = dom::add(&row, "p", "hint", &hint)?;
         p.set_id(&format!("{}-hint", field.id));
         control.set_attribute("aria-describedby", &format!("{}-hint", field.id))?;
@@ -303,7 +472,13 @@ fn restore(el: &Element, value: &str) {
 
 /// Sends the whole settings to the core; the page's copy follows only
 /// when the core accepts them.
-fn save(next: Settings, shared: &Shared, status: &Element, reload: bool, revert: impl FnOnce() + 'static) {
+fn save(
+    next: Settings,
+    shared: &Shared,
+    status: &Element,
+    reload: bool,
+    revert: impl FnOnce() + 'static,
+) {
     let (shared, status) = (shared.clone(), status.clone());
     spawn_local(async move {
         let value = match to_js(&next) {
@@ -321,7 +496,10 @@ fn save(next: Settings, shared: &Shared, status: &Element, reload: bool, revert:
                 }
             }
             Err(why) => {
-                status.set_text_content(Some(&chrome::message_with("notSaved", &[&why.as_string().unwrap_or_default()])));
+                status.set_text_content(Some(&chrome::message_with(
+                    "notSaved",
+                    &[&why.as_string().unwrap_or_default()],
+                )));
                 status.set_class_name("status error");
                 revert();
             }
@@ -338,13 +516,37 @@ fn sites(main: &Element, shared: &Shared, status: &Element) -> Result<(), JsValu
     dom::add(&section, "p", "hint", &chrome::message("optionsSitesHint"))?;
     let table = dom::add(&section, "table", "site-options", "")?;
     let head = dom::add(&dom::add(&table, "thead", "", "")?, "tr", "", "")?;
-    for key in ["colPlatform", "opt_track", "opt_overlay", "opt_pause", "opt_cpm", ""] {
-        let th = dom::add(&head, "th", "", &if key.is_empty() { String::new() } else { chrome::message(key) })?;
+    for key in [
+        "colPlatform",
+        "opt_track",
+        "opt_overlay",
+        "opt_pause",
+        "opt_cpm",
+        "",
+    ] {
+        let th = dom::add(
+            &head,
+            "th",
+            "",
+            &if key.is_empty() {
+                String::new()
+            } else {
+                chrome::message(key)
+            },
+        )?;
         th.set_attribute("scope", "col")?;
     }
     let body = dom::add(&table, "tbody", "", "")?;
-    let region = shared.borrow().region.unwrap_or_else(|| crate::valuation::region_for_locale(&super::i18n::browser_locale()));
-    let added: Vec<String> = shared.borrow().custom_sites.iter().map(|h| format!("custom:{h}")).collect();
+    let region = shared
+        .borrow()
+        .region
+        .unwrap_or_else(|| crate::valuation::region_for_locale(&super::i18n::browser_locale()));
+    let added: Vec<String> = shared
+        .borrow()
+        .custom_sites
+        .iter()
+        .map(|h| format!("custom:{h}"))
+        .collect();
     for id in CATALOG.iter().map(|s| s.id.to_string()).chain(added) {
         site_row(&body, &id, region, shared, status)?;
     }
@@ -352,24 +554,43 @@ fn sites(main: &Element, shared: &Shared, status: &Element) -> Result<(), JsValu
 }
 
 /// One site's row of controls.
-fn site_row(body: &Element, id: &str, region: Region, shared: &Shared, status: &Element) -> Result<(), JsValue> {
+fn site_row(
+    body: &Element,
+    id: &str,
+    region: Region,
+    shared: &Shared,
+    status: &Element,
+) -> Result<(), JsValue> {
     let name = site_name(id);
     let key = chrome::site_key(id);
     let tr = dom::add(body, "tr", "", "")?;
     tr.set_attribute("data-site", id)?;
     let th = dom::add(&tr, "th", "", "")?;
     th.set_attribute("scope", "row")?;
-    dom::add(&th, "span", &format!("swatch site-{key}"), "")?.set_attribute("aria-hidden", "true")?;
+    dom::add(&th, "span", &format!("swatch site-{key}"), "")?
+        .set_attribute("aria-hidden", "true")?;
     dom::add(&th, "span", "", &name)?;
     let site = Rc::<str>::from(id);
     let (paused, pause) = (site.clone(), site.clone());
     let (own_cpm, set_cpm) = (site.clone(), site.clone());
     let fields = [
-        Some(site_check(&format!("track-{key}"), &site, (|s| &s.sites_off, |s| &mut s.sites_off))),
-        Some(site_check(&format!("overlay-{key}"), &site, (|s| &s.overlay_hidden, |s| &mut s.overlay_hidden))),
+        Some(site_check(
+            &format!("track-{key}"),
+            &site,
+            (|s| &s.sites_off, |s| &mut s.sites_off),
+        )),
+        Some(site_check(
+            &format!("overlay-{key}"),
+            &site,
+            (|s| &s.overlay_hidden, |s| &mut s.overlay_hidden),
+        )),
         Some(field(
             &format!("pause-{key}"),
-            choice(&[("none", "pauseNone"), ("hour", "pauseHour"), ("day", "pauseDay")]),
+            choice(&[
+                ("none", "pauseNone"),
+                ("hour", "pauseHour"),
+                ("day", "pauseDay"),
+            ]),
             move |s| match s.paused_until.get(&*paused) {
                 Some(until) if *until > js_sys::Date::now() => "paused".into(),
                 _ => "none".into(),
@@ -388,13 +609,22 @@ fn site_row(body: &Element, id: &str, region: Region, shared: &Shared, status: &
         crate::sites::ads_counted(id).then(|| {
             field(
                 &format!("cpm-{key}"),
-                Control::Number { min: 0.0, max: 1000.0, step: 0.01 },
-                move |s| s.cpm_overrides.get(&*own_cpm).map_or(String::new(), |v| v.to_string()),
+                Control::Number {
+                    min: 0.0,
+                    max: 1000.0,
+                    step: 0.01,
+                },
+                move |s| {
+                    s.cpm_overrides
+                        .get(&*own_cpm)
+                        .map_or(String::new(), |v| v.to_string())
+                },
                 move |s, v| {
                     if v.trim().is_empty() || v.trim() == "0" {
                         s.cpm_overrides.remove(&*set_cpm);
                     } else {
-                        s.cpm_overrides.insert(set_cpm.to_string(), number(v, 0.01, 1000.0)?);
+                        s.cpm_overrides
+                            .insert(set_cpm.to_string(), number(v, 0.01, 1000.0)?);
                     }
                     Ok(())
                 },
@@ -408,20 +638,40 @@ fn site_row(body: &Element, id: &str, region: Region, shared: &Shared, status: &
         }
     }
     // The table's CPM shows where the person has none of their own.
-    if let (Some(input), Some(cpm)) = (tr.query_selector(&format!("#cpm-{key}"))?, crate::valuation::cpm(id, region, None)) {
+    if let (Some(input), Some(cpm)) = (
+        tr.query_selector(&format!("#cpm-{key}"))?,
+        crate::valuation::cpm(id, region, None),
+    ) {
         input.set_attribute("placeholder", &format!("{:.2}", cpm.typical))?;
     }
     // A pause that is on shows until when.
-    if let Some(until) = shared.borrow().paused_until.get(id).filter(|u| **u > js_sys::Date::now()) {
-        let select = tr.query_selector(&format!("#pause-{key}"))?.ok_or("no pause control")?;
-        let o = dom::add(&select, "option", "", &chrome::message_with("pausedUntil", &[&time_of(*until)]))?;
+    if let Some(until) = shared
+        .borrow()
+        .paused_until
+        .get(id)
+        .filter(|u| **u > js_sys::Date::now())
+    {
+        let select = tr
+            .query_selector(&format!("#pause-{key}"))?
+            .ok_or("no pause control")?;
+        let o = dom::add(
+            &select,
+            "option",
+            "",
+            &chrome::message_with("pausedUntil", &[&time_of(*until)]),
+        )?;
         o.set_attribute("value", "paused")?;
-        select.unchecked_ref::<HtmlSelectElement>().set_value("paused");
+        select
+            .unchecked_ref::<HtmlSelectElement>()
+            .set_value("paused");
     }
     let td = dom::add(&tr, "td", "", "")?;
     if let Some(host) = id.strip_prefix("custom:") {
         let remove = button(&td, &format!("remove-{key}"), "removeSite")?;
-        remove.set_attribute("aria-label", &chrome::message_with("removeSiteNamed", &[host]))?;
+        remove.set_attribute(
+            "aria-label",
+            &chrome::message_with("removeSiteNamed", &[host]),
+        )?;
         let (host, shared, status) = (host.to_string(), shared.clone(), status.clone());
         let origins = crate::sites::custom_origins(&host);
         on_click(&remove, move || remove_site(&host, &shared, &status))?;
@@ -434,16 +684,25 @@ fn site_row(body: &Element, id: &str, region: Region, shared: &Shared, status: &
 /// list, or the permission taken back in the browser) is not counted: its
 /// row says so and offers to ask again.
 async fn offer_allow(th: Element, key: String, origins: Vec<String>) {
-    let Ok(asked) = chrome::permissions_contains(&chrome::origins(&origins)) else { return };
+    let Ok(asked) = chrome::permissions_contains(&chrome::origins(&origins)) else {
+        return;
+    };
     if JsFuture::from(asked).await.ok().and_then(|v| v.as_bool()) != Some(false) {
         return;
     }
     let note = || -> Result<(), JsValue> {
-        dom::add(&th, "p", "hint not-allowed", &chrome::message("siteNotAllowed"))?;
+        dom::add(
+            &th,
+            "p",
+            "hint not-allowed",
+            &chrome::message("siteNotAllowed"),
+        )?;
         let allow = button(&th, &format!("allow-{key}"), "allowSite")?;
         on_click(&allow, move || {
             // Inside the click: the browser asks only for a person's gesture.
-            let Ok(asked) = chrome::permissions_request(&chrome::origins(&origins)) else { return };
+            let Ok(asked) = chrome::permissions_request(&chrome::origins(&origins)) else {
+                return;
+            };
             spawn_local(async move {
                 if JsFuture::from(asked).await.ok().and_then(|v| v.as_bool()) == Some(true) {
                     let _ = web_sys::window().map(|w| w.location().reload());
@@ -457,30 +716,47 @@ async fn offer_allow(th: Element, key: String, origins: Vec<String>) {
 }
 
 /// The set of sites a per-site checkbox is the opposite of.
-type SiteSet = (fn(&Settings) -> &BTreeSet<String>, fn(&mut Settings) -> &mut BTreeSet<String>);
+type SiteSet = (
+    fn(&Settings) -> &BTreeSet<String>,
+    fn(&mut Settings) -> &mut BTreeSet<String>,
+);
 
 /// A per-site checkbox, checked while the site is not in the set (sites
 /// off, counters hidden).
 fn site_check(id: &str, site: &Rc<str>, (set, set_mut): SiteSet) -> Field {
     let (get, put) = (site.clone(), site.clone());
-    field(id, Control::Check, move |s| (!set(s).contains(&*get)).to_string(), move |s, v| {
-        if v == "true" {
-            set_mut(s).remove(&*put);
-        } else {
-            set_mut(s).insert(put.to_string());
-        }
-        Ok(())
-    })
+    field(
+        id,
+        Control::Check,
+        move |s| (!set(s).contains(&*get)).to_string(),
+        move |s, v| {
+            if v == "true" {
+                set_mut(s).remove(&*put);
+            } else {
+                set_mut(s).insert(put.to_string());
+            }
+            Ok(())
+        },
+    )
 }
 
 /// "Add a site": the host is checked here, then the browser asks the person
 /// to let Thaman read that site; only if they allow it is the site added.
 fn add_site_form(section: &Element, shared: &Shared, status: &Element) -> Result<(), JsValue> {
     let form = dom::add(section, "div", "field add-site", "")?;
-    dom::add(&form, "label", "", &chrome::message("opt_add_site"))?.set_attribute("for", "add-site")?;
+    dom::add(&form, "label", "", &chrome::message("opt_add_site"))?
+        .set_attribute("for", "add-site")?;
     let input = dom::add(&form, "input", "", "")?;
     input.set_id("add-site");
-    for (k, v) in [("type", "text"), ("inputmode", "url"), ("autocomplete", "off"), ("spellcheck", "false"), ("dir", "ltr"), ("placeholder", "news.example.org"), ("aria-describedby", "add-site-hint")] {
+    for (k, v) in [
+        ("type", "text"),
+        ("inputmode", "url"),
+        ("autocomplete", "off"),
+        ("spellcheck", "false"),
+        ("dir", "ltr"),
+        ("placeholder", "news.example.org"),
+        ("aria-describedby", "add-site-hint"),
+    ] {
         input.set_attribute(k, v)?;
     }
     let add = button(&form, "add-site-button", "addSite")?;
@@ -498,20 +774,37 @@ fn add_site_form(section: &Element, shared: &Shared, status: &Element) -> Result
         let mut next = shared.borrow().clone();
         next.custom_sites.insert(host.clone());
         if next.custom_sites.len() > crate::sites::MAX_CUSTOM_SITES {
-            return fail(&status, &chrome::message_with("siteTooMany", &[&dom::count(crate::sites::MAX_CUSTOM_SITES as u64)]));
+            return fail(
+                &status,
+                &chrome::message_with(
+                    "siteTooMany",
+                    &[&dom::count(crate::sites::MAX_CUSTOM_SITES as u64)],
+                ),
+            );
         }
         // Asked now, inside the click: the browser shows its prompt only
         // for a person's gesture.
-        let asked = match chrome::permissions_request(&chrome::origins(&crate::sites::custom_origins(&host))) {
+        let asked = match chrome::permissions_request(&chrome::origins(
+            &crate::sites::custom_origins(&host),
+        )) {
             Ok(asked) => asked,
             Err(err) => return fail(&status, &format!("{err:?}")),
         };
         let (shared, status) = (shared.clone(), status.clone());
         spawn_local(async move {
-            match JsFuture::from(asked).await.map(|v| v.as_bool() == Some(true)) {
+            match JsFuture::from(asked)
+                .await
+                .map(|v| v.as_bool() == Some(true))
+            {
                 Ok(true) => save(next, &shared, &status, true, || {}),
-                Ok(false) => fail(&status, &chrome::message_with("sitePermissionRefused", &[&host])),
-                Err(err) => fail(&status, &err.as_string().unwrap_or_else(|| format!("{err:?}"))),
+                Ok(false) => fail(
+                    &status,
+                    &chrome::message_with("sitePermissionRefused", &[&host]),
+                ),
+                Err(err) => fail(
+                    &status,
+                    &err.as_string().unwrap_or_else(|| format!("{err:?}")),
+                ),
             }
         });
     })
@@ -539,7 +832,10 @@ fn remove_site(host: &str, shared: &Shared, status: &Element) {
             Err(e) => return warn(&e.to_string()),
         };
         if let Err(why) = ask(&[("type", "set_settings".into()), ("settings", value)]).await {
-            return fail(&status, &chrome::message_with("notSaved", &[&why.as_string().unwrap_or_default()]));
+            return fail(
+                &status,
+                &chrome::message_with("notSaved", &[&why.as_string().unwrap_or_default()]),
+            );
         }
         if let Ok(asked) = chrome::permissions_remove(&chrome::origins(&origins)) {
             let _ = JsFuture::from(asked).await;
@@ -563,7 +859,8 @@ fn time_of(ms: f64) -> String {
     let opts = js_sys::Object::new();
     let _ = js_sys::Reflect::set(&opts, &"hour".into(), &"numeric".into());
     let _ = js_sys::Reflect::set(&opts, &"minute".into(), &"2-digit".into());
-    d.to_locale_time_string_with_options(&dom::ui_locale(), &opts).into()
+    d.to_locale_time_string_with_options(&dom::ui_locale(), &opts)
+        .into()
 }
 
 /// Export, import with a preview, and delete everything.
@@ -578,15 +875,29 @@ fn data(main: &Element, shared: &Shared, status: &Element) -> Result<(), JsValue
     on_click(&json, move || {
         spawn_local(async move {
             if let Ok(value) = ask(&[("type", "export".into())]).await {
-                let text = js_sys::JSON::stringify_with_replacer_and_space(&value, &JsValue::NULL, &1.into()).map(String::from).unwrap_or_default();
-                download(&text, "application/json", &format!("thaman-{}.json", today()));
+                let text = js_sys::JSON::stringify_with_replacer_and_space(
+                    &value,
+                    &JsValue::NULL,
+                    &1.into(),
+                )
+                .map(String::from)
+                .unwrap_or_default();
+                download(
+                    &text,
+                    "application/json",
+                    &format!("thaman-{}.json", today()),
+                );
             }
         })
     })?;
     on_click(&csv, move || {
         spawn_local(async move {
             if let Ok(value) = ask(&[("type", "export_csv".into())]).await {
-                download(&value.as_string().unwrap_or_default(), "text/csv", &format!("thaman-{}.csv", today()));
+                download(
+                    &value.as_string().unwrap_or_default(),
+                    "text/csv",
+                    &format!("thaman-{}.csv", today()),
+                );
             }
         })
     })?;
@@ -594,7 +905,11 @@ fn data(main: &Element, shared: &Shared, status: &Element) -> Result<(), JsValue
     on_click(&finds_csv, move || {
         spawn_local(async move {
             if let Ok(value) = ask(&[("type", "export_finds_csv".into())]).await {
-                download(&value.as_string().unwrap_or_default(), "text/csv", &format!("thaman-finds-{}.csv", today()));
+                download(
+                    &value.as_string().unwrap_or_default(),
+                    "text/csv",
+                    &format!("thaman-finds-{}.csv", today()),
+                );
             }
         })
     })?;
@@ -613,11 +928,21 @@ fn data(main: &Element, shared: &Shared, status: &Element) -> Result<(), JsValue
     preview.set_id("import-preview");
     let (file_el, preview_el, status_el) = (file.clone(), preview.clone(), status.clone());
     let on_file = Closure::<dyn FnMut()>::new(move || {
-        let Some(f) = file_el.unchecked_ref::<HtmlInputElement>().files().and_then(|l| l.get(0)) else { return };
+        let Some(f) = file_el
+            .unchecked_ref::<HtmlInputElement>()
+            .files()
+            .and_then(|l| l.get(0))
+        else {
+            return;
+        };
         let (preview, status) = (preview_el.clone(), status_el.clone());
         spawn_local(async move {
             preview.set_text_content(None);
-            let text = JsFuture::from(f.text()).await.ok().and_then(|t| t.as_string()).unwrap_or_default();
+            let text = JsFuture::from(f.text())
+                .await
+                .ok()
+                .and_then(|t| t.as_string())
+                .unwrap_or_default();
             let data = match js_sys::JSON::parse(&text) {
                 Ok(d) => d,
                 Err(_) => return refuse(&status, &chrome::message("importNotJson")),
@@ -656,7 +981,12 @@ fn data(main: &Element, shared: &Shared, status: &Element) -> Result<(), JsValue
     on_click(&second, move || {
         let (c, status) = (c.clone(), status.clone());
         // The sites the person added go too, with the browser's permissions.
-        let origins: Vec<String> = shared.borrow().custom_sites.iter().flat_map(|h| crate::sites::custom_origins(h)).collect();
+        let origins: Vec<String> = shared
+            .borrow()
+            .custom_sites
+            .iter()
+            .flat_map(|h| crate::sites::custom_origins(h))
+            .collect();
         spawn_local(async move {
             let text = match ask(&[("type", "delete_everything".into())]).await {
                 Ok(_) => {
@@ -685,19 +1015,51 @@ fn fail(status: &Element, text: &str) {
     status.set_class_name("status error");
 }
 
-fn show_preview(preview: &Element, p: &ImportPreview, data: JsValue, status: &Element) -> Result<(), JsValue> {
+fn show_preview(
+    preview: &Element,
+    p: &ImportPreview,
+    data: JsValue,
+    status: &Element,
+) -> Result<(), JsValue> {
     let range = match (p.first, p.last) {
-        (Some(a), Some(b)) => chrome::message_with("dateRange", &[&dom::date(a, &[("dateStyle", "medium")]), &dom::date(b, &[("dateStyle", "medium")])]),
+        (Some(a), Some(b)) => chrome::message_with(
+            "dateRange",
+            &[
+                &dom::date(a, &[("dateStyle", "medium")]),
+                &dom::date(b, &[("dateStyle", "medium")]),
+            ],
+        ),
         _ => String::new(),
     };
-    let text = chrome::message_with("importWillChange", &[&dom::count(p.days_added as u64), &dom::count(p.days_replaced as u64), &range]);
+    let text = chrome::message_with(
+        "importWillChange",
+        &[
+            &dom::count(p.days_added as u64),
+            &dom::count(p.days_replaced as u64),
+            &range,
+        ],
+    );
     dom::add(preview, "p", "", &text)?;
     if p.finds > 0 {
-        dom::add(preview, "p", "", &chrome::message_with("importFinds", &[&dom::count(p.finds as u64)]))?;
+        dom::add(
+            preview,
+            "p",
+            "",
+            &chrome::message_with("importFinds", &[&dom::count(p.finds as u64)]),
+        )?;
     }
     if !p.settings_changed.is_empty() {
-        let names: Vec<String> = p.settings_changed.iter().map(|f| chrome::message(&format!("opt_{f}"))).collect();
-        dom::add(preview, "p", "", &chrome::message_with("importSettings", &[&names.join(", ")]))?;
+        let names: Vec<String> = p
+            .settings_changed
+            .iter()
+            .map(|f| chrome::message(&format!("opt_{f}")))
+            .collect();
+        dom::add(
+            preview,
+            "p",
+            "",
+            &chrome::message_with("importSettings", &[&names.join(", ")]),
+        )?;
     }
     let go = button(preview, "import-confirm", "importConfirm")?;
     let cancel = button(preview, "import-cancel", "cancel")?;
@@ -736,7 +1098,12 @@ fn on_click(el: &Element, f: impl FnMut() + 'static) -> Result<(), JsValue> {
 
 fn today() -> String {
     let d = js_sys::Date::new_0();
-    format!("{:04}-{:02}-{:02}", d.get_full_year(), d.get_month() + 1, d.get_date())
+    format!(
+        "{:04}-{:02}-{:02}",
+        d.get_full_year(),
+        d.get_month() + 1,
+        d.get_date()
+    )
 }
 
 /// Saves `text` as a file through a temporary link.

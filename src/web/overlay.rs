@@ -11,13 +11,13 @@ use wasm_bindgen::prelude::*;
 use web_sys::{Document, Element};
 
 use super::chrome::{self, Port};
-use super::{dom, warn};
 use super::i18n;
+use super::{dom, warn};
 use crate::format::clock;
-use crate::sites::ads_counted;
-use crate::settings::{Language, Settings};
 use crate::prompt::{Answer, Reason};
 use crate::protocol::{OverlayState, OverlayUpdate};
+use crate::settings::{Language, Settings};
+use crate::sites::ads_counted;
 
 /// Frame sizes the overlay asks for: the pill alone, or with the card.
 const PILL: (u32, u32) = (440, 44);
@@ -25,8 +25,12 @@ const WITH_CARD: (u32, u32) = (440, 232);
 const WITH_PANEL: (u32, u32) = (440, 300);
 const DOT: (u32, u32) = (44, 44);
 const WITH_SAVED: (u32, u32) = (440, 100);
-const REASONS: [(Reason, &str); 4] =
-    [(Reason::Learned, "reasonLearned"), (Reason::Work, "reasonWork"), (Reason::People, "reasonPeople"), (Reason::Reach, "reasonReach")];
+const REASONS: [(Reason, &str); 4] = [
+    (Reason::Learned, "reasonLearned"),
+    (Reason::Work, "reasonWork"),
+    (Reason::People, "reasonPeople"),
+    (Reason::Reach, "reasonReach"),
+];
 
 /// The overlay's elements; built once, updated in place.
 pub struct View {
@@ -92,7 +96,11 @@ impl View {
         card.append_child(&reason_row)?;
         let answer_row = dom::element(doc, "div", "answers", "")?;
         let mut answers = Vec::new();
-        for (answer, class, key) in [(Answer::Useful, "useful", "promptUseful"), (Answer::NotUseful, "not-useful", "promptNotUseful"), (Answer::Later, "later", "promptLater")] {
+        for (answer, class, key) in [
+            (Answer::Useful, "useful", "promptUseful"),
+            (Answer::NotUseful, "not-useful", "promptNotUseful"),
+            (Answer::Later, "later", "promptLater"),
+        ] {
             let b = dom::element(doc, "button", class, &chrome::message(key))?;
             b.set_attribute("type", "button")?;
             answer_row.append_child(&b)?;
@@ -110,7 +118,12 @@ impl View {
         panel_title.set_id("panel-title");
         let dl = dom::add(&panel, "dl", "today", "")?;
         let mut values = Vec::new();
-        for (class, key) in [("stat-attention", "statAttention"), ("stat-useful", "statUseful"), ("stat-sold", "statSold"), ("stat-ads", "statAds")] {
+        for (class, key) in [
+            ("stat-attention", "statAttention"),
+            ("stat-useful", "statUseful"),
+            ("stat-sold", "statSold"),
+            ("stat-ads", "statAds"),
+        ] {
             let row = dom::add(&dl, "div", class, "")?;
             dom::add(&row, "dt", "", &chrome::message(key))?;
             values.push(dom::add(&row, "dd", "", "")?);
@@ -162,13 +175,36 @@ impl View {
             pill.append_child(child)?;
         }
         parent.append_child(&pill)?;
-        Ok(View { pill, site, time, ads, take, card, question, reasons, answers, panel, panel_title, panel_values, actions, fold, saved, saved_text, undo, last: Default::default() })
+        Ok(View {
+            pill,
+            site,
+            time,
+            ads,
+            take,
+            card,
+            question,
+            reasons,
+            answers,
+            panel,
+            panel_title,
+            panel_values,
+            actions,
+            fold,
+            saved,
+            saved_text,
+            undo,
+            last: Default::default(),
+        })
     }
 
     /// Shows `state`, `elapsed_s` seconds after it was received. It ticks
     /// only while counting, and stops by itself when `stops_in` runs out.
     pub fn render(&self, state: &OverlayState, elapsed_s: f64) {
-        let ticked = if state.counting { elapsed_s.clamp(0.0, state.stops_in.unwrap_or(f64::INFINITY)) } else { 0.0 };
+        let ticked = if state.counting {
+            elapsed_s.clamp(0.0, state.stops_in.unwrap_or(f64::INFINITY))
+        } else {
+            0.0
+        };
         // The pill shows time sold: attention not marked useful.
         let seconds = (state.seconds - state.useful).max(0.0) + ticked;
         let text = clock(seconds, i18n::digits());
@@ -188,10 +224,20 @@ impl View {
             }
         };
         let counting = state.counting && state.stops_in.is_none_or(|s| elapsed_s < s);
-        let _ = self.pill.class_list().toggle_with_force("counting", counting);
+        let _ = self
+            .pill
+            .class_list()
+            .toggle_with_force("counting", counting);
         if self.pill.class_list().contains("min") != state.minimized {
-            let _ = self.pill.class_list().toggle_with_force("min", state.minimized);
-            let key = if state.minimized { "overlayUnfold" } else { "overlayLabel" };
+            let _ = self
+                .pill
+                .class_list()
+                .toggle_with_force("min", state.minimized);
+            let key = if state.minimized {
+                "overlayUnfold"
+            } else {
+                "overlayLabel"
+            };
             let _ = self.pill.set_attribute("aria-label", &chrome::message(key));
             if state.minimized {
                 self.toggle_panel(false);
@@ -207,16 +253,28 @@ impl View {
     /// What changes only with a new state: the ads, the take, the site's
     /// name (returned).
     fn render_state(&self, state: &OverlayState) -> String {
-        let ads = if ads_counted(&state.site) { chrome::message_with("overlayAds", &[&dom::count(state.ads)]) } else { String::new() };
+        let ads = if ads_counted(&state.site) {
+            chrome::message_with("overlayAds", &[&dom::count(state.ads)])
+        } else {
+            String::new()
+        };
         if self.ads.text_content().as_deref() != Some(ads.as_str()) {
             self.ads.set_text_content(Some(&ads));
         }
         let (take, detail) = match &state.take {
             Some(t) => {
                 let money = |usd: f64| dom::cash(usd, &state.currency, state.usd_rate);
-                let source = if t.override_used { chrome::message("takeOwnCpm") } else { t.source.clone() };
-                let detail = chrome::message_with("takeDetail", &[&money(t.low), &money(t.high), &source]);
-                (chrome::message_with("takeShort", &[&money(t.typical)]), detail)
+                let source = if t.override_used {
+                    chrome::message("takeOwnCpm")
+                } else {
+                    t.source.clone()
+                };
+                let detail =
+                    chrome::message_with("takeDetail", &[&money(t.low), &money(t.high), &source]);
+                (
+                    chrome::message_with("takeShort", &[&money(t.typical)]),
+                    detail,
+                )
             }
             None => (String::new(), String::new()),
         };
@@ -237,14 +295,30 @@ impl View {
                 el.set_text_content(Some(&text));
             }
         };
-        set(&self.panel_title, chrome::message_with("panelTitle", &[site_name]));
+        set(
+            &self.panel_title,
+            chrome::message_with("panelTitle", &[site_name]),
+        );
         let [a, u, s, n] = &self.panel_values;
         set(a, dom::duration(attention));
         set(u, dom::duration(state.useful));
         set(s, dom::duration((attention - state.useful).max(0.0)));
-        set(n, if ads_counted(&state.site) { dom::count(state.ads) } else { "—".into() });
+        set(
+            n,
+            if ads_counted(&state.site) {
+                dom::count(state.ads)
+            } else {
+                "—".into()
+            },
+        );
         if let Some((_, mark)) = self.actions.iter().find(|(a, _)| *a == Action::MarkUseful) {
-            set(mark, chrome::message_with("panelMarkUseful", &[&dom::count(u64::from(state.mark_minutes.max(1)))]));
+            set(
+                mark,
+                chrome::message_with(
+                    "panelMarkUseful",
+                    &[&dom::count(u64::from(state.mark_minutes.max(1)))],
+                ),
+            );
         }
     }
 
@@ -256,13 +330,19 @@ impl View {
         };
         let text = match saved.id {
             None => chrome::message("savedFailed"),
-            Some(_) if saved.dropped > 0 => chrome::message_with("savedDropped", &[&dom::count(u64::from(saved.dropped))]),
+            Some(_) if saved.dropped > 0 => {
+                chrome::message_with("savedDropped", &[&dom::count(u64::from(saved.dropped))])
+            }
             Some(_) => chrome::message("savedUseful"),
         };
         if self.saved_text.text_content().as_deref() != Some(text.as_str()) {
             self.saved_text.set_text_content(Some(&text));
         }
-        let _ = if saved.id.is_some() { self.undo.remove_attribute("hidden") } else { self.undo.set_attribute("hidden", "") };
+        let _ = if saved.id.is_some() {
+            self.undo.remove_attribute("hidden")
+        } else {
+            self.undo.set_attribute("hidden", "")
+        };
         let _ = self.saved.remove_attribute("hidden");
     }
 
@@ -276,15 +356,24 @@ impl View {
 
     /// Opens or closes the panel (the prompt card, when up, comes first).
     fn toggle_panel(&self, open: bool) {
-        let _ = if open { self.panel.remove_attribute("hidden") } else { self.panel.set_attribute("hidden", "") };
-        let _ = self.pill.set_attribute("aria-expanded", if open { "true" } else { "false" });
+        let _ = if open {
+            self.panel.remove_attribute("hidden")
+        } else {
+            self.panel.set_attribute("hidden", "")
+        };
+        let _ = self
+            .pill
+            .set_attribute("aria-expanded", if open { "true" } else { "false" });
     }
 
     fn render_card(&self, state: &OverlayState, site_name: &str) {
         match &state.prompt {
             Some(p) => {
                 let minutes = dom::count(u64::from(p.minutes));
-                let text = chrome::message_with(&format!("promptQuestion{}", p.variant % 3), &[&minutes, site_name]);
+                let text = chrome::message_with(
+                    &format!("promptQuestion{}", p.variant % 3),
+                    &[&minutes, site_name],
+                );
                 if self.question.text_content().as_deref() != Some(text.as_str()) {
                     self.question.set_text_content(Some(&text));
                 }
@@ -310,7 +399,11 @@ impl View {
 
     /// The reasons the person pressed.
     fn pressed(&self) -> Vec<Reason> {
-        self.reasons.iter().filter(|(_, b)| b.get_attribute("aria-pressed").as_deref() == Some("true")).map(|(r, _)| *r).collect()
+        self.reasons
+            .iter()
+            .filter(|(_, b)| b.get_attribute("aria-pressed").as_deref() == Some("true"))
+            .map(|(r, _)| *r)
+            .collect()
     }
 }
 
@@ -341,7 +434,8 @@ struct Overlay {
 impl Overlay {
     fn render(&mut self) {
         if let Some((state, received_at)) = &self.latest {
-            self.view.render(state, (performance_now() - received_at) / 1000.0);
+            self.view
+                .render(state, (performance_now() - received_at) / 1000.0);
         }
         let want = if self.view.card_shown() {
             WITH_CARD
@@ -356,7 +450,11 @@ impl Overlay {
         };
         if want != self.size {
             self.size = want;
-            self.send(&[("type", "size".into()), ("width", want.0.into()), ("height", want.1.into())]);
+            self.send(&[
+                ("type", "size".into()),
+                ("width", want.0.into()),
+                ("height", want.1.into()),
+            ]);
         }
     }
 
@@ -372,13 +470,22 @@ impl Overlay {
     }
 
     fn answer(&mut self, answer: Answer) {
-        let reasons: js_sys::Array = self.view.pressed().iter().map(|r| JsValue::from_str(reason_name(*r))).collect();
+        let reasons: js_sys::Array = self
+            .view
+            .pressed()
+            .iter()
+            .map(|r| JsValue::from_str(reason_name(*r)))
+            .collect();
         let name = match answer {
             Answer::Useful => "useful",
             Answer::NotUseful => "not_useful",
             Answer::Later => "later",
         };
-        self.send(&[("type", "answer".into()), ("answer", name.into()), ("reasons", reasons.into())]);
+        self.send(&[
+            ("type", "answer".into()),
+            ("answer", name.into()),
+            ("reasons", reasons.into()),
+        ]);
         self.view.toggle_panel(false);
         // Hide at once; the core's next state confirms.
         if let Some((state, _)) = self.latest.as_mut() {
@@ -402,10 +509,15 @@ fn act_soon(overlay: &Rc<RefCell<Overlay>>, action: Action) {
 
 impl Overlay {
     fn act(&mut self, action: Action) {
-        let minutes = self.latest.as_ref().map_or(10, |(s, _)| s.mark_minutes.max(1));
+        let minutes = self
+            .latest
+            .as_ref()
+            .map_or(10, |(s, _)| s.mark_minutes.max(1));
         match action {
             Action::MarkPost => self.send(&[("type", "mark_post".into())]),
-            Action::MarkUseful => self.send(&[("type", "mark_useful".into()), ("minutes", minutes.into())]),
+            Action::MarkUseful => {
+                self.send(&[("type", "mark_useful".into()), ("minutes", minutes.into())])
+            }
             Action::PauseHour => self.send(&[("type", "pause".into()), ("span", "hour".into())]),
             Action::PauseToday => self.send(&[("type", "pause".into()), ("span", "today".into())]),
             Action::Hide => self.send(&[("type", "hide".into())]),
@@ -417,7 +529,9 @@ impl Overlay {
 
     /// Takes back the find just saved.
     fn undo(&mut self) {
-        let Some(id) = self.latest.as_ref().and_then(|(s, _)| s.saved.as_ref()?.id) else { return };
+        let Some(id) = self.latest.as_ref().and_then(|(s, _)| s.saved.as_ref()?.id) else {
+            return;
+        };
         self.send(&[("type", "undo_find".into()), ("id", (id as f64).into())]);
         if let Some((state, _)) = self.latest.as_mut() {
             state.saved = None;
@@ -440,7 +554,11 @@ impl Overlay {
 
     fn drag_start(&mut self, e: &web_sys::PointerEvent) {
         let at = (f64::from(e.screen_x()), f64::from(e.screen_y()));
-        self.drag = Some(Drag { start: at, last: at, moved: false });
+        self.drag = Some(Drag {
+            start: at,
+            last: at,
+            moved: false,
+        });
         let _ = self.view.pill.set_pointer_capture(e.pointer_id());
     }
 
@@ -454,13 +572,23 @@ impl Overlay {
         d.moved = true;
         let (dx, dy) = (at.0 - d.last.0, at.1 - d.last.1);
         d.last = at;
-        self.send(&[("type", "drag".into()), ("dx", dx.into()), ("dy", dy.into()), ("done", false.into())]);
+        self.send(&[
+            ("type", "drag".into()),
+            ("dx", dx.into()),
+            ("dy", dy.into()),
+            ("done", false.into()),
+        ]);
     }
 
     fn drag_end(&mut self) {
         if self.drag.take().is_some_and(|d| d.moved) {
             self.swallow_click = true;
-            self.send(&[("type", "drag".into()), ("dx", 0.0.into()), ("dy", 0.0.into()), ("done", true.into())]);
+            self.send(&[
+                ("type", "drag".into()),
+                ("dx", 0.0.into()),
+                ("dy", 0.0.into()),
+                ("done", true.into()),
+            ]);
         }
     }
 
@@ -511,12 +639,15 @@ fn wire_card(overlay: &Rc<RefCell<Overlay>>) {
         click.forget();
     }
     let o = overlay.clone();
-    let key = Closure::<dyn FnMut(web_sys::KeyboardEvent)>::new(move |e: web_sys::KeyboardEvent| {
-        if e.is_trusted() && e.key() == "Escape" && o.borrow().view.card_shown() {
-            o.borrow_mut().answer(Answer::Later);
-        }
-    });
-    let _ = view.card.add_event_listener_with_callback("keydown", key.as_ref().unchecked_ref());
+    let key =
+        Closure::<dyn FnMut(web_sys::KeyboardEvent)>::new(move |e: web_sys::KeyboardEvent| {
+            if e.is_trusted() && e.key() == "Escape" && o.borrow().view.card_shown() {
+                o.borrow_mut().answer(Answer::Later);
+            }
+        });
+    let _ = view
+        .card
+        .add_event_listener_with_callback("keydown", key.as_ref().unchecked_ref());
     key.forget();
     // Only trusted input acts: nothing the page could script reaches here
     // (the frame is cross-origin), and synthetic events are refused too.
@@ -536,31 +667,45 @@ fn wire_card(overlay: &Rc<RefCell<Overlay>>) {
             o.borrow_mut().toggle();
         }
     });
-    let _ = view.pill.add_event_listener_with_callback("click", click.as_ref().unchecked_ref());
+    let _ = view
+        .pill
+        .add_event_listener_with_callback("click", click.as_ref().unchecked_ref());
     click.forget();
     // Dragging the pill moves the frame (the page's sensor moves it; the
     // core remembers the place per site).
     let o = overlay.clone();
     let down = Closure::<dyn FnMut(web_sys::PointerEvent)>::new(move |e: web_sys::PointerEvent| {
-        let on_fold = e.target().and_then(|t| t.dyn_into::<Element>().ok()).is_some_and(|t| t.closest(".fold").ok().flatten().is_some());
+        let on_fold = e
+            .target()
+            .and_then(|t| t.dyn_into::<Element>().ok())
+            .is_some_and(|t| t.closest(".fold").ok().flatten().is_some());
         if e.is_trusted() && e.button() == 0 && !on_fold {
             o.borrow_mut().drag_start(&e);
         }
     });
-    let _ = view.pill.add_event_listener_with_callback("pointerdown", down.as_ref().unchecked_ref());
+    let _ = view
+        .pill
+        .add_event_listener_with_callback("pointerdown", down.as_ref().unchecked_ref());
     down.forget();
     let o = overlay.clone();
-    let moved = Closure::<dyn FnMut(web_sys::PointerEvent)>::new(move |e: web_sys::PointerEvent| {
-        if e.is_trusted() {
-            o.borrow_mut().drag_move(&e);
-        }
-    });
-    let _ = view.pill.add_event_listener_with_callback("pointermove", moved.as_ref().unchecked_ref());
+    let moved =
+        Closure::<dyn FnMut(web_sys::PointerEvent)>::new(move |e: web_sys::PointerEvent| {
+            if e.is_trusted() {
+                o.borrow_mut().drag_move(&e);
+            }
+        });
+    let _ = view
+        .pill
+        .add_event_listener_with_callback("pointermove", moved.as_ref().unchecked_ref());
     moved.forget();
     for kind in ["pointerup", "pointercancel"] {
         let o = overlay.clone();
-        let up = Closure::<dyn FnMut(web_sys::Event)>::new(move |_: web_sys::Event| o.borrow_mut().drag_end());
-        let _ = view.pill.add_event_listener_with_callback(kind, up.as_ref().unchecked_ref());
+        let up = Closure::<dyn FnMut(web_sys::Event)>::new(move |_: web_sys::Event| {
+            o.borrow_mut().drag_end()
+        });
+        let _ = view
+            .pill
+            .add_event_listener_with_callback(kind, up.as_ref().unchecked_ref());
         up.forget();
     }
     let o = overlay.clone();
@@ -569,7 +714,9 @@ fn wire_card(overlay: &Rc<RefCell<Overlay>>) {
             o.borrow_mut().undo();
         }
     });
-    let _ = view.undo.add_event_listener_with_callback("click", undo.as_ref().unchecked_ref());
+    let _ = view
+        .undo
+        .add_event_listener_with_callback("click", undo.as_ref().unchecked_ref());
     undo.forget();
     let o = overlay.clone();
     let fold = Closure::<dyn FnMut(web_sys::Event)>::new(move |e: web_sys::Event| {
@@ -578,32 +725,45 @@ fn wire_card(overlay: &Rc<RefCell<Overlay>>) {
             o.borrow_mut().fold(true);
         }
     });
-    let _ = view.fold.add_event_listener_with_callback("click", fold.as_ref().unchecked_ref());
+    let _ = view
+        .fold
+        .add_event_listener_with_callback("click", fold.as_ref().unchecked_ref());
     fold.forget();
     let o = overlay.clone();
-    let keys = Closure::<dyn FnMut(web_sys::KeyboardEvent)>::new(move |e: web_sys::KeyboardEvent| {
-        if !e.is_trusted() {
-            return;
-        }
-        let key = e.key();
-        let open = o.borrow().view.panel_shown();
-        if key == "Enter" || key == " " {
-            e.prevent_default();
-            o.borrow_mut().toggle();
-        } else if key == "Escape" && open {
-            o.borrow_mut().toggle();
-        }
-    });
-    let _ = view.pill.add_event_listener_with_callback("keydown", keys.as_ref().unchecked_ref());
+    let keys =
+        Closure::<dyn FnMut(web_sys::KeyboardEvent)>::new(move |e: web_sys::KeyboardEvent| {
+            if !e.is_trusted() {
+                return;
+            }
+            let key = e.key();
+            let open = o.borrow().view.panel_shown();
+            if key == "Enter" || key == " " {
+                e.prevent_default();
+                o.borrow_mut().toggle();
+            } else if key == "Escape" && open {
+                o.borrow_mut().toggle();
+            }
+        });
+    let _ = view
+        .pill
+        .add_event_listener_with_callback("keydown", keys.as_ref().unchecked_ref());
     keys.forget();
     let o = overlay.clone();
-    let esc = Closure::<dyn FnMut(web_sys::KeyboardEvent)>::new(move |e: web_sys::KeyboardEvent| {
-        if e.is_trusted() && e.key() == "Escape" && o.borrow().view.panel_shown() {
-            o.borrow_mut().toggle();
-            let _ = o.borrow().view.pill.unchecked_ref::<web_sys::HtmlElement>().focus();
-        }
-    });
-    let _ = view.panel.add_event_listener_with_callback("keydown", esc.as_ref().unchecked_ref());
+    let esc =
+        Closure::<dyn FnMut(web_sys::KeyboardEvent)>::new(move |e: web_sys::KeyboardEvent| {
+            if e.is_trusted() && e.key() == "Escape" && o.borrow().view.panel_shown() {
+                o.borrow_mut().toggle();
+                let _ = o
+                    .borrow()
+                    .view
+                    .pill
+                    .unchecked_ref::<web_sys::HtmlElement>()
+                    .focus();
+            }
+        });
+    let _ = view
+        .panel
+        .add_event_listener_with_callback("keydown", esc.as_ref().unchecked_ref());
     esc.forget();
 }
 
@@ -614,13 +774,23 @@ pub fn start_overlay() -> Result<(), JsValue> {
     dom::apply_locale(&doc)?;
     let body = doc.body().ok_or("no body")?;
     // The sensor says which edge of the page the frame sits at.
-    let search = web_sys::window().and_then(|w| w.location().search().ok()).unwrap_or_default();
+    let search = web_sys::window()
+        .and_then(|w| w.location().search().ok())
+        .unwrap_or_default();
     if search.contains("edge=left") {
         body.class_list().add_1("edge-left")?;
     }
     let prefs = (Language::Auto, false);
     let view = View::mount(&doc, &body)?;
-    let overlay = Rc::new(RefCell::new(Overlay { drag: None, swallow_click: false, view, prefs, latest: None, port: None, size: PILL }));
+    let overlay = Rc::new(RefCell::new(Overlay {
+        drag: None,
+        swallow_click: false,
+        view,
+        prefs,
+        latest: None,
+        port: None,
+        size: PILL,
+    }));
     wire_card(&overlay);
     connect(overlay.clone());
     let ticking = overlay.clone();
@@ -634,7 +804,12 @@ pub fn start_overlay() -> Result<(), JsValue> {
 /// the view again in them.
 fn relocalize(overlay: Rc<RefCell<Overlay>>, (language, arabic_digits): (Language, bool)) {
     wasm_bindgen_futures::spawn_local(async move {
-        i18n::follow(&Settings { language, arabic_digits, ..Settings::default() }).await;
+        i18n::follow(&Settings {
+            language,
+            arabic_digits,
+            ..Settings::default()
+        })
+        .await;
         let Ok(doc) = dom::document() else { return };
         let Some(body) = doc.body() else { return };
         let _ = dom::apply_locale(&doc);
@@ -679,8 +854,10 @@ fn connect(overlay: Rc<RefCell<Overlay>>) {
         let overlay = overlay.clone();
         Timeout::new(300, move || connect(overlay)).forget();
     });
-    port.on_message().add_listener(on_message.as_ref().unchecked_ref());
-    port.on_disconnect().add_listener(on_disconnect.as_ref().unchecked_ref());
+    port.on_message()
+        .add_listener(on_message.as_ref().unchecked_ref());
+    port.on_disconnect()
+        .add_listener(on_disconnect.as_ref().unchecked_ref());
     {
         let mut o = receiving_port.borrow_mut();
         o.port = Some(port.clone());
@@ -693,5 +870,7 @@ fn connect(overlay: Rc<RefCell<Overlay>>) {
 }
 
 fn performance_now() -> f64 {
-    web_sys::window().and_then(|w| w.performance()).map_or(0.0, |p| p.now())
+    web_sys::window()
+        .and_then(|w| w.performance())
+        .map_or(0.0, |p| p.now())
 }

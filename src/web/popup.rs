@@ -22,7 +22,11 @@ pub async fn start_popup(popup: js_sys::Promise, settings: js_sys::Promise) -> R
     let body = doc.body().ok_or("no body")?;
     let main = dom::element(&doc, "main", "popup", "")?;
     body.append_child(&main)?;
-    match JsFuture::from(popup).await.and_then(answer).and_then(typed::<Popup>) {
+    match JsFuture::from(popup)
+        .await
+        .and_then(answer)
+        .and_then(typed::<Popup>)
+    {
         Ok(popup) => render(&main, &popup, &settings)?,
         Err(err) => {
             warn(&format!("popup: {err:?}"));
@@ -31,7 +35,9 @@ pub async fn start_popup(popup: js_sys::Promise, settings: js_sys::Promise) -> R
     }
     body.set_attribute("data-ready", "1")?;
     // For the bench: ms from navigation to rendered.
-    let ms = web_sys::window().and_then(|w| w.performance()).map_or(0.0, |p| p.now());
+    let ms = web_sys::window()
+        .and_then(|w| w.performance())
+        .map_or(0.0, |p| p.now());
     body.set_attribute("data-ready-ms", &format!("{ms:.1}"))?;
     Ok(())
 }
@@ -39,14 +45,32 @@ pub async fn start_popup(popup: js_sys::Promise, settings: js_sys::Promise) -> R
 fn render(main: &Element, popup: &Popup, settings: &Settings) -> Result<(), JsValue> {
     let header = dom::add(main, "header", "", "")?;
     dom::add(&header, "h1", "", &chrome::message("extShortName"))?;
-    dom::add(&header, "span", "date", &dom::date(popup.today.from, &[("weekday", "long"), ("day", "numeric"), ("month", "long")]))?;
+    dom::add(
+        &header,
+        "span",
+        "date",
+        &dom::date(
+            popup.today.from,
+            &[("weekday", "long"), ("day", "numeric"), ("month", "long")],
+        ),
+    )?;
 
     for notice in &popup.notices {
         let text = match notice {
-            Notice::Quarantined { keys } => chrome::message_with("noticeQuarantined", &[&dom::count(keys.len() as u64)]),
-            Notice::NewerSchema { found } => chrome::message_with("noticeNewerSchema", &[&dom::count(u64::from(*found))]),
-            Notice::Compacted { through } => chrome::message_with("noticeCompacted", &[&dom::date(*through, &[("dateStyle", "medium")])]),
-            Notice::FindsDropped { count, cap } => chrome::message_with("noticeFindsDropped", &[&dom::count(*count as u64), &dom::count(u64::from(*cap))]),
+            Notice::Quarantined { keys } => {
+                chrome::message_with("noticeQuarantined", &[&dom::count(keys.len() as u64)])
+            }
+            Notice::NewerSchema { found } => {
+                chrome::message_with("noticeNewerSchema", &[&dom::count(u64::from(*found))])
+            }
+            Notice::Compacted { through } => chrome::message_with(
+                "noticeCompacted",
+                &[&dom::date(*through, &[("dateStyle", "medium")])],
+            ),
+            Notice::FindsDropped { count, cap } => chrome::message_with(
+                "noticeFindsDropped",
+                &[&dom::count(*count as u64), &dom::count(u64::from(*cap))],
+            ),
         };
         let p = dom::add(main, "p", "notice", &text)?;
         p.set_attribute("role", "alert")?;
@@ -58,9 +82,18 @@ fn render(main: &Element, popup: &Popup, settings: &Settings) -> Result<(), JsVa
     stats(&today, &popup.today.totals, settings)?;
     if popup.goal_minutes > 0 {
         let goal = f64::from(popup.goal_minutes) * 60.0;
-        let key = if popup.today.totals.attention_s >= goal { "goalPassed" } else { "goalLeft" };
+        let key = if popup.today.totals.attention_s >= goal {
+            "goalPassed"
+        } else {
+            "goalLeft"
+        };
         let left = (goal - popup.today.totals.attention_s).abs();
-        dom::add(&today, "p", "goal", &chrome::message_with(key, &[&dom::duration(goal), &dom::duration(left)]))?;
+        dom::add(
+            &today,
+            "p",
+            "goal",
+            &chrome::message_with(key, &[&dom::duration(goal), &dom::duration(left)]),
+        )?;
     }
 
     let week = dom::add(main, "section", "week", "")?;
@@ -68,10 +101,20 @@ fn render(main: &Element, popup: &Popup, settings: &Settings) -> Result<(), JsVa
     dom::add(&week, "h2", "", &chrome::message("popupThisWeek"))?.set_id("week-h");
     chart(&week, &popup.week)?;
     let t = &popup.week.totals;
-    let line = chrome::message_with("weekLine", &[&dom::duration(t.attention_s), &dom::duration(t.sold_s), &dom::count(t.ads_viewable)]);
+    let line = chrome::message_with(
+        "weekLine",
+        &[
+            &dom::duration(t.attention_s),
+            &dom::duration(t.sold_s),
+            &dom::count(t.ads_viewable),
+        ],
+    );
     dom::add(&week, "p", "week-totals", &line)?;
     let change = match popup.change {
-        Some(c) => chrome::message_with(if c > 0.0 { "changeMore" } else { "changeLess" }, &[&dom::percent(c.abs(), false)]),
+        Some(c) => chrome::message_with(
+            if c > 0.0 { "changeMore" } else { "changeLess" },
+            &[&dom::percent(c.abs(), false)],
+        ),
         None => chrome::message("changeNone"),
     };
     dom::add(&week, "p", "change", &change)?;
@@ -98,15 +141,36 @@ fn link(parent: &Element, key: &str, page: &str) -> Result<Element, JsValue> {
 pub fn stats(parent: &Element, t: &Totals, settings: &Settings) -> Result<(), JsValue> {
     let dl = dom::add(parent, "dl", "stats", "")?;
     let take = match &t.take {
-        Some(take) => format!("≈ {}", dom::cash(take.typical, &settings.currency, settings.usd_rate)),
+        Some(take) => format!(
+            "≈ {}",
+            dom::cash(take.typical, &settings.currency, settings.usd_rate)
+        ),
         None => chrome::message("takeUnknown"),
     };
-    let typical = t.take.as_ref().map_or(String::new(), |v| v.typical.to_string());
+    let typical = t
+        .take
+        .as_ref()
+        .map_or(String::new(), |v| v.typical.to_string());
     // `data-value`: the number behind the words, in seconds, ads or USD.
     let rows = [
-        ("sold", "statSold", dom::duration(t.sold_s), t.sold_s.to_string()),
-        ("useful", "statUseful", dom::duration(t.useful_s), t.useful_s.to_string()),
-        ("ads", "statAds", dom::count(t.ads_viewable), t.ads_viewable.to_string()),
+        (
+            "sold",
+            "statSold",
+            dom::duration(t.sold_s),
+            t.sold_s.to_string(),
+        ),
+        (
+            "useful",
+            "statUseful",
+            dom::duration(t.useful_s),
+            t.useful_s.to_string(),
+        ),
+        (
+            "ads",
+            "statAds",
+            dom::count(t.ads_viewable),
+            t.ads_viewable.to_string(),
+        ),
         ("take", "statTake", take, typical),
     ];
     for (class, key, value, raw) in rows {
@@ -118,7 +182,10 @@ pub fn stats(parent: &Element, t: &Totals, settings: &Settings) -> Result<(), Js
             if let Some(take) = &t.take {
                 let range = chrome::message_with(
                     "takeRange",
-                    &[&dom::cash(take.low, &settings.currency, settings.usd_rate), &dom::cash(take.high, &settings.currency, settings.usd_rate)],
+                    &[
+                        &dom::cash(take.low, &settings.currency, settings.usd_rate),
+                        &dom::cash(take.high, &settings.currency, settings.usd_rate),
+                    ],
                 );
                 dd.set_attribute("title", &range)?;
             }
@@ -134,8 +201,21 @@ pub fn chart(parent: &Element, period: &Period) -> Result<(), JsValue> {
     const H: f64 = 110.0;
     const TOP: f64 = 8.0;
     const LABEL: f64 = 18.0;
-    let max = period.days.iter().map(|d| d.total_s).fold(0.0, f64::max).max(60.0);
-    let svg = dom::svg(parent, "svg", &[("class", "chart"), ("viewBox", &format!("0 0 {W} {H}")), ("role", "img")])?;
+    let max = period
+        .days
+        .iter()
+        .map(|d| d.total_s)
+        .fold(0.0, f64::max)
+        .max(60.0);
+    let svg = dom::svg(
+        parent,
+        "svg",
+        &[
+            ("class", "chart"),
+            ("viewBox", &format!("0 0 {W} {H}")),
+            ("role", "img"),
+        ],
+    )?;
     let summary = chrome::message_with("chartLabel", &[&dom::duration(period.totals.attention_s)]);
     svg.set_attribute("aria-label", &summary)?;
     let slot = W / period.days.len().max(1) as f64;
@@ -145,13 +225,28 @@ pub fn chart(parent: &Element, period: &Period) -> Result<(), JsValue> {
         // Right to left, the week reads from the right.
         let i = if rtl { period.days.len() - 1 - i } else { i };
         let x = i as f64 * slot + (slot - bar_w) / 2.0;
-        let g = dom::svg(&svg, "g", &[("class", "day"), ("data-date", &day.date.to_string())])?;
-        let names: Vec<String> =
-            day.sites.iter().map(|(site, s)| format!("{} {}", site_name(site), dom::duration(*s))).collect();
+        let g = dom::svg(
+            &svg,
+            "g",
+            &[("class", "day"), ("data-date", &day.date.to_string())],
+        )?;
+        let names: Vec<String> = day
+            .sites
+            .iter()
+            .map(|(site, s)| format!("{} {}", site_name(site), dom::duration(*s)))
+            .collect();
         let title = if names.is_empty() {
-            format!("{}: {}", dom::date(day.date, &[("weekday", "long")]), chrome::message("nothing"))
+            format!(
+                "{}: {}",
+                dom::date(day.date, &[("weekday", "long")]),
+                chrome::message("nothing")
+            )
         } else {
-            format!("{}: {}", dom::date(day.date, &[("weekday", "long")]), names.join(", "))
+            format!(
+                "{}: {}",
+                dom::date(day.date, &[("weekday", "long")]),
+                names.join(", ")
+            )
         };
         dom::svg(&g, "title", &[])?.set_text_content(Some(&title));
         let mut y = H - LABEL;
@@ -159,9 +254,28 @@ pub fn chart(parent: &Element, period: &Period) -> Result<(), JsValue> {
             let h = secs / max * (H - LABEL - TOP);
             y -= h;
             let class = format!("bar site-{}", chrome::site_key(site));
-            dom::svg(&g, "rect", &[("class", &class), ("x", &fmt(x)), ("y", &fmt(y)), ("width", &fmt(bar_w)), ("height", &fmt(h.max(0.5)))])?;
+            dom::svg(
+                &g,
+                "rect",
+                &[
+                    ("class", &class),
+                    ("x", &fmt(x)),
+                    ("y", &fmt(y)),
+                    ("width", &fmt(bar_w)),
+                    ("height", &fmt(h.max(0.5))),
+                ],
+            )?;
         }
-        let label = dom::svg(&g, "text", &[("x", &fmt(x + bar_w / 2.0)), ("y", &fmt(H - 4.0)), ("text-anchor", "middle"), ("class", "weekday")])?;
+        let label = dom::svg(
+            &g,
+            "text",
+            &[
+                ("x", &fmt(x + bar_w / 2.0)),
+                ("y", &fmt(H - 4.0)),
+                ("text-anchor", "middle"),
+                ("class", "weekday"),
+            ],
+        )?;
         label.set_text_content(Some(&dom::date(day.date, &[("weekday", "short")])));
     }
     Ok(())
@@ -173,7 +287,12 @@ fn fmt(v: f64) -> String {
 
 /// Per platform: time, useful, sold, ads, take (and, on the summary page,
 /// what an hour was worth to it).
-pub fn site_table(parent: &Element, period: &Period, settings: &Settings, hour_value: bool) -> Result<(), JsValue> {
+pub fn site_table(
+    parent: &Element,
+    period: &Period,
+    settings: &Settings,
+    hour_value: bool,
+) -> Result<(), JsValue> {
     if period.sites.is_empty() {
         dom::add(parent, "p", "empty", &chrome::message("nothingYet"))?;
         return Ok(());
@@ -181,7 +300,14 @@ pub fn site_table(parent: &Element, period: &Period, settings: &Settings, hour_v
     let table = dom::add(parent, "table", "sites", "")?;
     let head = dom::add(&table, "thead", "", "")?;
     let tr = dom::add(&head, "tr", "", "")?;
-    let mut cols = vec!["colPlatform", "colTime", "colUseful", "colSold", "colAds", "colTake"];
+    let mut cols = vec![
+        "colPlatform",
+        "colTime",
+        "colUseful",
+        "colSold",
+        "colAds",
+        "colTake",
+    ];
     if hour_value {
         cols.push("colHour");
     }
@@ -195,18 +321,38 @@ pub fn site_table(parent: &Element, period: &Period, settings: &Settings, hour_v
         let t = &s.totals;
         let name = dom::add(&tr, "th", "", "")?;
         name.set_attribute("scope", "row")?;
-        dom::add(&name, "span", &format!("swatch site-{}", chrome::site_key(&s.site)), "")?.set_attribute("aria-hidden", "true")?;
+        dom::add(
+            &name,
+            "span",
+            &format!("swatch site-{}", chrome::site_key(&s.site)),
+            "",
+        )?
+        .set_attribute("aria-hidden", "true")?;
         dom::add(&name, "span", "", &site_name(&s.site))?;
-        dom::add(&tr, "td", "time", &dom::duration(t.attention_s))?.set_attribute("data-value", &t.attention_s.to_string())?;
-        let useful = if t.attention_s > 0.0 { dom::percent(t.useful_s / t.attention_s, false) } else { "—".into() };
+        dom::add(&tr, "td", "time", &dom::duration(t.attention_s))?
+            .set_attribute("data-value", &t.attention_s.to_string())?;
+        let useful = if t.attention_s > 0.0 {
+            dom::percent(t.useful_s / t.attention_s, false)
+        } else {
+            "—".into()
+        };
         dom::add(&tr, "td", "useful", &useful)?;
-        dom::add(&tr, "td", "sold", &dom::duration(t.sold_s))?.set_attribute("data-value", &t.sold_s.to_string())?;
-        let ads = if ads_counted(&s.site) { dom::count(t.ads_viewable) } else { "—".into() };
-        dom::add(&tr, "td", "ads", &ads)?.set_attribute("data-value", &t.ads_viewable.to_string())?;
+        dom::add(&tr, "td", "sold", &dom::duration(t.sold_s))?
+            .set_attribute("data-value", &t.sold_s.to_string())?;
+        let ads = if ads_counted(&s.site) {
+            dom::count(t.ads_viewable)
+        } else {
+            "—".into()
+        };
+        dom::add(&tr, "td", "ads", &ads)?
+            .set_attribute("data-value", &t.ads_viewable.to_string())?;
         let take = dom::add(&tr, "td", "take", "")?;
         match (&t.take, &s.take_source) {
             (Some(v), source) => {
-                take.set_text_content(Some(&format!("≈ {}", dom::cash(v.typical, &settings.currency, settings.usd_rate))));
+                take.set_text_content(Some(&format!(
+                    "≈ {}",
+                    dom::cash(v.typical, &settings.currency, settings.usd_rate)
+                )));
                 // The person's own CPM is marked as theirs wherever it shows.
                 let source = match source.as_deref() {
                     Some("own") => chrome::message("takeOwnCpm"),
@@ -214,7 +360,11 @@ pub fn site_table(parent: &Element, period: &Period, settings: &Settings, hour_v
                 };
                 let range = chrome::message_with(
                     "takeDetail",
-                    &[&dom::cash(v.low, &settings.currency, settings.usd_rate), &dom::cash(v.high, &settings.currency, settings.usd_rate), &source],
+                    &[
+                        &dom::cash(v.low, &settings.currency, settings.usd_rate),
+                        &dom::cash(v.high, &settings.currency, settings.usd_rate),
+                        &source,
+                    ],
                 );
                 take.set_attribute("title", &range)?;
             }
@@ -223,8 +373,15 @@ pub fn site_table(parent: &Element, period: &Period, settings: &Settings, hour_v
         if hour_value {
             let td = dom::add(&tr, "td", "hour", "")?;
             if let Some(h) = &s.hour_value {
-                let key = if h.from_ads { "hourFromAds" } else { "hourFromArpu" };
-                td.set_text_content(Some(&chrome::message_with(key, &[&dom::cash(h.usd, &settings.currency, settings.usd_rate)])));
+                let key = if h.from_ads {
+                    "hourFromAds"
+                } else {
+                    "hourFromArpu"
+                };
+                td.set_text_content(Some(&chrome::message_with(
+                    key,
+                    &[&dom::cash(h.usd, &settings.currency, settings.usd_rate)],
+                )));
                 td.set_attribute("title", &h.source)?;
             } else {
                 td.set_text_content(Some("—"));
@@ -233,4 +390,3 @@ pub fn site_table(parent: &Element, period: &Period, settings: &Settings, hour_v
     }
     Ok(())
 }
-

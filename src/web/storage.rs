@@ -8,11 +8,14 @@ use wasm_bindgen_futures::JsFuture;
 use super::chrome;
 use super::{to_js, warn};
 use crate::attention::Run;
-use crate::ledger::{Day, Ledger};
-use crate::settings::Settings;
 use crate::calendar::Date;
 use crate::finds::{self, Find, Finds};
-use crate::store::{day_key, parse_day_key, valid_site_id, FINDS_KEY, QUARANTINE_PREFIX, RUN_KEY, SCHEMA, SCHEMA_KEY, SETTINGS_KEY, TOLD_WEEK_KEY};
+use crate::ledger::{Day, Ledger};
+use crate::settings::Settings;
+use crate::store::{
+    day_key, parse_day_key, valid_site_id, FINDS_KEY, QUARANTINE_PREFIX, RUN_KEY, SCHEMA,
+    SCHEMA_KEY, SETTINGS_KEY, TOLD_WEEK_KEY,
+};
 use crate::tracker::Writes;
 
 /// What storage held when the worker started.
@@ -52,7 +55,9 @@ pub async fn load() -> Result<Loaded, JsValue> {
     let mut bad: Vec<(String, JsValue, String)> = Vec::new();
     for entry in entries.iter() {
         let entry: js_sys::Array = entry.unchecked_into();
-        let (Some(key), value) = (entry.get(0).as_string(), entry.get(1)) else { continue };
+        let (Some(key), value) = (entry.get(0).as_string(), entry.get(1)) else {
+            continue;
+        };
         if let Some(old) = key.strip_prefix(QUARANTINE_PREFIX) {
             loaded.quarantined.push(old.to_string());
         } else if key == SCHEMA_KEY {
@@ -66,7 +71,9 @@ pub async fn load() -> Result<Loaded, JsValue> {
                 Err(why) => bad.push((key, value, why)),
             }
         } else if key == SETTINGS_KEY {
-            match decode::<Settings>(&value).and_then(|s| s.validate().map(|()| s).map_err(|e| e.to_string())) {
+            match decode::<Settings>(&value)
+                .and_then(|s| s.validate().map(|()| s).map_err(|e| e.to_string()))
+            {
                 Ok(settings) => loaded.settings = settings,
                 Err(why) => bad.push((key, value, why)),
             }
@@ -76,7 +83,9 @@ pub async fn load() -> Result<Loaded, JsValue> {
                 Err(why) => bad.push((key, value, why)),
             }
         } else if key == FINDS_KEY {
-            match decode::<Vec<Find>>(&value).and_then(|f| finds::validate(&f).map(|()| f).map_err(|e| e.to_string())) {
+            match decode::<Vec<Find>>(&value)
+                .and_then(|f| finds::validate(&f).map(|()| f).map_err(|e| e.to_string()))
+            {
                 Ok(list) => loaded.finds = Finds::new(list),
                 Err(why) => bad.push((key, value, why)),
             }
@@ -87,7 +96,13 @@ pub async fn load() -> Result<Loaded, JsValue> {
             }
         } else if let Some(date) = parse_day_key(&key) {
             match decode::<Day>(&value) {
-                Ok(day) if day.iter().all(|(site, rec)| valid_site_id(site) && rec.plausible()) => loaded.ledger.set_day(date, day),
+                Ok(day)
+                    if day
+                        .iter()
+                        .all(|(site, rec)| valid_site_id(site) && rec.plausible()) =>
+                {
+                    loaded.ledger.set_day(date, day)
+                }
                 Ok(_) => bad.push((key, value, "a record no real day could hold".into())),
                 Err(why) => bad.push((key, value, why)),
             }
@@ -108,7 +123,9 @@ pub async fn load() -> Result<Loaded, JsValue> {
     }
     if !bad.is_empty() {
         quarantine(&bad).await;
-        loaded.quarantined.extend(bad.into_iter().map(|(key, ..)| key));
+        loaded
+            .quarantined
+            .extend(bad.into_iter().map(|(key, ..)| key));
     }
     loaded.quarantined.sort();
     loaded.quarantined.dedup();
@@ -121,7 +138,9 @@ pub async fn load() -> Result<Loaded, JsValue> {
 async fn quarantine(bad: &[(String, JsValue, String)]) {
     let items = js_sys::Object::new();
     for (key, value, why) in bad {
-        warn(&format!("storage key {key:?} is unreadable ({why}): set aside as {QUARANTINE_PREFIX}{key}"));
+        warn(&format!(
+            "storage key {key:?} is unreadable ({why}): set aside as {QUARANTINE_PREFIX}{key}"
+        ));
         let record = js_sys::Object::new();
         let _ = js_sys::Reflect::set(&record, &"value".into(), value);
         let _ = js_sys::Reflect::set(&record, &"reason".into(), &why.as_str().into());
@@ -171,7 +190,11 @@ pub fn write(writes: Writes, on_full: impl FnOnce() + 'static) {
     // Days merged into their week: their own keys go (the week's totals
     // are in `items`).
     if !writes.removed_days.is_empty() {
-        let keys: js_sys::Array = writes.removed_days.iter().map(|d| JsValue::from_str(&day_key(*d))).collect();
+        let keys: js_sys::Array = writes
+            .removed_days
+            .iter()
+            .map(|d| JsValue::from_str(&day_key(*d)))
+            .collect();
         if let Ok(promise) = chrome::storage_remove(&keys) {
             wasm_bindgen_futures::spawn_local(async move {
                 let _ = JsFuture::from(promise).await;
@@ -181,7 +204,10 @@ pub fn write(writes: Writes, on_full: impl FnOnce() + 'static) {
     match chrome::storage_set(&items) {
         Ok(promise) => wasm_bindgen_futures::spawn_local(async move {
             if let Err(e) = JsFuture::from(promise).await {
-                let why = js_sys::Reflect::get(&e, &"message".into()).ok().and_then(|m| m.as_string()).unwrap_or_else(|| format!("{e:?}"));
+                let why = js_sys::Reflect::get(&e, &"message".into())
+                    .ok()
+                    .and_then(|m| m.as_string())
+                    .unwrap_or_else(|| format!("{e:?}"));
                 warn(&format!("storage write failed: {why}"));
                 if why.to_ascii_lowercase().contains("quota") {
                     on_full();
