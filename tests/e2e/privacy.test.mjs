@@ -89,10 +89,36 @@ test('a full session makes no request beyond the extension and the page itself',
   assert.deepEqual(outside, [], 'requests that would leave the machine');
   if (FIREFOX) {
     assert.deepEqual(browser.thamanConnections, [], 'connections Firefox tried to open itself');
-    await popup.evaluate(() => fetch('https://control.invalid/').catch(() => 'refused'));
+    // The control comes from a blank tab: the extension's own pages may not
+    // connect anywhere (the test below).
+    const blank = await browser.newPage();
+    await blank.evaluate(() => fetch('https://control.invalid/').catch(() => 'refused'));
     await sleep(300);
+    await blank.close();
     // (Firefox tries a refused connection a few times.)
     assert.deepEqual([...new Set(browser.thamanConnections)], ['CONNECT control.invalid:443 HTTP/1.1'], 'the control request reached the recorder');
   }
   for (const page of pages) await page.close();
+});
+
+// "No network" is enforced by the browser, not only observed: the extension
+// pages' Content-Security-Policy has `connect-src 'self'`, so a request an
+// extension page tries to another origin is refused before it leaves (a
+// CSP violation), while the extension's own files still load.
+test("the extension's pages cannot connect anywhere but the extension", async () => {
+  const popup = await extensionPage(browser);
+  const tried = FIREFOX ? browser.thamanConnections.length : 0;
+  const result = await popup.evaluate(async () => {
+    const violated = [];
+    document.addEventListener('securitypolicyviolation', (e) => violated.push(e.violatedDirective));
+    const outside = await fetch('https://control.invalid/').then(() => 'sent', () => 'refused');
+    const own = await fetch('manifest.json').then((r) => r.ok, () => false);
+    await new Promise((r) => setTimeout(r, 200));
+    return { outside, own, violated };
+  });
+  assert.equal(result.outside, 'refused');
+  assert.ok(result.violated.some((d) => d.startsWith('connect-src')), `a connect-src violation, saw ${JSON.stringify(result.violated)}`);
+  assert.equal(result.own, true, "the extension's own files still load");
+  if (FIREFOX) assert.deepEqual(browser.thamanConnections.slice(tried), [], 'no connection was tried');
+  await popup.close();
 });
