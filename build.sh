@@ -8,6 +8,8 @@
 #                        (with and without the extension, alternating; see bench/README.md)
 #   ./build.sh fuzz      the property tests of every decoder and of the tracker, long
 #                        (THAMAN_FUZZ_CASES, default 20000; ./build.sh test runs 256)
+#   ./build.sh shots     build, then make every image the README shows again (docs/,
+#                        en and ar, light and dark; docs/shots.json records what they show)
 #   ./build.sh source    dist/thaman-source-<version>.zip: the committed sources (git archive)
 #   ./build.sh setup     only install what is missing (idempotent; seconds when done)
 set -euo pipefail
@@ -206,8 +208,9 @@ case "${1:-build}" in
   build) build ;;
   test) test_all ;;
   demo) demo ;;
+  shots) build; say "every README image, made again (docs/)"; node "$E2E/shots.mjs" ;;
   source) source_bundle ;;
   bench) shift; bench "$@" ;;
   fuzz) setup; say "property tests, ${THAMAN_FUZZ_CASES:-20000} cases each"; THAMAN_FUZZ_CASES="${THAMAN_FUZZ_CASES:-20000}" cargo test --release --test fuzz ;;
-  *) echo "usage: $0 [build|test|demo|bench|fuzz|source|setup]" >&2; exit 2 ;;
+  *) echo "usage: $0 [build|test|demo|shots|bench|fuzz|source|setup]" >&2; exit 2 ;;
 esac

@@ -1,0 +1,114 @@
+// ./build.sh shots: every image the README shows, made again from the
+// current build — the counter on the demo feed, its panel, the prompt card,
+// the popup, the weekly summary and the options — in English and Arabic,
+// light and dark, with a known history (seed.mjs). Writes them into docs/
+// with docs/shots.json (the images and the fingerprint of the interface
+// they show; docs.test.mjs checks both). Chromium only: the colour scheme
+// is emulated through its DevTools protocol.
+import fs from 'node:fs';
+import path from 'node:path';
+import {
+  launch, openSite, overlayFrame, activity, ask, sleep, clickSettled, extensionPage, ROOT,
+} from './harness.mjs';
+import { seedExport } from './seed.mjs';
+import { uiFingerprint } from './fingerprint.mjs';
+
+const OUT = path.join(ROOT, 'docs');
+const DEMO = 'https://www.facebook.com/?demo';
+const LANGS = ['en', 'ar'];
+const SCHEMES = ['light', 'dark'];
+const made = [];
+
+const still = (frame) => frame.waitForFunction(() => document.getAnimations().every((a) => a.playState !== 'running'));
+
+async function shot(page, name, options = {}) {
+  const file = `${name}.png`;
+  await page.screenshot({ path: path.join(OUT, file), ...options });
+  made.push(file);
+  console.log(`docs/${file}`);
+}
+
+/** The counter's frame on `page` with a margin, in the page's coordinates. */
+async function around(page, frame, pad = 16) {
+  const b = await (await frame.frameElement()).boundingBox();
+  const scrollY = await page.evaluate(() => window.scrollY);
+  const x = Math.max(0, Math.floor(b.x - pad));
+  const y = Math.max(0, Math.floor(b.y - pad));
+  return { x, y: y + scrollY, width: Math.min(1280 - x, Math.ceil(b.width + 2 * pad)), height: Math.min(800 - y, Math.ceil(b.height + 2 * pad)) };
+}
+
+async function scheme(pages, value) {
+  for (const p of pages) await p.emulateMediaFeatures([{ name: 'prefers-color-scheme', value }]);
+  await sleep(400); // the emulation reaches extension frames a moment later
+}
+
+const browser = await launch();
+try {
+  const control = await extensionPage(browser);
+  const data = seedExport(Date.now(), 15, { prompt_minutes: 1 });
+  const imported = await ask(control, { type: 'import', data });
+  if (!imported?.ok) throw new Error(`the seed was refused: ${JSON.stringify(imported)}`);
+  const base = await ask(control, { type: 'get_settings' });
+  const language = async (lang) => ask(control, { type: 'set_settings', settings: { ...base, language: lang } });
+
+  const page = await openSite(browser, DEMO);
+  let frame = await overlayFrame(page);
+  if (!frame) throw new Error('the counter did not appear on the demo feed');
+
+  // The prompt card: a minute of presence with the interval at one minute.
+  const cardUp = () => frame.evaluate(() => !document.querySelector('.card').hidden);
+  for (const end = Date.now() + 90_000; !(await cardUp()) && Date.now() < end;) await activity(page, 1000);
+  if (!(await cardUp())) throw new Error('the prompt card did not appear');
+  for (const lang of LANGS) {
+    await language(lang);
+    await frame.waitForFunction((rtl) => (document.documentElement.dir === 'rtl') === rtl
+      && !document.querySelector('.card').hidden, {}, lang === 'ar');
+    for (const s of SCHEMES) {
+      await scheme([page], s);
+      await still(frame);
+      await shot(page, `prompt-${lang}${s === 'dark' ? '-dark' : ''}`, { clip: await around(page, frame) });
+    }
+  }
+  await clickSettled(frame, '.card .later');
+  await frame.waitForFunction(() => document.querySelector('.card').hidden);
+
+  for (const lang of LANGS) {
+    await language(lang);
+    await frame.waitForFunction((rtl) => (document.documentElement.dir === 'rtl') === rtl, {}, lang === 'ar');
+    for (const s of SCHEMES) {
+      const suffix = `${lang}${s === 'dark' ? '-dark' : ''}`;
+      await page.bringToFront();
+      await scheme([page], s);
+      await activity(page, 1500);
+      await shot(page, `demo-${suffix}`);
+      await clickSettled(frame, '.pill');
+      await frame.waitForFunction(() => !document.querySelector('#panel').hidden && window.innerHeight >= 250);
+      await still(frame);
+      await shot(page, `overlay-panel-${suffix}`, { clip: await around(page, frame) });
+      await frame.focus('#panel .mark');
+      await page.keyboard.press('Escape');
+      await frame.waitForFunction(() => document.querySelector('#panel').hidden);
+
+      for (const [file, name, size] of [
+        ['popup.html', 'popup', null], ['summary.html', 'summary', 'full'], ['options.html', 'options', 'full'],
+      ]) {
+        const p = await extensionPage(browser, file);
+        // The popup is 480 px wide (popup.css); the pages are read at 1000.
+        await p.setViewport(size ? { width: 1000, height: 800 } : { width: 480, height: 100 });
+        await scheme([p], s);
+        await p.waitForFunction(() => document.body && document.body.children.length > 0);
+        await sleep(600);
+        await shot(p, `${name}-${suffix}`, { fullPage: true });
+        await p.close();
+      }
+    }
+  }
+  await scheme([page], 'light');
+  await language(base.language);
+
+  const record = { images: made.sort(), fingerprint: uiFingerprint(ROOT) };
+  fs.writeFileSync(path.join(OUT, 'shots.json'), `${JSON.stringify(record, null, 2)}\n`);
+  console.log(`${made.length} images and docs/shots.json written; open them and look before committing`);
+} finally {
+  await browser.close();
+}
