@@ -179,9 +179,14 @@ impl Tracker {
         });
     }
 
-    /// "Undo" in `tab`'s overlay, for find `id`.
-    pub fn undo_find(&mut self, _tab: TabId, id: u64) -> bool {
-        self.delete_find(id)
+    /// "Undo" in `tab`'s overlay: only the find that overlay confirmed.
+    pub fn undo_find(&mut self, tab: TabId, id: u64) -> bool {
+        let confirmed = self
+            .finds
+            .saved
+            .as_ref()
+            .is_some_and(|s| s.tab == tab && s.view.id == Some(id));
+        confirmed && self.delete_find(id)
     }
 
     /// Deletes find `id` (the person's delete button, or undo).
@@ -294,6 +299,35 @@ mod tests {
         t.import(&export).unwrap();
         assert_eq!(t.finds().all(), export.finds.as_slice());
         assert!(t.delete_find(export.finds[0].id) && t.finds().is_empty());
+    }
+
+    #[test]
+    fn an_overlay_undoes_only_the_find_it_just_confirmed() {
+        let mut t = tracker();
+        t.sensor(1, hello("https://x.com/home"), T0, &Z).unwrap();
+        t.sensor(2, hello("https://x.com/home"), T0, &Z).unwrap();
+        let save = |t: &mut Tracker, tab, n: u32, at: f64| {
+            let Some(SensorCommand::FindPost { ask }) = t.ask_post(tab, at) else {
+                panic!()
+            };
+            t.sensor(
+                tab,
+                post(ask, &format!("https://x.com/a/status/{n}")),
+                at,
+                &Z,
+            )
+            .unwrap();
+            t.finds().all().last().unwrap().id
+        };
+        let first = save(&mut t, 1, 1, T0);
+        let second = save(&mut t, 1, 2, T0 + 20_000.0);
+        assert!(!t.undo_find(1, first), "an older find");
+        assert!(!t.undo_find(2, second), "another tab's");
+        assert_eq!(t.finds().len(), 2);
+        assert!(t.undo_find(1, second));
+        assert!(!t.undo_find(1, second), "once");
+        assert_eq!(t.finds().len(), 1);
+        assert!(t.delete_find(first), "the person's delete button may");
     }
 
     #[test]

@@ -16,6 +16,7 @@ use crate::attention::TabId;
 use crate::calendar::Date;
 use crate::calendar::Zone;
 use crate::labels::Labels;
+use crate::ports::{self, Caller, PortSender};
 use crate::protocol::{
     OverlayRequest, OverlayState, OverlayUpdate, PageRequest, SensorCommand, SensorEvent, Shortcut,
 };
@@ -26,9 +27,6 @@ use crate::summary::Notice;
 use crate::tracker::{
     badge_due, worth_sending, Badge, Flush, FlushClock, FlushStep, Reaction, Tracker,
 };
-
-const SENSOR: &str = "sensor";
-const OVERLAY: &str = "overlay";
 
 /// The browser's time zone, DST included.
 pub struct BrowserZone;
@@ -142,13 +140,11 @@ impl Background {
             .add_listener(self.on_message.as_ref().unchecked_ref());
         port.on_disconnect()
             .add_listener(self.on_disconnect.as_ref().unchecked_ref());
-        if port.name() == OVERLAY {
-            if let Some(tab) = port.tab_id() {
-                let mut state = self.state.borrow_mut();
-                state.overlays.entry(tab).or_default().push(port);
-                state.pushed.remove(&tab); // a new overlay knows nothing yet
-                state.push_overlays(Some(tab));
-            }
+        if let Some(Caller::Overlay { tab }) = caller(&port) {
+            let mut state = self.state.borrow_mut();
+            state.overlays.entry(tab).or_default().push(port);
+            state.pushed.remove(&tab); // a new overlay knows nothing yet
+            state.push_overlays(Some(tab));
         }
     }
 
@@ -216,14 +212,14 @@ impl Background {
 }
 
 impl State {
+    /// A message on a port: from the sensor in a tab's top frame, or from
+    /// Thaman's own overlay page; anything else is dropped.
     fn receive(&mut self, message: JsValue, port: &Port) {
-        if port.name() == OVERLAY {
-            return self.overlay_request(message, port);
-        }
-        if port.name() != SENSOR || !port.is_top_frame() {
-            return;
-        }
-        let Some(tab) = port.tab_id() else { return };
+        let (tab, page_url) = match caller(port) {
+            Some(Caller::Overlay { tab }) => return self.overlay_request(message, tab),
+            Some(Caller::Sensor { tab, url }) => (tab, url),
+            None => return,
+        };
         let event: SensorEvent = match serde_wasm_bindgen::from_value(message) {
             Ok(event) => event,
             Err(err) => return warn(&format!("refused sensor message from tab {tab}: {err}")),
@@ -231,7 +227,10 @@ impl State {
         if matches!(event, SensorEvent::Hello { .. }) {
             self.sensors.insert(tab, port.clone());
         }
-        match self.tracker.sensor(tab, event, now_ms(), &BrowserZone) {
+        match self
+            .tracker
+            .sensor_at(tab, &page_url, event, now_ms(), &BrowserZone)
+        {
             Ok(Some(command)) => post(port, &command),
             Ok(None) => {}
             Err(err) => warn(&err.to_string()),
@@ -241,8 +240,7 @@ impl State {
 
     /// A request from the overlay in a tab: the core decides, the answer
     /// goes where it says.
-    fn overlay_request(&mut self, message: JsValue, port: &Port) {
-        let Some(tab) = port.tab_id() else { return };
+    fn overlay_request(&mut self, message: JsValue, tab: TabId) {
         let request = match serde_wasm_bindgen::from_value::<OverlayRequest>(message) {
             Ok(request) => request,
             Err(err) => return warn(&format!("refused overlay message from tab {tab}: {err}")),
@@ -276,7 +274,7 @@ impl State {
 
     fn disconnect(&mut self, port: &Port) {
         let Some(tab) = port.tab_id() else { return };
-        if port.name() == SENSOR {
+        if port.name() == "sensor" {
             // Only the tab's current sensor ends its page; a stale port
             // from before a reload must not.
             if self
@@ -623,6 +621,12 @@ impl State {
             state.follow(step);
         }));
     }
+}
+
+/// Who `port` is, from what the browser says (see [`crate::ports`]).
+fn caller(port: &Port) -> Option<Caller> {
+    let sender: PortSender = serde_wasm_bindgen::from_value(port.sender()).ok()?;
+    ports::caller(&port.name(), &sender, &chrome::url(""))
 }
 
 /// The keys the person assigned to `command` (chrome://extensions/shortcuts).
