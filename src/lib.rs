@@ -1,6 +1,7 @@
 //! Thaman's core. The pure modules (no browser APIs) carry the logic and
 //! most tests; `web` binds them to the browser and exists only in wasm.
 
+pub mod added_sites;
 pub mod attention;
 pub mod calendar;
 pub mod finds;
@@ -8,6 +9,7 @@ pub mod format;
 pub mod i18n;
 pub mod labels;
 pub mod ledger;
+pub mod ports;
 pub mod prompt;
 pub mod protocol;
 pub mod rules;

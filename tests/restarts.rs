@@ -1,8 +1,10 @@
 //! The worker stopped in the middle of everything — a day boundary, an
 //! open prompt card, an import — loses nothing beyond the 5-second write
-//! batch. The store is simulated as the background writes it (at once when
-//! a run opens or closes or data is imported, else every 5 s); a restart
-//! builds a new core from it, as `storage::load` does.
+//! batch. The store is written when the core's own write schedule
+//! ([`FlushClock`], the one the background's timer follows) says so, its
+//! timer firing at the first event at or after its time; a restart builds a
+//! new core from the store, as `storage::load` does (that part is still a
+//! copy here, until the load's decisions are in the core too).
 
 use std::collections::BTreeMap;
 
@@ -13,30 +15,39 @@ use thaman::ledger::{Day, Ledger};
 use thaman::protocol::SensorEvent;
 use thaman::settings::Settings;
 use thaman::store::{day_key, parse_day_key, FINDS_KEY, RUN_KEY, SETTINGS_KEY};
-use thaman::tracker::{Flush, Tracker};
+use thaman::tracker::{Flush, FlushClock, FlushStep, Tracker};
 
 const Z: FixedZone = FixedZone(0);
 const MIDNIGHT: f64 = 1_795_392_000_000.0; // 2026-11-23T00:00Z
-const FLUSH_MS: f64 = 5000.0;
 
 /// `storage.local` as the background writes it.
 #[derive(Default)]
 struct Store {
     keys: BTreeMap<String, String>,
-    last_write: f64,
+    clock: FlushClock,
 }
 
 impl Store {
     /// What the background does after every event.
     fn after(&mut self, t: &mut Tracker, now: f64) {
-        match t.flush() {
-            Flush::Now => self.write(t, now),
-            Flush::Soon if now - self.last_write >= FLUSH_MS => self.write(t, now),
-            _ => {}
+        // The write timer, if due, fires first (the clock alone moves on).
+        if self.clock.due_at().is_some_and(|at| at <= now) {
+            t.tick(now, &Z);
+            let step = self.clock.fired(t.flush(), t.counting(), now);
+            self.follow(step, t, now);
+        }
+        let step = self.clock.after_change(t.flush(), now);
+        self.follow(step, t, now);
+    }
+
+    fn follow(&mut self, step: FlushStep, t: &mut Tracker, now: f64) {
+        if step == FlushStep::Write {
+            self.write(t);
+            self.clock.wrote(now, t.counting());
         }
     }
 
-    fn write(&mut self, t: &mut Tracker, now: f64) {
+    fn write(&mut self, t: &mut Tracker) {
         let w = t.take_writes();
         for (date, day) in w.days {
             self.keys
@@ -54,7 +65,6 @@ impl Store {
             self.keys
                 .insert(FINDS_KEY.into(), serde_json::to_string(&f).unwrap());
         }
-        self.last_write = now;
     }
 
     /// A new worker: the core rebuilt from what was written.

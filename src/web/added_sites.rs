@@ -1,7 +1,7 @@
-//! Sites the person added: the manifest's content script names only the
-//! catalog, so for these the sensor is registered at run time, on the hosts
-//! whose permission the browser granted. Syncs are queued: two at once would
-//! both register the same script id.
+//! Sites the person added: the sensor's run-time registration, as
+//! [`crate::added_sites::plan`] decides, on the hosts whose permission the
+//! browser granted. Syncs are queued: two at once would both register the
+//! same script id.
 
 use std::cell::RefCell;
 use std::collections::BTreeSet;
@@ -11,6 +11,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::{spawn_local, JsFuture};
 
 use super::{chrome, to_js, warn};
+use crate::added_sites::plan;
 use crate::sites::custom_origins;
 
 /// The one registration that holds every added site's origins.
@@ -108,31 +109,25 @@ async fn sync_now(hosts: &BTreeSet<String>) -> Result<(), JsValue> {
         .find(|r| r.id == SCRIPT_ID)
         .map(|r| r.matches)
         .unwrap_or_default();
-    let sorted = |v: &[String]| v.iter().cloned().collect::<BTreeSet<String>>();
-    if sorted(&had) == sorted(&wanted) {
+    let Some(plan) = plan(&had, wanted) else {
         return Ok(());
-    }
-    if !had.is_empty() {
+    };
+    if plan.unregister {
         JsFuture::from(chrome::scripting_unregister(&filter)?).await?;
     }
-    if wanted.is_empty() {
+    if plan.register.is_empty() {
         return Ok(());
     }
-    let fresh: Vec<String> = wanted
-        .iter()
-        .filter(|o| !had.contains(o))
-        .cloned()
-        .collect();
     let script = Registered {
         id: SCRIPT_ID.into(),
-        matches: wanted,
+        matches: plan.register,
         js: vec!["content.js".into()],
         run_at: "document_start".into(),
         all_frames: false,
     };
     JsFuture::from(chrome::scripting_register(&to_js(&[script])?)?).await?;
-    if !fresh.is_empty() {
-        inject_open_tabs(&fresh).await?;
+    if !plan.inject.is_empty() {
+        inject_open_tabs(&plan.inject).await?;
     }
     Ok(())
 }

@@ -12,24 +12,21 @@ use wasm_bindgen::JsCast;
 
 use super::chrome::{self, Port, Sender};
 use super::{added_sites, dom, i18n, now_ms, storage, to_js, warn};
-use crate::attention::{TabId, HEARTBEAT_MS};
+use crate::attention::TabId;
 use crate::calendar::Date;
 use crate::calendar::Zone;
 use crate::labels::Labels;
+use crate::ports::{self, Caller, PortSender};
 use crate::protocol::{
-    OverlayRequest, OverlayState, OverlayUpdate, PageRequest, PauseSpan, SensorCommand,
-    SensorEvent, Shortcut,
+    OverlayRequest, OverlayState, OverlayUpdate, PageRequest, SensorCommand, SensorEvent, Shortcut,
 };
 use crate::rules::parse_rules;
 use crate::settings::Settings;
 use crate::store::{self, Export, ImportError};
 use crate::summary::Notice;
-use crate::tracker::{Flush, Tracker};
-
-const SENSOR: &str = "sensor";
-const OVERLAY: &str = "overlay";
-/// Storage is written at most this often in steady state.
-const FLUSH_MS: f64 = HEARTBEAT_MS;
+use crate::tracker::{
+    badge_due, worth_sending, Badge, Flush, FlushClock, FlushStep, Reaction, Tracker,
+};
 
 /// The browser's time zone, DST included.
 pub struct BrowserZone;
@@ -50,12 +47,13 @@ struct State {
     view_timer: Option<(f64, Timeout)>,
     /// Wakes sleeping pages when a pause runs out.
     wake_timer: Option<(f64, Timeout)>,
-    /// The badge as last set, and when.
-    badge: (String, f64),
+    /// The badge as last set, and when it was last looked at.
+    badge: (Option<Badge>, f64),
     /// What each tab's overlay was last sent, and when: unchanged states
     /// are not sent again (the overlay ticks on its own).
     pushed: BTreeMap<TabId, (OverlayState, f64)>,
-    last_write: f64,
+    /// When storage is written next (`timer` follows it).
+    flush_clock: FlushClock,
     /// The first day of the last week the notification told.
     told_week: Option<Date>,
     me: Weak<RefCell<State>>,
@@ -103,9 +101,9 @@ pub async fn load_background() -> Result<Background, JsValue> {
         timer: None,
         view_timer: None,
         wake_timer: None,
-        badge: (String::from("\u{0}"), f64::NEG_INFINITY),
+        badge: (None, f64::NEG_INFINITY),
         pushed: BTreeMap::new(),
-        last_write: 0.0,
+        flush_clock: FlushClock::default(),
         told_week: loaded.told_week,
         me: Weak::new(),
     }));
@@ -142,13 +140,11 @@ impl Background {
             .add_listener(self.on_message.as_ref().unchecked_ref());
         port.on_disconnect()
             .add_listener(self.on_disconnect.as_ref().unchecked_ref());
-        if port.name() == OVERLAY {
-            if let Some(tab) = port.tab_id() {
-                let mut state = self.state.borrow_mut();
-                state.overlays.entry(tab).or_default().push(port);
-                state.pushed.remove(&tab); // a new overlay knows nothing yet
-                state.push_overlays(Some(tab));
-            }
+        if let Some(Caller::Overlay { tab }) = caller(&port) {
+            let mut state = self.state.borrow_mut();
+            state.overlays.entry(tab).or_default().push(port);
+            state.pushed.remove(&tab); // a new overlay knows nothing yet
+            state.push_overlays(Some(tab));
         }
     }
 
@@ -216,14 +212,14 @@ impl Background {
 }
 
 impl State {
+    /// A message on a port: from the sensor in a tab's top frame, or from
+    /// Thaman's own overlay page; anything else is dropped.
     fn receive(&mut self, message: JsValue, port: &Port) {
-        if port.name() == OVERLAY {
-            return self.overlay_request(message, port);
-        }
-        if port.name() != SENSOR || !port.is_top_frame() {
-            return;
-        }
-        let Some(tab) = port.tab_id() else { return };
+        let (tab, page_url) = match caller(port) {
+            Some(Caller::Overlay { tab }) => return self.overlay_request(message, tab),
+            Some(Caller::Sensor { tab, url }) => (tab, url),
+            None => return,
+        };
         let event: SensorEvent = match serde_wasm_bindgen::from_value(message) {
             Ok(event) => event,
             Err(err) => return warn(&format!("refused sensor message from tab {tab}: {err}")),
@@ -231,7 +227,10 @@ impl State {
         if matches!(event, SensorEvent::Hello { .. }) {
             self.sensors.insert(tab, port.clone());
         }
-        match self.tracker.sensor(tab, event, now_ms(), &BrowserZone) {
+        match self
+            .tracker
+            .sensor_at(tab, &page_url, event, now_ms(), &BrowserZone)
+        {
             Ok(Some(command)) => post(port, &command),
             Ok(None) => {}
             Err(err) => warn(&err.to_string()),
@@ -239,93 +238,26 @@ impl State {
         self.changed(Some(tab));
     }
 
-    /// The overlay in a tab answered the card or needs another size.
-    fn overlay_request(&mut self, message: JsValue, port: &Port) {
-        let Some(tab) = port.tab_id() else { return };
-        match serde_wasm_bindgen::from_value::<OverlayRequest>(message) {
-            Ok(OverlayRequest::Answer { answer, reasons }) => {
-                if self
-                    .tracker
-                    .answer(tab, answer, &reasons, now_ms(), &BrowserZone)
-                {
-                    self.changed(None);
-                }
-            }
-            Ok(OverlayRequest::Size { width, height }) => {
-                let clamp = |v: f64, lo: f64, hi: f64| {
-                    if v.is_finite() {
-                        v.clamp(lo, hi) as u32
-                    } else {
-                        lo as u32
-                    }
-                };
-                let frame = SensorCommand::Frame {
-                    width: clamp(width, 40.0, 480.0),
-                    height: clamp(height, 32.0, 320.0),
-                };
-                if let Some(sensor) = self.sensors.get(&tab) {
-                    post(sensor, &frame);
-                }
-            }
-            Ok(OverlayRequest::MarkUseful { minutes }) => {
-                self.tracker
-                    .mark_useful(tab, minutes, now_ms(), &BrowserZone);
-                self.changed(None);
-            }
-            Ok(OverlayRequest::Pause { span }) => {
-                self.site_setting(tab, |settings, site, now, zone| {
-                    let until = match span {
-                        PauseSpan::Hour => now + 3_600_000.0,
-                        PauseSpan::Today => {
-                            let calendar = settings.calendar();
-                            calendar.start_of(calendar.day_of(now, zone).succ(), zone)
-                        }
-                    };
-                    settings.paused_until.insert(site.to_string(), until);
-                })
-            }
-            Ok(OverlayRequest::Hide) => self.site_setting(tab, |settings, site, _, _| {
-                settings.overlay_hidden.insert(site.to_string());
-            }),
-            Ok(OverlayRequest::Minimize { on }) => {
-                self.site_setting(tab, |settings, site, _, _| {
-                    if on {
-                        settings.overlay_minimized.insert(site.to_string());
-                    } else {
-                        settings.overlay_minimized.remove(site);
-                    }
-                })
-            }
-            Ok(OverlayRequest::OpenOptions) => {
+    /// A request from the overlay in a tab: the core decides, the answer
+    /// goes where it says.
+    fn overlay_request(&mut self, message: JsValue, tab: TabId) {
+        let request = match serde_wasm_bindgen::from_value::<OverlayRequest>(message) {
+            Ok(request) => request,
+            Err(err) => return warn(&format!("refused overlay message from tab {tab}: {err}")),
+        };
+        // No sensor, no one to ask for a post.
+        if matches!(request, OverlayRequest::MarkPost) && !self.sensors.contains_key(&tab) {
+            return;
+        }
+        match self.tracker.overlay(tab, request, now_ms(), &BrowserZone) {
+            Reaction::Nothing => {}
+            Reaction::Changed(only) => self.changed(only),
+            Reaction::Settings(commands) => self.settings_changed(commands),
+            Reaction::Refused(why) => warn(&format!("overlay setting refused: {why}")),
+            Reaction::Sensor(command) => self.tell(vec![(tab, command)]),
+            Reaction::OpenOptions => {
                 let _ = chrome::open_options_page();
             }
-            Ok(OverlayRequest::MarkPost) => self.ask_post(tab),
-            Ok(OverlayRequest::Drag { dx, dy, done }) => {
-                // Relayed as is; the sensor clamps to the viewport.
-                let clamp = |v: f64| {
-                    if v.is_finite() {
-                        v.clamp(-10_000.0, 10_000.0)
-                    } else {
-                        0.0
-                    }
-                };
-                if let Some(sensor) = self.sensors.get(&tab) {
-                    post(
-                        sensor,
-                        &SensorCommand::Move {
-                            dx: clamp(dx),
-                            dy: clamp(dy),
-                            done,
-                        },
-                    );
-                }
-            }
-            Ok(OverlayRequest::UndoFind { id }) => {
-                if self.tracker.delete_find(id) {
-                    self.changed(Some(tab));
-                }
-            }
-            Err(err) => warn(&format!("refused overlay message from tab {tab}: {err}")),
         }
     }
 
@@ -340,28 +272,9 @@ impl State {
         }
     }
 
-    /// Changes a setting for the site of `tab` (from its overlay), the
-    /// same way the options page would.
-    fn site_setting(
-        &mut self,
-        tab: TabId,
-        change: impl FnOnce(&mut Settings, &str, f64, &BrowserZone),
-    ) {
-        let Some(site) = self.tracker.site_of(tab).map(String::from) else {
-            return;
-        };
-        let mut settings = self.tracker.settings().clone();
-        let now = now_ms();
-        change(&mut settings, &site, now, &BrowserZone);
-        match self.tracker.set_settings(settings, now, &BrowserZone) {
-            Ok(commands) => self.settings_changed(commands),
-            Err(err) => warn(&format!("overlay setting refused: {err}")),
-        }
-    }
-
     fn disconnect(&mut self, port: &Port) {
         let Some(tab) = port.tab_id() else { return };
-        if port.name() == SENSOR {
+        if port.name() == "sensor" {
             // Only the tab's current sensor ends its page; a stale port
             // from before a reload must not.
             if self
@@ -583,32 +496,24 @@ impl State {
         }
     }
 
-    /// The toolbar badge: today's attention on tracked sites, set at most
-    /// once a minute, and whenever counting starts or stops.
-    fn update_badge(&mut self, now_too: bool) {
+    /// The toolbar badge, when due ([`badge_due`]).
+    fn update_badge(&mut self, at_once: bool) {
         let now = now_ms();
-        if !now_too && now - self.badge.1 < 60_000.0 {
+        if !badge_due(self.badge.1, now, at_once) {
             return;
         }
-        let text = crate::format::badge(self.tracker.today_total_ms(now, &BrowserZone) / 1000.0);
-        // Past the daily goal the badge turns from ink to alarm red.
-        let past_goal = self.tracker.past_goal(now, &BrowserZone);
-        let shown = format!("{text}{}", if past_goal { "!" } else { "" });
+        let badge = self.tracker.badge(now, &BrowserZone);
         self.badge.1 = now;
-        if shown == self.badge.0 {
+        if self.badge.0.as_ref() == Some(&badge) {
             return;
         }
         let details = js_sys::Object::new();
-        let _ = js_sys::Reflect::set(&details, &"text".into(), &text.as_str().into());
+        let _ = js_sys::Reflect::set(&details, &"text".into(), &badge.text.as_str().into());
         if chrome::action_set_badge_text(&details).is_ok() {
             let colour = js_sys::Object::new();
-            let _ = js_sys::Reflect::set(
-                &colour,
-                &"color".into(),
-                &(if past_goal { "#b3261e" } else { "#102a2e" }).into(),
-            );
+            let _ = js_sys::Reflect::set(&colour, &"color".into(), &badge.colour().into());
             let _ = chrome::action_set_badge_background_color(&colour);
-            self.badge.0 = shown;
+            self.badge.0 = Some(badge);
         }
     }
 
@@ -661,17 +566,20 @@ impl State {
         }
     }
 
-    /// Writes now when a run opened or closed; otherwise batches writes
-    /// to one per [`FLUSH_MS`]. While a run is open the timer keeps
-    /// ticking, so a stopped worker loses at most that much.
+    /// Writes now, or arms the timer, as the core's [`FlushClock`] says.
     fn flush_if_due(&mut self) {
-        let now = now_ms();
-        match self.tracker.flush() {
-            Flush::Now => self.write(now),
-            Flush::Soon if self.timer.is_none() => {
-                self.schedule((self.last_write + FLUSH_MS - now).max(0.0))
-            }
-            _ => {}
+        let step = self
+            .flush_clock
+            .after_change(self.tracker.flush(), now_ms());
+        self.follow(step);
+    }
+
+    fn follow(&mut self, step: FlushStep) {
+        match step {
+            FlushStep::Write => self.write(now_ms()),
+            FlushStep::Arm(after_ms) => self.schedule(after_ms),
+            FlushStep::Keep => {}
+            FlushStep::Disarm => self.timer = None,
         }
     }
 
@@ -682,24 +590,20 @@ impl State {
         }
         let me = self.me.clone();
         storage::write(writes, move || {
-            // Full: free the oldest detail, tell the person, write again.
+            // Full: the core frees the oldest detail; everything again.
             let Some(state) = me.upgrade() else { return };
             let mut state = state.borrow_mut();
             if state
                 .tracker
-                .compact_for_quota(now_ms(), &BrowserZone, &browser_language())
+                .storage_full(now_ms(), &BrowserZone, &browser_language())
             {
-                state.tracker.mark_all_dirty();
                 state.write(now_ms());
             } else {
                 warn("storage is full and nothing is left to compact");
             }
         });
-        self.last_write = now;
-        self.timer = None;
-        if self.tracker.counting() {
-            self.schedule(FLUSH_MS);
-        }
+        let step = self.flush_clock.wrote(now, self.tracker.counting());
+        self.follow(step);
     }
 
     fn schedule(&mut self, after_ms: f64) {
@@ -712,13 +616,17 @@ impl State {
             state.tracker.tick(now, &BrowserZone);
             state.push_overlays(None);
             state.update_badge(false);
-            if state.tracker.flush() != Flush::Idle {
-                state.write(now);
-            } else if state.tracker.counting() {
-                state.schedule(FLUSH_MS);
-            }
+            let (flush, counting) = (state.tracker.flush(), state.tracker.counting());
+            let step = state.flush_clock.fired(flush, counting, now);
+            state.follow(step);
         }));
     }
+}
+
+/// Who `port` is, from what the browser says (see [`crate::ports`]).
+fn caller(port: &Port) -> Option<Caller> {
+    let sender: PortSender = serde_wasm_bindgen::from_value(port.sender()).ok()?;
+    ports::caller(&port.name(), &sender, &chrome::url(""))
 }
 
 /// The keys the person assigned to `command` (chrome://extensions/shortcuts).
@@ -743,36 +651,6 @@ fn browser_language() -> String {
         .ok()
         .and_then(|l| l.as_string())
         .unwrap_or_default()
-}
-
-/// Whether `new` differs from what the overlay shows since `old` was sent
-/// (it ticks `seconds` itself while counting, until `stops_in`).
-fn worth_sending((old, at): &(OverlayState, f64), new: &OverlayState, now: f64) -> bool {
-    let elapsed = (now - at) / 1000.0;
-    let shown = old.seconds
-        + if old.counting {
-            elapsed.clamp(0.0, old.stops_in.unwrap_or(f64::INFINITY))
-        } else {
-            0.0
-        };
-    let deadline = |s: &OverlayState, at: f64| s.stops_in.map(|d| at / 1000.0 + d);
-    let deadline_moved = match (deadline(old, *at), deadline(new, now)) {
-        (Some(a), Some(b)) => (a - b).abs() > 5.0,
-        (a, b) => a.is_some() != b.is_some(),
-    };
-    old.counting != new.counting
-        || old.ads != new.ads
-        || old.useful != new.useful
-        || old.prompt != new.prompt
-        || old.take != new.take
-        || old.site != new.site
-        || old.language != new.language
-        || old.arabic_digits != new.arabic_digits
-        || old.minimized != new.minimized
-        || old.saved.as_ref().map(|s| (s.id, s.dropped))
-            != new.saved.as_ref().map(|s| (s.id, s.dropped))
-        || (shown - new.seconds).abs() > 1.0
-        || deadline_moved
 }
 
 fn reply_ok() -> JsValue {

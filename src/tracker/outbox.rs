@@ -1,0 +1,283 @@
+//! The outbox: what storage does not have yet ([`Writes`]), how soon it
+//! must be written ([`Flush`]), and the write schedule the background's
+//! one timer follows ([`FlushClock`]).
+
+use std::collections::BTreeSet;
+
+use super::Tracker;
+use crate::attention::{Run, HEARTBEAT_MS};
+use crate::calendar::Date;
+use crate::finds::Finds;
+use crate::ledger::{Day, Ledger};
+use crate::settings::Settings;
+
+/// Storage is written at most this often in steady state.
+pub const FLUSH_MS: f64 = HEARTBEAT_MS;
+
+/// How soon storage should be written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Flush {
+    /// Nothing changed.
+    Idle,
+    /// Within the batching interval (the open run moved on).
+    Soon,
+    /// Now: a run opened or closed, settings changed, data imported.
+    Now,
+}
+
+/// Keys to write, all in one `storage.local.set`.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Writes {
+    pub days: Vec<(Date, Day)>,
+    pub settings: Option<Settings>,
+    /// `Some(run)` when the saved run changed (`Some(None)`: no open run).
+    pub run: Option<Option<Run>>,
+    /// The useful finds, when they changed.
+    pub finds: Option<Finds>,
+    /// Days merged into their week: their keys go.
+    pub removed_days: Vec<Date>,
+}
+
+/// What has changed since the last write.
+#[derive(Debug, Default)]
+pub(super) struct Outbox {
+    days: BTreeSet<Date>,
+    settings: bool,
+    finds: bool,
+    removed_days: BTreeSet<Date>,
+    saved_run: Option<Run>,
+    urgent: bool,
+}
+
+impl Outbox {
+    /// A recovered run is booked and cleared from storage at once.
+    pub fn new(left_open: Option<Run>) -> Outbox {
+        Outbox {
+            urgent: left_open.is_some(),
+            saved_run: left_open,
+            ..Outbox::default()
+        }
+    }
+
+    pub fn day(&mut self, date: Date) {
+        self.days.insert(date);
+    }
+
+    pub fn days(&mut self, dates: impl IntoIterator<Item = Date>) {
+        self.days.extend(dates);
+    }
+
+    pub fn settings(&mut self) {
+        self.settings = true;
+    }
+
+    pub fn finds(&mut self) {
+        self.finds = true;
+    }
+
+    /// To be written now, not batched.
+    pub fn urgent(&mut self) {
+        self.urgent = true;
+    }
+
+    /// Days merged into their week: `removed` lose their keys, `changed`
+    /// (the weeks' totals) are written.
+    pub fn merged(&mut self, removed: &[Date], changed: &[Date]) {
+        for date in removed {
+            self.days.remove(date);
+        }
+        self.removed_days.extend(removed.iter().copied());
+        self.days.extend(changed.iter().copied());
+    }
+
+    /// Everything was deleted: only the (default) settings are left to write.
+    pub fn deleted(&mut self) {
+        self.finds = false;
+        self.days.clear();
+        self.settings = true;
+        self.urgent = true;
+    }
+
+    /// Storage lost everything: all of `ledger` is unsaved.
+    pub fn all(&mut self, ledger: &Ledger) {
+        self.days.extend(ledger.rows().map(|(d, _, _)| d));
+        self.settings = true;
+        self.finds = true;
+        self.saved_run = None;
+        self.urgent = true;
+    }
+
+    fn flush(&self, run: Option<&Run>) -> Flush {
+        if self.urgent {
+            Flush::Now
+        } else if !self.days.is_empty()
+            || self.settings
+            || self.finds
+            || !self.removed_days.is_empty()
+            || run != self.saved_run.as_ref()
+        {
+            Flush::Soon
+        } else {
+            Flush::Idle
+        }
+    }
+}
+
+impl Tracker {
+    /// How soon storage should be written.
+    pub fn flush(&self) -> Flush {
+        self.outbox.flush(self.attention.run())
+    }
+
+    /// What to write now; afterwards the tracker counts it as saved.
+    pub fn take_writes(&mut self) -> Writes {
+        let o = &mut self.outbox;
+        let days = std::mem::take(&mut o.days)
+            .into_iter()
+            .map(|date| (date, self.ledger.day(date).cloned().unwrap_or_default()))
+            .collect();
+        let settings = std::mem::take(&mut o.settings).then(|| self.settings.clone());
+        let run = self.attention.run().cloned();
+        let run = (run != o.saved_run).then(|| {
+            o.saved_run = run.clone();
+            run
+        });
+        o.urgent = false;
+        let finds = std::mem::take(&mut o.finds).then(|| self.finds.finds.clone());
+        let removed_days = std::mem::take(&mut o.removed_days).into_iter().collect();
+        Writes {
+            days,
+            settings,
+            run,
+            finds,
+            removed_days,
+        }
+    }
+}
+
+/// What the background's write timer must do.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum FlushStep {
+    /// Write the tracker's writes now, then tell [`FlushClock::wrote`].
+    Write,
+    /// (Re)arm the timer to fire in this many ms.
+    Arm(f64),
+    /// Leave the timer as it is.
+    Keep,
+    /// No timer.
+    Disarm,
+}
+
+/// The write schedule: at once when a run opens or closes or data changes
+/// as a whole; otherwise one write per [`FLUSH_MS`], and while a run is
+/// open the timer keeps ticking, so a stopped worker loses at most that.
+///
+/// ```text
+/// wrote at 0, counting     -> Arm(5000)
+/// change at 2000, Soon     -> Keep (armed)      fired, Soon -> Write
+/// not counting, Soon at 7000, last write 0 -> Arm(0)
+/// ```
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct FlushClock {
+    last_write: f64,
+    /// When the armed timer fires, if one is.
+    due_at: Option<f64>,
+}
+
+impl FlushClock {
+    /// When the armed timer fires (for a simulated clock).
+    pub fn due_at(&self) -> Option<f64> {
+        self.due_at
+    }
+
+    /// After any change at `now`.
+    pub fn after_change(&mut self, flush: Flush, now: f64) -> FlushStep {
+        match flush {
+            Flush::Now => FlushStep::Write,
+            Flush::Soon if self.due_at.is_none() => self.arm(self.last_write + FLUSH_MS, now),
+            _ => FlushStep::Keep,
+        }
+    }
+
+    /// A batch was handed to storage at `now`.
+    pub fn wrote(&mut self, now: f64, counting: bool) -> FlushStep {
+        self.last_write = now;
+        self.due_at = None;
+        if counting {
+            self.arm(now + FLUSH_MS, now)
+        } else {
+            FlushStep::Disarm
+        }
+    }
+
+    /// The timer fired at `now`, after the tracker ticked.
+    pub fn fired(&mut self, flush: Flush, counting: bool, now: f64) -> FlushStep {
+        self.due_at = None;
+        if flush != Flush::Idle {
+            FlushStep::Write
+        } else if counting {
+            self.arm(now + FLUSH_MS, now)
+        } else {
+            FlushStep::Disarm
+        }
+    }
+
+    fn arm(&mut self, at: f64, now: f64) -> FlushStep {
+        let at = at.max(now);
+        self.due_at = Some(at);
+        FlushStep::Arm(at - now)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::testkit::*;
+    use super::*;
+    use crate::protocol::SensorEvent;
+
+    #[test]
+    fn writes_are_batched_and_runs_survive_a_restart() {
+        let mut t = tracker();
+        t.sensor(1, hello("https://x.com/"), T0, &Z).unwrap();
+        t.sensor(1, SensorEvent::Input { typing: false }, T0, &Z)
+            .unwrap();
+        assert_eq!(t.flush(), Flush::Now, "a run opened");
+        let w = t.take_writes();
+        assert!(w.run.clone().unwrap().is_some());
+        assert_eq!(t.flush(), Flush::Idle);
+        t.sensor(1, SensorEvent::Input { typing: false }, T0 + 3000.0, &Z)
+            .unwrap();
+        assert_eq!(t.flush(), Flush::Soon, "the run moved on: batched");
+        let saved = t.take_writes().run.unwrap().unwrap();
+        // The worker dies here; a new one starts from storage 60 s later.
+        let t2 = Tracker::new(Settings::default(), Ledger::default(), Some(saved), &Z);
+        assert_eq!(t2.export(T0 + 60_000.0, &Z).days[0].attention_seconds, 3.0);
+    }
+
+    #[test]
+    fn the_clock_writes_at_once_or_once_per_interval_and_ticks_while_counting() {
+        let mut c = FlushClock::default();
+        assert_eq!(c.after_change(Flush::Idle, 1000.0), FlushStep::Keep);
+        assert_eq!(c.after_change(Flush::Now, 1000.0), FlushStep::Write);
+        assert_eq!(c.wrote(1000.0, true), FlushStep::Arm(FLUSH_MS));
+        assert_eq!(c.due_at(), Some(1000.0 + FLUSH_MS));
+        assert_eq!(
+            c.after_change(Flush::Soon, 3000.0),
+            FlushStep::Keep,
+            "armed"
+        );
+        assert_eq!(c.fired(Flush::Soon, true, 6000.0), FlushStep::Write);
+        assert_eq!(c.wrote(6000.0, false), FlushStep::Disarm, "stopped");
+        assert_eq!(c.due_at(), None);
+        // Not counting: a later change is written one interval after the
+        // last write, or at once if that is past.
+        assert_eq!(c.after_change(Flush::Soon, 8000.0), FlushStep::Arm(3000.0));
+        assert_eq!(c.fired(Flush::Idle, false, 11_000.0), FlushStep::Disarm);
+        assert_eq!(c.after_change(Flush::Soon, 20_000.0), FlushStep::Arm(0.0));
+        // Counting and nothing to write: the timer keeps ticking.
+        assert_eq!(
+            c.fired(Flush::Idle, true, 20_000.0),
+            FlushStep::Arm(FLUSH_MS)
+        );
+    }
+}

@@ -1,0 +1,598 @@
+//! Pages and their ad slots: which rules a page of a site gets, which
+//! candidate slots are ads, how long each was in view; and the pages of
+//! sites turned off or paused, asleep until the site is on again.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use super::Tracker;
+use crate::attention::{Signal, TabId};
+use crate::calendar::Zone;
+use crate::labels::Labels;
+use crate::protocol::SensorCommand;
+use crate::rules::Rule;
+use crate::settings::Settings;
+use crate::sites::{host_of_url, site_id_for_host};
+use crate::viewability::Viewability;
+
+/// Most labels a slot may send, and their longest length: more is noise.
+const MAX_LABELS: usize = 16;
+const MAX_LABEL_CHARS: usize = 200;
+
+/// One page view's ad slots.
+#[derive(Debug, Default)]
+struct PageAds {
+    site: String,
+    /// Indices into the rules, in the order the page got them.
+    rules: Vec<usize>,
+    ads: BTreeSet<u32>,
+    viewability: Viewability,
+}
+
+/// The page's state when its sensor says hello.
+pub(super) struct Opened {
+    pub visible: bool,
+    pub focused: bool,
+    pub media: bool,
+    pub idle_ms: Option<f64>,
+}
+
+#[derive(Debug, Default)]
+pub(super) struct Pages {
+    rules: Vec<Rule>,
+    /// The rules naming posts (for "mark this post useful").
+    post_rules: Vec<Rule>,
+    labels: Labels,
+    open: BTreeMap<TabId, PageAds>,
+    /// Pages of sites the person turned off or paused, by site: their
+    /// sensors sleep until the site is on again.
+    asleep: BTreeMap<TabId, String>,
+}
+
+impl Pages {
+    pub fn set_rules(&mut self, rules: Vec<Rule>, labels: Labels) {
+        (self.post_rules, self.rules) = rules.into_iter().partition(Rule::is_post);
+        self.labels = labels;
+    }
+
+    pub fn len(&self) -> usize {
+        self.open.len()
+    }
+
+    pub fn close(&mut self, tab: TabId) {
+        self.open.remove(&tab);
+        self.asleep.remove(&tab);
+    }
+
+    /// The open pages and their sites.
+    pub fn sites(&self) -> Vec<(TabId, String)> {
+        self.open
+            .iter()
+            .map(|(t, p)| (*t, p.site.clone()))
+            .collect()
+    }
+
+    pub fn sleep(&mut self, tab: TabId, site: String) {
+        self.open.remove(&tab);
+        self.asleep.insert(tab, site);
+    }
+
+    /// A new page view of `site` on `host`: its slots start over. Answers
+    /// the ad rules and post rules it gets.
+    fn open(&mut self, tab: TabId, host: &str, site: &str) -> (Vec<Rule>, Vec<Rule>) {
+        self.asleep.remove(&tab);
+        let rules: Vec<usize> = (0..self.rules.len())
+            .filter(|i| self.rules[*i].applies_to(host))
+            .collect();
+        let sent = rules.iter().map(|i| self.rules[*i].clone()).collect();
+        let posts = self
+            .post_rules
+            .iter()
+            .filter(|r| r.applies_to(host))
+            .cloned()
+            .collect();
+        self.open.insert(
+            tab,
+            PageAds {
+                site: site.to_string(),
+                rules,
+                ..PageAds::default()
+            },
+        );
+        (sent, posts)
+    }
+
+    /// Whether candidate slot `id` of `tab`, found by its page's `rule`
+    /// with `labels`, is an ad seen for the first time: an ad if its rule
+    /// needs no label, or one of its labels is in the dictionary.
+    ///
+    /// ```text
+    /// rule x.com##div.ad, no labels          -> ad (once; again: no)
+    /// rule x.com##article:label(span), "Ad"  -> ad;  "Just a post" -> no
+    /// ```
+    fn new_ad(&mut self, tab: TabId, id: u32, rule: u32, mut labels: Vec<String>) -> bool {
+        let Some(page) = self.open.get_mut(&tab) else {
+            return false;
+        };
+        let Some(rule) = page.rules.get(rule as usize).map(|i| &self.rules[*i]) else {
+            return false;
+        };
+        if page.ads.contains(&id) {
+            return false;
+        }
+        labels.truncate(MAX_LABELS);
+        let is_ad = !rule.needs_label()
+            || labels.iter().any(|l| {
+                self.labels
+                    .is_ad_label(&l.chars().take(MAX_LABEL_CHARS).collect::<String>())
+            });
+        if !is_ad || !page.viewability.add(id, rule.is_video()) {
+            return false;
+        }
+        page.ads.insert(id);
+        true
+    }
+}
+
+/// What a page of `site` (not tracked at `now`) is told: sleep, until
+/// its pause runs out, if a pause is why.
+///
+/// ```text
+/// sites_off {x}                  -> x: sleep until none
+/// paused_until {reddit: 10:00}   -> reddit: sleep until 10:00
+/// ```
+pub(super) fn sleep(settings: &Settings, site: &str, now: f64) -> SensorCommand {
+    let off = settings.sites_off.contains(site)
+        || site
+            .strip_prefix("custom:")
+            .is_some_and(|h| !settings.custom_sites.contains(h));
+    let until = if off {
+        None
+    } else {
+        settings
+            .paused_until
+            .get(site)
+            .copied()
+            .filter(|u| *u > now)
+    };
+    SensorCommand::Sleep { until }
+}
+
+impl Tracker {
+    /// A sensor's `hello` from a page at `url`: tracked (its rules and
+    /// overlay), asleep (its site off or paused), or ignored.
+    pub(super) fn hello(
+        &mut self,
+        tab: TabId,
+        url: &str,
+        page: Opened,
+        now: f64,
+        zone: &impl Zone,
+    ) -> SensorCommand {
+        let Some((host, site)) = host_of_url(url)
+            .and_then(|h| Some((h, site_id_for_host(h, &self.settings.custom_sites)?)))
+        else {
+            self.pages.open.remove(&tab);
+            self.signal(tab, Signal::Closed, now, zone);
+            return SensorCommand::Ignore;
+        };
+        if !self.settings.tracks(&site, now) {
+            self.pages.open.remove(&tab);
+            self.signal(tab, Signal::Closed, now, zone);
+            let sleep = sleep(&self.settings, &site, now);
+            self.pages.asleep.insert(tab, site);
+            return sleep;
+        }
+        let (rules, posts) = self.pages.open(tab, host, &site);
+        self.prompting.page_of(&site, now);
+        let open = Signal::Open {
+            site: site.clone(),
+            visible: page.visible,
+            focused: page.focused,
+            media: page.media,
+            idle_ms: page.idle_ms,
+        };
+        let track = SensorCommand::Track {
+            overlay: !self.settings.overlay_hidden.contains(&site),
+            position: self.settings.overlay_positions.get(&site).copied(),
+            site,
+            rules,
+            posts,
+            shortcut: self.finds.shortcut.clone(),
+        };
+        self.signal(tab, open, now, zone);
+        track
+    }
+
+    /// A candidate slot: answers `Ad` the first time it is one.
+    pub(super) fn slot(
+        &mut self,
+        tab: TabId,
+        id: u32,
+        rule: u32,
+        labels: Vec<String>,
+        now: f64,
+        zone: &impl Zone,
+    ) -> Option<SensorCommand> {
+        if !self.pages.new_ad(tab, id, rule, labels) {
+            return None;
+        }
+        let in_view = self.attention.in_view(tab);
+        if let Some(page) = self.pages.open.get_mut(&tab) {
+            page.viewability.set_in_view(in_view, now);
+        }
+        self.book_ads(tab, 1, 0, now, zone);
+        Some(SensorCommand::Ad { id })
+    }
+
+    /// Slot `id` of `tab` is in view by `ratio` of its `area` (`None`: gone).
+    pub(super) fn view(
+        &mut self,
+        tab: TabId,
+        id: u32,
+        seen: Option<(f64, f64)>,
+        now: f64,
+        zone: &impl Zone,
+    ) {
+        let newly = self.pages.open.get_mut(&tab).map_or(0, |p| match seen {
+            Some((ratio, area)) => p.viewability.update(id, ratio, area, now),
+            None => p.viewability.remove(id, now),
+        });
+        self.book_ads(tab, 0, newly, now, zone);
+    }
+
+    /// Counts ads on `tab`'s site for the day of `now`.
+    fn book_ads(&mut self, tab: TabId, rendered: u64, viewable: u32, now: f64, zone: &impl Zone) {
+        if rendered == 0 && viewable == 0 {
+            return;
+        }
+        let Some(page) = self.pages.open.get(&tab) else {
+            return;
+        };
+        let date = self.settings.calendar().day_of(now, zone);
+        self.ledger
+            .add_ads(date, &page.site, rendered, u64::from(viewable));
+        self.outbox.day(date);
+    }
+
+    /// Brings every page's ad clocks in line with which page is in view,
+    /// and counts the dwells completed by `now`.
+    pub(super) fn sync_views(&mut self, now: f64, zone: &impl Zone) {
+        let tabs: Vec<TabId> = self.pages.open.keys().copied().collect();
+        for tab in tabs {
+            let in_view = self.attention.in_view(tab);
+            let newly = self.pages.open.get_mut(&tab).map_or(0, |p| {
+                p.viewability.tick(now) + p.viewability.set_in_view(in_view, now)
+            });
+            self.book_ads(tab, 0, newly, now, zone);
+        }
+    }
+
+    /// When the next ad may become viewable, for the timer.
+    pub fn next_view_deadline(&self) -> Option<f64> {
+        self.pages
+            .open
+            .values()
+            .filter_map(|p| p.viewability.next_deadline())
+            .min_by(f64::total_cmp)
+    }
+
+    /// The sleeping pages whose site is on again (a pause ran out, or the
+    /// settings changed): each is told to wake, and says `hello` anew.
+    ///
+    /// ```text
+    /// asleep {3: reddit}, reddit paused until 10:00, now 09:59 -> []
+    /// asleep {3: reddit}, reddit paused until 10:00, now 10:00 -> [(3, wake)]
+    /// ```
+    pub fn wake_due(&mut self, now: f64) -> Vec<(TabId, SensorCommand)> {
+        let due: Vec<TabId> = self
+            .pages
+            .asleep
+            .iter()
+            .filter(|(_, site)| self.settings.tracks(site, now))
+            .map(|(t, _)| *t)
+            .collect();
+        for tab in &due {
+            self.pages.asleep.remove(tab);
+        }
+        due.into_iter()
+            .map(|tab| (tab, SensorCommand::Wake))
+            .collect()
+    }
+
+    /// When the earliest pause over a sleeping page runs out, if any.
+    pub fn next_wake_at(&self, now: f64) -> Option<f64> {
+        self.pages
+            .asleep
+            .values()
+            .filter_map(|site| self.settings.paused_until.get(site))
+            .copied()
+            .filter(|until| *until > now)
+            .reduce(f64::min)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::testkit::*;
+    use super::*;
+    use crate::protocol::{SensorEvent, Shortcut};
+    use crate::tracker::TrackerError;
+
+    #[test]
+    fn tracked_and_untracked_pages() {
+        let mut t = tracker();
+        assert_eq!(
+            t.sensor(1, hello("https://www.facebook.com/"), T0, &Z)
+                .unwrap(),
+            Some(SensorCommand::Track {
+                site: "facebook".into(),
+                rules: vec![],
+                overlay: true,
+                posts: vec![],
+                shortcut: Shortcut::parse("Alt+Shift+U"),
+                position: None
+            })
+        );
+        assert_eq!(
+            t.sensor(2, hello("https://www.example.com/"), T0, &Z)
+                .unwrap(),
+            Some(SensorCommand::Ignore)
+        );
+        assert!(t.overlay_state(2, T0, &Z).is_none());
+        assert_eq!(
+            t.sensor(3, SensorEvent::Heartbeat {}, T0, &Z),
+            Err(TrackerError::UnknownTab(3))
+        );
+    }
+
+    #[test]
+    fn an_added_site_is_counted_while_listed_without_the_catalogs_rules() {
+        let mut t = with_ads();
+        assert_eq!(
+            t.sensor(1, hello("https://www.example.org/news"), T0, &Z)
+                .unwrap(),
+            Some(SensorCommand::Ignore),
+            "not added yet"
+        );
+        let mut s = Settings::default();
+        s.custom_sites.insert("example.org".into());
+        t.set_settings(s, T0, &Z).unwrap();
+        let Some(SensorCommand::Track {
+            site, rules, posts, ..
+        }) = t
+            .sensor(1, hello("https://www.example.org/news"), T0, &Z)
+            .unwrap()
+        else {
+            panic!()
+        };
+        assert_eq!(
+            (site.as_str(), rules.len(), posts.len()),
+            ("custom:example.org", 0, 0)
+        );
+        present_for(&mut t, 1, T0, 10);
+        assert_eq!(
+            t.export(T0 + 10_000.0, &Z).days[0].site,
+            "custom:example.org"
+        );
+        // Removed from the list: its open page sleeps; its days stay.
+        assert_eq!(
+            t.set_settings(Settings::default(), T0 + 10_000.0, &Z)
+                .unwrap(),
+            vec![(1, SensorCommand::Sleep { until: None })]
+        );
+        assert_eq!(t.export(T0 + 20_000.0, &Z).days[0].attention_seconds, 10.0);
+    }
+
+    #[test]
+    fn pages_get_their_sites_rules_only() {
+        let mut t = with_ads();
+        let Some(SensorCommand::Track { rules, .. }) =
+            t.sensor(1, hello("https://x.com/home"), T0, &Z).unwrap()
+        else {
+            panic!()
+        };
+        assert_eq!(rules.len(), 2);
+    }
+
+    #[test]
+    fn slots_become_ads_by_structure_or_label_and_count_once() {
+        let mut t = with_ads();
+        t.sensor(1, hello("https://x.com/home"), T0, &Z).unwrap();
+        let slot = |id, rule, labels: &[&str]| SensorEvent::Slot {
+            id,
+            rule,
+            labels: labels.iter().map(|s| s.to_string()).collect(),
+        };
+        assert_eq!(
+            t.sensor(1, slot(1, 0, &[]), T0, &Z).unwrap(),
+            Some(SensorCommand::Ad { id: 1 })
+        );
+        assert_eq!(t.sensor(1, slot(1, 0, &[]), T0, &Z).unwrap(), None, "once");
+        assert_eq!(
+            t.sensor(1, slot(2, 1, &["Just a post"]), T0, &Z).unwrap(),
+            None
+        );
+        assert_eq!(
+            t.sensor(1, slot(3, 1, &["إعلان"]), T0, &Z).unwrap(),
+            Some(SensorCommand::Ad { id: 3 })
+        );
+        assert_eq!(
+            t.sensor(1, slot(4, 9, &[]), T0, &Z).unwrap(),
+            None,
+            "unknown rule index"
+        );
+        // Slot 1 in view 1.2 s: viewable; slot 3 only 0.5 s.
+        t.sensor(
+            1,
+            SensorEvent::View {
+                id: 1,
+                ratio: 1.0,
+                area: 90_000.0,
+            },
+            T0,
+            &Z,
+        )
+        .unwrap();
+        t.sensor(
+            1,
+            SensorEvent::View {
+                id: 3,
+                ratio: 1.0,
+                area: 90_000.0,
+            },
+            T0 + 100.0,
+            &Z,
+        )
+        .unwrap();
+        t.sensor(
+            1,
+            SensorEvent::View {
+                id: 3,
+                ratio: 0.0,
+                area: 90_000.0,
+            },
+            T0 + 600.0,
+            &Z,
+        )
+        .unwrap();
+        assert_eq!(t.next_view_deadline(), Some(T0 + 1000.0));
+        t.tick(T0 + 1200.0, &Z);
+        let day = t.export(T0 + 2000.0, &Z).days;
+        assert_eq!((day[0].ads_rendered, day[0].ads_viewable), (2, 1));
+        let state = t.overlay_state(1, T0 + 2000.0, &Z).unwrap();
+        assert_eq!(state.ads, 1);
+        // One viewable ad is worth CPM/1000 to X, by the table's numbers.
+        let cpm = crate::valuation::cpm("x", t.region(), None).unwrap();
+        assert!((state.take.unwrap().typical - cpm.typical / 1000.0).abs() < 1e-12);
+        assert!((day[0].take.as_ref().unwrap().high - cpm.high / 1000.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn ads_in_a_hidden_tab_are_not_viewable() {
+        let mut t = with_ads();
+        let hidden = SensorEvent::Hello {
+            url: "https://www.reddit.com/".into(),
+            visible: false,
+            focused: false,
+            media: false,
+            idle_ms: None,
+        };
+        t.sensor(1, hidden, T0, &Z).unwrap();
+        t.sensor(
+            1,
+            SensorEvent::Slot {
+                id: 1,
+                rule: 0,
+                labels: vec![],
+            },
+            T0,
+            &Z,
+        )
+        .unwrap();
+        t.sensor(
+            1,
+            SensorEvent::View {
+                id: 1,
+                ratio: 1.0,
+                area: 90_000.0,
+            },
+            T0,
+            &Z,
+        )
+        .unwrap();
+        t.tick(T0 + 5000.0, &Z);
+        assert_eq!(t.export(T0 + 5000.0, &Z).days[0].ads_viewable, 0);
+        t.sensor(
+            1,
+            SensorEvent::Visibility { visible: true },
+            T0 + 5000.0,
+            &Z,
+        )
+        .unwrap();
+        t.sensor(1, SensorEvent::Focus { focused: true }, T0 + 5000.0, &Z)
+            .unwrap();
+        t.tick(T0 + 6100.0, &Z);
+        assert_eq!(t.export(T0 + 6100.0, &Z).days[0].ads_viewable, 1);
+    }
+
+    #[test]
+    fn turning_a_site_off_stops_its_pages_and_hiding_the_counter_tells_them() {
+        let mut t = tracker();
+        assert!(matches!(
+            t.sensor(1, hello("https://x.com/home"), T0, &Z).unwrap(),
+            Some(SensorCommand::Track { overlay: true, .. })
+        ));
+        t.sensor(2, hello("https://www.reddit.com/"), T0, &Z)
+            .unwrap();
+        present_for(&mut t, 2, T0, 10);
+        let mut s = t.settings().clone();
+        s.overlay_hidden.insert("x".into());
+        s.paused_until.insert("reddit".into(), T0 + 3_600_000.0);
+        let commands = t.set_settings(s.clone(), T0 + 10_000.0, &Z).unwrap();
+        assert_eq!(
+            commands,
+            vec![
+                (1, SensorCommand::Overlay { show: false }),
+                (
+                    2,
+                    SensorCommand::Sleep {
+                        until: Some(T0 + 3_600_000.0)
+                    }
+                )
+            ]
+        );
+        assert!(!t.counting(), "the paused page's run ended");
+        let counted = t
+            .export(T0 + 20_000.0, &Z)
+            .days
+            .iter()
+            .map(|r| r.attention_seconds)
+            .sum::<f64>();
+        assert!((counted - 10.0).abs() < 1e-9, "{counted}");
+        // While paused, a new page sleeps too; the pause's end wakes both,
+        // once; each says hello again and is tracked.
+        assert_eq!(
+            t.sensor(3, hello("https://www.reddit.com/"), T0 + 60_000.0, &Z)
+                .unwrap(),
+            Some(SensorCommand::Sleep {
+                until: Some(T0 + 3_600_000.0)
+            })
+        );
+        assert_eq!(t.next_wake_at(T0 + 60_000.0), Some(T0 + 3_600_000.0));
+        assert_eq!(t.wake_due(T0 + 3_599_999.0), vec![]);
+        assert_eq!(
+            t.wake_due(T0 + 3_600_000.0),
+            vec![(2, SensorCommand::Wake), (3, SensorCommand::Wake)]
+        );
+        assert_eq!(t.wake_due(T0 + 3_600_001.0), vec![], "told once");
+        assert!(matches!(
+            t.sensor(3, hello("https://www.reddit.com/"), T0 + 3_600_000.0, &Z)
+                .unwrap(),
+            Some(SensorCommand::Track { .. })
+        ));
+        assert!(matches!(
+            t.sensor(4, hello("https://x.com/"), T0, &Z).unwrap(),
+            Some(SensorCommand::Track { overlay: false, .. })
+        ));
+        // Turned off in the options, then on again: sleep, then wake.
+        let mut off = t.settings().clone();
+        off.sites_off.insert("x".into());
+        assert_eq!(
+            t.set_settings(off.clone(), T0 + 3_700_000.0, &Z).unwrap(),
+            vec![
+                (1, SensorCommand::Sleep { until: None }),
+                (4, SensorCommand::Sleep { until: None })
+            ]
+        );
+        t.closed(4, T0 + 3_700_000.0, &Z); // a closed tab is not woken
+        off.sites_off.remove("x");
+        assert_eq!(
+            t.set_settings(off, T0 + 3_800_000.0, &Z).unwrap(),
+            vec![(1, SensorCommand::Wake)]
+        );
+        // A bad setting is refused and changes nothing.
+        s.daily_goal_minutes = 5000;
+        assert!(t.set_settings(s, T0, &Z).is_err());
+        assert_eq!(t.settings().daily_goal_minutes, 0);
+    }
+}

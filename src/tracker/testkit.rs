@@ -1,0 +1,48 @@
+//! What the parts' tests share.
+
+pub use crate::attention::TabId;
+pub use crate::calendar::FixedZone;
+pub use crate::ledger::Ledger;
+pub use crate::protocol::SensorEvent;
+pub use crate::settings::Settings;
+pub use crate::tracker::Tracker;
+
+use crate::labels::Labels;
+
+pub const Z: FixedZone = FixedZone(0);
+pub const T0: f64 = 1_795_000_000_000.0; // 2026-11-18, mid-day UTC
+
+pub fn hello(url: &str) -> SensorEvent {
+    SensorEvent::Hello {
+        url: url.into(),
+        visible: true,
+        focused: true,
+        media: false,
+        idle_ms: None,
+    }
+}
+
+pub fn tracker() -> Tracker {
+    Tracker::new(Settings::default(), Ledger::default(), None, &Z)
+}
+
+pub fn with_ads() -> Tracker {
+    let rules = crate::rules::parse_rules(
+        "x.com##div.ad\nx.com##article:label(span)\nreddit.com##shreddit-ad-post\n",
+    )
+    .unwrap();
+    tracker().with_rules(rules, Labels::parse("en: Ad\nar: إعلان").unwrap())
+}
+
+/// Input every second over `secs` + 1 seconds from `from`.
+pub fn present_for(t: &mut Tracker, tab: TabId, from: f64, secs: u32) {
+    for s in 0..=secs {
+        t.sensor(
+            tab,
+            SensorEvent::Input { typing: false },
+            from + f64::from(s) * 1000.0,
+            &Z,
+        )
+        .unwrap();
+    }
+}

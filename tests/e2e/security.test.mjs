@@ -1,0 +1,92 @@
+// Only Thaman's own pages can change what Thaman keeps (issue 19). The
+// social page is the adversary, and a compromised renderer can run any code
+// in the content script's isolated world: here that world is reached the
+// way such code would be, through DevTools `Runtime.evaluate` with the
+// world's execution context id.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  launch, openSite, overlayFrame, activity, ask, extensionPage, sleep, EXTENSION_ORIGIN, CHROMIUM_ONLY,
+} from './harness.mjs';
+
+let browser;
+before(async () => { browser = await launch(); });
+after(async () => { await browser?.close(); });
+
+/** The content script's isolated world in `page`'s top frame. */
+async function contentScriptWorld(page) {
+  const cdp = await page.createCDPSession();
+  const contexts = [];
+  cdp.on('Runtime.executionContextCreated', ({ context }) => contexts.push(context));
+  await cdp.send('Runtime.enable'); // reports every context that exists
+  const { frameTree } = await cdp.send('Page.getFrameTree');
+  for (const end = Date.now() + 5000; Date.now() < end; await sleep(100)) {
+    const world = contexts.find((c) => c.auxData?.type === 'isolated'
+      && c.auxData?.frameId === frameTree.frame.id && c.origin === EXTENSION_ORIGIN);
+    if (world) return { cdp, id: world.id };
+  }
+  throw new Error(`no isolated world of the extension among ${JSON.stringify(contexts)}`);
+}
+
+/** Runs `messages` through a port named 'overlay' opened in `context`. */
+const asOverlay = (messages) => new Promise((done) => {
+  /* global chrome */
+  const port = chrome.runtime.connect({ name: 'overlay' });
+  for (const m of messages) port.postMessage(m);
+  setTimeout(() => { port.disconnect(); done(typeof chrome.runtime.connect); }, 1000);
+});
+
+const FORGED = [
+  { type: 'mark_useful', minutes: 1440 },
+  { type: 'hide' },
+  { type: 'pause', span: 'hour' },
+  { type: 'minimize', on: true },
+];
+
+function kept(data, site) {
+  const days = data.days.filter((d) => d.site === site);
+  return {
+    attention: days.reduce((s, d) => s + d.attention_seconds, 0),
+    useful: days.reduce((s, d) => s + d.useful_seconds, 0),
+    hidden: data.settings.overlay_hidden.includes(site),
+    minimized: data.settings.overlay_minimized.includes(site),
+    paused: site in data.settings.paused_until,
+  };
+}
+
+test('a content script cannot speak for the overlay; the overlay page can', { skip: CHROMIUM_ONLY }, async () => {
+  const page = await openSite(browser, 'https://x.com/home');
+  const frame = await overlayFrame(page);
+  assert.ok(frame, 'the overlay mounts');
+  await activity(page, 4000);
+  const before = kept(await ask(frame, { type: 'export' }), 'x');
+  assert.ok(before.attention >= 2, `some attention to mark: ${before.attention} s`);
+  assert.equal(before.useful, 0);
+
+  const { cdp, id } = await contentScriptWorld(page);
+  const { result, exceptionDetails } = await cdp.send('Runtime.evaluate', {
+    contextId: id,
+    expression: `(${asOverlay})(${JSON.stringify(FORGED)})`,
+    awaitPromise: true,
+    returnByValue: true,
+  });
+  assert.equal(exceptionDetails, undefined, JSON.stringify(exceptionDetails));
+  assert.equal(result.value, 'function', "ran in the content script's world, with its chrome.runtime");
+  await sleep(300);
+  // (Were the counter hidden, its frame would be gone: ask from elsewhere.)
+  const asker = await overlayFrame(page, { timeout: 2000 }) ?? await extensionPage(browser, 'options.html');
+  const afterForged = kept(await ask(asker, { type: 'export' }), 'x');
+  assert.deepEqual(
+    { ...afterForged, attention: 0 },
+    { ...before, attention: 0 },
+    'nothing marked useful, hidden, paused or folded',
+  );
+
+  // The same request from Thaman's own overlay page is taken.
+  await frame.evaluate(asOverlay, [{ type: 'mark_useful', minutes: 1440 }]);
+  await sleep(300);
+  const afterOwn = kept(await ask(frame, { type: 'export' }), 'x');
+  assert.ok(afterOwn.useful > 0, `the overlay marked ${afterOwn.useful} s useful`);
+  await cdp.detach();
+  await page.close();
+});
