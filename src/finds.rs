@@ -11,8 +11,7 @@ use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
 use crate::calendar::Date;
-use crate::sites::{host_of_url, site_for_host};
-use crate::store::valid_site_id;
+use crate::sites::{host_of_url, site_for_host, valid_site_id};
 
 /// Characters of a post's text kept.
 pub const TEXT_CHARS: usize = 140;

@@ -101,6 +101,23 @@ pub fn host_of_url(url: &str) -> Option<&str> {
     (!host.is_empty()).then_some(host)
 }
 
+/// A site id: a catalog id or `custom:<host>`.
+///
+/// ```text
+/// "facebook" "custom:news.example.org" -> true
+/// "myspace" "custom:" "custom:Evil Host" -> false
+/// ```
+pub fn valid_site_id(id: &str) -> bool {
+    CATALOG.iter().any(|s| s.id == id)
+        || id.strip_prefix("custom:").is_some_and(|host| {
+            !host.is_empty()
+                && host.len() <= 253
+                && host
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'.' || b == b'-')
+        })
+}
+
 /// Most sites a person may add: each is a content script's match list and
 /// a permission the browser shows.
 pub const MAX_CUSTOM_SITES: usize = 50;
@@ -328,6 +345,15 @@ mod tests {
                 "https://m.example.org/*"
             ]
         );
+    }
+
+    #[test]
+    fn site_ids() {
+        assert!(valid_site_id("facebook"));
+        assert!(valid_site_id("custom:news.example.org"));
+        assert!(!valid_site_id("custom:"));
+        assert!(!valid_site_id("custom:Evil Host"));
+        assert!(!valid_site_id("myspace"));
     }
 
     #[test]

@@ -24,7 +24,7 @@ use crate::calendar::Date;
 use crate::ledger::{DayRecord, Hours, Ledger};
 use crate::prompt::Reasons;
 use crate::settings::{Settings, SettingsError};
-use crate::sites::CATALOG;
+use crate::sites::valid_site_id;
 
 /// The schema this build writes.
 pub const SCHEMA: u32 = 1;
@@ -48,18 +48,6 @@ pub fn day_key(date: Date) -> String {
 /// The date of a `day:` key; `None` for other keys or bad dates.
 pub fn parse_day_key(key: &str) -> Option<Date> {
     key.strip_prefix(DAY_PREFIX)?.parse().ok()
-}
-
-/// A site id: a catalog id or `custom:<host>`.
-pub fn valid_site_id(id: &str) -> bool {
-    CATALOG.iter().any(|s| s.id == id)
-        || id.strip_prefix("custom:").is_some_and(|host| {
-            !host.is_empty()
-                && host.len() <= 253
-                && host
-                    .bytes()
-                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'.' || b == b'-')
-        })
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -374,15 +362,6 @@ mod tests {
         assert_eq!(parse_day_key("day:2026-11-23"), Some(date));
         assert_eq!(parse_day_key("day:2026-11-31"), None);
         assert_eq!(parse_day_key("settings"), None);
-    }
-
-    #[test]
-    fn site_ids() {
-        assert!(valid_site_id("facebook"));
-        assert!(valid_site_id("custom:news.example.org"));
-        assert!(!valid_site_id("custom:"));
-        assert!(!valid_site_id("custom:Evil Host"));
-        assert!(!valid_site_id("myspace"));
     }
 
     #[test]

@@ -12,9 +12,10 @@ use crate::calendar::Date;
 use crate::finds::{self, Find, Finds};
 use crate::ledger::{Day, Ledger};
 use crate::settings::Settings;
+use crate::sites::valid_site_id;
 use crate::store::{
-    day_key, parse_day_key, valid_site_id, FINDS_KEY, QUARANTINE_PREFIX, RUN_KEY, SCHEMA,
-    SCHEMA_KEY, SETTINGS_KEY, TOLD_WEEK_KEY,
+    day_key, parse_day_key, FINDS_KEY, QUARANTINE_PREFIX, RUN_KEY, SCHEMA, SCHEMA_KEY,
+    SETTINGS_KEY, TOLD_WEEK_KEY,
 };
 use crate::tracker::Writes;
 
