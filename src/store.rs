@@ -21,6 +21,7 @@ use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
 use crate::calendar::Date;
+pub use crate::ledger::MAX_ADS_PER_DAY;
 use crate::ledger::{DayRecord, Hours, Ledger};
 use crate::prompt::Reasons;
 use crate::settings::{Settings, SettingsError};
@@ -28,8 +29,6 @@ use crate::sites::valid_site_id;
 
 /// The schema this build writes.
 pub const SCHEMA: u32 = 1;
-/// More ads than this in a day on one site is not a person scrolling.
-pub const MAX_ADS_PER_DAY: u64 = 100_000;
 pub const SCHEMA_KEY: &str = "schema";
 pub const SETTINGS_KEY: &str = "settings";
 pub const RUN_KEY: &str = "run";
@@ -193,7 +192,8 @@ pub fn validate(export: &Export) -> Result<(), ImportError> {
                 return Err(ImportError::BadDuration { date, site, field });
             }
         }
-        if row.ads_rendered > MAX_ADS_PER_DAY || row.ads_viewable > row.ads_rendered {
+        let max_ads = MAX_ADS_PER_DAY * u64::from(row.merged_days.max(1));
+        if row.ads_rendered > max_ads || row.ads_viewable > row.ads_rendered {
             return Err(ImportError::BadAds { date, site });
         }
         if row.useful_seconds > row.attention_seconds {
@@ -451,6 +451,25 @@ mod tests {
         }
         assert_eq!(ledger, Ledger::default());
         assert_eq!(settings, Settings::default());
+    }
+
+    #[test]
+    fn ads_a_day_are_bounded_as_the_ledger_books_them() {
+        let ads = |n: u64, merged_days: u8| {
+            export(vec![DayRow {
+                ads_rendered: n,
+                merged_days,
+                ..row("2026-11-23", "x", 1.0)
+            }])
+        };
+        assert!(validate(&ads(MAX_ADS_PER_DAY, 0)).is_ok());
+        assert!(matches!(
+            validate(&ads(MAX_ADS_PER_DAY + 1, 0)),
+            Err(ImportError::BadAds { .. })
+        ));
+        // A merged week holds up to seven days' worth.
+        assert!(validate(&ads(7 * MAX_ADS_PER_DAY, 7)).is_ok());
+        assert!(validate(&ads(7 * MAX_ADS_PER_DAY + 1, 7)).is_err());
     }
 
     #[test]
