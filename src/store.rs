@@ -22,7 +22,7 @@ use thiserror::Error;
 
 use crate::calendar::Date;
 pub use crate::ledger::MAX_ADS_PER_DAY;
-use crate::ledger::{DayRecord, Hours, Ledger};
+use crate::ledger::{Day, DayRecord, Hours, Ledger};
 use crate::prompt::Reasons;
 use crate::settings::{Settings, SettingsError};
 use crate::sites::valid_site_id;
@@ -47,6 +47,79 @@ pub fn day_key(date: Date) -> String {
 /// The date of a `day:` key; `None` for other keys or bad dates.
 pub fn parse_day_key(key: &str) -> Option<Date> {
     key.strip_prefix(DAY_PREFIX)?.parse().ok()
+}
+
+/// A record set aside from a stored day: its site id, the value as
+/// stored, and why.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SetAside<V> {
+    pub site: String,
+    pub value: V,
+    pub why: String,
+}
+
+/// A stored day sorted record by record: what is kept, what is set aside.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SortedDay<V> {
+    pub day: Day,
+    /// By site id. Kept together under `quarantine:day:<date>` as
+    /// `{value: {site: value, …}, reason}`.
+    pub set_aside: Vec<SetAside<V>>,
+}
+
+impl<V> SortedDay<V> {
+    /// Why the records were set aside, one site after another.
+    ///
+    /// ```text
+    /// [reddit: "a record no real day could hold", myspace: "unknown site id"]
+    ///   -> "myspace: unknown site id; reddit: a record no real day could hold"
+    /// ```
+    pub fn reason(&self) -> String {
+        self.set_aside
+            .iter()
+            .map(|a| format!("{}: {}", a.site, a.why))
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+}
+
+/// Sorts the records of a stored day (site id -> raw value, read with
+/// `decode`): each record Thaman could have written is kept; each other
+/// one is set aside on its own, so one implausible record never takes its
+/// day's other sites with it.
+///
+/// ```text
+/// {x: {attention_ms: 60000}, reddit: {attention_ms: -5},
+///  myspace: {attention_ms: 1}, tiktok: "junk"}
+///   -> day {x}, set aside [myspace (unknown site id),
+///                          reddit (a record no real day could hold),
+///                          tiktok (the decoder's reason)]
+/// ```
+pub fn sort_day<V>(
+    records: impl IntoIterator<Item = (String, V)>,
+    decode: impl Fn(&V) -> Result<DayRecord, String>,
+) -> SortedDay<V> {
+    let mut sorted = SortedDay {
+        day: Day::new(),
+        set_aside: Vec::new(),
+    };
+    for (site, value) in records {
+        let why = if valid_site_id(&site) {
+            match decode(&value) {
+                Ok(rec) if rec.plausible() => {
+                    sorted.day.insert(site, rec);
+                    continue;
+                }
+                Ok(_) => "a record no real day could hold".to_string(),
+                Err(why) => why,
+            }
+        } else {
+            "unknown site id".to_string()
+        };
+        sorted.set_aside.push(SetAside { site, value, why });
+    }
+    sorted.set_aside.sort_by(|a, b| a.site.cmp(&b.site));
+    sorted
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -362,6 +435,52 @@ mod tests {
         assert_eq!(parse_day_key("day:2026-11-23"), Some(date));
         assert_eq!(parse_day_key("day:2026-11-31"), None);
         assert_eq!(parse_day_key("settings"), None);
+    }
+
+    #[test]
+    fn one_implausible_record_is_set_aside_alone() {
+        let stored = serde_json::json!({
+            "x": {"attention_ms": 60000, "ads_rendered": 2, "ads_viewable": 1},
+            "custom:a.b": {"attention_ms": 1000},
+            "reddit": {"attention_ms": -5},
+            "youtube": {"ads_rendered": 1, "ads_viewable": 2},
+            "myspace": {"attention_ms": 1},
+            "tiktok": "junk",
+        });
+        let records = stored.as_object().unwrap().clone().into_iter();
+        let sorted = sort_day(records, |v| {
+            serde_json::from_value::<DayRecord>(v.clone()).map_err(|e| e.to_string())
+        });
+        assert_eq!(
+            sorted.day.keys().collect::<Vec<_>>(),
+            ["custom:a.b", "x"],
+            "the plausible records of other sites are kept"
+        );
+        assert_eq!(sorted.day["x"].ads_viewable, 1);
+        let aside: Vec<(&str, &str)> = sorted
+            .set_aside
+            .iter()
+            .map(|a| (a.site.as_str(), a.why.as_str()))
+            .collect();
+        assert_eq!(aside.len(), 4);
+        assert_eq!(aside[0], ("myspace", "unknown site id"));
+        assert_eq!(aside[1], ("reddit", "a record no real day could hold"));
+        assert_eq!(aside[2].0, "tiktok");
+        assert!(aside[2].1.contains("invalid type"), "{}", aside[2].1);
+        assert_eq!(aside[3], ("youtube", "a record no real day could hold"));
+        // The value set aside is the one stored, untouched.
+        assert_eq!(sorted.set_aside[2].value, serde_json::json!("junk"));
+        assert!(sorted
+            .reason()
+            .starts_with("myspace: unknown site id; reddit: a record"));
+        // A day of good records sets nothing aside.
+        let good = sort_day([("x".to_string(), 1.0)], |ms| {
+            Ok(DayRecord {
+                attention_ms: *ms,
+                ..DayRecord::default()
+            })
+        });
+        assert!(good.set_aside.is_empty() && good.reason().is_empty());
     }
 
     #[test]
