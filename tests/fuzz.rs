@@ -1439,9 +1439,20 @@ proptest! {
     /// here ledgers with floods of ads and merged weeks) imports again
     /// unchanged.
     #[test]
-    fn core_exports_import_again_unchanged((ledger, offset) in core_ledger()) {
+    fn core_exports_import_again_unchanged(
+        (ledger, offset) in core_ledger(),
+        drafts in prop::collection::vec((confusable_url(), any::<String>(), any::<String>()), 0..6),
+    ) {
         let zone = FixedZone(offset);
-        let t = Tracker::new(Settings::default(), ledger, None, &zone);
+        let mut finds = thaman::finds::Finds::default();
+        for (i, (url, author, text)) in drafts.into_iter().enumerate() {
+            let draft = thaman::finds::Draft { url, author, text };
+            let date = Date::from_days(20_500);
+            if let Ok(find) = draft.into_find("x", i as u64 + 1, "2026-01-01T00:00:00.000Z".into(), date) {
+                finds.add(find, 500);
+            }
+        }
+        let t = Tracker::new(Settings::default(), ledger, None, &zone).with_finds(finds);
         check_round_trip(&t, 20_600.0 * DAY_MS, &zone)?;
     }
 
@@ -1746,4 +1757,105 @@ fn fixed_far_out_instants_overflow_date_from_days() {
         outcome.is_ok(),
         "Tracker::new panicked on a far-out stored run"
     );
+}
+
+// ---------------------------------------------------------------- 6. find links
+
+/// Links put together from pieces browsers read in surprising ways.
+fn confusable_url() -> impl Strategy<Value = String> {
+    let piece = prop::sample::select(vec![
+        "https://",
+        "http://",
+        "HTTPS://",
+        "https:",
+        "//",
+        "/",
+        "\\",
+        "@",
+        ":",
+        "x.com",
+        "X.COM",
+        "evil.example",
+        "www.",
+        "%2e",
+        "%2E",
+        "%40",
+        "%5c",
+        "\t",
+        "\n",
+        " ",
+        "\u{ff58}",
+        "\u{3002}",
+        "\u{ad}",
+        "xn--",
+        "xn--mgbh0fb",
+        "443",
+        "80",
+        "99999",
+        "0x7f",
+        "127.0.0.1",
+        "1.2.3",
+        "0177.0.0.1",
+        "?",
+        "#",
+        "[::1]",
+        ".",
+        "_",
+        "u:p",
+        "a/status/1",
+        "\u{0}",
+        "%00",
+        "..",
+        "-",
+        "0",
+    ]);
+    prop_oneof![
+        3 => prop::collection::vec(piece.clone(), 1..8).prop_map(|p| p.concat()),
+        3 => (prop::sample::select(vec!["https://", "http://"]), prop::collection::vec(piece, 0..6))
+            .prop_map(|(s, p)| format!("{s}{}", p.concat())),
+        2 => "https?://[a-zA-Z0-9.@:_\\\\/%-]{0,24}",
+    ]
+}
+
+proptest! {
+    #![proptest_config(config())]
+
+    /// `host_of_url` answers only what a browser reads: wherever it names
+    /// a host, the `url` crate (the WHATWG URL Standard, as browsers parse)
+    /// reads the same link as http(s) with that very host. And a link the
+    /// core keeps names a host, and keeping it again changes nothing.
+    #[test]
+    fn link_hosts_are_what_browsers_read(url in confusable_url()) {
+        if let Some(host) = thaman::sites::host_of_url(&url) {
+            let host = host.to_ascii_lowercase();
+            match url::Url::parse(&url) {
+                Ok(parsed) => {
+                    prop_assert!(matches!(parsed.scheme(), "http" | "https"), "{:?}", url);
+                    prop_assert_eq!(parsed.host_str(), Some(host.as_str()), "{:?}", url);
+                }
+                // `xn--` labels are taken as written, their punycode
+                // unchecked: a browser refuses an invalid one, so such a
+                // link opens no other site.
+                Err(_) if host.contains("xn--") => {}
+                Err(e) => prop_assert!(false, "{:?}: read as {}, refused by browsers: {}", url, host, e),
+            }
+        }
+        if let Some(kept) = thaman::finds::clean_url(&url) {
+            prop_assert!(thaman::sites::host_of_url(&kept).is_some(), "{:?}", kept);
+            prop_assert_eq!(thaman::finds::clean_url(&kept), Some(kept.clone()));
+        }
+    }
+
+    /// Plain links are read, as browsers read them.
+    #[test]
+    fn plain_links_are_read(
+        host in "[a-z][a-z0-9-]{0,10}(\\.[a-z][a-z0-9-]{0,10}){1,3}",
+        port in prop::option::of(1u16..),
+        path in "(/[a-z0-9]{0,5}){0,3}(\\?[a-z]=[0-9])?",
+    ) {
+        let url = format!("https://{host}{}{path}", port.map(|p| format!(":{p}")).unwrap_or_default());
+        prop_assert_eq!(thaman::sites::host_of_url(&url), Some(host.as_str()));
+        let parsed = url::Url::parse(&url).unwrap();
+        prop_assert_eq!(parsed.host_str(), Some(host.as_str()));
+    }
 }
