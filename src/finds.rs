@@ -11,8 +11,7 @@ use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
 use crate::calendar::Date;
-use crate::sites::{host_of_url, site_for_host};
-use crate::store::valid_site_id;
+use crate::sites::{host_of_url, site_for_host, site_id_for_host, valid_site_id};
 
 /// Characters of a post's text kept.
 pub const TEXT_CHARS: usize = 140;
@@ -84,20 +83,18 @@ fn is_tracking(name: &str) -> bool {
     PREFIXES.iter().any(|p| name.starts_with(p)) || NAMES.contains(&name)
 }
 
-/// The link as kept: `http(s)` only, tracking parameters removed.
+/// The link as kept: `http(s)` only, with a host a browser reads as
+/// written, tracking parameters removed.
 ///
 /// ```text
 /// "https://www.facebook.com/permalink.php?story_fbid=1&id=2&__cft__[0]=AZ…&__tn__=R" -> "https://www.facebook.com/permalink.php?story_fbid=1&id=2"
 /// "https://x.com/a/status/1?s=20#m"                                              -> "https://x.com/a/status/1#m"
-/// "javascript:alert(1)"                                                           -> None
+/// "javascript:alert(1)"  "https://evil.example\\@x.com/"  "https://x%2Ecom/"   -> None
 /// ```
 pub fn clean_url(url: &str) -> Option<String> {
     let url = url.trim();
-    let lower = url.get(..8).unwrap_or(url).to_ascii_lowercase();
-    if !(lower.starts_with("https://") || lower.starts_with("http://"))
-        || url.len() > URL_CHARS
-        || url.chars().any(char::is_control)
-    {
+    // A host a browser reads as written (see `host_of_url`), or none.
+    if url.len() > URL_CHARS || url.chars().any(char::is_control) || host_of_url(url).is_none() {
         return None;
     }
     let (rest, fragment) = url
@@ -123,20 +120,45 @@ pub fn clean_url(url: &str) -> Option<String> {
     Some(out)
 }
 
-/// Whitespace collapsed, at most `max` characters.
+/// Control characters dropped, whitespace collapsed, at most `max`
+/// characters; clipping again changes nothing.
 ///
 /// ```text
 /// ("  Finished\n the   book ", 8) -> "Finished"
+/// ("\t=1+1", 140)                  -> "=1+1"
 /// ```
 pub fn clip(text: &str, max: usize) -> String {
-    let joined = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    let visible: String = text
+        .chars()
+        .filter(|c| !c.is_control() || c.is_whitespace())
+        .collect();
+    let joined = visible.split_whitespace().collect::<Vec<_>>().join(" ");
     joined
         .chars()
-        .filter(|c| !c.is_control())
         .take(max)
         .collect::<String>()
         .trim_end()
         .to_string()
+}
+
+/// Whether `url` links to `site`: a catalog site's hosts, or the host a
+/// person added (with its `www.` and `m.`).
+///
+/// ```text
+/// ("https://x.com/a/status/1", "x")                     -> true
+/// ("https://evil.example\\@x.com/", "x")               -> false
+/// ("https://m.example.org/p", "custom:example.org")     -> true
+/// ```
+pub fn links_to(url: &str, site: &str) -> bool {
+    let Some(host) = host_of_url(url) else {
+        return false;
+    };
+    match site.strip_prefix("custom:") {
+        Some(custom) => {
+            site_id_for_host(host, &[custom.to_string()].into()).as_deref() == Some(site)
+        }
+        None => site_for_host(host).is_some_and(|s| s.id == site),
+    }
 }
 
 impl Draft {
@@ -150,10 +172,8 @@ impl Draft {
         date: Date,
     ) -> Result<Find, FindError> {
         let url = clean_url(&self.url).ok_or_else(|| FindError::Url(clip(&self.url, 80)))?;
-        let same_site = host_of_url(&url)
-            .and_then(site_for_host)
-            .is_some_and(|s| s.id == site);
-        if !same_site {
+        // Finds are kept on the catalog's sites only.
+        if site.starts_with("custom:") || !links_to(&url, site) {
             return Err(FindError::Url(clip(&self.url, 80)));
         }
         Ok(Find {
@@ -228,13 +248,18 @@ impl Finds {
         self.0.len() != before
     }
 
-    /// Adds imported finds (same id: the file's wins); answers how many
-    /// of the oldest went past `cap`.
+    /// Adds imported finds (same id: the file's wins), their text without
+    /// control characters (a tab before `=` would pass a spreadsheet's
+    /// formula check); answers how many of the oldest went past `cap`.
     pub fn merge(&mut self, finds: &[Find], cap: usize) -> usize {
         for f in finds {
             self.0.retain(|old| old.id != f.id);
         }
-        self.0.extend(finds.iter().cloned());
+        self.0.extend(finds.iter().map(|f| Find {
+            author: clip(&f.author, AUTHOR_CHARS),
+            text: clip(&f.text, TEXT_CHARS),
+            ..f.clone()
+        }));
         self.0.sort_by_key(|f| f.id);
         self.trim(cap)
     }
@@ -253,6 +278,7 @@ pub fn validate(finds: &[Find]) -> Result<(), FindError> {
             return Err(FindError::Site(f.site.clone()));
         }
         if clean_url(&f.url).as_deref() != Some(f.url.as_str())
+            || !links_to(&f.url, &f.site)
             || f.text.chars().count() > TEXT_CHARS
             || f.author.chars().count() > AUTHOR_CHARS
         {
@@ -295,10 +321,10 @@ pub fn csv(finds: &[Find]) -> String {
     out
 }
 
-/// RFC 4180 quoting; a leading `= + - @` is defused so a spreadsheet never
+/// RFC 4180 quoting; a leading `= + - @` (or tab, CR) is defused so a spreadsheet never
 /// runs a post's text as a formula.
 fn quote(v: &str) -> String {
-    let v = if v.starts_with(['=', '+', '-', '@']) {
+    let v = if v.starts_with(['=', '+', '-', '@', '\t', '\r']) {
         format!("'{v}")
     } else {
         v.to_string()
@@ -436,6 +462,64 @@ mod tests {
         let mut bad = find(6);
         bad.site = "nowhere".into();
         assert_eq!(validate(&[bad]), Err(FindError::Site("nowhere".into())));
+    }
+
+    #[test]
+    fn links_a_browser_reads_as_another_site_are_refused() {
+        // A browser reads `\` as `/`: this link opens evil.example.
+        for url in [
+            "https://evil.example\\@x.com/",
+            "https://evil.example\\x.com/a/status/1",
+            "https://x.com%2Eevil.example/",
+            "https://x.c\tom/",
+            "https:///x.com/a/status/1",
+            "https://ｘ.com/a/status/1",
+            "https://x.com:99999/",
+        ] {
+            let d = Draft {
+                url: url.into(),
+                author: String::new(),
+                text: String::new(),
+            };
+            assert!(
+                d.into_find("x", 1, "t".into(), date()).is_err(),
+                "{url:?} kept as an X link"
+            );
+            let mut f = find(1);
+            f.url = url.into();
+            assert!(validate(&[f]).is_err(), "{url:?} imported as an X link");
+        }
+    }
+
+    #[test]
+    fn an_imported_find_links_to_its_own_site() {
+        let mut f = find(1);
+        f.url = "https://www.reddit.com/r/a/comments/1".into();
+        assert!(matches!(validate(&[f.clone()]), Err(FindError::Url(_))));
+        f.site = "reddit".into();
+        assert_eq!(validate(&[f.clone()]), Ok(()));
+        f.site = "custom:example.org".into();
+        assert!(validate(&[f.clone()]).is_err());
+        f.url = "https://www.example.org/post/1".into();
+        assert_eq!(validate(&[f]), Ok(()));
+    }
+
+    #[test]
+    fn imported_text_loses_control_characters_before_csv() {
+        let mut f = find(1);
+        f.text = "\t=HYPERLINK(\"https://evil.example\")".into();
+        f.author = "La\u{0}yla\u{7f} \r\nH".into();
+        let mut finds = Finds::default();
+        finds.merge(&[f], 500);
+        let kept = &finds.all()[0];
+        assert_eq!(kept.text, "=HYPERLINK(\"https://evil.example\")");
+        assert_eq!(kept.author, "Layla H");
+        assert!(csv(finds.all()).contains(r#""'=HYPERLINK(""https://evil.example"")""#));
+        // Cleaning twice changes nothing, so an export imports unchanged.
+        for text in ["a \u{0} b", "\u{1} a", " x\ty ", "ok"] {
+            assert_eq!(clip(&clip(text, 140), 140), clip(text, 140), "{text:?}");
+        }
+        assert_eq!(clip("a \u{0} b", 140), "a b");
     }
 
     #[test]

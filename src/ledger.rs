@@ -11,6 +11,15 @@ use crate::attention::Span;
 use crate::calendar::{split_hours, Calendar, Date, Zone};
 use crate::prompt::Reasons;
 
+/// Most ads one site can show in one day, rendered or viewable: more is a
+/// page multiplying slots, not a person scrolling. The ledger books no more
+/// and import refuses more, so every export imports again.
+pub const MAX_ADS_PER_DAY: u64 = 100_000;
+
+/// Most ads counted on one page view (a load of a page; an infinite feed
+/// read for hours shows a few hundred). The tracker refuses more slots.
+pub const MAX_ADS_PER_PAGE: usize = 1_000;
+
 /// One site on one day. Fields not yet measured stay 0.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
@@ -52,6 +61,7 @@ impl DayRecord {
             && day.contains(&self.useful_ms)
             && self.useful_ms <= self.attention_ms + 1.0
             && self.ads_viewable <= self.ads_rendered
+            && self.ads_rendered <= MAX_ADS_PER_DAY * u64::from(self.span_days())
             && self.merged_days <= 7
     }
 
@@ -139,16 +149,45 @@ impl Ledger {
             .collect()
     }
 
-    /// Counts ads rendered and ads that became viewable on `date`.
-    pub fn add_ads(&mut self, date: Date, site: &str, rendered: u64, viewable: u64) {
-        let rec = self
-            .days
-            .entry(date)
-            .or_default()
-            .entry(site.to_string())
-            .or_default();
-        rec.ads_rendered = rec.ads_rendered.saturating_add(rendered);
-        rec.ads_viewable = rec.ads_viewable.saturating_add(viewable);
+    /// Counts ads rendered and ads that became viewable on `date`, each at
+    /// most [`MAX_ADS_PER_DAY`]; returns the days it changed.
+    ///
+    /// An ad is booked on the day it became viewable: if its render was
+    /// booked on an earlier day, the render moves here (taken from the
+    /// latest earlier day that has a render not yet viewable), so every
+    /// day holds viewable <= rendered and no ad is rendered twice.
+    ///
+    /// ```text
+    /// day1.x rendered 1                 + (day2, x, 0, 1) -> day1.x 0/0, day2.x 1/1 -> [day2, day1]
+    /// day2.x rendered 1, viewable 0     + (day2, x, 0, 1) -> day2.x 1/1             -> [day2]
+    /// day2.x rendered 100 000           + (day2, x, 1, 0) -> day2.x 100 000 (capped)
+    /// ```
+    pub fn add_ads(&mut self, date: Date, site: &str, rendered: u64, viewable: u64) -> Vec<Date> {
+        let rec = self.record_mut(date, site);
+        let cap = |n: u64, more: u64| n.saturating_add(more).min(MAX_ADS_PER_DAY);
+        rec.ads_rendered = cap(rec.ads_rendered, rendered);
+        rec.ads_viewable = cap(rec.ads_viewable, viewable);
+        let mut missing = rec.ads_viewable.saturating_sub(rec.ads_rendered);
+        rec.ads_rendered += missing;
+        let mut changed = vec![date];
+        for (earlier, day) in self.days.range_mut(..date).rev() {
+            if missing == 0 {
+                break;
+            }
+            let Some(rec) = day.get_mut(site) else {
+                continue;
+            };
+            let moved = rec
+                .ads_rendered
+                .saturating_sub(rec.ads_viewable)
+                .min(missing);
+            if moved > 0 {
+                rec.ads_rendered -= moved;
+                missing -= moved;
+                changed.push(*earlier);
+            }
+        }
+        changed
     }
 
     /// The record of `date` × `site`, created empty if absent.
@@ -364,5 +403,62 @@ mod tests {
         ] {
             assert!(!bad.plausible(), "{bad:?}");
         }
+    }
+
+    #[test]
+    fn an_ad_viewable_the_day_after_its_render_is_booked_on_that_day() {
+        let (day1, day2): (Date, Date) =
+            ("2026-11-22".parse().unwrap(), "2026-11-23".parse().unwrap());
+        let mut ledger = Ledger::default();
+        assert_eq!(ledger.add_ads(day1, "x", 2, 1), vec![day1]);
+        // The second ad becomes viewable after midnight: its render moves.
+        assert_eq!(ledger.add_ads(day2, "x", 0, 1), vec![day2, day1]);
+        let counts = |d| {
+            (
+                ledger.record(d, "x").ads_rendered,
+                ledger.record(d, "x").ads_viewable,
+            )
+        };
+        assert_eq!((counts(day1), counts(day2)), ((1, 1), (1, 1)));
+        // A render of day2 not yet viewable covers day2's next viewable.
+        let mut ledger = Ledger::default();
+        ledger.add_ads(day1, "x", 1, 0);
+        ledger.add_ads(day2, "x", 1, 0);
+        assert_eq!(ledger.add_ads(day2, "x", 0, 1), vec![day2]);
+        assert_eq!(ledger.record(day1, "x").ads_rendered, 1);
+        // No earlier render to move (it was on a day no longer kept, or
+        // the clock went back): booked rendered here all the same.
+        let mut ledger = Ledger::default();
+        ledger.add_ads(day2, "x", 1, 0);
+        assert_eq!(ledger.add_ads(day1, "x", 0, 1), vec![day1]);
+        assert_eq!(ledger.record(day1, "x").ads_rendered, 1);
+        // Other sites' renders are never taken.
+        let mut ledger = Ledger::default();
+        ledger.add_ads(day1, "reddit", 1, 0);
+        ledger.add_ads(day2, "x", 0, 1);
+        assert_eq!(ledger.record(day1, "reddit").ads_rendered, 1);
+        for (_, _, rec) in ledger.rows() {
+            assert!(rec.plausible(), "{rec:?}");
+        }
+    }
+
+    #[test]
+    fn ads_a_day_stop_at_the_bound_import_accepts() {
+        let day: Date = "2026-11-22".parse().unwrap();
+        let mut ledger = Ledger::default();
+        ledger.add_ads(day, "x", MAX_ADS_PER_DAY - 1, 0);
+        ledger.add_ads(day, "x", 5, 0);
+        ledger.add_ads(day, "x", u64::MAX, u64::MAX);
+        let rec = ledger.record(day, "x");
+        assert_eq!(
+            (rec.ads_rendered, rec.ads_viewable),
+            (MAX_ADS_PER_DAY, MAX_ADS_PER_DAY)
+        );
+        assert!(rec.plausible());
+        assert!(!DayRecord {
+            ads_rendered: MAX_ADS_PER_DAY + 1,
+            ..rec
+        }
+        .plausible());
     }
 }

@@ -8,8 +8,7 @@ use thiserror::Error;
 use crate::attention::{Limits, PULSE_MS};
 use crate::calendar::{Calendar, Weekday};
 use crate::format::Digits;
-use crate::sites::{custom_host, MAX_CUSTOM_SITES};
-use crate::store::valid_site_id;
+use crate::sites::{custom_host, valid_site_id, MAX_CUSTOM_SITES};
 use crate::valuation::Region;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

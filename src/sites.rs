@@ -84,21 +84,90 @@ pub fn site_for_host(host: &str) -> Option<&'static Site> {
     })
 }
 
-/// The host part of an `http(s)` URL, without port or credentials.
+/// The host of an `http(s)` URL as a browser reads it (the WHATWG URL
+/// Standard), answered only where the URL spells it plainly, as written
+/// (ASCII case and a trailing dot as given). Where a browser would read a
+/// host other than the plain text shows, or transform it, there is none:
+/// a `\` (a browser's `/`) ending the authority early, tabs, newlines and
+/// spaces (dropped), `%`-escapes and non-ASCII (IDNA) hosts (decoded),
+/// numbers in other forms than `a.b.c.d` (IPv4), IPv6, extra slashes, a
+/// port past 65535. So no link passes for another site's.
 ///
 /// ```text
-/// "https://www.x.com/home?a=1" -> "www.x.com"
-/// "https://u:p@x.com:8443/"    -> "x.com"
-/// "chrome://extensions"        -> none
+/// "https://www.x.com/home?a=1"             -> "www.x.com"
+/// "https://u:p@x.com:8443/"                -> "x.com"
+/// "https://evil.example\@x.com/"           -> none (a browser opens evil.example)
+/// "https://x%2Ecom/"  "https://x.c\tom/"   -> none (a browser opens x.com)
+/// "https:///x.com"  "chrome://extensions"  -> none
 /// ```
 pub fn host_of_url(url: &str) -> Option<&str> {
-    let rest = url
-        .strip_prefix("https://")
-        .or_else(|| url.strip_prefix("http://"))?;
-    let authority = rest.split(['/', '?', '#']).next()?;
+    let (scheme, rest) = url.split_once("://")?;
+    let web = scheme.eq_ignore_ascii_case("https") || scheme.eq_ignore_ascii_case("http");
+    // Browsers strip C0 controls and spaces, and drop tabs and newlines
+    // anywhere: text with them is not read as written.
+    if !web || url.bytes().any(|b| b <= b' ' || b == 0x7f) {
+        return None;
+    }
+    // For http(s), `\` ends the authority as `/` does.
+    let authority = &rest[..rest.find(['/', '\\', '?', '#']).unwrap_or(rest.len())];
+    // The host follows the last `@` (the rest is credentials).
     let host_port = authority.rsplit('@').next()?;
-    let host = host_port.split(':').next()?;
-    (!host.is_empty()).then_some(host)
+    let (host, port) = host_port.split_once(':').unwrap_or((host_port, ""));
+    let port_ok = port.is_empty()
+        || (port.bytes().all(|b| b.is_ascii_digit())
+            && port.trim_start_matches('0').len() <= 5
+            && port.parse::<u32>().is_ok_and(|p| p <= 65_535));
+    let plain = !host.is_empty()
+        && host
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_'));
+    (port_ok && plain && plain_number(host)).then_some(host)
+}
+
+/// Whether a host a browser would read as an IPv4 address (its last label
+/// a number, as `0x7f` or `017` are) is written plainly: four decimal
+/// parts, 0 to 255, no leading zeros. Names answer true.
+///
+/// ```text
+/// "x.com" "127.0.0.1" -> true     "0x7f.1" "1.2.3" "127.0.0.01" "1.2.3.4." -> false
+/// ```
+fn plain_number(host: &str) -> bool {
+    let labels: Vec<&str> = host.split('.').collect();
+    let last = match labels.as_slice() {
+        [.., last, ""] => last,
+        [.., last] => last,
+        [] => return true,
+    };
+    let hex = last
+        .strip_prefix("0x")
+        .or_else(|| last.strip_prefix("0X"))
+        .is_some_and(|h| h.bytes().all(|b| b.is_ascii_hexdigit()));
+    let number = hex || (!last.is_empty() && last.bytes().all(|b| b.is_ascii_digit()));
+    !number
+        || (labels.len() == 4
+            && labels.iter().all(|l| {
+                !l.is_empty()
+                    && l.bytes().all(|b| b.is_ascii_digit())
+                    && (l.len() == 1 || !l.starts_with('0'))
+                    && l.parse::<u16>().is_ok_and(|n| n <= 255)
+            }))
+}
+
+/// A site id: a catalog id or `custom:<host>`.
+///
+/// ```text
+/// "facebook" "custom:news.example.org" -> true
+/// "myspace" "custom:" "custom:Evil Host" -> false
+/// ```
+pub fn valid_site_id(id: &str) -> bool {
+    CATALOG.iter().any(|s| s.id == id)
+        || id.strip_prefix("custom:").is_some_and(|host| {
+            !host.is_empty()
+                && host.len() <= 253
+                && host
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'.' || b == b'-')
+        })
 }
 
 /// Most sites a person may add: each is a content script's match list and
@@ -256,6 +325,48 @@ mod tests {
         assert_eq!(host_of_url("http://reddit.com"), Some("reddit.com"));
         assert_eq!(host_of_url("chrome://extensions"), None);
         assert_eq!(host_of_url("https:///nohost"), None);
+        assert_eq!(host_of_url("HTTP://X.com."), Some("X.com."));
+        assert_eq!(host_of_url("https://127.0.0.1:8080/"), Some("127.0.0.1"));
+    }
+
+    #[test]
+    fn urls_a_browser_reads_otherwise_yield_no_host() {
+        for url in [
+            "https://x.c\tom/", // tabs and newlines are dropped
+            "https://x.com\n/",
+            " https://x.com/",
+            "https://x%2Ecom/",      // %-escapes are decoded
+            "https://\u{ff58}.com/", // fullwidth x, mapped by IDNA
+            "https://x\u{3002}com/",
+            "https:///x.com/", // extra slashes are skipped
+            "https:/x.com/",
+            "https:x.com",
+            "https://x.com:65536/", // no such port
+            "https://x.com:8o/",
+            "https://0x7f.1/", // numbers read as IPv4
+            "https://127.0.0.01/",
+            "https://1.2.3/",
+            "https://[::1]/",
+            "https://u@/",
+            "https://x.com@/",
+            "ftp://x.com/",
+        ] {
+            assert_eq!(host_of_url(url), None, "{url:?}");
+        }
+        // `\\` is `/` to a browser: the host is the one before it.
+        assert_eq!(
+            host_of_url("https://evil.example\\@x.com/"),
+            Some("evil.example")
+        );
+        assert_eq!(
+            host_of_url("https://evil.example\\.x.com/"),
+            Some("evil.example")
+        );
+        assert_eq!(
+            host_of_url("https://x.com@evil.example/"),
+            Some("evil.example")
+        );
+        assert_eq!(host_of_url("https://x.com:0443/a\\b"), Some("x.com"));
     }
 
     #[test]
@@ -328,6 +439,15 @@ mod tests {
                 "https://m.example.org/*"
             ]
         );
+    }
+
+    #[test]
+    fn site_ids() {
+        assert!(valid_site_id("facebook"));
+        assert!(valid_site_id("custom:news.example.org"));
+        assert!(!valid_site_id("custom:"));
+        assert!(!valid_site_id("custom:Evil Host"));
+        assert!(!valid_site_id("myspace"));
     }
 
     #[test]

@@ -21,15 +21,14 @@ use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
 use crate::calendar::Date;
-use crate::ledger::{DayRecord, Hours, Ledger};
+pub use crate::ledger::MAX_ADS_PER_DAY;
+use crate::ledger::{Day, DayRecord, Hours, Ledger};
 use crate::prompt::Reasons;
 use crate::settings::{Settings, SettingsError};
-use crate::sites::CATALOG;
+use crate::sites::valid_site_id;
 
 /// The schema this build writes.
 pub const SCHEMA: u32 = 1;
-/// More ads than this in a day on one site is not a person scrolling.
-pub const MAX_ADS_PER_DAY: u64 = 100_000;
 pub const SCHEMA_KEY: &str = "schema";
 pub const SETTINGS_KEY: &str = "settings";
 pub const RUN_KEY: &str = "run";
@@ -50,16 +49,77 @@ pub fn parse_day_key(key: &str) -> Option<Date> {
     key.strip_prefix(DAY_PREFIX)?.parse().ok()
 }
 
-/// A site id: a catalog id or `custom:<host>`.
-pub fn valid_site_id(id: &str) -> bool {
-    CATALOG.iter().any(|s| s.id == id)
-        || id.strip_prefix("custom:").is_some_and(|host| {
-            !host.is_empty()
-                && host.len() <= 253
-                && host
-                    .bytes()
-                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'.' || b == b'-')
-        })
+/// A record set aside from a stored day: its site id, the value as
+/// stored, and why.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SetAside<V> {
+    pub site: String,
+    pub value: V,
+    pub why: String,
+}
+
+/// A stored day sorted record by record: what is kept, what is set aside.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SortedDay<V> {
+    pub day: Day,
+    /// By site id. Kept together under `quarantine:day:<date>` as
+    /// `{value: {site: value, …}, reason}`.
+    pub set_aside: Vec<SetAside<V>>,
+}
+
+impl<V> SortedDay<V> {
+    /// Why the records were set aside, one site after another.
+    ///
+    /// ```text
+    /// [reddit: "a record no real day could hold", myspace: "unknown site id"]
+    ///   -> "myspace: unknown site id; reddit: a record no real day could hold"
+    /// ```
+    pub fn reason(&self) -> String {
+        self.set_aside
+            .iter()
+            .map(|a| format!("{}: {}", a.site, a.why))
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+}
+
+/// Sorts the records of a stored day (site id -> raw value, read with
+/// `decode`): each record Thaman could have written is kept; each other
+/// one is set aside on its own, so one implausible record never takes its
+/// day's other sites with it.
+///
+/// ```text
+/// {x: {attention_ms: 60000}, reddit: {attention_ms: -5},
+///  myspace: {attention_ms: 1}, tiktok: "junk"}
+///   -> day {x}, set aside [myspace (unknown site id),
+///                          reddit (a record no real day could hold),
+///                          tiktok (the decoder's reason)]
+/// ```
+pub fn sort_day<V>(
+    records: impl IntoIterator<Item = (String, V)>,
+    decode: impl Fn(&V) -> Result<DayRecord, String>,
+) -> SortedDay<V> {
+    let mut sorted = SortedDay {
+        day: Day::new(),
+        set_aside: Vec::new(),
+    };
+    for (site, value) in records {
+        let why = if valid_site_id(&site) {
+            match decode(&value) {
+                Ok(rec) if rec.plausible() => {
+                    sorted.day.insert(site, rec);
+                    continue;
+                }
+                Ok(_) => "a record no real day could hold".to_string(),
+                Err(why) => why,
+            }
+        } else {
+            "unknown site id".to_string()
+        };
+        sorted.set_aside.push(SetAside { site, value, why });
+    }
+    sorted.set_aside.sort_by(|a, b| a.site.cmp(&b.site));
+    sorted
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -205,7 +265,8 @@ pub fn validate(export: &Export) -> Result<(), ImportError> {
                 return Err(ImportError::BadDuration { date, site, field });
             }
         }
-        if row.ads_rendered > MAX_ADS_PER_DAY || row.ads_viewable > row.ads_rendered {
+        let max_ads = MAX_ADS_PER_DAY * u64::from(row.merged_days.max(1));
+        if row.ads_rendered > max_ads || row.ads_viewable > row.ads_rendered {
             return Err(ImportError::BadAds { date, site });
         }
         if row.useful_seconds > row.attention_seconds {
@@ -377,12 +438,49 @@ mod tests {
     }
 
     #[test]
-    fn site_ids() {
-        assert!(valid_site_id("facebook"));
-        assert!(valid_site_id("custom:news.example.org"));
-        assert!(!valid_site_id("custom:"));
-        assert!(!valid_site_id("custom:Evil Host"));
-        assert!(!valid_site_id("myspace"));
+    fn one_implausible_record_is_set_aside_alone() {
+        let stored = serde_json::json!({
+            "x": {"attention_ms": 60000, "ads_rendered": 2, "ads_viewable": 1},
+            "custom:a.b": {"attention_ms": 1000},
+            "reddit": {"attention_ms": -5},
+            "youtube": {"ads_rendered": 1, "ads_viewable": 2},
+            "myspace": {"attention_ms": 1},
+            "tiktok": "junk",
+        });
+        let records = stored.as_object().unwrap().clone().into_iter();
+        let sorted = sort_day(records, |v| {
+            serde_json::from_value::<DayRecord>(v.clone()).map_err(|e| e.to_string())
+        });
+        assert_eq!(
+            sorted.day.keys().collect::<Vec<_>>(),
+            ["custom:a.b", "x"],
+            "the plausible records of other sites are kept"
+        );
+        assert_eq!(sorted.day["x"].ads_viewable, 1);
+        let aside: Vec<(&str, &str)> = sorted
+            .set_aside
+            .iter()
+            .map(|a| (a.site.as_str(), a.why.as_str()))
+            .collect();
+        assert_eq!(aside.len(), 4);
+        assert_eq!(aside[0], ("myspace", "unknown site id"));
+        assert_eq!(aside[1], ("reddit", "a record no real day could hold"));
+        assert_eq!(aside[2].0, "tiktok");
+        assert!(aside[2].1.contains("invalid type"), "{}", aside[2].1);
+        assert_eq!(aside[3], ("youtube", "a record no real day could hold"));
+        // The value set aside is the one stored, untouched.
+        assert_eq!(sorted.set_aside[2].value, serde_json::json!("junk"));
+        assert!(sorted
+            .reason()
+            .starts_with("myspace: unknown site id; reddit: a record"));
+        // A day of good records sets nothing aside.
+        let good = sort_day([("x".to_string(), 1.0)], |ms| {
+            Ok(DayRecord {
+                attention_ms: *ms,
+                ..DayRecord::default()
+            })
+        });
+        assert!(good.set_aside.is_empty() && good.reason().is_empty());
     }
 
     #[test]
@@ -472,6 +570,25 @@ mod tests {
         }
         assert_eq!(ledger, Ledger::default());
         assert_eq!(settings, Settings::default());
+    }
+
+    #[test]
+    fn ads_a_day_are_bounded_as_the_ledger_books_them() {
+        let ads = |n: u64, merged_days: u8| {
+            export(vec![DayRow {
+                ads_rendered: n,
+                merged_days,
+                ..row("2026-11-23", "x", 1.0)
+            }])
+        };
+        assert!(validate(&ads(MAX_ADS_PER_DAY, 0)).is_ok());
+        assert!(matches!(
+            validate(&ads(MAX_ADS_PER_DAY + 1, 0)),
+            Err(ImportError::BadAds { .. })
+        ));
+        // A merged week holds up to seven days' worth.
+        assert!(validate(&ads(7 * MAX_ADS_PER_DAY, 7)).is_ok());
+        assert!(validate(&ads(7 * MAX_ADS_PER_DAY + 1, 7)).is_err());
     }
 
     #[test]

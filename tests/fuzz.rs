@@ -1201,7 +1201,7 @@ fn setup() -> impl Strategy<Value = Setup> {
 /// - An ad rendered before a day boundary and viewable after it is
 ///   booked as viewable on a day where it was not rendered.
 const TOLERATE_USEFUL_TAIL: bool = false;
-const TOLERATE_ADS_ACROSS_DAYS: bool = true;
+const TOLERATE_ADS_ACROSS_DAYS: bool = false;
 
 /// Checks one export; returns the attention it holds, ms.
 /// `useful_slack_s`: how far useful may exceed attention (known bug).
@@ -1319,7 +1319,69 @@ fn feed(setup: &Setup, steps: &[Step]) -> Result<Fed, TestCaseError> {
             t.take_writes();
         }
     }
+    check_round_trip(&t, now, &zone)?;
     Ok(fed)
+}
+
+/// What `t` exports at `now` imports again, through JSON, into an empty
+/// store, and that store exports the very same days, finds and settings.
+fn check_round_trip(t: &Tracker, now: f64, zone: &FixedZone) -> Result<(), TestCaseError> {
+    let export = t.export(now, zone);
+    let text = serde_json::to_string(&export).expect("an export encodes");
+    let back: Export =
+        serde_json::from_str(&text).map_err(|e| TestCaseError::fail(format!("{e}: {text}")))?;
+    let mut fresh = Tracker::new(Settings::default(), Ledger::default(), None, zone);
+    fresh
+        .import(&back)
+        .map_err(|e| TestCaseError::fail(format!("own export refused: {e}: {text}")))?;
+    let again = fresh.export(now, zone);
+    prop_assert_eq!(&again.days, &export.days);
+    prop_assert_eq!(&again.finds, &export.finds);
+    prop_assert_eq!(&again.settings, &export.settings);
+    Ok(())
+}
+
+/// A ledger built only by what the core does to it, the clock moving on:
+/// spans of attention (one at a time, across day boundaries), ads in
+/// bursts up to a flood, and old days merged into their weeks.
+fn core_ledger() -> impl Strategy<Value = (Ledger, i32)> {
+    let site = prop::sample::select(vec!["x", "reddit", "custom:a.b"]);
+    let gap = prop_oneof![0.0..HOUR_MS, 0.0..3.0 * DAY_MS];
+    let op = prop_oneof![
+        3 => (site.clone(), gap.clone(), prop_oneof![0.0..HOUR_MS, 0.0..3.0 * DAY_MS])
+            .prop_map(|(site, gap, len)| (0u8, site, gap, len, 0u64, 0u64)),
+        3 => (site, gap.clone(), prop_oneof![0u64..3, Just(u64::MAX / 2)], prop_oneof![0u64..3, Just(u64::MAX)])
+            .prop_map(|(site, gap, r, v)| (1u8, site, gap, 0.0, r, v)),
+        1 => gap.prop_map(|gap| (2u8, "", gap, 0.0, 0, 0)),
+    ];
+    (prop::collection::vec(op, 0..40), -720i32..=840).prop_map(|(ops, offset)| {
+        let zone = FixedZone(offset);
+        let calendar = Settings::default().calendar();
+        let mut at = 20_400.0 * DAY_MS;
+        let mut ledger = Ledger::default();
+        for (kind, site, gap, len, r, v) in ops {
+            at += gap;
+            match kind {
+                0 => {
+                    let span = thaman::attention::Span {
+                        site: site.into(),
+                        start: at,
+                        end: at + len,
+                    };
+                    ledger.add_span(&span, &calendar, &zone);
+                    at += len;
+                }
+                1 => {
+                    ledger.add_ads(calendar.day_of(at, &zone), site, r, v);
+                }
+                _ => {
+                    let before = calendar.day_of(at, &zone);
+                    ledger.compact(before, thaman::calendar::Weekday::Monday);
+                }
+            }
+        }
+        (ledger, offset)
+    })
 }
 
 /// One tab on X, asked every minute: scrolling, pauses, sleeps, answers.
@@ -1371,6 +1433,27 @@ proptest! {
     fn tracker_jumping_clock(setup in setup(), steps in steps(any_dt().boxed())) {
         let fed = feed(&setup, &steps)?;
         prop_assert!(fed.total <= fed.forward + 1.0, "attention {} ms > forward steps {} ms", fed.total, fed.forward);
+    }
+
+    /// Every export the core can write (a tracker fed anything is above;
+    /// here ledgers with floods of ads and merged weeks) imports again
+    /// unchanged.
+    #[test]
+    fn core_exports_import_again_unchanged(
+        (ledger, offset) in core_ledger(),
+        drafts in prop::collection::vec((confusable_url(), any::<String>(), any::<String>()), 0..6),
+    ) {
+        let zone = FixedZone(offset);
+        let mut finds = thaman::finds::Finds::default();
+        for (i, (url, author, text)) in drafts.into_iter().enumerate() {
+            let draft = thaman::finds::Draft { url, author, text };
+            let date = Date::from_days(20_500);
+            if let Ok(find) = draft.into_find("x", i as u64 + 1, "2026-01-01T00:00:00.000Z".into(), date) {
+                finds.add(find, 500);
+            }
+        }
+        let t = Tracker::new(Settings::default(), ledger, None, &zone).with_finds(finds);
+        check_round_trip(&t, 20_600.0 * DAY_MS, &zone)?;
     }
 
     /// The prompt answered every way, at every moment: the same record
@@ -1457,8 +1540,7 @@ fn fixed_useful_exceeds_attention_after_idle_or_sleep() {
 /// after is booked rendered on one day and viewable on the next, so the
 /// second day shows more viewable ads than rendered ones.
 #[test]
-#[ignore = "bug: Tracker::book_ads books `viewable` on the day the dwell ends, `rendered` on the day the slot came; per-day viewable > rendered"]
-fn bug_ad_viewable_on_the_next_day_than_rendered() {
+fn fixed_ad_viewable_on_the_next_day_than_rendered() {
     let z = FixedZone(0);
     let midnight = 20_410.0 * DAY_MS;
     let rules = parse_rules("x.com##div.ad").unwrap();
@@ -1496,9 +1578,64 @@ fn bug_ad_viewable_on_the_next_day_than_rendered() {
     )
     .unwrap();
     t.tick(midnight + 600.0, &z);
-    for row in t.export(midnight + 600.0, &z).days {
+    let export = t.export(midnight + 600.0, &z);
+    for row in &export.days {
         assert!(row.ads_viewable <= row.ads_rendered, "{row:?}");
     }
+    // Booked once, on the day it became viewable; the export re-imports.
+    let sum = |f: fn(&DayRow) -> u64| export.days.iter().map(f).sum::<u64>();
+    assert_eq!((sum(|r| r.ads_rendered), sum(|r| r.ads_viewable)), (1, 1));
+    assert!(store::validate(&export).is_ok());
+}
+
+/// Bug (tracker, one line): `Ledger::add_ads` answers the days it changed
+/// (the day an ad became viewable, and the earlier day its render moved
+/// from), but `Tracker::book_ads` marks only the first for writing. The
+/// earlier day's stored record keeps the render, so after a restart the
+/// ad is rendered on both days. Fix: in `book_ads`,
+/// `self.dirty_days.extend(self.ledger.add_ads(date, &page.site, rendered, u64::from(viewable)));`
+#[test]
+#[ignore = "bug: Tracker::book_ads marks only `date` dirty, not the earlier day add_ads moved a render from"]
+fn bug_the_day_a_render_moved_from_is_written_again() {
+    let z = FixedZone(0);
+    let midnight = 20_410.0 * DAY_MS;
+    let rules = parse_rules("x.com##div.ad").unwrap();
+    let mut t = Tracker::new(Settings::default(), Ledger::default(), None, &z)
+        .with_rules(rules, Labels::default());
+    let hello = SensorEvent::Hello {
+        url: "https://x.com/home".into(),
+        visible: true,
+        focused: true,
+        media: false,
+        idle_ms: None,
+    };
+    t.sensor(1, hello, midnight - 500.0, &z).unwrap();
+    let slot = SensorEvent::Slot {
+        id: 1,
+        rule: 0,
+        labels: vec![],
+    };
+    t.sensor(1, slot, midnight - 500.0, &z).unwrap();
+    let view = SensorEvent::View {
+        id: 1,
+        ratio: 1.0,
+        area: 90_000.0,
+    };
+    t.sensor(1, view, midnight - 500.0, &z).unwrap();
+    // The store as written: the render on the first day.
+    let mut store = std::collections::BTreeMap::new();
+    store.extend(t.take_writes().days);
+    t.tick(midnight + 600.0, &z);
+    store.extend(t.take_writes().days);
+    let rendered: u64 = store
+        .values()
+        .flat_map(|day| day.values())
+        .map(|rec| rec.ads_rendered)
+        .sum();
+    assert_eq!(
+        rendered, 1,
+        "the ad is rendered once in the store: {store:?}"
+    );
 }
 
 // ---------------------------------------------------------------- 5. stored values
@@ -1670,4 +1807,105 @@ fn fixed_far_out_instants_overflow_date_from_days() {
         outcome.is_ok(),
         "Tracker::new panicked on a far-out stored run"
     );
+}
+
+// ---------------------------------------------------------------- 6. find links
+
+/// Links put together from pieces browsers read in surprising ways.
+fn confusable_url() -> impl Strategy<Value = String> {
+    let piece = prop::sample::select(vec![
+        "https://",
+        "http://",
+        "HTTPS://",
+        "https:",
+        "//",
+        "/",
+        "\\",
+        "@",
+        ":",
+        "x.com",
+        "X.COM",
+        "evil.example",
+        "www.",
+        "%2e",
+        "%2E",
+        "%40",
+        "%5c",
+        "\t",
+        "\n",
+        " ",
+        "\u{ff58}",
+        "\u{3002}",
+        "\u{ad}",
+        "xn--",
+        "xn--mgbh0fb",
+        "443",
+        "80",
+        "99999",
+        "0x7f",
+        "127.0.0.1",
+        "1.2.3",
+        "0177.0.0.1",
+        "?",
+        "#",
+        "[::1]",
+        ".",
+        "_",
+        "u:p",
+        "a/status/1",
+        "\u{0}",
+        "%00",
+        "..",
+        "-",
+        "0",
+    ]);
+    prop_oneof![
+        3 => prop::collection::vec(piece.clone(), 1..8).prop_map(|p| p.concat()),
+        3 => (prop::sample::select(vec!["https://", "http://"]), prop::collection::vec(piece, 0..6))
+            .prop_map(|(s, p)| format!("{s}{}", p.concat())),
+        2 => "https?://[a-zA-Z0-9.@:_\\\\/%-]{0,24}",
+    ]
+}
+
+proptest! {
+    #![proptest_config(config())]
+
+    /// `host_of_url` answers only what a browser reads: wherever it names
+    /// a host, the `url` crate (the WHATWG URL Standard, as browsers parse)
+    /// reads the same link as http(s) with that very host. And a link the
+    /// core keeps names a host, and keeping it again changes nothing.
+    #[test]
+    fn link_hosts_are_what_browsers_read(url in confusable_url()) {
+        if let Some(host) = thaman::sites::host_of_url(&url) {
+            let host = host.to_ascii_lowercase();
+            match url::Url::parse(&url) {
+                Ok(parsed) => {
+                    prop_assert!(matches!(parsed.scheme(), "http" | "https"), "{:?}", url);
+                    prop_assert_eq!(parsed.host_str(), Some(host.as_str()), "{:?}", url);
+                }
+                // `xn--` labels are taken as written, their punycode
+                // unchecked: a browser refuses an invalid one, so such a
+                // link opens no other site.
+                Err(_) if host.contains("xn--") => {}
+                Err(e) => prop_assert!(false, "{:?}: read as {}, refused by browsers: {}", url, host, e),
+            }
+        }
+        if let Some(kept) = thaman::finds::clean_url(&url) {
+            prop_assert!(thaman::sites::host_of_url(&kept).is_some(), "{:?}", kept);
+            prop_assert_eq!(thaman::finds::clean_url(&kept), Some(kept.clone()));
+        }
+    }
+
+    /// Plain links are read, as browsers read them.
+    #[test]
+    fn plain_links_are_read(
+        host in "[a-z][a-z0-9-]{0,10}(\\.[a-z][a-z0-9-]{0,10}){1,3}",
+        port in prop::option::of(1u16..),
+        path in "(/[a-z0-9]{0,5}){0,3}(\\?[a-z]=[0-9])?",
+    ) {
+        let url = format!("https://{host}{}{path}", port.map(|p| format!(":{p}")).unwrap_or_default());
+        prop_assert_eq!(thaman::sites::host_of_url(&url), Some(host.as_str()));
+        let parsed = url::Url::parse(&url).unwrap();
+        prop_assert_eq!(parsed.host_str(), Some(host.as_str()));
+    }
 }

@@ -10,11 +10,11 @@ use super::{to_js, warn};
 use crate::attention::Run;
 use crate::calendar::Date;
 use crate::finds::{self, Find, Finds};
-use crate::ledger::{Day, Ledger};
+use crate::ledger::{DayRecord, Ledger};
 use crate::settings::Settings;
 use crate::store::{
-    day_key, parse_day_key, valid_site_id, FINDS_KEY, QUARANTINE_PREFIX, RUN_KEY, SCHEMA,
-    SCHEMA_KEY, SETTINGS_KEY, TOLD_WEEK_KEY,
+    self, day_key, parse_day_key, FINDS_KEY, QUARANTINE_PREFIX, RUN_KEY, SCHEMA, SCHEMA_KEY,
+    SETTINGS_KEY, TOLD_WEEK_KEY,
 };
 use crate::tracker::Writes;
 
@@ -51,8 +51,7 @@ pub async fn load() -> Result<Loaded, JsValue> {
         newer_schema: None,
         finds: Finds::default(),
     };
-    // Values to set aside: key, raw value, why.
-    let mut bad: Vec<(String, JsValue, String)> = Vec::new();
+    let mut bad: Vec<SetAside> = Vec::new();
     for entry in entries.iter() {
         let entry: js_sys::Array = entry.unchecked_into();
         let (Some(key), value) = (entry.get(0).as_string(), entry.get(1)) else {
@@ -68,43 +67,61 @@ pub async fn load() -> Result<Loaded, JsValue> {
                     loaded.newer_schema = Some(schema);
                 }
                 Ok(_) => {}
-                Err(why) => bad.push((key, value, why)),
+                Err(why) => bad.push(SetAside::whole(key, value, why)),
             }
         } else if key == SETTINGS_KEY {
             match decode::<Settings>(&value)
                 .and_then(|s| s.validate().map(|()| s).map_err(|e| e.to_string()))
             {
                 Ok(settings) => loaded.settings = settings,
-                Err(why) => bad.push((key, value, why)),
+                Err(why) => bad.push(SetAside::whole(key, value, why)),
             }
         } else if key == RUN_KEY {
             match decode::<Option<Run>>(&value) {
                 Ok(run) => loaded.run = run,
-                Err(why) => bad.push((key, value, why)),
+                Err(why) => bad.push(SetAside::whole(key, value, why)),
             }
         } else if key == FINDS_KEY {
             match decode::<Vec<Find>>(&value)
                 .and_then(|f| finds::validate(&f).map(|()| f).map_err(|e| e.to_string()))
             {
                 Ok(list) => loaded.finds = Finds::new(list),
-                Err(why) => bad.push((key, value, why)),
+                Err(why) => bad.push(SetAside::whole(key, value, why)),
             }
         } else if key == TOLD_WEEK_KEY {
             match decode::<Date>(&value) {
                 Ok(date) => loaded.told_week = Some(date),
-                Err(why) => bad.push((key, value, why)),
+                Err(why) => bad.push(SetAside::whole(key, value, why)),
             }
         } else if let Some(date) = parse_day_key(&key) {
-            match decode::<Day>(&value) {
-                Ok(day)
-                    if day
-                        .iter()
-                        .all(|(site, rec)| valid_site_id(site) && rec.plausible()) =>
-                {
-                    loaded.ledger.set_day(date, day)
+            let Some(records) = records_of(&value) else {
+                bad.push(SetAside {
+                    why: "not a day's records".into(),
+                    key,
+                    value,
+                    keep: None,
+                });
+                continue;
+            };
+            let sorted = store::sort_day(records, decode::<DayRecord>);
+            if !sorted.set_aside.is_empty() {
+                let aside = js_sys::Object::new();
+                for a in &sorted.set_aside {
+                    let _ = js_sys::Reflect::set(&aside, &a.site.as_str().into(), &a.value);
                 }
-                Ok(_) => bad.push((key, value, "a record no real day could hold".into())),
-                Err(why) => bad.push((key, value, why)),
+                // The day's good records stay under its key.
+                let keep = (!sorted.day.is_empty())
+                    .then(|| to_js(&sorted.day).ok())
+                    .flatten();
+                bad.push(SetAside {
+                    why: sorted.reason(),
+                    key,
+                    value: aside.into(),
+                    keep,
+                });
+            }
+            if !sorted.day.is_empty() {
+                loaded.ledger.set_day(date, sorted.day);
             }
         }
     }
@@ -123,29 +140,71 @@ pub async fn load() -> Result<Loaded, JsValue> {
     }
     if !bad.is_empty() {
         quarantine(&bad).await;
-        loaded
-            .quarantined
-            .extend(bad.into_iter().map(|(key, ..)| key));
+        loaded.quarantined.extend(bad.into_iter().map(|b| b.key));
     }
     loaded.quarantined.sort();
     loaded.quarantined.dedup();
     Ok(loaded)
 }
 
-/// Copies each unreadable value, with why and when, to `quarantine:<key>`,
-/// then removes the original, so the next write of that key starts from
-/// the last good state and nothing is lost or read again.
-async fn quarantine(bad: &[(String, JsValue, String)]) {
+/// A stored value to set aside: its key, the value (for a day, only its
+/// unreadable records), why, and what stays under the key (a day's good
+/// records), if anything.
+struct SetAside {
+    key: String,
+    value: JsValue,
+    why: String,
+    keep: Option<JsValue>,
+}
+
+impl SetAside {
+    fn whole(key: String, value: JsValue, why: String) -> SetAside {
+        SetAside {
+            key,
+            value,
+            why,
+            keep: None,
+        }
+    }
+}
+
+/// The site -> record entries of a stored day, if it is an object.
+fn records_of(value: &JsValue) -> Option<Vec<(String, JsValue)>> {
+    if !value.is_object() || js_sys::Array::is_array(value) {
+        return None;
+    }
+    let entries = js_sys::Object::entries(value.unchecked_ref());
+    Some(
+        entries
+            .iter()
+            .filter_map(|e| {
+                let e: js_sys::Array = e.unchecked_into();
+                Some((e.get(0).as_string()?, e.get(1)))
+            })
+            .collect(),
+    )
+}
+
+/// Copies each unreadable value, with why and when, to `quarantine:<key>`
+/// and, in the same write, leaves only what is good under the key; then
+/// removes the keys with nothing good left. So the next write of that key
+/// starts from the last good state and nothing is lost or read again.
+async fn quarantine(bad: &[SetAside]) {
     let items = js_sys::Object::new();
-    for (key, value, why) in bad {
+    for b in bad {
+        let key = &b.key;
         warn(&format!(
-            "storage key {key:?} is unreadable ({why}): set aside as {QUARANTINE_PREFIX}{key}"
+            "storage key {key:?} is unreadable ({}): set aside as {QUARANTINE_PREFIX}{key}",
+            b.why
         ));
         let record = js_sys::Object::new();
-        let _ = js_sys::Reflect::set(&record, &"value".into(), value);
-        let _ = js_sys::Reflect::set(&record, &"reason".into(), &why.as_str().into());
+        let _ = js_sys::Reflect::set(&record, &"value".into(), &b.value);
+        let _ = js_sys::Reflect::set(&record, &"reason".into(), &b.why.as_str().into());
         let _ = js_sys::Reflect::set(&record, &"at".into(), &js_sys::Date::now().into());
         let _ = js_sys::Reflect::set(&items, &format!("{QUARANTINE_PREFIX}{key}").into(), &record);
+        if let Some(keep) = &b.keep {
+            let _ = js_sys::Reflect::set(&items, &key.as_str().into(), keep);
+        }
     }
     let saved = match chrome::storage_set(&items) {
         Ok(promise) => JsFuture::from(promise).await.is_ok(),
@@ -153,9 +212,15 @@ async fn quarantine(bad: &[(String, JsValue, String)]) {
     };
     // Removed only once the copy is safe.
     if saved {
-        let keys: js_sys::Array = bad.iter().map(|(k, ..)| JsValue::from_str(k)).collect();
-        if let Ok(promise) = chrome::storage_remove(&keys) {
-            let _ = JsFuture::from(promise).await;
+        let keys: js_sys::Array = bad
+            .iter()
+            .filter(|b| b.keep.is_none())
+            .map(|b| JsValue::from_str(&b.key))
+            .collect();
+        if keys.length() > 0 {
+            if let Ok(promise) = chrome::storage_remove(&keys) {
+                let _ = JsFuture::from(promise).await;
+            }
         }
     }
 }
@@ -187,30 +252,34 @@ pub fn write(writes: Writes, on_full: impl FnOnce() + 'static) {
     if let Some(finds) = &writes.finds {
         put(FINDS_KEY, to_js(finds));
     }
-    // Days merged into their week: their own keys go (the week's totals
-    // are in `items`).
-    if !writes.removed_days.is_empty() {
-        let keys: js_sys::Array = writes
-            .removed_days
-            .iter()
-            .map(|d| JsValue::from_str(&day_key(*d)))
-            .collect();
-        if let Ok(promise) = chrome::storage_remove(&keys) {
-            wasm_bindgen_futures::spawn_local(async move {
-                let _ = JsFuture::from(promise).await;
-            });
-        }
-    }
+    // Days merged into their week: their own keys go, only once the
+    // week's totals (in `items`) are written, so a failed write loses none.
+    let removed: js_sys::Array = writes
+        .removed_days
+        .iter()
+        .map(|d| JsValue::from_str(&day_key(*d)))
+        .collect();
     match chrome::storage_set(&items) {
         Ok(promise) => wasm_bindgen_futures::spawn_local(async move {
-            if let Err(e) = JsFuture::from(promise).await {
-                let why = js_sys::Reflect::get(&e, &"message".into())
-                    .ok()
-                    .and_then(|m| m.as_string())
-                    .unwrap_or_else(|| format!("{e:?}"));
-                warn(&format!("storage write failed: {why}"));
-                if why.to_ascii_lowercase().contains("quota") {
-                    on_full();
+            match JsFuture::from(promise).await {
+                Ok(_) if removed.length() > 0 => match chrome::storage_remove(&removed) {
+                    Ok(promise) => {
+                        if let Err(e) = JsFuture::from(promise).await {
+                            warn(&format!("storage remove failed: {e:?}"));
+                        }
+                    }
+                    Err(e) => warn(&format!("storage remove failed: {e:?}")),
+                },
+                Ok(_) => {}
+                Err(e) => {
+                    let why = js_sys::Reflect::get(&e, &"message".into())
+                        .ok()
+                        .and_then(|m| m.as_string())
+                        .unwrap_or_else(|| format!("{e:?}"));
+                    warn(&format!("storage write failed: {why}"));
+                    if why.to_ascii_lowercase().contains("quota") {
+                        on_full();
+                    }
                 }
             }
         }),

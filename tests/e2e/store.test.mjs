@@ -52,6 +52,34 @@ test('corrupt values are set aside, the popup tells, counting goes on', async ()
   }
 });
 
+test('one implausible record is set aside alone: the other sites of its day stay', async () => {
+  const browser = await launch();
+  try {
+    let ext = await extensionPage(browser, 'options.html');
+    assert.deepEqual(await ask(ext, { type: 'import', data: seedExport(Date.now(), 5) }), { ok: true });
+    const day = localDate(Date.now(), 3);
+    const good = (await ext.evaluate((k) => chrome.storage.local.get(k), `day:${day}`))[`day:${day}`];
+    const sites = Object.keys(good);
+    assert.ok(sites.length >= 2, `the seeded day has several sites: ${sites}`);
+    const [bad, ...kept] = sites;
+    const corrupt = { ...good, [bad]: { ...good[bad], ads_viewable: good[bad].ads_rendered + 1 } };
+    await ext.evaluate((c) => chrome.storage.local.set(c), { [`day:${day}`]: corrupt });
+    ({ ext } = await restartBackground(browser, ext));
+    const exported = await ask(ext, { type: 'export' });
+    const stored = await ext.evaluate(() => chrome.storage.local.get(null));
+    assert.deepEqual(stored[`quarantine:day:${day}`]?.value, { [bad]: corrupt[bad] }, 'only the bad record set aside');
+    assert.match(stored[`quarantine:day:${day}`].reason, new RegExp(`^${bad}: `));
+    assert.deepEqual(Object.keys(stored[`day:${day}`]).sort(), [...kept].sort(), 'the good records stay under the key');
+    for (const site of kept) {
+      assert.deepEqual(stored[`day:${day}`][site], good[site]);
+      assert.ok(exported.days.some((r) => r.date === day && r.site === site), `${site} still exported`);
+    }
+    assert.ok(!exported.days.some((r) => r.date === day && r.site === bad), `${bad} on ${day} set aside`);
+  } finally {
+    await browser.close();
+  }
+});
+
 test('a store from a newer Thaman is left untouched and reported', async () => {
   const browser = await launch();
   try {
