@@ -1588,15 +1588,11 @@ fn fixed_ad_viewable_on_the_next_day_than_rendered() {
     assert!(store::validate(&export).is_ok());
 }
 
-/// Bug (tracker, one line): `Ledger::add_ads` answers the days it changed
-/// (the day an ad became viewable, and the earlier day its render moved
-/// from), but `Tracker::book_ads` marks only the first for writing. The
-/// earlier day's stored record keeps the render, so after a restart the
-/// ad is rendered on both days. Fix: in `book_ads`,
-/// `self.dirty_days.extend(self.ledger.add_ads(date, &page.site, rendered, u64::from(viewable)));`
+/// `Ledger::add_ads` answers the days it changed (the day an ad became
+/// viewable, and the earlier day its render moved from); the tracker writes
+/// both, so after a restart the ad is rendered on one day only.
 #[test]
-#[ignore = "bug: Tracker::book_ads marks only `date` dirty, not the earlier day add_ads moved a render from"]
-fn bug_the_day_a_render_moved_from_is_written_again() {
+fn fixed_the_day_a_render_moved_from_is_written_again() {
     let z = FixedZone(0);
     let midnight = 20_410.0 * DAY_MS;
     let rules = parse_rules("x.com##div.ad").unwrap();

@@ -3,18 +3,18 @@
 //! batch. The store is written when the core's own write schedule
 //! ([`FlushClock`], the one the background's timer follows) says so, its
 //! timer firing at the first event at or after its time; a restart builds a
-//! new core from the store, as `storage::load` does (that part is still a
-//! copy here, until the load's decisions are in the core too).
+//! new core from the store with the load's own decisions
+//! ([`sort_day`] keeps or sets aside each stored record).
 
 use std::collections::BTreeMap;
 
 use thaman::attention::{Run, TabId};
 use thaman::calendar::FixedZone;
 use thaman::finds::{Find, Finds};
-use thaman::ledger::{Day, Ledger};
+use thaman::ledger::{DayRecord, Ledger};
 use thaman::protocol::SensorEvent;
 use thaman::settings::Settings;
-use thaman::store::{day_key, parse_day_key, FINDS_KEY, RUN_KEY, SETTINGS_KEY};
+use thaman::store::{day_key, parse_day_key, sort_day, FINDS_KEY, RUN_KEY, SETTINGS_KEY};
 use thaman::tracker::{Flush, FlushClock, FlushStep, Tracker};
 
 const Z: FixedZone = FixedZone(0);
@@ -72,7 +72,14 @@ impl Store {
         let mut ledger = Ledger::default();
         for (key, value) in &self.keys {
             if let Some(date) = parse_day_key(key) {
-                ledger.set_day(date, serde_json::from_str::<Day>(value).unwrap());
+                // The load's own decision: each record kept or set aside.
+                let records: BTreeMap<String, serde_json::Value> =
+                    serde_json::from_str(value).unwrap();
+                let sorted = sort_day(records, |v| {
+                    serde_json::from_value::<DayRecord>(v.clone()).map_err(|e| e.to_string())
+                });
+                assert!(sorted.set_aside.is_empty(), "{}", sorted.reason());
+                ledger.set_day(date, sorted.day);
             }
         }
         let settings: Settings = self

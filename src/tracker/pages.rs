@@ -8,6 +8,7 @@ use super::Tracker;
 use crate::attention::{Signal, TabId};
 use crate::calendar::Zone;
 use crate::labels::Labels;
+use crate::ledger::MAX_ADS_PER_PAGE;
 use crate::protocol::SensorCommand;
 use crate::rules::Rule;
 use crate::settings::Settings;
@@ -116,7 +117,8 @@ impl Pages {
         let Some(rule) = page.rules.get(rule as usize).map(|i| &self.rules[*i]) else {
             return false;
         };
-        if page.ads.contains(&id) {
+        // A page that floods slots books at most MAX_ADS_PER_PAGE of them.
+        if page.ads.contains(&id) || page.ads.len() >= MAX_ADS_PER_PAGE {
             return false;
         }
         labels.truncate(MAX_LABELS);
@@ -249,9 +251,13 @@ impl Tracker {
             return;
         };
         let date = self.settings.calendar().day_of(now, zone);
-        self.ledger
-            .add_ads(date, &page.site, rendered, u64::from(viewable));
-        self.outbox.day(date);
+        // A render moved from an earlier day changes that day too.
+        for day in self
+            .ledger
+            .add_ads(date, &page.site, rendered, u64::from(viewable))
+        {
+            self.outbox.day(day);
+        }
     }
 
     /// Brings every page's ad clocks in line with which page is in view,
@@ -392,6 +398,26 @@ mod tests {
             panic!()
         };
         assert_eq!(rules.len(), 2);
+    }
+
+    #[test]
+    fn a_page_that_floods_slots_books_at_most_the_per_page_cap() {
+        let mut t = with_ads();
+        t.sensor(1, hello("https://x.com/home"), T0, &Z).unwrap();
+        let flood = MAX_ADS_PER_PAGE as u32 + 200;
+        let ads = (0..flood)
+            .filter(|&id| {
+                let slot = SensorEvent::Slot {
+                    id,
+                    rule: 0,
+                    labels: vec![],
+                };
+                t.sensor(1, slot, T0, &Z).unwrap().is_some()
+            })
+            .count();
+        assert_eq!(ads, MAX_ADS_PER_PAGE);
+        let day = t.export(T0 + 1000.0, &Z).days;
+        assert!(day[0].ads_rendered <= MAX_ADS_PER_PAGE as u64);
     }
 
     #[test]
