@@ -44,15 +44,20 @@ pub(crate) fn warn(what: &str) {
     web_sys::console::warn_1(&JsValue::from_str(&format!("thaman: {what}")));
 }
 
+/// A value a page passes through as it is (an import file as read), for
+/// the core to decode with its own errors.
+#[derive(Serialize)]
+#[serde(transparent)]
+pub(crate) struct Js(#[serde(with = "serde_wasm_bindgen::preserve")] pub JsValue);
+
+/// A request as an extension page sends it: the same type the core decodes,
+/// with the import's data as read and the settings typed.
+pub(crate) type Ask = crate::protocol::PageRequest<Js, crate::settings::Settings>;
+
 /// Sends a request to the background core (from an extension page) now;
 /// the answer is awaited later, so two requests can travel together.
-pub(crate) fn ask_now(
-    fields: &[(&str, JsValue)],
-) -> Result<wasm_bindgen_futures::JsFuture, JsValue> {
-    let message = js_sys::Object::new();
-    for (k, v) in fields {
-        js_sys::Reflect::set(&message, &(*k).into(), v)?;
-    }
+pub(crate) fn ask_now(request: &Ask) -> Result<wasm_bindgen_futures::JsFuture, JsValue> {
+    let message = to_js(request).map_err(JsValue::from)?;
     Ok(wasm_bindgen_futures::JsFuture::from(
         chrome::runtime_send_message(&message)?,
     ))
@@ -80,20 +85,20 @@ pub(crate) fn typed<T: serde::de::DeserializeOwned>(reply: JsValue) -> Result<T,
 }
 
 /// Asks the background core (from an extension page) and waits.
-pub(crate) async fn ask(fields: &[(&str, JsValue)]) -> Result<JsValue, JsValue> {
-    answer(ask_now(fields)?.await?)
+pub(crate) async fn ask(request: &Ask) -> Result<JsValue, JsValue> {
+    answer(ask_now(request)?.await?)
 }
 
 /// Asks the core for a typed view.
-pub(crate) async fn ask_for<T: serde::de::DeserializeOwned>(kind: &str) -> Result<T, JsValue> {
-    typed(ask(&[("type", kind.into())]).await?)
+pub(crate) async fn ask_for<T: serde::de::DeserializeOwned>(request: &Ask) -> Result<T, JsValue> {
+    typed(ask(request).await?)
 }
 
 /// Loads the person's language and digits for an extension page, and
 /// sets `lang`/`dir`.
 pub(crate) async fn page_setup() -> Result<(web_sys::Document, crate::settings::Settings), JsValue>
 {
-    page_setup_with(ask_now(&[("type", "get_settings".into())])?).await
+    page_setup_with(ask_now(&Ask::GetSettings)?).await
 }
 
 /// As [`page_setup`], with the settings already asked for (`asked`).
