@@ -8,6 +8,7 @@ pub mod format;
 pub mod i18n;
 pub mod labels;
 pub mod ledger;
+pub mod limits;
 pub mod prompt;
 pub mod protocol;
 pub mod rules;

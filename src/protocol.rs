@@ -8,6 +8,10 @@
 
 use serde::{Deserialize, Serialize};
 
+/// The sensor's files, in the order a page runs them: the numbers it shares
+/// with the core (generated from `limits.rs`), then the sensor.
+pub const SENSOR_SCRIPTS: [&str; 2] = ["constants.js", "content.js"];
+
 /// What the content-script sensor reports (port name `sensor`). The core
 /// timestamps each on arrival; the sensor's clock is never trusted.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -83,9 +83,8 @@ pub struct Writes {
     pub removed_days: Vec<Date>,
 }
 
-/// Most labels a slot may send, and their longest length: more is noise.
-const MAX_LABELS: usize = 16;
-const MAX_LABEL_CHARS: usize = 200;
+// Most labels a slot may send, and their longest length (shared with the sensor).
+use crate::limits::{MAX_LABELS, MAX_LABEL_CHARS};
 
 /// One page view's ad slots.
 #[derive(Debug, Default)]

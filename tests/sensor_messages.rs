@@ -191,3 +191,39 @@ fn content_js_handles_every_command_sampled() {
         "content.js handles these commands; the samples cover these"
     );
 }
+
+#[test]
+fn the_manifest_loads_the_shared_numbers_before_the_sensor() {
+    let text = std::fs::read_to_string("manifest.json").unwrap();
+    let manifest: Value = serde_json::from_str(&text).unwrap();
+    let js: Vec<&str> = manifest["content_scripts"][0]["js"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
+    assert_eq!(js, thaman::protocol::SENSOR_SCRIPTS);
+}
+
+#[test]
+fn content_js_reads_the_shared_numbers_it_names() {
+    // Each `NAME` destructured from globalThis.thamanLimits is one limits.rs shares.
+    let js = content_js();
+    let names: BTreeSet<&str> = thaman::limits::SHARED.iter().map(|(n, _)| *n).collect();
+    let mut read = 0;
+    for (at, _) in js.match_indices("} = globalThis.thamanLimits") {
+        let open = js[..at].rfind('{').unwrap();
+        for part in js[open + 1..at].split(',') {
+            let name = part.split(':').next().unwrap().trim();
+            assert!(
+                names.contains(name),
+                "content.js reads {name:?}, not in limits::SHARED"
+            );
+            read += 1;
+        }
+    }
+    assert!(
+        read >= 2,
+        "content.js reads its shared numbers from constants.js"
+    );
+}

@@ -11,6 +11,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::{spawn_local, JsFuture};
 
 use super::{chrome, to_js, warn};
+use crate::protocol::SENSOR_SCRIPTS;
 use crate::sites::custom_origins;
 
 /// The one registration that holds every added site's origins.
@@ -50,7 +51,7 @@ struct Target {
 #[derive(Serialize)]
 struct Injection {
     target: Target,
-    files: [&'static str; 1],
+    files: [&'static str; 2],
 }
 
 #[derive(Default)]
@@ -103,13 +104,14 @@ async fn sync_now(hosts: &BTreeSet<String>) -> Result<(), JsValue> {
     let registered: Vec<Registered> = serde_wasm_bindgen::from_value(
         JsFuture::from(chrome::scripting_registered(&filter)?).await?,
     )?;
-    let had: Vec<String> = registered
+    let (had, files) = registered
         .into_iter()
         .find(|r| r.id == SCRIPT_ID)
-        .map(|r| r.matches)
+        .map(|r| (r.matches, r.js))
         .unwrap_or_default();
     let sorted = |v: &[String]| v.iter().cloned().collect::<BTreeSet<String>>();
-    if sorted(&had) == sorted(&wanted) {
+    // A registration from an older version may name other files.
+    if sorted(&had) == sorted(&wanted) && files == SENSOR_SCRIPTS {
         return Ok(());
     }
     if !had.is_empty() {
@@ -126,7 +128,7 @@ async fn sync_now(hosts: &BTreeSet<String>) -> Result<(), JsValue> {
     let script = Registered {
         id: SCRIPT_ID.into(),
         matches: wanted,
-        js: vec!["content.js".into()],
+        js: SENSOR_SCRIPTS.map(String::from).to_vec(),
         run_at: "document_start".into(),
         all_frames: false,
     };
@@ -151,7 +153,7 @@ async fn inject_open_tabs(origins: &[String]) -> Result<(), JsValue> {
     for id in tabs.into_iter().filter_map(|t| t.id) {
         let injection = to_js(&Injection {
             target: Target { tab_id: id },
-            files: ["content.js"],
+            files: SENSOR_SCRIPTS,
         })?;
         // A tab that cannot take it (an error page, say) is not a failure.
         if let Err(err) = JsFuture::from(chrome::scripting_execute(&injection)?).await {

@@ -16,6 +16,7 @@ use crate::attention::{TabId, HEARTBEAT_MS};
 use crate::calendar::Date;
 use crate::calendar::Zone;
 use crate::labels::Labels;
+use crate::limits::{FRAME_MAX_HEIGHT, FRAME_MAX_WIDTH, FRAME_MIN_HEIGHT, FRAME_MIN_WIDTH};
 use crate::protocol::{
     OverlayRequest, OverlayState, OverlayUpdate, PageRequest, PauseSpan, SensorCommand,
     SensorEvent, Shortcut,
@@ -260,8 +261,8 @@ impl State {
                     }
                 };
                 let frame = SensorCommand::Frame {
-                    width: clamp(width, 40.0, 480.0),
-                    height: clamp(height, 32.0, 320.0),
+                    width: clamp(width, FRAME_MIN_WIDTH.into(), FRAME_MAX_WIDTH.into()),
+                    height: clamp(height, FRAME_MIN_HEIGHT.into(), FRAME_MAX_HEIGHT.into()),
                 };
                 if let Some(sensor) = self.sensors.get(&tab) {
                     post(sensor, &frame);

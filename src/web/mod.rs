@@ -28,6 +28,8 @@ pub mod storage;
 pub mod weekly;
 
 use serde::Serialize;
+
+use crate::protocol::PageRequest;
 use wasm_bindgen::JsValue;
 
 /// Serializes to plain JS objects (not `Map`s), as `postMessage` expects.
@@ -50,13 +52,24 @@ pub(crate) fn warn(what: &str) {
 #[serde(transparent)]
 pub(crate) struct Js(#[serde(with = "serde_wasm_bindgen::preserve")] pub JsValue);
 
-/// A request as an extension page sends it: the same type the core decodes,
-/// with the import's data as read and the settings typed.
-pub(crate) type Ask = crate::protocol::PageRequest<Js, crate::settings::Settings>;
+/// What a request without an import or settings carries: nothing.
+#[derive(Serialize)]
+pub(crate) enum Nothing {}
+
+/// Requests as an extension page sends them: the same type the core
+/// decodes. Each carries only what it needs, so a page that never sends
+/// settings does not ship the code to encode them (the popup's size).
+pub(crate) type Ask = PageRequest<Nothing, Nothing>;
+/// An import, or its preview: the file as the page read it.
+pub(crate) type AskImport = PageRequest<Js, Nothing>;
+/// New settings, typed.
+pub(crate) type AskSettings = PageRequest<Nothing, crate::settings::Settings>;
 
 /// Sends a request to the background core (from an extension page) now;
 /// the answer is awaited later, so two requests can travel together.
-pub(crate) fn ask_now(request: &Ask) -> Result<wasm_bindgen_futures::JsFuture, JsValue> {
+pub(crate) fn ask_now<D: Serialize, S: Serialize>(
+    request: &PageRequest<D, S>,
+) -> Result<wasm_bindgen_futures::JsFuture, JsValue> {
     let message = to_js(request).map_err(JsValue::from)?;
     Ok(wasm_bindgen_futures::JsFuture::from(
         chrome::runtime_send_message(&message)?,
@@ -85,7 +98,9 @@ pub(crate) fn typed<T: serde::de::DeserializeOwned>(reply: JsValue) -> Result<T,
 }
 
 /// Asks the background core (from an extension page) and waits.
-pub(crate) async fn ask(request: &Ask) -> Result<JsValue, JsValue> {
+pub(crate) async fn ask<D: Serialize, S: Serialize>(
+    request: &PageRequest<D, S>,
+) -> Result<JsValue, JsValue> {
     answer(ask_now(request)?.await?)
 }
 

@@ -13,7 +13,7 @@ use wasm_bindgen_futures::{spawn_local, JsFuture};
 use web_sys::{Element, HtmlInputElement, HtmlSelectElement};
 
 use super::chrome::site_name;
-use super::{ask, chrome, dom, page_setup, warn, Ask, Js};
+use super::{ask, chrome, dom, page_setup, warn, Ask, AskImport, AskSettings, Js};
 use crate::calendar::Weekday;
 use crate::settings::{Language, Settings};
 use crate::sites::CATALOG;
@@ -481,7 +481,7 @@ fn save(
 ) {
     let (shared, status) = (shared.clone(), status.clone());
     spawn_local(async move {
-        let request = Ask::SetSettings {
+        let request = AskSettings::SetSettings {
             settings: next.clone(),
         };
         match ask(&request).await {
@@ -826,7 +826,7 @@ fn remove_site(host: &str, shared: &Shared, status: &Element) {
     next.remove_custom_site(host);
     let (origins, status) = (crate::sites::custom_origins(host), status.clone());
     spawn_local(async move {
-        if let Err(why) = ask(&Ask::SetSettings { settings: next }).await {
+        if let Err(why) = ask(&AskSettings::SetSettings { settings: next }).await {
             return fail(
                 &status,
                 &chrome::message_with("notSaved", &[&why.as_string().unwrap_or_default()]),
@@ -942,7 +942,7 @@ fn data(main: &Element, shared: &Shared, status: &Element) -> Result<(), JsValue
                 Ok(d) => d,
                 Err(_) => return refuse(&status, &chrome::message("importNotJson")),
             };
-            match ask(&Ask::ImportPreview {
+            match ask(&AskImport::ImportPreview {
                 data: Js(data.clone()),
             })
             .await
@@ -1066,7 +1066,7 @@ fn show_preview(
     on_click(&go, move || {
         let (data, pv, status) = (data.clone(), pv.clone(), status.clone());
         spawn_local(async move {
-            match ask(&Ask::Import { data: Js(data) }).await {
+            match ask(&AskImport::Import { data: Js(data) }).await {
                 Ok(_) => {
                     status.set_text_content(Some(&chrome::message("imported")));
                     status.set_class_name("status ok");

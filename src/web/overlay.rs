@@ -14,17 +14,18 @@ use super::chrome::{self, Port};
 use super::i18n;
 use super::{dom, to_js, warn};
 use crate::format::clock;
+use crate::limits::{PILL_HEIGHT, PILL_WIDTH};
 use crate::prompt::{Answer, Reason};
 use crate::protocol::{OverlayRequest, OverlayState, OverlayUpdate, PauseSpan};
 use crate::settings::{Language, Settings};
 use crate::sites::ads_counted;
 
 /// Frame sizes the overlay asks for: the pill alone, or with the card.
-const PILL: (u32, u32) = (440, 44);
-const WITH_CARD: (u32, u32) = (440, 232);
-const WITH_PANEL: (u32, u32) = (440, 300);
-const DOT: (u32, u32) = (44, 44);
-const WITH_SAVED: (u32, u32) = (440, 100);
+const PILL: (u32, u32) = (PILL_WIDTH, PILL_HEIGHT);
+const WITH_CARD: (u32, u32) = (PILL_WIDTH, 232);
+const WITH_PANEL: (u32, u32) = (PILL_WIDTH, 300);
+const DOT: (u32, u32) = (PILL_HEIGHT, PILL_HEIGHT);
+const WITH_SAVED: (u32, u32) = (PILL_WIDTH, 100);
 const REASONS: [(Reason, &str); 4] = [
     (Reason::Learned, "reasonLearned"),
     (Reason::Work, "reasonWork"),
