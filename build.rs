@@ -5,16 +5,23 @@
 //! - a rates number without a source and a year, or out of order, in
 //!   `data/valuation.json`, which is then compiled into a Rust table
 //!   (`$OUT_DIR/rates.rs`), so no JSON parser ships in the wasm.
+//!
+//! And writes the numbers the sensor shares with the core (`src/limits.rs`)
+//! as `$OUT_DIR/constants.js`, which build.sh copies into the extension.
 
 #[allow(dead_code)]
 #[path = "src/rules.rs"]
 mod rules;
+
+#[path = "src/limits.rs"]
+mod limits;
 
 use std::fmt::Write as _;
 use std::fs;
 
 fn main() {
     rates();
+    sensor_constants();
     println!("cargo:rerun-if-changed=rules");
     println!("cargo:rerun-if-changed=src/rules.rs");
     let mut failures = Vec::new();
@@ -172,4 +179,12 @@ fn rates() {
     }
     let dest = std::path::Path::new(&std::env::var("OUT_DIR").unwrap()).join("rates.rs");
     fs::write(dest, out).unwrap();
+}
+
+/// The sensor's copy of the shared numbers, for build.sh to put beside
+/// content.js.
+fn sensor_constants() {
+    println!("cargo:rerun-if-changed=src/limits.rs");
+    let dest = std::path::Path::new(&std::env::var("OUT_DIR").unwrap()).join("constants.js");
+    fs::write(dest, limits::sensor_js(limits::SHARED)).unwrap();
 }

@@ -84,6 +84,7 @@ build() {
   mkdir -p "$out"
   cp -R extension/. "$out/"
   cp manifest.json "$out/manifest.json"
+  sensor_constants "$out"
   # One wasm module per context (Cargo features): the service worker, the
   # overlay frame on every social page, the popup, and the summary and
   # options pages each load only their own code.
@@ -114,6 +115,19 @@ build() {
   say "built $out and dist/firefox (wasm KB raw/gzip:$sizes), dist/thaman-{chrome,firefox}-$(version).zip"
 }
 
+# The numbers the sensor shares with the core: build.rs writes them from
+# src/limits.rs into its OUT_DIR as constants.js; cargo says where.
+sensor_constants() {
+  local dir
+  dir=$(cargo check --quiet --lib --message-format=json | python3 -c 'import json, sys
+for line in sys.stdin:
+    m = json.loads(line)
+    if m.get("reason") == "build-script-executed" and m.get("out_dir") and "/build/thaman-" in m["out_dir"]:
+        print(m["out_dir"])')
+  [ -f "$dir/constants.js" ] || { echo "build.rs wrote no constants.js (out dir: ${dir:-none})" >&2; return 1; }
+  cp "$dir/constants.js" "$1/constants.js"
+}
+
 # --- test -------------------------------------------------------------------------
 PASSED=0
 FAILED=0
@@ -122,6 +136,10 @@ test_all() {
   local logs="$ROOT/target/test-logs"
   mkdir -p "$logs"
   local status
+
+  say "format and lints: cargo fmt --check, cargo clippy -D warnings (native and each wasm context)"
+  status=0; lints 2>&1 | tee "$logs/lints.log" || status=$?
+  stage_result node "$logs/lints.log" "$status"
 
   say "core tests (native)"
   status=0; cargo test --color never 2>&1 | tee "$logs/cargo.log" || status=$?
@@ -151,6 +169,25 @@ test_all() {
   echo "screenshots: $ROOT/target/screenshots"
   echo "$PASSED passed, $FAILED failed"
   [ "$FAILED" = 0 ]
+}
+
+# rustfmt and clippy (warnings are errors): natively with the tests, and the
+# wasm library of each context as build() builds it. One check per line, and
+# "ℹ pass N" / "ℹ fail N" for the counts.
+lints() {
+  local pass=0 fail=0 ctx
+  lint_step() { # name, command...
+    local name=$1; shift
+    if "$@"; then echo "ok $name"; pass=$((pass + 1)); else echo "FAILED $name"; fail=$((fail + 1)); fi
+  }
+  lint_step "cargo fmt --check" cargo fmt --check
+  lint_step "clippy native" cargo clippy --color never --all-targets -- -D warnings
+  for ctx in $CONTEXTS; do
+    lint_step "clippy wasm32 $ctx" cargo clippy --color never --target wasm32-unknown-unknown --lib \
+      --no-default-features --features "$ctx" -- -D warnings
+  done
+  printf 'ℹ pass %d\nℹ fail %d\n' "$pass" "$fail"
+  [ "$fail" = 0 ]
 }
 
 # Mozilla's add-on linter on the Firefox build: any error or warning fails.

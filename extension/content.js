@@ -9,8 +9,8 @@
   if (window.top !== window || globalThis.__thamanSensor) return;
   globalThis.__thamanSensor = true;
 
-  const HEARTBEAT_MS = 5000;
-  const INPUT_EVERY_MS = 1000;
+  // Numbers shared with the core, from src/limits.rs (constants.js, generated).
+  const { HEARTBEAT_MS, INPUT_EVERY_MS } = globalThis.thamanLimits;
   const INPUTS = ['scroll', 'wheel', 'keydown', 'pointerdown', 'pointermove', 'touchstart'];
   const MEDIA = ['playing', 'pause', 'ended', 'emptied', 'abort'];
   const listen = { capture: true, passive: true };
@@ -367,8 +367,7 @@
   // bottom left on a right-to-left page), raised above the page's own
   // fixed controls there; or where the person dragged it on this site.
   const place = { edge: null, inline: 16, bottom: 16, chosen: false };
-  const PILL_W = 440;
-  const PILL_H = 44;
+  const { PILL_WIDTH: PILL_W, PILL_HEIGHT: PILL_H } = globalThis.thamanLimits;
 
   function pageEdge() {
     const root = document.documentElement;

@@ -17,18 +17,30 @@ pub struct Plan {
     pub inject: Vec<String>,
 }
 
-/// From the origins registered (`had`) to the ones granted (`wanted`);
-/// `None` when they are the same, in any order.
+/// From the origins registered (`had`, loading `had_files`) to the ones
+/// granted (`wanted`, loading `files`); `None` when they are the same, in
+/// any order. A registration from an older version may name other files.
 ///
 /// ```text
 /// had []          wanted [a]     -> register [a], inject [a]
 /// had [a]         wanted [a, b]  -> unregister, register [a, b], inject [b]
 /// had [a, b]      wanted [b, a]  -> None
 /// had [a]         wanted []      -> unregister
+/// had [a] (old files) wanted [a] -> unregister, register [a]
 /// ```
-pub fn plan(had: &[String], wanted: Vec<String>) -> Option<Plan> {
+pub fn plan(
+    had: &[String],
+    had_files: &[String],
+    wanted: Vec<String>,
+    files: &[&str],
+) -> Option<Plan> {
     let set = |v: &[String]| v.iter().cloned().collect::<BTreeSet<String>>();
-    if set(had) == set(&wanted) {
+    let same_files = had.is_empty()
+        || had_files
+            .iter()
+            .map(String::as_str)
+            .eq(files.iter().copied());
+    if set(had) == set(&wanted) && same_files {
         return None;
     }
     let inject = wanted
@@ -47,6 +59,8 @@ pub fn plan(had: &[String], wanted: Vec<String>) -> Option<Plan> {
 mod tests {
     use super::*;
 
+    const FILES: [&str; 2] = ["constants.js", "content.js"];
+
     fn v(list: &[&str]) -> Vec<String> {
         list.iter().map(|s| s.to_string()).collect()
     }
@@ -55,7 +69,7 @@ mod tests {
     fn the_registration_changes_only_when_the_origins_do() {
         let (a, b) = ("https://a.org/*", "https://b.org/*");
         assert_eq!(
-            plan(&[], v(&[a])),
+            plan(&[], &[], v(&[a]), &FILES),
             Some(Plan {
                 unregister: false,
                 register: v(&[a]),
@@ -63,22 +77,31 @@ mod tests {
             })
         );
         assert_eq!(
-            plan(&v(&[a]), v(&[a, b])),
+            plan(&v(&[a]), &v(&FILES), v(&[a, b]), &FILES),
             Some(Plan {
                 unregister: true,
                 register: v(&[a, b]),
                 inject: v(&[b])
             })
         );
-        assert_eq!(plan(&v(&[a, b]), v(&[b, a])), None);
+        assert_eq!(plan(&v(&[a, b]), &v(&FILES), v(&[b, a]), &FILES), None);
         assert_eq!(
-            plan(&v(&[a]), v(&[])),
+            plan(&v(&[a]), &v(&FILES), v(&[]), &FILES),
             Some(Plan {
                 unregister: true,
                 register: vec![],
                 inject: vec![]
             })
         );
-        assert_eq!(plan(&[], v(&[])), None);
+        assert_eq!(plan(&[], &[], v(&[]), &FILES), None);
+        // Registered by an older version with other files: again, no new tab.
+        assert_eq!(
+            plan(&v(&[a]), &v(&["content.js"]), v(&[a]), &FILES),
+            Some(Plan {
+                unregister: true,
+                register: v(&[a]),
+                inject: vec![]
+            })
+        );
     }
 }

@@ -48,7 +48,7 @@ impl Default for Limits {
 pub const MAX_RUN_MS: f64 = 86_400_000.0;
 
 /// The sensor sends a heartbeat this often while its page is visible.
-pub const HEARTBEAT_MS: f64 = 5_000.0;
+pub const HEARTBEAT_MS: f64 = crate::limits::HEARTBEAT_MS;
 /// Three missed heartbeats make a break.
 pub const PULSE_MS: f64 = 3.0 * HEARTBEAT_MS;
 

@@ -14,11 +14,11 @@ use crate::calendar::Date;
 use crate::sites::{host_of_url, site_for_host, site_id_for_host, valid_site_id};
 
 /// Characters of a post's text kept.
-pub const TEXT_CHARS: usize = 140;
+pub const TEXT_CHARS: usize = crate::limits::POST_TEXT_CHARS;
 /// Characters of its author line kept.
-pub const AUTHOR_CHARS: usize = 100;
+pub const AUTHOR_CHARS: usize = crate::limits::POST_AUTHOR_CHARS;
 /// The longest link kept.
-pub const URL_CHARS: usize = 2048;
+pub const URL_CHARS: usize = crate::limits::POST_URL_CHARS;
 
 /// One post marked useful.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -9,6 +9,7 @@ pub mod format;
 pub mod i18n;
 pub mod labels;
 pub mod ledger;
+pub mod limits;
 pub mod ports;
 pub mod prompt;
 pub mod protocol;

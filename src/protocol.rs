@@ -1,13 +1,20 @@
 //! Messages between the page's sensor, the overlay and the background core.
 //!
 //! Everything from a page is decoded here into typed values; anything that
-//! does not decode is refused before it reaches the core.
+//! does not decode is refused before it reaches the core. Every message is
+//! typed both ways: the Rust senders (the overlay, the extension's pages)
+//! encode the same types the receiver decodes, and the sensor's messages
+//! are checked against them by `tests/sensor_messages.rs`.
 
 use serde::{Deserialize, Serialize};
 
+/// The sensor's files, in the order a page runs them: the numbers it shares
+/// with the core (generated from `limits.rs`), then the sensor.
+pub const SENSOR_SCRIPTS: [&str; 2] = ["constants.js", "content.js"];
+
 /// What the content-script sensor reports (port name `sensor`). The core
 /// timestamps each on arrival; the sensor's clock is never trusted.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
 pub enum SensorEvent {
     /// First message on a port: where the sensor is and what it sees.
@@ -68,7 +75,7 @@ pub enum SensorEvent {
 }
 
 /// The core's answer to a sensor's `hello`.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum SensorCommand {
     /// Track this page, show the overlay, and look for ad slots with
@@ -229,7 +236,7 @@ pub struct PromptView {
 }
 
 /// What an overlay asks of the core (port name `overlay`).
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
 pub enum OverlayRequest {
     /// The person answered the card.
@@ -259,7 +266,7 @@ pub enum OverlayRequest {
 }
 
 /// How long "pause on this site" lasts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum PauseSpan {
     Hour,
@@ -282,18 +289,28 @@ pub enum OverlayUpdate {
 }
 
 /// Requests from the extension's own pages (`chrome.runtime.sendMessage`).
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+///
+/// `D` is an import's data and `S` new settings. The receiver decodes both
+/// as [`Opaque`](serde_value::Opaque) (the defaults) and reads them itself,
+/// with their own errors; a page sends the file it read and its typed
+/// settings, so both ends share the names:
+///
+/// ```text
+/// PageRequest::<_, Settings>::SetSettings { settings }
+///   -> {"type": "set_settings", "settings": {...}}
+/// ```
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
-pub enum PageRequest {
+pub enum PageRequest<D = serde_value::Opaque, S = serde_value::Opaque> {
     Export,
     /// The export as CSV text, one row per day × site.
     ExportCsv,
     Import {
-        data: serde_value::Opaque,
+        data: D,
     },
     /// What an import would change, before the person confirms.
     ImportPreview {
-        data: serde_value::Opaque,
+        data: D,
     },
     /// What the popup shows.
     Popup,
@@ -303,7 +320,7 @@ pub enum PageRequest {
     GetSettings,
     /// Replace the settings (validated; refused whole when bad).
     SetSettings {
-        settings: serde_value::Opaque,
+        settings: S,
     },
     /// Delete every record and setting.
     DeleteEverything,
@@ -482,6 +499,157 @@ mod tests {
         assert_eq!(
             serde_json::to_value(SensorCommand::Wake).unwrap(),
             json!({"type": "wake"})
+        );
+    }
+
+    /// Encodes `message`, checks the wire shape the other end (JS or the
+    /// background) has always read, and decodes it back unchanged.
+    fn both_ways<T>(message: T, wire: serde_json::Value)
+    where
+        T: Serialize + serde::de::DeserializeOwned + PartialEq + std::fmt::Debug,
+    {
+        let sent = serde_json::to_value(&message).unwrap();
+        assert_eq!(sent, wire);
+        assert_eq!(serde_json::from_value::<T>(sent).unwrap(), message);
+    }
+
+    #[test]
+    fn overlay_requests_are_sent_as_the_core_reads_them() {
+        use crate::prompt::{Answer, Reason};
+        both_ways(
+            OverlayRequest::Answer {
+                answer: Answer::NotUseful,
+                reasons: vec![Reason::Learned, Reason::Reach],
+            },
+            json!({"type": "answer", "answer": "not_useful", "reasons": ["learned", "reach"]}),
+        );
+        both_ways(
+            OverlayRequest::Size {
+                width: 440.0,
+                height: 44.0,
+            },
+            json!({"type": "size", "width": 440.0, "height": 44.0}),
+        );
+        both_ways(
+            OverlayRequest::MarkUseful { minutes: 10 },
+            json!({"type": "mark_useful", "minutes": 10}),
+        );
+        both_ways(
+            OverlayRequest::Pause {
+                span: PauseSpan::Hour,
+            },
+            json!({"type": "pause", "span": "hour"}),
+        );
+        both_ways(
+            OverlayRequest::Pause {
+                span: PauseSpan::Today,
+            },
+            json!({"type": "pause", "span": "today"}),
+        );
+        both_ways(OverlayRequest::Hide, json!({"type": "hide"}));
+        both_ways(
+            OverlayRequest::Minimize { on: true },
+            json!({"type": "minimize", "on": true}),
+        );
+        both_ways(OverlayRequest::OpenOptions, json!({"type": "open_options"}));
+        both_ways(OverlayRequest::MarkPost, json!({"type": "mark_post"}));
+        both_ways(
+            OverlayRequest::UndoFind {
+                id: 1_764_000_000_000,
+            },
+            json!({"type": "undo_find", "id": 1_764_000_000_000u64}),
+        );
+        both_ways(
+            OverlayRequest::Drag {
+                dx: -3.0,
+                dy: 0.5,
+                done: false,
+            },
+            json!({"type": "drag", "dx": -3.0, "dy": 0.5, "done": false}),
+        );
+    }
+
+    #[test]
+    fn page_requests_are_sent_as_the_core_reads_them() {
+        type Sent = PageRequest<serde_json::Value, crate::settings::Settings>;
+        let simple = [
+            (Sent::Export, "export"),
+            (Sent::ExportCsv, "export_csv"),
+            (Sent::ExportFindsCsv, "export_finds_csv"),
+            (Sent::Popup, "popup"),
+            (Sent::Weekly, "weekly"),
+            (Sent::GetSettings, "get_settings"),
+            (Sent::DeleteEverything, "delete_everything"),
+        ];
+        for (request, name) in simple {
+            both_ways(request, json!({ "type": name }));
+        }
+        both_ways(
+            Sent::DeleteFind { id: 7 },
+            json!({"type": "delete_find", "id": 7}),
+        );
+        let data = json!({"version": 1, "days": []});
+        both_ways(
+            Sent::Import { data: data.clone() },
+            json!({"type": "import", "data": data}),
+        );
+        both_ways(
+            Sent::ImportPreview { data: data.clone() },
+            json!({"type": "import_preview", "data": data}),
+        );
+        let settings = crate::settings::Settings::default();
+        let wire =
+            json!({"type": "set_settings", "settings": serde_json::to_value(&settings).unwrap()});
+        both_ways(Sent::SetSettings { settings }, wire.clone());
+        // The receiver's own decoding (opaque payloads) takes every one.
+        let read: PageRequest = serde_json::from_value(wire).unwrap();
+        assert!(matches!(read, PageRequest::SetSettings { .. }));
+    }
+
+    const RULE: &str = r#"x.com##article:has-text(/^Ad$/):label(span)"#;
+
+    #[test]
+    fn sensor_commands_are_read_as_sent() {
+        both_ways(
+            SensorCommand::Frame {
+                width: 440,
+                height: 232,
+            },
+            json!({"type": "frame", "width": 440, "height": 232}),
+        );
+        both_ways(
+            SensorCommand::Move {
+                dx: 1.0,
+                dy: -2.0,
+                done: true,
+            },
+            json!({"type": "move", "dx": 1.0, "dy": -2.0, "done": true}),
+        );
+        both_ways(SensorCommand::Ad { id: 3 }, json!({"type": "ad", "id": 3}));
+        both_ways(
+            SensorCommand::FindPost { ask: 2 },
+            json!({"type": "find_post", "ask": 2}),
+        );
+        both_ways(
+            SensorCommand::Overlay { show: false },
+            json!({"type": "overlay", "show": false}),
+        );
+        let track = SensorCommand::Track {
+            site: "x".into(),
+            rules: crate::rules::parse_rules(RULE).unwrap(),
+            overlay: true,
+            posts: Vec::new(),
+            shortcut: Shortcut::parse("Alt+Shift+U"),
+            position: Some(crate::settings::Position {
+                inline: 16,
+                bottom: 80,
+            }),
+        };
+        let sent = serde_json::to_value(&track).unwrap();
+        assert_eq!(sent["type"], "track");
+        assert_eq!(
+            serde_json::from_value::<SensorCommand>(sent).unwrap(),
+            track
         );
     }
 

@@ -5,6 +5,7 @@ use super::settings::OverlayChoice;
 use super::Tracker;
 use crate::attention::TabId;
 use crate::calendar::Zone;
+use crate::limits::{FRAME_MAX_HEIGHT, FRAME_MAX_WIDTH, FRAME_MIN_HEIGHT, FRAME_MIN_WIDTH};
 use crate::protocol::{OverlayRequest, SensorCommand};
 
 /// What the background must do after an overlay's request.
@@ -39,8 +40,8 @@ pub fn frame(width: f64, height: f64) -> SensorCommand {
         }
     };
     SensorCommand::Frame {
-        width: clamp(width, 40.0, 480.0),
-        height: clamp(height, 32.0, 320.0),
+        width: clamp(width, FRAME_MIN_WIDTH.into(), FRAME_MAX_WIDTH.into()),
+        height: clamp(height, FRAME_MIN_HEIGHT.into(), FRAME_MAX_HEIGHT.into()),
     }
 }
 

@@ -9,15 +9,13 @@ use crate::attention::{Signal, TabId};
 use crate::calendar::Zone;
 use crate::labels::Labels;
 use crate::ledger::MAX_ADS_PER_PAGE;
+// Most labels a slot may send, and their longest length (shared with the sensor).
+use crate::limits::{MAX_LABELS, MAX_LABEL_CHARS};
 use crate::protocol::SensorCommand;
 use crate::rules::Rule;
 use crate::settings::Settings;
 use crate::sites::{host_of_url, site_id_for_host};
 use crate::viewability::Viewability;
-
-/// Most labels a slot may send, and their longest length: more is noise.
-const MAX_LABELS: usize = 16;
-const MAX_LABEL_CHARS: usize = 200;
 
 /// One page view's ad slots.
 #[derive(Debug, Default)]

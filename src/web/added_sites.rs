@@ -12,6 +12,7 @@ use wasm_bindgen_futures::{spawn_local, JsFuture};
 
 use super::{chrome, to_js, warn};
 use crate::added_sites::plan;
+use crate::protocol::SENSOR_SCRIPTS;
 use crate::sites::custom_origins;
 
 /// The one registration that holds every added site's origins.
@@ -51,7 +52,7 @@ struct Target {
 #[derive(Serialize)]
 struct Injection {
     target: Target,
-    files: [&'static str; 1],
+    files: [&'static str; 2],
 }
 
 #[derive(Default)]
@@ -104,12 +105,12 @@ async fn sync_now(hosts: &BTreeSet<String>) -> Result<(), JsValue> {
     let registered: Vec<Registered> = serde_wasm_bindgen::from_value(
         JsFuture::from(chrome::scripting_registered(&filter)?).await?,
     )?;
-    let had: Vec<String> = registered
+    let (had, files) = registered
         .into_iter()
         .find(|r| r.id == SCRIPT_ID)
-        .map(|r| r.matches)
+        .map(|r| (r.matches, r.js))
         .unwrap_or_default();
-    let Some(plan) = plan(&had, wanted) else {
+    let Some(plan) = plan(&had, &files, wanted, &SENSOR_SCRIPTS) else {
         return Ok(());
     };
     if plan.unregister {
@@ -121,7 +122,7 @@ async fn sync_now(hosts: &BTreeSet<String>) -> Result<(), JsValue> {
     let script = Registered {
         id: SCRIPT_ID.into(),
         matches: plan.register,
-        js: vec!["content.js".into()],
+        js: SENSOR_SCRIPTS.map(String::from).to_vec(),
         run_at: "document_start".into(),
         all_frames: false,
     };
@@ -146,7 +147,7 @@ async fn inject_open_tabs(origins: &[String]) -> Result<(), JsValue> {
     for id in tabs.into_iter().filter_map(|t| t.id) {
         let injection = to_js(&Injection {
             target: Target { tab_id: id },
-            files: ["content.js"],
+            files: SENSOR_SCRIPTS,
         })?;
         // A tab that cannot take it (an error page, say) is not a failure.
         if let Err(err) = JsFuture::from(chrome::scripting_execute(&injection)?).await {

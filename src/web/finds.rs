@@ -6,7 +6,7 @@ use wasm_bindgen::prelude::*;
 use web_sys::Element;
 
 use super::chrome::site_name;
-use super::{ask, chrome, dom, warn};
+use super::{ask, chrome, dom, warn, Ask};
 use crate::finds::Find;
 
 /// Adds the section: `finds` newest first; `total` finds kept in all (the
@@ -82,7 +82,7 @@ fn item(list: &Element, f: &Find) -> Result<(), JsValue> {
         }
         let li = li2.clone();
         wasm_bindgen_futures::spawn_local(async move {
-            match ask(&[("type", "delete_find".into()), ("id", (id as f64).into())]).await {
+            match ask(&Ask::DeleteFind { id }).await {
                 Ok(_) => li.remove(),
                 Err(err) => warn(&format!("delete find {id}: {err:?}")),
             }

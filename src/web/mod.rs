@@ -28,6 +28,8 @@ pub mod storage;
 pub mod weekly;
 
 use serde::Serialize;
+
+use crate::protocol::PageRequest;
 use wasm_bindgen::JsValue;
 
 /// Serializes to plain JS objects (not `Map`s), as `postMessage` expects.
@@ -44,15 +46,31 @@ pub(crate) fn warn(what: &str) {
     web_sys::console::warn_1(&JsValue::from_str(&format!("thaman: {what}")));
 }
 
+/// A value a page passes through as it is (an import file as read), for
+/// the core to decode with its own errors.
+#[derive(Serialize)]
+#[serde(transparent)]
+pub(crate) struct Js(#[serde(with = "serde_wasm_bindgen::preserve")] pub JsValue);
+
+/// What a request without an import or settings carries: nothing.
+#[derive(Serialize)]
+pub(crate) enum Nothing {}
+
+/// Requests as an extension page sends them: the same type the core
+/// decodes. Each carries only what it needs, so a page that never sends
+/// settings does not ship the code to encode them (the popup's size).
+pub(crate) type Ask = PageRequest<Nothing, Nothing>;
+/// An import, or its preview: the file as the page read it.
+pub(crate) type AskImport = PageRequest<Js, Nothing>;
+/// New settings, typed.
+pub(crate) type AskSettings = PageRequest<Nothing, crate::settings::Settings>;
+
 /// Sends a request to the background core (from an extension page) now;
 /// the answer is awaited later, so two requests can travel together.
-pub(crate) fn ask_now(
-    fields: &[(&str, JsValue)],
+pub(crate) fn ask_now<D: Serialize, S: Serialize>(
+    request: &PageRequest<D, S>,
 ) -> Result<wasm_bindgen_futures::JsFuture, JsValue> {
-    let message = js_sys::Object::new();
-    for (k, v) in fields {
-        js_sys::Reflect::set(&message, &(*k).into(), v)?;
-    }
+    let message = to_js(request).map_err(JsValue::from)?;
     Ok(wasm_bindgen_futures::JsFuture::from(
         chrome::runtime_send_message(&message)?,
     ))
@@ -80,20 +98,22 @@ pub(crate) fn typed<T: serde::de::DeserializeOwned>(reply: JsValue) -> Result<T,
 }
 
 /// Asks the background core (from an extension page) and waits.
-pub(crate) async fn ask(fields: &[(&str, JsValue)]) -> Result<JsValue, JsValue> {
-    answer(ask_now(fields)?.await?)
+pub(crate) async fn ask<D: Serialize, S: Serialize>(
+    request: &PageRequest<D, S>,
+) -> Result<JsValue, JsValue> {
+    answer(ask_now(request)?.await?)
 }
 
 /// Asks the core for a typed view.
-pub(crate) async fn ask_for<T: serde::de::DeserializeOwned>(kind: &str) -> Result<T, JsValue> {
-    typed(ask(&[("type", kind.into())]).await?)
+pub(crate) async fn ask_for<T: serde::de::DeserializeOwned>(request: &Ask) -> Result<T, JsValue> {
+    typed(ask(request).await?)
 }
 
 /// Loads the person's language and digits for an extension page, and
 /// sets `lang`/`dir`.
 pub(crate) async fn page_setup() -> Result<(web_sys::Document, crate::settings::Settings), JsValue>
 {
-    page_setup_with(ask_now(&[("type", "get_settings".into())])?).await
+    page_setup_with(ask_now(&Ask::GetSettings)?).await
 }
 
 /// As [`page_setup`], with the settings already asked for (`asked`).

@@ -13,7 +13,7 @@ use wasm_bindgen_futures::{spawn_local, JsFuture};
 use web_sys::{Element, HtmlInputElement, HtmlSelectElement};
 
 use super::chrome::site_name;
-use super::{ask, chrome, dom, page_setup, to_js, warn};
+use super::{ask, chrome, dom, page_setup, warn, Ask, AskImport, AskSettings, Js};
 use crate::calendar::Weekday;
 use crate::settings::{Language, Settings};
 use crate::sites::CATALOG;
@@ -481,11 +481,10 @@ fn save(
 ) {
     let (shared, status) = (shared.clone(), status.clone());
     spawn_local(async move {
-        let value = match to_js(&next) {
-            Ok(v) => v,
-            Err(e) => return warn(&e.to_string()),
+        let request = AskSettings::SetSettings {
+            settings: next.clone(),
         };
-        match ask(&[("type", "set_settings".into()), ("settings", value)]).await {
+        match ask(&request).await {
             Ok(_) => {
                 *shared.borrow_mut() = next;
                 status.set_text_content(Some(&chrome::message("saved")));
@@ -827,11 +826,7 @@ fn remove_site(host: &str, shared: &Shared, status: &Element) {
     next.remove_custom_site(host);
     let (origins, status) = (crate::sites::custom_origins(host), status.clone());
     spawn_local(async move {
-        let value = match to_js(&next) {
-            Ok(v) => v,
-            Err(e) => return warn(&e.to_string()),
-        };
-        if let Err(why) = ask(&[("type", "set_settings".into()), ("settings", value)]).await {
+        if let Err(why) = ask(&AskSettings::SetSettings { settings: next }).await {
             return fail(
                 &status,
                 &chrome::message_with("notSaved", &[&why.as_string().unwrap_or_default()]),
@@ -874,7 +869,7 @@ fn data(main: &Element, shared: &Shared, status: &Element) -> Result<(), JsValue
     let finds_csv = button(&row, "export-finds-csv", "exportFindsCsv")?;
     on_click(&json, move || {
         spawn_local(async move {
-            if let Ok(value) = ask(&[("type", "export".into())]).await {
+            if let Ok(value) = ask(&Ask::Export).await {
                 let text = js_sys::JSON::stringify_with_replacer_and_space(
                     &value,
                     &JsValue::NULL,
@@ -892,7 +887,7 @@ fn data(main: &Element, shared: &Shared, status: &Element) -> Result<(), JsValue
     })?;
     on_click(&csv, move || {
         spawn_local(async move {
-            if let Ok(value) = ask(&[("type", "export_csv".into())]).await {
+            if let Ok(value) = ask(&Ask::ExportCsv).await {
                 download(
                     &value.as_string().unwrap_or_default(),
                     "text/csv",
@@ -904,7 +899,7 @@ fn data(main: &Element, shared: &Shared, status: &Element) -> Result<(), JsValue
 
     on_click(&finds_csv, move || {
         spawn_local(async move {
-            if let Ok(value) = ask(&[("type", "export_finds_csv".into())]).await {
+            if let Ok(value) = ask(&Ask::ExportFindsCsv).await {
                 download(
                     &value.as_string().unwrap_or_default(),
                     "text/csv",
@@ -947,7 +942,11 @@ fn data(main: &Element, shared: &Shared, status: &Element) -> Result<(), JsValue
                 Ok(d) => d,
                 Err(_) => return refuse(&status, &chrome::message("importNotJson")),
             };
-            match ask(&[("type", "import_preview".into()), ("data", data.clone())]).await {
+            match ask(&AskImport::ImportPreview {
+                data: Js(data.clone()),
+            })
+            .await
+            {
                 Ok(reply) => match serde_wasm_bindgen::from_value::<ImportPreview>(reply) {
                     Ok(p) => {
                         let _ = show_preview(&preview, &p, data, &status);
@@ -988,7 +987,7 @@ fn data(main: &Element, shared: &Shared, status: &Element) -> Result<(), JsValue
             .flat_map(|h| crate::sites::custom_origins(h))
             .collect();
         spawn_local(async move {
-            let text = match ask(&[("type", "delete_everything".into())]).await {
+            let text = match ask(&Ask::DeleteEverything).await {
                 Ok(_) => {
                     if let Ok(gone) = chrome::permissions_remove(&chrome::origins(&origins)) {
                         let _ = JsFuture::from(gone).await;
@@ -1067,7 +1066,7 @@ fn show_preview(
     on_click(&go, move || {
         let (data, pv, status) = (data.clone(), pv.clone(), status.clone());
         spawn_local(async move {
-            match ask(&[("type", "import".into()), ("data", data)]).await {
+            match ask(&AskImport::Import { data: Js(data) }).await {
                 Ok(_) => {
                     status.set_text_content(Some(&chrome::message("imported")));
                     status.set_class_name("status ok");

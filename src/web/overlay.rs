@@ -12,19 +12,20 @@ use web_sys::{Document, Element};
 
 use super::chrome::{self, Port};
 use super::i18n;
-use super::{dom, warn};
+use super::{dom, to_js, warn};
 use crate::format::clock;
+use crate::limits::{PILL_HEIGHT, PILL_WIDTH};
 use crate::prompt::{Answer, Reason};
-use crate::protocol::{OverlayState, OverlayUpdate};
+use crate::protocol::{OverlayRequest, OverlayState, OverlayUpdate, PauseSpan};
 use crate::settings::{Language, Settings};
 use crate::sites::ads_counted;
 
 /// Frame sizes the overlay asks for: the pill alone, or with the card.
-const PILL: (u32, u32) = (440, 44);
-const WITH_CARD: (u32, u32) = (440, 232);
-const WITH_PANEL: (u32, u32) = (440, 300);
-const DOT: (u32, u32) = (44, 44);
-const WITH_SAVED: (u32, u32) = (440, 100);
+const PILL: (u32, u32) = (PILL_WIDTH, PILL_HEIGHT);
+const WITH_CARD: (u32, u32) = (PILL_WIDTH, 232);
+const WITH_PANEL: (u32, u32) = (PILL_WIDTH, 300);
+const DOT: (u32, u32) = (PILL_HEIGHT, PILL_HEIGHT);
+const WITH_SAVED: (u32, u32) = (PILL_WIDTH, 100);
 const REASONS: [(Reason, &str); 4] = [
     (Reason::Learned, "reasonLearned"),
     (Reason::Work, "reasonWork"),
@@ -450,42 +451,26 @@ impl Overlay {
         };
         if want != self.size {
             self.size = want;
-            self.send(&[
-                ("type", "size".into()),
-                ("width", want.0.into()),
-                ("height", want.1.into()),
-            ]);
+            self.send(&OverlayRequest::Size {
+                width: want.0.into(),
+                height: want.1.into(),
+            });
         }
     }
 
-    fn send(&self, fields: &[(&str, JsValue)]) {
+    fn send(&self, request: &OverlayRequest) {
         let Some(port) = &self.port else { return };
-        let message = js_sys::Object::new();
-        for (k, v) in fields {
-            let _ = js_sys::Reflect::set(&message, &(*k).into(), v);
-        }
+        let Ok(message) = to_js(request) else {
+            return warn("overlay could not encode its request");
+        };
         if port.post_message(&message).is_err() {
             warn("overlay could not reach the background");
         }
     }
 
     fn answer(&mut self, answer: Answer) {
-        let reasons: js_sys::Array = self
-            .view
-            .pressed()
-            .iter()
-            .map(|r| JsValue::from_str(reason_name(*r)))
-            .collect();
-        let name = match answer {
-            Answer::Useful => "useful",
-            Answer::NotUseful => "not_useful",
-            Answer::Later => "later",
-        };
-        self.send(&[
-            ("type", "answer".into()),
-            ("answer", name.into()),
-            ("reasons", reasons.into()),
-        ]);
+        let reasons = self.view.pressed();
+        self.send(&OverlayRequest::Answer { answer, reasons });
         self.view.toggle_panel(false);
         // Hide at once; the core's next state confirms.
         if let Some((state, _)) = self.latest.as_mut() {
@@ -514,14 +499,16 @@ impl Overlay {
             .as_ref()
             .map_or(10, |(s, _)| s.mark_minutes.max(1));
         match action {
-            Action::MarkPost => self.send(&[("type", "mark_post".into())]),
-            Action::MarkUseful => {
-                self.send(&[("type", "mark_useful".into()), ("minutes", minutes.into())])
-            }
-            Action::PauseHour => self.send(&[("type", "pause".into()), ("span", "hour".into())]),
-            Action::PauseToday => self.send(&[("type", "pause".into()), ("span", "today".into())]),
-            Action::Hide => self.send(&[("type", "hide".into())]),
-            Action::Options => self.send(&[("type", "open_options".into())]),
+            Action::MarkPost => self.send(&OverlayRequest::MarkPost),
+            Action::MarkUseful => self.send(&OverlayRequest::MarkUseful { minutes }),
+            Action::PauseHour => self.send(&OverlayRequest::Pause {
+                span: PauseSpan::Hour,
+            }),
+            Action::PauseToday => self.send(&OverlayRequest::Pause {
+                span: PauseSpan::Today,
+            }),
+            Action::Hide => self.send(&OverlayRequest::Hide),
+            Action::Options => self.send(&OverlayRequest::OpenOptions),
         }
         self.view.toggle_panel(false);
         self.render();
@@ -532,7 +519,7 @@ impl Overlay {
         let Some(id) = self.latest.as_ref().and_then(|(s, _)| s.saved.as_ref()?.id) else {
             return;
         };
-        self.send(&[("type", "undo_find".into()), ("id", (id as f64).into())]);
+        self.send(&OverlayRequest::UndoFind { id });
         if let Some((state, _)) = self.latest.as_mut() {
             state.saved = None;
         }
@@ -548,7 +535,7 @@ impl Overlay {
         if let Some((state, _)) = self.latest.as_mut() {
             state.minimized = on; // at once; the core's next state confirms
         }
-        self.send(&[("type", "minimize".into()), ("on", on.into())]);
+        self.send(&OverlayRequest::Minimize { on });
         self.render();
     }
 
@@ -572,23 +559,21 @@ impl Overlay {
         d.moved = true;
         let (dx, dy) = (at.0 - d.last.0, at.1 - d.last.1);
         d.last = at;
-        self.send(&[
-            ("type", "drag".into()),
-            ("dx", dx.into()),
-            ("dy", dy.into()),
-            ("done", false.into()),
-        ]);
+        self.send(&OverlayRequest::Drag {
+            dx,
+            dy,
+            done: false,
+        });
     }
 
     fn drag_end(&mut self) {
         if self.drag.take().is_some_and(|d| d.moved) {
             self.swallow_click = true;
-            self.send(&[
-                ("type", "drag".into()),
-                ("dx", 0.0.into()),
-                ("dy", 0.0.into()),
-                ("done", true.into()),
-            ]);
+            self.send(&OverlayRequest::Drag {
+                dx: 0.0,
+                dy: 0.0,
+                done: true,
+            });
         }
     }
 
@@ -602,15 +587,6 @@ impl Overlay {
         let open = !self.view.panel_shown();
         self.view.toggle_panel(open);
         self.render();
-    }
-}
-
-fn reason_name(r: Reason) -> &'static str {
-    match r {
-        Reason::Learned => "learned",
-        Reason::Work => "work",
-        Reason::People => "people",
-        Reason::Reach => "reach",
     }
 }
 

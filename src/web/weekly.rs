@@ -6,7 +6,7 @@ use wasm_bindgen::prelude::*;
 use web_sys::Element;
 
 use super::popup::{chart, site_table, stats};
-use super::{ask_for, chrome, dom, page_setup, warn};
+use super::{ask_for, chrome, dom, page_setup, warn, Ask};
 use crate::settings::Settings;
 use crate::summary::{change, Period, Weekly};
 
@@ -18,7 +18,7 @@ pub async fn start_summary() -> Result<(), JsValue> {
     let body = doc.body().ok_or("no body")?;
     let main = dom::element(&doc, "main", "summary", "")?;
     body.append_child(&main)?;
-    match ask_for::<Weekly>("weekly").await {
+    match ask_for::<Weekly>(&Ask::Weekly).await {
         Ok(weekly) => render(&main, &weekly, &settings)?,
         Err(err) => {
             warn(&format!("summary: {err:?}"));
