@@ -141,36 +141,6 @@ impl Tracker {
         self.attention.site_of(tab)
     }
 
-    /// Applies one decoded sensor event from `tab`, whose page the browser
-    /// says is at `page_url` (`sender.url`): a `hello` is for that page,
-    /// whatever URL the page put in it.
-    pub fn sensor_at(
-        &mut self,
-        tab: TabId,
-        page_url: &str,
-        event: SensorEvent,
-        now: f64,
-        zone: &impl Zone,
-    ) -> Result<Option<SensorCommand>, TrackerError> {
-        let event = match event {
-            SensorEvent::Hello {
-                visible,
-                focused,
-                media,
-                idle_ms,
-                ..
-            } => SensorEvent::Hello {
-                url: page_url.to_string(),
-                visible,
-                focused,
-                media,
-                idle_ms,
-            },
-            other => other,
-        };
-        self.sensor(tab, event, now, zone)
-    }
-
     /// Applies one decoded sensor event from `tab`, trusting the `hello`'s
     /// own URL: for tests and tools. The glue uses [`Tracker::sensor_at`].
     pub fn sensor(
@@ -365,33 +335,6 @@ mod tests {
                 export.days[0].attention_seconds
             ),
             ("x", 20.0)
-        );
-    }
-
-    #[test]
-    fn the_site_is_the_page_the_browser_names_not_the_one_the_hello_claims() {
-        let mut t = tracker();
-        assert_eq!(
-            t.sensor_at(
-                1,
-                "https://www.example.com/",
-                hello("https://x.com/home"),
-                T0,
-                &Z
-            )
-            .unwrap(),
-            Some(SensorCommand::Ignore),
-            "a page elsewhere claiming to be X"
-        );
-        assert!(matches!(
-            t.sensor_at(2, "https://x.com/home", hello("https://www.example.com/"), T0, &Z)
-                .unwrap(),
-            Some(SensorCommand::Track { site, .. }) if site == "x"
-        ));
-        // Its other events are the page's own, as before.
-        assert_eq!(
-            t.sensor_at(2, "https://x.com/home", SensorEvent::Heartbeat {}, T0, &Z),
-            Ok(None)
         );
     }
 

@@ -4,14 +4,14 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::Tracker;
+use super::{Tracker, TrackerError};
 use crate::attention::{Signal, TabId};
 use crate::calendar::Zone;
 use crate::labels::Labels;
 use crate::ledger::MAX_ADS_PER_PAGE;
 // Most labels a slot may send, and their longest length (shared with the sensor).
 use crate::limits::{MAX_LABELS, MAX_LABEL_CHARS};
-use crate::protocol::SensorCommand;
+use crate::protocol::{SensorCommand, SensorEvent};
 use crate::rules::Rule;
 use crate::settings::Settings;
 use crate::sites::{host_of_url, site_id_for_host};
@@ -158,6 +158,36 @@ pub(super) fn sleep(settings: &Settings, site: &str, now: f64) -> SensorCommand 
 }
 
 impl Tracker {
+    /// Applies one decoded sensor event from `tab`, whose page the browser
+    /// says is at `page_url` (`sender.url`): a `hello` is for that page,
+    /// whatever URL the page put in it.
+    pub fn sensor_at(
+        &mut self,
+        tab: TabId,
+        page_url: &str,
+        event: SensorEvent,
+        now: f64,
+        zone: &impl Zone,
+    ) -> Result<Option<SensorCommand>, TrackerError> {
+        let event = match event {
+            SensorEvent::Hello {
+                visible,
+                focused,
+                media,
+                idle_ms,
+                ..
+            } => SensorEvent::Hello {
+                url: page_url.to_string(),
+                visible,
+                focused,
+                media,
+                idle_ms,
+            },
+            other => other,
+        };
+        self.sensor(tab, event, now, zone)
+    }
+
     /// A sensor's `hello` from a page at `url`: tracked (its rules and
     /// overlay), asleep (its site off or paused), or ignored.
     pub(super) fn hello(
@@ -385,6 +415,33 @@ mod tests {
             vec![(1, SensorCommand::Sleep { until: None })]
         );
         assert_eq!(t.export(T0 + 20_000.0, &Z).days[0].attention_seconds, 10.0);
+    }
+
+    #[test]
+    fn the_site_is_the_page_the_browser_names_not_the_one_the_hello_claims() {
+        let mut t = tracker();
+        assert_eq!(
+            t.sensor_at(
+                1,
+                "https://www.example.com/",
+                hello("https://x.com/home"),
+                T0,
+                &Z
+            )
+            .unwrap(),
+            Some(SensorCommand::Ignore),
+            "a page elsewhere claiming to be X"
+        );
+        assert!(matches!(
+            t.sensor_at(2, "https://x.com/home", hello("https://www.example.com/"), T0, &Z)
+                .unwrap(),
+            Some(SensorCommand::Track { site, .. }) if site == "x"
+        ));
+        // Its other events are the page's own, as before.
+        assert_eq!(
+            t.sensor_at(2, "https://x.com/home", SensorEvent::Heartbeat {}, T0, &Z),
+            Ok(None)
+        );
     }
 
     #[test]

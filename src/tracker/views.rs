@@ -257,6 +257,12 @@ impl Tracker {
         (told.is_none_or(|t| t < ended.from) && ended.totals.attention_s >= 60.0).then_some(ended)
     }
 
+    /// When the week's alarm rings: a minute after the current week ends,
+    /// so the week is over when its notification is decided.
+    pub fn week_alarm_at(&self, now: f64, zone: &impl Zone, locale: &str) -> f64 {
+        self.week_ends_at(now, zone, locale) + 60_000.0
+    }
+
     /// When the current week ends (the next week's first day begins).
     pub fn week_ends_at(&self, now: f64, zone: &impl Zone, locale: &str) -> f64 {
         let calendar = self.settings.calendar();
@@ -325,6 +331,11 @@ mod tests {
             t.weekly(later, &Z, "en-GB").last.totals.attention_s.round(),
             120.0
         );
+        // The alarm rings a minute into the next week (Monday, en-GB).
+        let alarm = t.week_alarm_at(now, &Z, "en-GB");
+        assert_eq!(alarm, t.week_ends_at(now, &Z, "en-GB") + 60_000.0);
+        let next = t.settings().calendar().day_of(alarm, &Z);
+        assert_eq!(next.weekday(), crate::calendar::Weekday::Monday);
     }
 
     #[test]

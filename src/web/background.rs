@@ -444,8 +444,7 @@ impl State {
     fn arm_week_alarm(&self) {
         let when = self
             .tracker
-            .week_ends_at(now_ms(), &BrowserZone, &browser_language())
-            + 60_000.0;
+            .week_alarm_at(now_ms(), &BrowserZone, &browser_language());
         let info = js_sys::Object::new();
         let _ = js_sys::Reflect::set(&info, &"when".into(), &when.into());
         if chrome::alarms_create(WEEK_ALARM, &info).is_err() {
