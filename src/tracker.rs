@@ -13,7 +13,9 @@ use crate::finds::{Draft, FindError, Finds};
 use crate::labels::Labels;
 use crate::ledger::{Day, Ledger};
 use crate::prompt::{self, Answer, Card, Due, Reason, Stretch};
-use crate::protocol::{OverlayState, PromptView, SavedView, SensorCommand, SensorEvent, Shortcut};
+use crate::protocol::{
+    AskedBy, OverlayState, PromptView, SavedView, SensorCommand, SensorEvent, Shortcut,
+};
 use crate::rules::Rule;
 use crate::settings::{Settings, SettingsError};
 use crate::sites::{host_of_url, site_id_for_host};
@@ -338,7 +340,7 @@ impl Tracker {
             }
             SensorEvent::Media { playing } => (Signal::Media(playing), None),
             SensorEvent::Heartbeat {} => (Signal::Heartbeat, None),
-            SensorEvent::Shortcut {} => return Ok(self.ask_post(tab, now)),
+            SensorEvent::Shortcut {} => return Ok(self.ask_post_by(tab, AskedBy::Key, now)),
             SensorEvent::Placed { inline, bottom } => {
                 self.place(tab, inline, bottom);
                 return Ok(None);
@@ -350,6 +352,10 @@ impl Tracker {
                 text,
             } => {
                 self.save_find(tab, ask, Draft { url, author, text }, now, zone)?;
+                return Ok(None);
+            }
+            SensorEvent::NoPost { ask } => {
+                self.no_post(tab, ask, now)?;
                 return Ok(None);
             }
         };
@@ -709,11 +715,18 @@ impl Tracker {
         marked / 1000.0
     }
 
-    /// "Mark this post useful" in `tab` (its overlay's button, or the
-    /// keyboard shortcut): what to ask its sensor, if the tab is tracked.
+    /// "Mark this post useful" in `tab` by the keys the sensor saw (see
+    /// [`Self::ask_post_by`] for the browser's command and the overlay's
+    /// button): what to ask its sensor, if the tab is tracked.
     /// One press seen twice (the browser's command and the sensor's key)
     /// or pressed again before the answer asks once.
     pub fn ask_post(&mut self, tab: TabId, now: f64) -> Option<SensorCommand> {
+        self.ask_post_by(tab, AskedBy::Key, now)
+    }
+
+    /// [`Self::ask_post`], saying where the person asked (the sensor
+    /// answers a [`AskedBy::Key`] ask only for a press it saw itself).
+    pub fn ask_post_by(&mut self, tab: TabId, by: AskedBy, now: f64) -> Option<SensorCommand> {
         self.attention.site_of(tab)?;
         if self
             .asks
@@ -725,7 +738,27 @@ impl Tracker {
         let ask = self.next_ask;
         self.next_ask = self.next_ask.wrapping_add(1).max(1);
         self.asks.insert(tab, (ask, now));
-        Some(SensorCommand::FindPost { ask })
+        Some(SensorCommand::FindPost { ask, by })
+    }
+
+    /// The sensor of `tab` found no post in view for `ask`: nothing is
+    /// kept, and its overlay says so.
+    fn no_post(&mut self, tab: TabId, ask: u32, now: f64) -> Result<(), TrackerError> {
+        if self.asks.get(&tab).map(|(a, _)| *a) != Some(ask) {
+            return Err(TrackerError::UnaskedPost(tab));
+        }
+        self.asks.remove(&tab);
+        self.saved = Some(Saved {
+            tab,
+            at: now,
+            view: SavedView {
+                id: None,
+                dropped: 0,
+                shown_s: 0.0,
+                no_post: true,
+            },
+        });
+        Ok(())
     }
 
     /// The sensor of `tab` answered `ask` with its post: kept as a find
@@ -760,6 +793,7 @@ impl Tracker {
                 id: result.is_ok().then_some(id),
                 dropped: 0,
                 shown_s: 0.0,
+                no_post: false,
             },
         });
         let find = result.map_err(|error| TrackerError::Find { tab, error })?;
@@ -777,6 +811,7 @@ impl Tracker {
                     id: Some(last.id),
                     dropped: 0,
                     shown_s: 0.0,
+                    no_post: false,
                 },
             });
             return Ok(());
@@ -1589,6 +1624,32 @@ mod tests {
     }
 
     #[test]
+    fn no_post_in_view_keeps_nothing_and_says_so() {
+        let mut t = tracker();
+        t.sensor(1, hello("https://x.com/messages"), T0, &Z)
+            .unwrap();
+        let no_post = |ask| SensorEvent::NoPost { ask };
+        assert_eq!(
+            t.sensor(1, no_post(1), T0, &Z),
+            Err(TrackerError::UnaskedPost(1))
+        );
+        let Some(SensorCommand::FindPost { ask, by }) = t.ask_post_by(1, AskedBy::Command, T0)
+        else {
+            panic!("asked")
+        };
+        assert_eq!(by, AskedBy::Command);
+        t.sensor(1, no_post(ask), T0 + 10.0, &Z).unwrap();
+        assert!(t.export(T0 + 20.0, &Z).finds.is_empty(), "nothing kept");
+        let saved = t.overlay_state(1, T0 + 20.0, &Z).unwrap().saved.unwrap();
+        assert_eq!((saved.id, saved.no_post), (None, true));
+        // The ask is answered: a late post for it is refused.
+        assert_eq!(
+            t.sensor(1, post(ask, "https://x.com/a/status/1"), T0 + 30.0, &Z),
+            Err(TrackerError::UnaskedPost(1))
+        );
+    }
+
+    #[test]
     fn a_post_marked_useful_is_kept_once_asked_and_answers_the_card() {
         let mut t = tracker();
         let mut e = t.export(T0, &Z);
@@ -1607,7 +1668,7 @@ mod tests {
             .unwrap()
             .prompt
             .is_some());
-        let Some(SensorCommand::FindPost { ask }) = t.ask_post(1, T0 + 62_000.0) else {
+        let Some(SensorCommand::FindPost { ask, .. }) = t.ask_post(1, T0 + 62_000.0) else {
             panic!("asked")
         };
         assert_eq!(
@@ -1643,7 +1704,8 @@ mod tests {
             Some(SavedView {
                 id: Some(finds[0].id),
                 dropped: 0,
-                shown_s: SAVED_SHOWN_MS / 1000.0
+                shown_s: SAVED_SHOWN_MS / 1000.0,
+                no_post: false,
             })
         );
         assert!(state.prompt.is_none(), "the card was answered useful");
@@ -1781,7 +1843,7 @@ mod tests {
         t.import(&e).unwrap();
         t.sensor(1, hello("https://www.reddit.com/"), T0, &Z)
             .unwrap();
-        let Some(SensorCommand::FindPost { ask }) = t.ask_post(1, T0) else {
+        let Some(SensorCommand::FindPost { ask, .. }) = t.ask_post(1, T0) else {
             panic!()
         };
         assert!(matches!(
@@ -1795,7 +1857,7 @@ mod tests {
             "the person is told it failed"
         );
         for i in 0..12u32 {
-            let Some(SensorCommand::FindPost { ask }) = t.ask_post(1, T0 + f64::from(i)) else {
+            let Some(SensorCommand::FindPost { ask, .. }) = t.ask_post(1, T0 + f64::from(i)) else {
                 panic!()
             };
             t.sensor(
@@ -1831,7 +1893,7 @@ mod tests {
             "newest first"
         );
         // One press seen twice asks once; the same post again is one find.
-        let Some(SensorCommand::FindPost { ask }) = t
+        let Some(SensorCommand::FindPost { ask, .. }) = t
             .sensor(1, SensorEvent::Shortcut {}, T0 + 20.0, &Z)
             .unwrap()
         else {

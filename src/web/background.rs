@@ -17,7 +17,7 @@ use crate::calendar::Date;
 use crate::calendar::Zone;
 use crate::labels::Labels;
 use crate::protocol::{
-    OverlayRequest, OverlayState, OverlayUpdate, PageRequest, PauseSpan, SensorCommand,
+    AskedBy, OverlayRequest, OverlayState, OverlayUpdate, PageRequest, PauseSpan, SensorCommand,
     SensorEvent, Shortcut,
 };
 use crate::rules::parse_rules;
@@ -194,7 +194,9 @@ impl Background {
     pub fn command(&self, name: String, tab: Option<f64>) {
         if name == MARK_POST_COMMAND {
             if let Some(tab) = tab.filter(|t| t.is_finite() && *t >= 0.0) {
-                self.state.borrow_mut().ask_post(tab as TabId);
+                self.state
+                    .borrow_mut()
+                    .ask_post(tab as TabId, AskedBy::Command);
             }
         }
     }
@@ -299,7 +301,7 @@ impl State {
             Ok(OverlayRequest::OpenOptions) => {
                 let _ = chrome::open_options_page();
             }
-            Ok(OverlayRequest::MarkPost) => self.ask_post(tab),
+            Ok(OverlayRequest::MarkPost) => self.ask_post(tab, AskedBy::Overlay),
             Ok(OverlayRequest::Drag { dx, dy, done }) => {
                 // Relayed as is; the sensor clamps to the viewport.
                 let clamp = |v: f64| {
@@ -331,11 +333,11 @@ impl State {
 
     /// Asks the sensor in `tab` for the post nearest the viewport's centre
     /// (it answers with a `post` event, which the core keeps).
-    fn ask_post(&mut self, tab: TabId) {
+    fn ask_post(&mut self, tab: TabId, by: AskedBy) {
         let Some(sensor) = self.sensors.get(&tab) else {
             return;
         };
-        if let Some(command) = self.tracker.ask_post(tab, now_ms()) {
+        if let Some(command) = self.tracker.ask_post_by(tab, by, now_ms()) {
             post(sensor, &command);
         }
     }
