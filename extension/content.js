@@ -502,16 +502,19 @@
   let mountTries = 0;
   let mountTimer = 0;
 
-  /** Mounts the counter; if the page makes that fail, tries again a few times. */
-  function mountOverlay() {
+  /**
+   * Mounts the counter; if the page makes that fail, tries again a few
+   * times (each `track` or `overlay` from the core starts the count anew).
+   */
+  function mountOverlay(again = false) {
     if (host || mountTimer) return;
+    if (!again) mountTries = 0;
     try {
       mount();
-      mountTries = 0;
     } catch (error) {
       console.warn('thaman: counter not mounted', error && error.message);
       unmountOverlay();
-      if (mountTries < 5) mountTimer = setTimeout(() => { mountTimer = 0; mountOverlay(); }, 250 * 2 ** mountTries++);
+      if (mountTries < 5) mountTimer = setTimeout(() => { mountTimer = 0; mountOverlay(true); }, 250 * 2 ** mountTries++);
     }
   }
 
