@@ -161,11 +161,12 @@ function PROBE() {
     const render = e.renderStart ? e.startTime + e.duration - e.renderStart : 0;
     B.loafs.push({ start: e.startTime, dur: e.duration, unexplained: Math.max(0, e.duration - scripts - render) });
   });
-  // The overlay's host element is appended to <html> by the content script.
+  // The overlay's host element, a nameless <div>, is appended to <html>
+  // itself by the content script (the page's own go into head and body).
   const mo = new MutationObserver((records) => {
     for (const r of records) {
       for (const n of r.addedNodes) {
-        if (n.nodeName === 'THAMAN-OVERLAY') {
+        if (n.nodeName === 'DIV' && r.target === document.documentElement) {
           B.overlayAt = performance.now();
           mo.disconnect();
           return;

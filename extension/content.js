@@ -1,9 +1,11 @@
 // Thaman's sensor: the only script on the page. It reports what it sees —
-// visibility, focus, input (at most one a second), media playing, a
+// visibility, focus, input (at most one a second), media really playing, a
 // heartbeat while visible, candidate ad slots with their label text and,
 // for the slots the core calls ads, their visible ratio — and mounts the
 // overlay frame when the core says so. It decides nothing: the core
 // timestamps and judges every event, and says which slots are ads.
+// Sensing starts first and alone: nothing the page does to the counter
+// (which may fail to mount) stops it.
 (() => {
   'use strict';
   if (window.top !== window || globalThis.__thamanSensor) return;
@@ -12,7 +14,11 @@
   // Numbers shared with the core, from src/limits.rs (constants.js, generated).
   const { HEARTBEAT_MS, INPUT_EVERY_MS } = globalThis.thamanLimits;
   const INPUTS = ['scroll', 'wheel', 'keydown', 'pointerdown', 'pointermove', 'touchstart'];
-  const MEDIA = ['playing', 'pause', 'ended', 'emptied', 'abort'];
+  // Media events only say where to look: the element's state decides.
+  const MEDIA = ['play', 'playing', 'pause', 'ended', 'emptied', 'abort', 'volumechange'];
+  const MEDIA_CHECK_MS = 1000;
+  const GESTURE_MS = 1000; // a play this soon after a trusted gesture on the element is the person's
+  const ASK_MS = 5000;     // how long a shortcut press stays the reason for a find
   const listen = { capture: true, passive: true };
 
   let port = null;
@@ -22,7 +28,6 @@
   let lastInput = -1;      // performance.now() of the last input seen
   let lastInputSent = -Infinity;
   let focused = document.hasFocus();
-  const playing = new Set();
 
   const visible = () => document.visibilityState === 'visible';
 
@@ -62,7 +67,7 @@
 
   function hello() {
     port.postMessage({
-      type: 'hello', url: location.href, visible: visible(), focused, media: playing.size > 0,
+      type: 'hello', url: location.href, visible: visible(), focused, media: mediaOn,
       idle_ms: lastInput >= 0 ? performance.now() - lastInput : undefined,
     });
   }
@@ -71,20 +76,21 @@
     if (message.type === 'track') {
       resume(); // a restarted core may have found the site on again
       checkFocus();
-      if (message.overlay !== false) mountOverlay();
+      // Ads first: the counter touches the page's DOM and may fail there.
       startSlots(message.rules);
       postRules = Array.isArray(message.posts) ? message.posts : [];
       shortcut = message.shortcut || null;
       if (message.position) Object.assign(place, { inline: message.position.inline, bottom: message.position.bottom, chosen: true });
-      if (host) placeHost();
-    } else if (message.type === 'find_post') findPost(message.ask);
+      if (message.overlay !== false) mountOverlay();
+      if (host) safely(placeHost);
+    } else if (message.type === 'find_post') answerFind(message);
     else if (message.type === 'ad') watch(message.id);
     else if (message.type === 'overlay') {
       if (message.show) mountOverlay();
       else unmountOverlay();
     }
-    else if (message.type === 'frame') resize(message.width, message.height);
-    else if (message.type === 'move') move(message.dx, message.dy, message.done);
+    else if (message.type === 'frame') safely(() => resize(message.width, message.height));
+    else if (message.type === 'move') safely(() => move(message.dx, message.dy, message.done));
     else if (message.type === 'ignore') stop();
     else if (message.type === 'sleep') sleep(message.until);
     else if (message.type === 'wake') wake();
@@ -285,10 +291,24 @@
 
   // --- "mark this post useful": read only when the person asks ---------
   let postRules = [];
+  let pressed = -Infinity; // performance.now() of the last trusted shortcut press sent
+
+  /**
+   * Answers the core's `find_post`, only for a press the person made: the
+   * browser's command or the overlay's button (`by`, vouched for by the
+   * core, which saw them in its own contexts), or a trusted key press of
+   * the shortcut this sensor saw and sent moments ago.
+   */
+  function answerFind(message) {
+    const mine = performance.now() - pressed <= ASK_MS;
+    if (message.by !== 'command' && message.by !== 'overlay' && !mine) return;
+    if (message.by === 'key' || message.by === undefined) pressed = -Infinity; // one press, one find
+    findPost(message.ask);
+  }
 
   // The post nearest the viewport's centre, by the site's post rules; its
-  // permalink (else the page's address), author line and the start of its
-  // text are all that is sent. No rule or no post: the page itself.
+  // permalink, author line and the start of its text are all that is
+  // sent. No post there: `no_post`, and nothing of the page.
   function findPost(ask) {
     const mid = innerHeight / 2;
     let best = null;
@@ -307,21 +327,18 @@
       }
     }
     const op = (rule, name) => rule.ops.find((o) => o.op === name);
-    let url = location.href;
-    let author = '';
-    let text = document.title;
-    if (best) {
-      const link = op(best.rule, 'permalink');
-      const value = link && attrOf(best.item, link.selector, link.attr);
-      if (value) {
-        try { url = new URL(value, location.href).href; } catch (_) { /* keep the page's */ }
-      }
-      const by = op(best.rule, 'author');
-      author = by ? (by.attr ? attrOf(best.item, by.selector, by.attr) : visibleText(pick(best.item, by.selector))) || '' : '';
-      const body = op(best.rule, 'text');
-      const parts = body ? body.selectors.flatMap((sel) => sel === ':scope' ? [best.item] : [...safeAll(best.item, sel)]) : [best.item];
-      text = parts.map(visibleText).filter(Boolean).join(' — ');
-    }
+    const link = best && op(best.rule, 'permalink');
+    const value = link && attrOf(best.item, link.selector, link.attr);
+    let url = null;
+    try { url = value ? new URL(value, location.href).href : null; } catch (_) { url = null; }
+    // A post without its own link is no post to keep: the page's address
+    // and title are not what the person chose.
+    if (!url) return post({ type: 'no_post', ask });
+    const by = op(best.rule, 'author');
+    const author = by ? (by.attr ? attrOf(best.item, by.selector, by.attr) : visibleText(pick(best.item, by.selector))) || '' : '';
+    const body = op(best.rule, 'text');
+    const parts = body ? body.selectors.flatMap((sel) => sel === ':scope' ? [best.item] : [...safeAll(best.item, sel)]) : [best.item];
+    const text = parts.map(visibleText).filter(Boolean).join(' — ');
     post({ type: 'post', ask, url: url.slice(0, 2048), author: clip(author, 100), text: clip(text, 140) });
   }
 
@@ -343,24 +360,49 @@
     visibility: 'visible', opacity: '1', transform: 'none',
   };
   let guard = null;
+  let patrol = 0;
 
   function applyHostStyle() {
     host.removeAttribute('style');
     for (const [name, value] of Object.entries(hostStyle)) host.style.setProperty(name, value, 'important');
-    for (const name of [...host.attributes].map((a) => a.name)) if (name !== 'style') host.removeAttribute(name);
+    for (const name of [...host.attributes].map((a) => a.name)) if (name !== 'style' && name !== 'popover') host.removeAttribute(name);
+    if (host.getAttribute('popover') !== 'manual') host.setAttribute('popover', 'manual');
+  }
+
+  /**
+   * Puts the host back where it belongs: a child of <html> (not moved into
+   * a hidden parent), shown in the top layer above any z-index, and, if
+   * something of the page's covers it there, raised above that. A page in
+   * fullscreen keeps the screen.
+   */
+  function reassert(cover) {
+    if (!host) return;
+    if (host.parentNode !== document.documentElement) document.documentElement.append(host);
+    // Fullscreen (a video) closes every popover, and keeps the screen.
+    if (typeof host.showPopover !== 'function' || document.fullscreenElement) return;
+    if (!host.matches(':popover-open')) return host.showPopover();
+    if (!cover) return;
+    const r = host.getBoundingClientRect();
+    const top = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
+    if (top && top !== host) {
+      host.hidePopover();
+      host.showPopover(); // the newest in the top layer is the one in front
+    }
   }
 
   function guardHost() {
     if (guard) guard.disconnect();
     applyHostStyle();
     const expected = host.getAttribute('style');
-    guard = new MutationObserver(() => {
+    guard = new MutationObserver(() => safely(() => {
       if (!host) return;
-      if (host.getAttribute('style') !== expected || host.attributes.length !== 1) applyHostStyle();
-      if (!host.isConnected) document.documentElement.append(host);
-    });
+      if (host.getAttribute('style') !== expected || host.attributes.length !== 2 || host.getAttribute('popover') !== 'manual') applyHostStyle();
+      reassert(false);
+    }));
     guard.observe(host, { attributes: true });
     guard.observe(document.documentElement, { childList: true });
+    // Hidden from a script (hidePopover) or covered: looked at every second.
+    if (!patrol) patrol = setInterval(() => visible() && safely(() => reassert(true)), 1000);
   }
 
   // Where the frame sits: the page's inline-end corner (bottom right, or
@@ -444,15 +486,45 @@
   let clearing = 0;
   function clearSoon() {
     clearTimeout(clearing);
-    clearing = setTimeout(clearFixed, 200);
+    clearing = setTimeout(() => safely(clearFixed), 200);
   }
 
-  function mountOverlay() {
-    if (host) return;
-    // A copy of this script from before an update or reload may have left
-    // its counter behind (Firefox unloads it without a word): one counter.
-    for (const stale of document.querySelectorAll('thaman-overlay')) stale.remove();
-    host = document.createElement('thaman-overlay');
+  /** Runs `f`; a failure is the counter's only, never the sensor's. */
+  function safely(f) {
+    try {
+      f();
+    } catch (error) {
+      console.warn('thaman: counter', error && error.message);
+    }
+  }
+
+  let mountTries = 0;
+  let mountTimer = 0;
+
+  /**
+   * Mounts the counter; if the page makes that fail, tries again a few
+   * times (each `track` or `overlay` from the core starts the count anew).
+   */
+  function mountOverlay(again = false) {
+    if (host || mountTimer) return;
+    if (!again) mountTries = 0;
+    try {
+      mount();
+    } catch (error) {
+      console.warn('thaman: counter not mounted', error && error.message);
+      unmountOverlay();
+      if (mountTries < 5) mountTimer = setTimeout(() => { mountTimer = 0; mountOverlay(true); }, 250 * 2 ** mountTries++);
+    }
+  }
+
+  /**
+   * A plain <div> on <html>: the page owns the custom-element registry and
+   * cannot upgrade a built-in element, and no name, id or class says what
+   * it is. Its closed shadow root holds the frame.
+   */
+  function mount() {
+    safely(removeStale);
+    host = document.createElement('div');
     const root = host.attachShadow({ mode: 'closed' });
     const sheet = new CSSStyleSheet();
     sheet.replaceSync('iframe{all:initial!important;border:0!important;width:100%!important;height:100%!important;display:block!important;background:transparent!important;color-scheme:normal!important;visibility:visible!important;opacity:1!important}');
@@ -466,8 +538,12 @@
     frame.title = chrome.i18n.getMessage('overlayFrameTitle');
     frame.setAttribute('allowtransparency', 'true');
     root.append(frame);
+    host.setAttribute('popover', 'manual');
+    // A script of the page that hides or closes it is undone (reassert).
+    host.addEventListener('toggle', (e) => { if (e.newState === 'closed') setTimeout(() => safely(() => reassert(false)), 0); });
     document.documentElement.append(host);
     placeHost();
+    reassert(false);
     // The page's controls may come later than the frame.
     if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', clearSoon, { once: true });
     else clearSoon();
@@ -476,7 +552,28 @@
     setTimeout(clearSoon, 1500);
   }
 
+  /**
+   * A copy of this script from before an update or reload may have left
+   * its counter behind (Firefox unloads it without a word): one counter.
+   * Known by what is inside its closed shadow root — this extension's
+   * overlay page — which only the extension can look into.
+   */
+  function removeStale() {
+    const open = (el) => (chrome.dom && chrome.dom.openOrClosedShadowRoot ? chrome.dom.openOrClosedShadowRoot(el) : el.openOrClosedShadowRoot);
+    for (const el of [...document.documentElement.children]) {
+      if (el.localName !== 'div') continue;
+      const frame = open(el)?.querySelector('iframe');
+      let url = null;
+      try { url = frame && new URL(frame.src); } catch (_) { url = null; }
+      if (url && /^(chrome|moz)-extension:$/.test(url.protocol) && url.pathname === '/overlay.html') el.remove();
+    }
+  }
+
   function unmountOverlay() {
+    clearTimeout(mountTimer);
+    mountTimer = 0;
+    clearInterval(patrol);
+    patrol = 0;
     if (guard) guard.disconnect();
     guard = null;
     if (host) host.remove();
@@ -522,7 +619,11 @@
 
   function onInput(event) {
     if (!event.isTrusted) return; // a page cannot fake presence
-    if (event.type === 'keydown' && isShortcut(event)) post({ type: 'shortcut' });
+    if (event.type === 'pointerdown' || event.type === 'keydown') onGesture(event);
+    if (event.type === 'keydown' && isShortcut(event)) {
+      pressed = performance.now();
+      post({ type: 'shortcut' });
+    }
     lastInput = performance.now();
     // A key into a text field: the prompt waits for the person to finish.
     if (event.type === 'keydown') {
@@ -537,18 +638,99 @@
     }
   }
 
+  // --- media: presence while a person would be there, not while it plays
+  // A media element extends presence only while it is in the document,
+  // really playing (not paused, not ended, its time moving between two
+  // looks) and audible, in fullscreen or picture-in-picture, or started by
+  // the person (a trusted gesture on it just before it played). Events are
+  // only hints of where to look — a page can forge them, and a removed
+  // element's events never reach the document — so the state is read
+  // again every second while any element is being followed.
+  const followed = new Set();     // media elements seen starting to play
+  const looks = new WeakMap();    // element -> {at, time, moving}: the last look at its clock
+  const started = new WeakSet();  // started by the person
+  let gesture = null;             // the last trusted pointer or key press
+  let mediaOn = false;
+  let mediaTimer = 0;
+
+  function onGesture(event) {
+    const t = event.composedPath()[0];
+    gesture = { at: performance.now(), key: event.type === 'keydown', target: t instanceof Node ? t : null, x: event.clientX, y: event.clientY };
+  }
+
+  /** Whether the last trusted gesture, moments ago, was on `el` (or its player). */
+  function gestureOn(el) {
+    if (!gesture || performance.now() - gesture.at > GESTURE_MS) return false;
+    const t = gesture.target;
+    if (t && t !== document.body && t !== document.documentElement && (t === el || t.contains(el) || el.contains(t))) return true;
+    if (gesture.key) return false;
+    const r = el.getBoundingClientRect();
+    return gesture.x >= r.left && gesture.x <= r.right && gesture.y >= r.top && gesture.y <= r.bottom;
+  }
+
   function onMedia(event) {
-    const el = event.target;
+    const el = event.composedPath()[0];
     if (!(el instanceof HTMLMediaElement)) return;
-    const before = playing.size > 0;
-    if (event.type === 'playing') playing.add(el);
-    else playing.delete(el);
-    if ((playing.size > 0) !== before) post({ type: 'media', playing: playing.size > 0 });
+    if (event.isTrusted && event.type === 'play' && gestureOn(el)) started.add(el);
+    if (event.isTrusted && (event.type === 'pause' || event.type === 'ended' || event.type === 'emptied')) started.delete(el);
+    followed.add(el);
+    if (!mediaTimer) mediaTimer = setInterval(checkMedia, MEDIA_CHECK_MS);
+    if (event.isTrusted) setTimeout(checkMedia, 0);
+  }
+
+  /** Whether some sound can come out of `el`, as far as the browser says. */
+  function hasSound(el) {
+    if (el.muted || !(el.volume > 0)) return false;
+    const stream = el.srcObject;
+    if (stream && typeof stream.getAudioTracks === 'function') return stream.getAudioTracks().some((t) => t.enabled && t.readyState === 'live');
+    if (typeof el.mozHasAudio === 'boolean') return el.mozHasAudio;
+    if (typeof el.webkitAudioDecodedByteCount === 'number') return el.webkitAudioDecodedByteCount > 0;
+    return true;
+  }
+
+  /**
+   * Whether `el` extends presence now (see the rule above). Its clock is
+   * compared with the last look at least half a second ago, so looks
+   * prompted by events in between (forged ones too) change nothing.
+   */
+  function holds(el) {
+    if (!el.isConnected || el.paused || el.ended) {
+      looks.delete(el);
+      return false;
+    }
+    const at = performance.now();
+    let look = looks.get(el);
+    if (!look || at - look.at >= MEDIA_CHECK_MS / 2) {
+      look = { at, time: el.currentTime, moving: !!look && el.currentTime !== look.time };
+      looks.set(el, look);
+    }
+    if (!look.moving) return false;
+    const full = document.fullscreenElement;
+    return hasSound(el) || started.has(el) || (full && (full === el || full.contains(el)))
+      || document.pictureInPictureElement === el;
+  }
+
+  function checkMedia() {
+    let on = false;
+    for (const el of followed) {
+      if (holds(el)) on = true;
+      // Stopped or gone: followed again when it plays again.
+      else if (!el.isConnected || el.paused || el.ended) followed.delete(el);
+    }
+    if (!followed.size) {
+      clearInterval(mediaTimer);
+      mediaTimer = 0;
+    }
+    if (on !== mediaOn) {
+      mediaOn = on;
+      post({ type: 'media', playing: on });
+    }
   }
 
   function beat() {
     if (!visible()) return;
     checkFocus();
+    if (followed.size) checkMedia();
     post({ type: 'heartbeat' });
   }
 
@@ -560,7 +742,8 @@
     window.addEventListener('focus', onFocusChange, true);
     window.addEventListener('blur', onFocusChange, true);
     for (const type of INPUTS) window.addEventListener(type, onInput, listen);
-    for (const type of MEDIA) document.addEventListener(type, onMedia, true);
+    // On the window, capturing: the first to hear, before any of the page's.
+    for (const type of MEDIA) window.addEventListener(type, onMedia, true);
     timer = setInterval(beat, HEARTBEAT_MS);
   }
 
@@ -571,7 +754,11 @@
     window.removeEventListener('focus', onFocusChange, true);
     window.removeEventListener('blur', onFocusChange, true);
     for (const type of INPUTS) window.removeEventListener(type, onInput, listen);
-    for (const type of MEDIA) document.removeEventListener(type, onMedia, true);
+    for (const type of MEDIA) window.removeEventListener(type, onMedia, true);
+    clearInterval(mediaTimer);
+    mediaTimer = 0;
+    followed.clear();
+    mediaOn = false;
     if (mo) mo.disconnect();
     if (io) io.disconnect();
     mo = io = null;

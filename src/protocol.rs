@@ -62,8 +62,8 @@ pub enum SensorEvent {
     /// (a trusted key event matching [`Shortcut`]).
     Shortcut {},
     /// The post nearest the viewport's centre, answering `find_post`
-    /// `ask`: its permalink (or the page's address), author line and the
-    /// start of its text — nothing else of the page.
+    /// `ask`: its permalink, author line and the start of its text —
+    /// nothing else of the page.
     Post {
         ask: u32,
         url: String,
@@ -72,6 +72,9 @@ pub enum SensorEvent {
         #[serde(default)]
         text: String,
     },
+    /// No post was in view when `find_post` `ask` came: nothing of the
+    /// page is sent, and nothing is kept.
+    NoPost { ask: u32 },
 }
 
 /// The core's answer to a sensor's `hello`.
@@ -102,8 +105,10 @@ pub enum SensorCommand {
     /// The person is dragging the counter: move it by this much (screen
     /// px, right and down); `done` when they let go.
     Move { dx: f64, dy: f64, done: bool },
-    /// The person asked to keep the post in view: answer with `post`.
-    FindPost { ask: u32 },
+    /// The person asked to keep the post in view: answer with `post` (or
+    /// `no_post`). `by` says where they asked: a `key` ask the sensor
+    /// answers only for a trusted press it saw and reported itself.
+    FindPost { ask: u32, by: AskedBy },
     /// Not a tracked page: the sensor stops and removes itself.
     Ignore,
     /// A site the person turned off or paused: the sensor stops watching
@@ -114,6 +119,18 @@ pub enum SensorCommand {
     Sleep { until: Option<f64> },
     /// The site is on again: the sensor watches again and says `hello`.
     Wake,
+}
+
+/// Where the person asked to keep a post.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AskedBy {
+    /// The shortcut's keys, seen by the sensor on the page (`shortcut`).
+    Key,
+    /// The browser's command (`chrome.commands`).
+    Command,
+    /// The overlay's button, in the extension's own frame.
+    Overlay,
 }
 
 /// A keyboard shortcut as a `KeyboardEvent` shows it. The browser handles
@@ -225,6 +242,9 @@ pub struct SavedView {
     pub dropped: u32,
     /// Seconds it stays up from when this state was sent.
     pub shown_s: f64,
+    /// Nothing was saved because no post was in view (`id` is `None`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub no_post: bool,
 }
 
 /// The prompt card as the overlay shows it.
@@ -412,6 +432,22 @@ mod tests {
                 .is_err(),
             "nothing more than asked"
         );
+        assert_eq!(
+            decode(json!({"type": "no_post", "ask": 2})).unwrap(),
+            SensorEvent::NoPost { ask: 2 }
+        );
+        assert!(
+            decode(json!({"type": "no_post", "ask": 2, "url": "https://x.com/"})).is_err(),
+            "no post, nothing of the page"
+        );
+        assert_eq!(
+            serde_json::to_value(SensorCommand::FindPost {
+                ask: 3,
+                by: AskedBy::Overlay
+            })
+            .unwrap(),
+            json!({"type": "find_post", "ask": 3, "by": "overlay"})
+        );
     }
 
     #[test]
@@ -464,6 +500,7 @@ mod tests {
                 id: Some(7),
                 dropped: 0,
                 shown_s: 8.0,
+                no_post: false,
             }),
         });
         assert_eq!(
@@ -627,8 +664,11 @@ mod tests {
         );
         both_ways(SensorCommand::Ad { id: 3 }, json!({"type": "ad", "id": 3}));
         both_ways(
-            SensorCommand::FindPost { ask: 2 },
-            json!({"type": "find_post", "ask": 2}),
+            SensorCommand::FindPost {
+                ask: 2,
+                by: AskedBy::Key,
+            },
+            json!({"type": "find_post", "ask": 2, "by": "key"}),
         );
         both_ways(
             SensorCommand::Overlay { show: false },

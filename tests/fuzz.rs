@@ -1019,6 +1019,7 @@ proptest! {
             SensorEvent::Gone { .. } => "gone",
             SensorEvent::Shortcut {} => "shortcut",
             SensorEvent::Post { .. } => "post",
+            SensorEvent::NoPost { .. } => "no_post",
             SensorEvent::Placed { .. } => "placed",
         };
         prop_assert_eq!(ty, named);

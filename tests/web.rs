@@ -139,6 +139,7 @@ fn a_saved_find_shows_with_undo_until_its_time_runs_out() {
             id: Some(7),
             dropped: 0,
             shown_s: 8.0,
+            no_post: false,
         }),
     };
     let shown = |root: &web_sys::Element| {
@@ -159,6 +160,7 @@ fn a_saved_find_shows_with_undo_until_its_time_runs_out() {
         id: None,
         dropped: 0,
         shown_s: 8.0,
+        no_post: false,
     });
     view.render(&state, 0.0);
     assert_eq!(text(&root, ".saved-text"), "savedFailed");
@@ -168,4 +170,13 @@ fn a_saved_find_shows_with_undo_until_its_time_runs_out() {
             .is_none(),
         "nothing to undo"
     );
+    // No post in view: nothing kept, and the overlay says why.
+    state.saved = Some(SavedView {
+        id: None,
+        dropped: 0,
+        shown_s: 8.0,
+        no_post: true,
+    });
+    view.render(&state, 0.0);
+    assert_eq!(text(&root, ".saved-text"), "savedNoPost");
 }

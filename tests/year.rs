@@ -108,7 +108,7 @@ fn a_year_of_ten_platforms_stays_small_and_bounded() {
             }
             // A post kept on the first platform each day.
             if i == 0 {
-                if let Some(SensorCommand::FindPost { ask }) = t.ask_post(tab, now) {
+                if let Some(SensorCommand::FindPost { ask, .. }) = t.ask_post(tab, now) {
                     let url = format!("https://www.facebook.com/permalink.php?story_fbid={day}&id=1&__cft__[0]=AZ");
                     t.sensor(
                         tab,

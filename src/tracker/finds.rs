@@ -8,7 +8,7 @@ use crate::attention::{Signal, TabId};
 use crate::calendar::{iso_utc, Zone};
 use crate::finds::{Draft, Finds};
 use crate::prompt::Answer;
-use crate::protocol::{SavedView, SensorCommand, Shortcut};
+use crate::protocol::{AskedBy, SavedView, SensorCommand, Shortcut};
 use crate::summary::Notice;
 
 /// An ask unanswered this long is given up (the page went away).
@@ -78,6 +78,7 @@ impl Keeper {
                 id,
                 dropped: 0,
                 shown_s: 0.0,
+                no_post: false,
             },
         });
     }
@@ -100,14 +101,35 @@ impl Tracker {
         &self.finds.finds
     }
 
-    /// "Mark this post useful" in `tab` (its overlay's button, or the
-    /// keyboard shortcut): what to ask its sensor, if the tab is tracked.
+    /// "Mark this post useful" in `tab` by the keys the sensor saw (see
+    /// [`Self::ask_post_by`] for the browser's command and the overlay's
+    /// button): what to ask its sensor, if the tab is tracked.
     /// One press seen twice (the browser's command and the sensor's key)
     /// or pressed again before the answer asks once.
     pub fn ask_post(&mut self, tab: TabId, now: f64) -> Option<SensorCommand> {
+        self.ask_post_by(tab, AskedBy::Key, now)
+    }
+
+    /// [`Self::ask_post`], saying where the person asked (the sensor
+    /// answers a [`AskedBy::Key`] ask only for a press it saw itself).
+    pub fn ask_post_by(&mut self, tab: TabId, by: AskedBy, now: f64) -> Option<SensorCommand> {
         self.attention.site_of(tab)?;
         let ask = self.finds.ask(tab, now)?;
-        Some(SensorCommand::FindPost { ask })
+        Some(SensorCommand::FindPost { ask, by })
+    }
+
+    /// The sensor of `tab` found no post in view for `ask`: nothing is
+    /// kept, and its overlay says so.
+    pub(super) fn no_post(&mut self, tab: TabId, ask: u32, now: f64) -> Result<(), TrackerError> {
+        if self.finds.asks.get(&tab).map(|(a, _)| *a) != Some(ask) {
+            return Err(TrackerError::UnaskedPost(tab));
+        }
+        self.finds.asks.remove(&tab);
+        self.finds.confirm(tab, now, None);
+        if let Some(saved) = self.finds.saved.as_mut() {
+            saved.view.no_post = true;
+        }
+        Ok(())
     }
 
     /// The sensor of `tab` answered `ask` with its post: kept as a find
@@ -235,7 +257,7 @@ mod tests {
             .unwrap()
             .prompt
             .is_some());
-        let Some(SensorCommand::FindPost { ask }) = t.ask_post(1, T0 + 62_000.0) else {
+        let Some(SensorCommand::FindPost { ask, .. }) = t.ask_post(1, T0 + 62_000.0) else {
             panic!("asked")
         };
         assert_eq!(
@@ -271,7 +293,8 @@ mod tests {
             Some(SavedView {
                 id: Some(finds[0].id),
                 dropped: 0,
-                shown_s: SAVED_SHOWN_MS / 1000.0
+                shown_s: SAVED_SHOWN_MS / 1000.0,
+                no_post: false,
             })
         );
         assert!(state.prompt.is_none(), "the card was answered useful");
@@ -307,7 +330,7 @@ mod tests {
         t.sensor(1, hello("https://x.com/home"), T0, &Z).unwrap();
         t.sensor(2, hello("https://x.com/home"), T0, &Z).unwrap();
         let save = |t: &mut Tracker, tab, n: u32, at: f64| {
-            let Some(SensorCommand::FindPost { ask }) = t.ask_post(tab, at) else {
+            let Some(SensorCommand::FindPost { ask, .. }) = t.ask_post(tab, at) else {
                 panic!()
             };
             t.sensor(
@@ -338,7 +361,7 @@ mod tests {
         t.import(&e).unwrap();
         t.sensor(1, hello("https://www.reddit.com/"), T0, &Z)
             .unwrap();
-        let Some(SensorCommand::FindPost { ask }) = t.ask_post(1, T0) else {
+        let Some(SensorCommand::FindPost { ask, .. }) = t.ask_post(1, T0) else {
             panic!()
         };
         assert!(matches!(
@@ -352,7 +375,7 @@ mod tests {
             "the person is told it failed"
         );
         for i in 0..12u32 {
-            let Some(SensorCommand::FindPost { ask }) = t.ask_post(1, T0 + f64::from(i)) else {
+            let Some(SensorCommand::FindPost { ask, .. }) = t.ask_post(1, T0 + f64::from(i)) else {
                 panic!()
             };
             t.sensor(
@@ -388,7 +411,7 @@ mod tests {
             "newest first"
         );
         // One press seen twice asks once; the same post again is one find.
-        let Some(SensorCommand::FindPost { ask }) = t
+        let Some(SensorCommand::FindPost { ask, .. }) = t
             .sensor(1, SensorEvent::Shortcut {}, T0 + 20.0, &Z)
             .unwrap()
         else {
@@ -406,6 +429,31 @@ mod tests {
             t.finds().len(),
             10,
             "the newest post again is not a second find"
+        );
+    }
+    #[test]
+    fn no_post_in_view_keeps_nothing_and_says_so() {
+        let mut t = tracker();
+        t.sensor(1, hello("https://x.com/messages"), T0, &Z)
+            .unwrap();
+        let no_post = |ask| SensorEvent::NoPost { ask };
+        assert_eq!(
+            t.sensor(1, no_post(1), T0, &Z),
+            Err(TrackerError::UnaskedPost(1))
+        );
+        let Some(SensorCommand::FindPost { ask, by }) = t.ask_post_by(1, AskedBy::Command, T0)
+        else {
+            panic!("asked")
+        };
+        assert_eq!(by, AskedBy::Command);
+        t.sensor(1, no_post(ask), T0 + 10.0, &Z).unwrap();
+        assert!(t.export(T0 + 20.0, &Z).finds.is_empty(), "nothing kept");
+        let saved = t.overlay_state(1, T0 + 20.0, &Z).unwrap().saved.unwrap();
+        assert_eq!((saved.id, saved.no_post), (None, true));
+        // The ask is answered: a late post for it is refused.
+        assert_eq!(
+            t.sensor(1, post(ask, "https://x.com/a/status/1"), T0 + 30.0, &Z),
+            Err(TrackerError::UnaskedPost(1))
         );
     }
 }

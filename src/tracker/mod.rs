@@ -202,6 +202,10 @@ impl Tracker {
                 self.save_find(tab, ask, Draft { url, author, text }, now, zone)?;
                 return Ok(None);
             }
+            SensorEvent::NoPost { ask } => {
+                self.no_post(tab, ask, now)?;
+                return Ok(None);
+            }
         };
         self.signal(tab, signal, now, zone);
         Ok(None)

@@ -6,7 +6,7 @@ use super::Tracker;
 use crate::attention::TabId;
 use crate::calendar::Zone;
 use crate::limits::{FRAME_MAX_HEIGHT, FRAME_MAX_WIDTH, FRAME_MIN_HEIGHT, FRAME_MIN_WIDTH};
-use crate::protocol::{OverlayRequest, SensorCommand};
+use crate::protocol::{AskedBy, OverlayRequest, SensorCommand};
 
 /// What the background must do after an overlay's request.
 #[derive(Debug, Clone, PartialEq)]
@@ -99,7 +99,7 @@ impl Tracker {
             OverlayRequest::Minimize { on } => choose(self, OverlayChoice::Minimize(on)),
             OverlayRequest::OpenOptions => Reaction::OpenOptions,
             OverlayRequest::MarkPost => self
-                .ask_post(tab, now)
+                .ask_post_by(tab, AskedBy::Overlay, now)
                 .map_or(Reaction::Nothing, Reaction::Sensor),
             OverlayRequest::Drag { dx, dy, done } => Reaction::Sensor(drag(dx, dy, done)),
             OverlayRequest::UndoFind { id } => {

@@ -18,7 +18,8 @@ use crate::calendar::Zone;
 use crate::labels::Labels;
 use crate::ports::{self, Caller, PortSender};
 use crate::protocol::{
-    OverlayRequest, OverlayState, OverlayUpdate, PageRequest, SensorCommand, SensorEvent, Shortcut,
+    AskedBy, OverlayRequest, OverlayState, OverlayUpdate, PageRequest, SensorCommand, SensorEvent,
+    Shortcut,
 };
 use crate::rules::parse_rules;
 use crate::settings::Settings;
@@ -190,7 +191,9 @@ impl Background {
     pub fn command(&self, name: String, tab: Option<f64>) {
         if name == MARK_POST_COMMAND {
             if let Some(tab) = tab.filter(|t| t.is_finite() && *t >= 0.0) {
-                self.state.borrow_mut().ask_post(tab as TabId);
+                self.state
+                    .borrow_mut()
+                    .ask_post(tab as TabId, AskedBy::Command);
             }
         }
     }
@@ -263,11 +266,11 @@ impl State {
 
     /// Asks the sensor in `tab` for the post nearest the viewport's centre
     /// (it answers with a `post` event, which the core keeps).
-    fn ask_post(&mut self, tab: TabId) {
+    fn ask_post(&mut self, tab: TabId, by: AskedBy) {
         let Some(sensor) = self.sensors.get(&tab) else {
             return;
         };
-        if let Some(command) = self.tracker.ask_post(tab, now_ms()) {
+        if let Some(command) = self.tracker.ask_post_by(tab, by, now_ms()) {
             post(sensor, &command);
         }
     }

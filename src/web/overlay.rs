@@ -330,6 +330,7 @@ impl View {
             return;
         };
         let text = match saved.id {
+            None if saved.no_post => chrome::message("savedNoPost"),
             None => chrome::message("savedFailed"),
             Some(_) if saved.dropped > 0 => {
                 chrome::message_with("savedDropped", &[&dom::count(u64::from(saved.dropped))])

@@ -105,28 +105,6 @@ test('no input beyond the idle threshold: counting stops, the idle tail is not c
   await page.close();
 });
 
-test('a playing <video> without input counts', async () => {
-  const page = await openSite(browser, 'https://www.facebook.com/');
-  const frame = await overlayFrame(page);
-  await setIdleThreshold(frame, 15);
-  const before = await exported(frame, 'facebook');
-  // A muted video fed by a canvas: plays without any network.
-  await page.evaluate(async () => {
-    const canvas = Object.assign(document.createElement('canvas'), { width: 64, height: 36 });
-    const ctx = canvas.getContext('2d');
-    setInterval(() => { ctx.fillStyle = `hsl(${Date.now() % 360} 60% 50%)`; ctx.fillRect(0, 0, 64, 36); }, 100);
-    const video = Object.assign(document.createElement('video'), { muted: true, srcObject: canvas.captureStream(10) });
-    document.body.prepend(video);
-    await video.play();
-  });
-  const start = Date.now();
-  await sleep(20000);
-  const elapsed = (Date.now() - start) / 1000;
-  near((await exported(frame, 'facebook')) - before, elapsed, 1.5, 'video playing, no input');
-  await setIdleThreshold(frame, 60);
-  await page.close();
-});
-
 test('the service worker stopped mid-session loses at most 5 s', { skip: CHROMIUM_ONLY }, async () => {
   const page = await openSite(browser, 'https://www.facebook.com/');
   const frame = await overlayFrame(page);

@@ -6,7 +6,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  launch, extensionPage, ask, sleep, screenshot, clickSettled, AD_FIXTURES as truth, openAdFixture,
+  launch, extensionPage, ask, sleep, screenshot, clickSettled, AD_FIXTURES as truth, openAdFixture, openSite, overlayFrame,
 } from './harness.mjs';
 
 let browser;
@@ -195,5 +195,37 @@ test('the popup lists the newest finds in Arabic, right to left', async () => {
   await ask(ledger, { type: 'set_settings', settings: s });
   await popup.close();
   await summary.close();
+  await page.close();
+});
+
+test('no post in view (a messages page): nothing of the page is saved, and the overlay says so', async () => {
+  const url = 'https://x.com/messages';
+  const body = '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Messages with Layla</title></head>'
+    + '<body><main><h1>Messages</h1><p>Layla: see you at eight</p></main></body></html>';
+  const before = await finds();
+  const page = await openSite(browser, url, { extra: { [url]: { body, headers: { 'content-type': 'text/html; charset=utf-8' } } } });
+  const frame = await overlayFrame(page);
+  assert.ok(frame, 'the counter is shown');
+  await pressShortcut(page);
+  await frame.waitForSelector('.saved:not([hidden])', { timeout: 3000 });
+  assert.equal(await frame.$eval('.saved-text', (e) => e.textContent), 'No post in view: nothing saved');
+  assert.equal(await frame.$eval('.undo', (e) => e.hidden), true, 'nothing to undo');
+  await sleep(500);
+  assert.deepEqual(await finds(), before, 'no find: not the address, not the title');
+  await page.close();
+});
+
+test('a shortcut the page forges (untrusted keys) saves nothing', async () => {
+  const entry = truth.find((e) => e.site === 'x' && e.lang === 'en');
+  const before = await finds();
+  const { page, frame } = await openAndCentre(entry, 1);
+  await page.evaluate(() => {
+    for (const target of [document.body, document, window]) {
+      target.dispatchEvent(new KeyboardEvent('keydown', { code: 'KeyU', key: 'U', altKey: true, shiftKey: true, bubbles: true }));
+    }
+  });
+  await sleep(1500);
+  assert.deepEqual(await finds(), before, 'nothing saved');
+  assert.equal(await frame.$eval('.saved', (e) => e.hidden), true, 'nothing confirmed');
   await page.close();
 });

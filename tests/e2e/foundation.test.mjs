@@ -5,7 +5,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   launch, openSite, overlayFrame, readOverlay, clockSeconds,
-  screenshot, sleep, activity, extensionPage, BROWSER, isExtensionUrl,
+  screenshot, sleep, activity, extensionPage, BROWSER, isExtensionUrl, COUNTER,
 } from './harness.mjs';
 
 let browser;
@@ -30,8 +30,7 @@ test('facebook.com: overlay appears inside a closed shadow root and counts', asy
   const { state } = await assertCounts(page);
   assert.equal(state.site, 'Facebook');
   assert.equal(state.label, 'sold today');
-  const host = await page.evaluate(() => {
-    const el = document.querySelector('thaman-overlay');
+  const host = await (await page.evaluateHandle(COUNTER)).evaluate((el) => {
     return el && { shadowOpen: el.shadowRoot !== null, position: getComputedStyle(el).position };
   });
   assert.deepEqual(host, { shadowOpen: false, position: 'fixed' }, 'page sees only a closed host element');
@@ -52,7 +51,7 @@ test('x.com with a strict CSP (default-src none; script-src self): overlay still
 test('a site outside the catalog gets no overlay and no sensor', async () => {
   const page = await openSite(browser, 'https://www.example.com/');
   assert.equal(await overlayFrame(page, { timeout: 2500 }), null);
-  assert.equal(await page.evaluate(() => document.querySelector('thaman-overlay')), null);
+  assert.equal(await page.evaluate(COUNTER), null);
   assert.ok(!page.thamanRequests.some(isExtensionUrl), 'no extension resource loaded');
   await page.close();
 });

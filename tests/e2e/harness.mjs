@@ -26,6 +26,18 @@ export const EXTENSION_ORIGIN = FIREFOX ? GECKO_ORIGIN : `chrome-extension://${E
 export const isExtensionUrl = (u) => /^(chrome|moz)-extension:\/\//.test(u);
 /** Whether a URL is the overlay frame's document. */
 export const isOverlayUrl = (u) => isExtensionUrl(u) && new URL(u).pathname === '/overlay.html';
+/**
+ * Runs in a page: Thaman's counter host as the page itself can find it — a
+ * plain element on <html> whose box is set inline — or null. It carries no
+ * name, id or class to find it by (the overlay frame is found by its URL,
+ * `isOverlayUrl`).
+ */
+export function pageHost() {
+  return [...document.documentElement.children].find((e) => e.localName === 'div'
+    && e.style.getPropertyValue('z-index') === '2147483647' && e.style.getPropertyPriority('z-index') === 'important') || null;
+}
+/** `pageHost()` as an expression, for `page.evaluate` and `page.waitForFunction`. */
+export const COUNTER = `(${pageHost})()`;
 /** For tests that need what only Chromium gives (CDP, service workers): their skip reason. */
 export const CHROMIUM_ONLY = FIREFOX && 'Chromium only (CDP or the service worker)';
 
@@ -117,7 +129,7 @@ export async function serviceWorker(browser) {
  */
 export async function restartBackground(browser, ext) {
   const site = await openSite(browser, 'https://x.com/home');
-  await site.waitForSelector('thaman-overlay', { timeout: 8000 });
+  await site.waitForFunction(COUNTER, { timeout: 8000 });
   if (FIREFOX) {
     ext.evaluate(() => chrome.runtime.reload()).catch(() => {}); // its page goes with it
     await sleep(1000);

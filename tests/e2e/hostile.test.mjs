@@ -5,7 +5,11 @@
 // Thaman's counts are what they would be on an honest page.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { launch, openSite, overlayFrame, activity, ask, extensionPage, sleep } from './harness.mjs';
+import fs from 'node:fs';
+import path from 'node:path';
+import {
+  launch, openSite, overlayFrame, activity, ask, extensionPage, sleep, FIXTURES, AD_FIXTURES, COUNTER,
+} from './harness.mjs';
 
 test('a flooding, lying page keeps responding and does not change the counts', async () => {
   const browser = await launch();
@@ -34,6 +38,110 @@ test('a flooding, lying page keeps responding and does not change the counts', a
     assert.equal(after.rendered - before.rendered, 1);
     assert.equal(after.viewable - before.viewable, 1);
     await page.evaluate(() => clearInterval(window.__flood));
+    await page.close();
+  } finally {
+    await browser.close();
+  }
+});
+
+// Run by the page before anything of Thaman's touches its DOM: every name
+// a counter might take is defined as a custom element that refuses a shadow
+// root, and `customElements.define`, `attachShadow`, `showPopover` and
+// `createElement` are patched in the page's world to refuse and record.
+const OWN_THE_REGISTRY = `<script>
+(() => {
+  window.__seen = [];
+  const refuse = (what) => { throw new DOMException(what + ' refused by the page', 'NotSupportedError'); };
+  const names = ['thaman-overlay', 'thaman-counter', 'thaman-host', 'thaman-pill', 'thaman-root', 'extension-overlay',
+    'ext-overlay', 'x-overlay', 'overlay-host', 'time-counter', 'counter-pill', 'shadow-host', 'my-overlay'];
+  for (const name of names) customElements.define(name, class extends HTMLElement { static disabledFeatures = ['shadow']; });
+  customElements.define = (name) => { window.__seen.push('define ' + name); refuse('define'); };
+  Element.prototype.attachShadow = function () { window.__seen.push('attachShadow'); refuse('attachShadow'); };
+  HTMLElement.prototype.showPopover = function () { window.__seen.push('showPopover'); refuse('showPopover'); };
+  const create = Document.prototype.createElement;
+  Document.prototype.createElement = function (name, options) { window.__seen.push('create ' + name); return create.call(this, name, options); };
+  window.__ownsRegistry = names.every((n) => customElements.get(n));
+})();
+</script>`;
+
+test('a page that owns every custom element name and patches its DOM: counter shown, ads counted exactly', async () => {
+  const browser = await launch();
+  try {
+    const entry = AD_FIXTURES.find((e) => e.file === 'facebook-en.html');
+    const html = fs.readFileSync(path.join(FIXTURES, 'ads', entry.file), 'utf8').replace('<head>', `<head>${OWN_THE_REGISTRY}`);
+    const headers = { 'content-type': 'text/html; charset=utf-8', 'content-security-policy': entry.csp };
+    const ext = await extensionPage(browser, 'options.html');
+    const counts = async () => (await ask(ext, { type: 'export' })).days.filter((d) => d.site === entry.site)
+      .reduce((a, d) => ({ rendered: a.rendered + d.ads_rendered, viewable: a.viewable + d.ads_viewable }), { rendered: 0, viewable: 0 });
+    const before = await counts();
+    const page = await openSite(browser, entry.url, { extra: { [entry.url]: { body: html, headers } } });
+    assert.equal(await page.evaluate(() => window.__ownsRegistry), true, 'the page owns the names before Thaman mounts');
+    const frame = await overlayFrame(page);
+    assert.ok(frame, 'the counter is shown');
+    // The host is a plain element: no custom element, nothing named Thaman.
+    const host = await (await page.evaluateHandle(COUNTER)).evaluate((h) => h && {
+      name: h.localName, attributes: [...h.attributes].map((a) => a.name).sort(), custom: h.localName.includes('-'),
+    });
+    assert.deepEqual(host, { name: 'div', attributes: ['popover', 'style'], custom: false });
+    assert.doesNotMatch(await page.evaluate(() => document.documentElement.outerHTML.replace(/<script>[^]*?<\/script>/g, '')), /thaman/i);
+    // The page's patches ran in its own world only: Thaman never called them.
+    assert.deepEqual(await page.evaluate(() => window.__seen), []);
+    await sleep(500); // the sensor's first pass
+    const dwells = { default: 1500, 'ad-fast': 400, 'ad-hidden': 0, 'ad-collapsed': 0 };
+    const n = await page.$$eval('[data-fixture]', (els) => els.length);
+    for (let i = 0; i < n; i++) {
+      const dwell = await page.evaluate((i, dwells) => {
+        const el = document.querySelectorAll('[data-fixture]')[i];
+        el.scrollIntoView({ block: 'center', behavior: 'instant' });
+        return dwells[el.getAttribute('data-fixture')] ?? dwells.default;
+      }, i, dwells);
+      await sleep(dwell);
+    }
+    await page.evaluate(() => window.scrollTo(0, 0));
+    await sleep(400);
+    const after = await counts();
+    assert.deepEqual({ rendered: after.rendered - before.rendered, viewable: after.viewable - before.viewable },
+      { rendered: entry.ads_rendered, viewable: entry.ads_viewable });
+    await page.close();
+  } finally {
+    await browser.close();
+  }
+});
+
+test('a page that hides, moves, covers or closes the counter: it is shown again within a second', async () => {
+  const browser = await launch();
+  try {
+    const page = await openSite(browser, 'https://x.com/home');
+    assert.ok(await overlayFrame(page), 'the counter is shown');
+    // Shown, a child of <html>, and the element on top at its centre.
+    const onTop = `(() => {
+      const h = ${COUNTER};
+      if (!h || h.parentNode !== document.documentElement || !h.checkVisibility()) return false;
+      const r = h.getBoundingClientRect();
+      return document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2) === h;
+    })()`;
+    const back = async (what, attack) => {
+      await page.evaluate(attack, await page.evaluateHandle(COUNTER));
+      await page.waitForFunction(onTop, { timeout: 1500 }).catch(() => assert.fail(`${what}: the counter is not back on top within a second`));
+    };
+    await page.waitForFunction(onTop, { timeout: 3000 });
+    await back('moved into a display:none parent', (h) => {
+      const hidden = Object.assign(document.createElement('div'), { style: 'display:none' });
+      document.body.append(hidden);
+      hidden.append(h);
+    });
+    await back('covered by a fixed element at max z-index', () => {
+      const cover = Object.assign(document.createElement('div'), { style: 'position:fixed;inset:0;z-index:2147483647;background:#c00' });
+      document.body.append(cover);
+    });
+    await back("covered by the page's own popover, opened later", () => {
+      const cover = Object.assign(document.createElement('div'), { style: 'position:fixed;inset:0;margin:0;width:auto;height:auto;background:#0c0;border:0' });
+      cover.popover = 'manual';
+      document.body.append(cover);
+      cover.showPopover();
+    });
+    await back('closed by the page (hidePopover)', (h) => h.hidePopover());
+    await back('its popover attribute removed', (h) => h.removeAttribute('popover'));
     await page.close();
   } finally {
     await browser.close();

@@ -6,7 +6,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  launch, openSite, overlayFrame, activity, ask, extensionPage, screenshot, sleep, clickSettled,
+  launch, openSite, overlayFrame, activity, ask, extensionPage, screenshot, sleep, clickSettled, COUNTER,
 } from './harness.mjs';
 
 let browser;
@@ -86,7 +86,7 @@ test('pause for an hour and hide here: the counter goes, counting follows the ch
   let frame = await overlayFrame(page);
   await openPanel(frame);
   await clickSettled(frame, '#panel .pause-hour');
-  await page.waitForFunction(() => !document.querySelector('thaman-overlay'), { timeout: 5000 });
+  await page.waitForFunction(`!${COUNTER}`, { timeout: 5000 });
   const paused = await settings();
   const until = paused.paused_until.x;
   assert.ok(Math.abs(until - (Date.now() + 3_600_000)) < 60_000, `paused until ${new Date(until)}`);
@@ -101,12 +101,12 @@ test('pause for an hour and hide here: the counter goes, counting follows the ch
   await openPanel(frame);
   await frame.focus('#panel .hide');
   await again.keyboard.press('Enter'); // the keyboard works as well as the mouse
-  await again.waitForFunction(() => !document.querySelector('thaman-overlay'), { timeout: 5000 });
+  await again.waitForFunction(`!${COUNTER}`, { timeout: 5000 });
   assert.deepEqual((await settings()).overlay_hidden, ['x']);
   await activity(again, 3000);
   assert.ok((await today('x')).attention > before.attention, 'hidden, but still counted');
   await setSettings(s);
-  await again.waitForSelector('thaman-overlay', { timeout: 5000 });
+  await again.waitForFunction(COUNTER, { timeout: 5000 });
   await again.close();
 });
 
@@ -145,8 +145,7 @@ test('a hostile page cannot restyle, read or forge the overlay', async () => {
   assert.match(attempts['attachShadow again'], /refused/);
   assert.equal(attempts['chrome.runtime'], 'false', 'no way to message the extension');
   // Its CSS and its script both lost: the box is where Thaman put it.
-  const host = await page.evaluate(() => {
-    const h = document.querySelector('thaman-overlay');
+  const host = await (await page.evaluateHandle(COUNTER)).evaluate((h) => {
     const c = getComputedStyle(h);
     return { display: c.display, visibility: c.visibility, opacity: c.opacity, transform: c.transform, width: h.getBoundingClientRect().width };
   });

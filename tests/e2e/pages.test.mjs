@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import {
   launch, openSite, overlayFrame, extensionPage, ask, screenshot, sleep, activity, attentionOf, restartBackground, reloadedBy,
-  CHROMIUM_ONLY, EXTENSION_ORIGIN,
+  CHROMIUM_ONLY, EXTENSION_ORIGIN, COUNTER,
 } from './harness.mjs';
 import { seedExport, localDate } from './seed.mjs';
 
@@ -136,12 +136,12 @@ test('a site turned off stops counting on its open page; turned on again it coun
   const settings = await ask(page, { type: 'get_settings' });
   const xSeconds = async () => attentionOf(await ask(page, { type: 'export' }), 'x');
   assert.deepEqual(await ask(page, { type: 'set_settings', settings: { ...settings, sites_off: ['x'] } }), { ok: true });
-  await site.waitForFunction(() => !document.querySelector('thaman-overlay'), { timeout: 5000 });
+  await site.waitForFunction(`!${COUNTER}`, { timeout: 5000 });
   const off = await xSeconds();
   await activity(site, 3000);
   assert.equal(await xSeconds(), off, 'nothing counted while off');
   assert.deepEqual(await ask(page, { type: 'set_settings', settings }), { ok: true });
-  await site.waitForSelector('thaman-overlay', { timeout: 5000 });
+  await site.waitForFunction(COUNTER, { timeout: 5000 });
   assert.ok(await overlayFrame(site), 'the counter is back');
   await activity(site, 4000);
   const gained = (await xSeconds()) - off;
@@ -163,7 +163,7 @@ test('a sleeping page does not start a stopped worker again; the settings turnin
 });
 
 async function asleepThenWoken(site, settings) {
-  await site.waitForFunction(() => !document.querySelector('thaman-overlay'), { timeout: 5000 });
+  await site.waitForFunction(`!${COUNTER}`, { timeout: 5000 });
   // The worker stops, as an idle one does; the sleeping sensor's line goes.
   const running = () => browser.targets().some((t) => t.type() === 'service_worker' && t.url().startsWith(EXTENSION_ORIGIN));
   const cdp = await site.createCDPSession();
@@ -176,19 +176,19 @@ async function asleepThenWoken(site, settings) {
   // Turned on again (the options write the settings): the page hears it
   // from storage, says hello, and counts.
   assert.deepEqual(await ask(page, { type: 'set_settings', settings }), { ok: true });
-  await site.waitForSelector('thaman-overlay', { timeout: 5000 });
+  await site.waitForFunction(COUNTER, { timeout: 5000 });
   assert.ok(await overlayFrame(site), 'the counter is back');
 }
 
 test('hiding the counter on a site removes it from an open page, no reload', async () => {
   const site = await openSite(browser, 'https://x.com/home');
-  await site.waitForSelector('thaman-overlay', { timeout: 8000 });
+  await site.waitForFunction(COUNTER, { timeout: 8000 });
   const settings = (await ask(page, { type: 'get_settings' }));
   const hidden = { ...settings, overlay_hidden: ['x'] };
   assert.deepEqual(await ask(page, { type: 'set_settings', settings: hidden }), { ok: true });
-  await site.waitForFunction(() => !document.querySelector('thaman-overlay'), { timeout: 5000 });
+  await site.waitForFunction(`!${COUNTER}`, { timeout: 5000 });
   assert.deepEqual(await ask(page, { type: 'set_settings', settings }), { ok: true });
-  await site.waitForSelector('thaman-overlay', { timeout: 5000 });
+  await site.waitForFunction(COUNTER, { timeout: 5000 });
   await site.close();
 });
 

@@ -5,7 +5,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  launch, openSite, overlayFrame, activity, ask, extensionPage, screenshot, sleep, clickSettled, AD_FIXTURES as truth, openAdFixture, CHROMIUM_ONLY,
+  launch, openSite, overlayFrame, activity, ask, extensionPage, screenshot, sleep, clickSettled, AD_FIXTURES as truth, openAdFixture, CHROMIUM_ONLY, COUNTER,
 } from './harness.mjs';
 
 let browser;
@@ -19,9 +19,8 @@ after(async () => { await browser?.close(); });
 const settings = () => ask(ext, { type: 'get_settings' });
 
 /** The frame's box, and every fixed or sticky box of the page it overlaps. */
-function overlaps(page) {
-  return page.evaluate(() => {
-    const host = document.querySelector('thaman-overlay');
+async function overlaps(page) {
+  return page.evaluate((host) => {
     const h = host.getBoundingClientRect();
     const hit = [];
     for (const el of document.querySelectorAll('body *')) {
@@ -34,7 +33,7 @@ function overlaps(page) {
     }
     const { clientWidth, clientHeight } = document.documentElement; // less any scrollbar
     return { box: { left: h.left, right: clientWidth - h.right, bottom: clientHeight - h.bottom, width: h.width }, hit };
-  });
+  }, await page.evaluateHandle(COUNTER));
 }
 
 async function openFixture(entry) {
@@ -46,7 +45,7 @@ async function openFixture(entry) {
 test('the counter rises above a fixed control in its corner (Facebook Messenger button)', async () => {
   const page = await openSite(browser, 'https://www.facebook.com/');
   await overlayFrame(page);
-  await page.waitForFunction(() => document.querySelector('thaman-overlay').getBoundingClientRect().bottom < innerHeight - 60, { timeout: 5000 });
+  await page.waitForFunction(`${COUNTER}.getBoundingClientRect().bottom < innerHeight - 60`, { timeout: 5000 });
   const { box, hit } = await overlaps(page);
   assert.deepEqual(hit, [], 'the frame covers none of the page\'s fixed controls');
   assert.equal(box.right, 16, 'still at the right edge');

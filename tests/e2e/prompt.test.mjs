@@ -4,7 +4,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  launch, openSite, overlayFrame, activity, ask, sleep, screenshot, clockSeconds, clickSettled, extensionPage, FIREFOX,
+  launch, openSite, overlayFrame, activity, ask, sleep, screenshot, clockSeconds, clickSettled, extensionPage, FIREFOX, COUNTER,
 } from './harness.mjs';
 
 let browser;
@@ -31,7 +31,7 @@ test('after a minute of presence the card asks; Useful makes that minute useful'
   const question = await frame.$eval('.question', (e) => e.textContent);
   assert.match(question, /1 minutes? on Facebook|Facebook/);
   // The frame grew to hold the card; the page still works around it.
-  const size = await page.evaluate(() => document.querySelector('thaman-overlay').getBoundingClientRect().height);
+  const size = await page.evaluate(`${COUNTER}.getBoundingClientRect().height`);
   assert.ok(size > 150, `frame height ${size}`);
   await screenshot(page, 'prompt-card-en');
   // The same card in the dark, and in Arabic (right to left), light and dark

@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import {
   launch, openSite, overlayFrame, readOverlay, extensionPage, ask, screenshot, sleep, activity, attentionOf, reloadedBy,
-  FIXTURES, FIREFOX,
+  FIXTURES, FIREFOX, COUNTER,
 } from './harness.mjs';
 
 const HOST = 'news.example.org';
@@ -100,7 +100,7 @@ test('a site is added, counted, and removed again, its days kept', async () => {
   assert.deepEqual(await registered(options), [], 'no sensor is registered');
   if (FIREFOX) assert.equal(await options.evaluate((o) => chrome.permissions.contains({ origins: o }), ORIGINS), false, 'the permission went back');
   await later.bringToFront();
-  await later.waitForFunction(() => !document.querySelector('thaman-overlay'), { timeout: 5000 });
+  await later.waitForFunction(`!${COUNTER}`, { timeout: 5000 });
   const kept = await ask(options, { type: 'export' });
   assert.ok(attentionOf(kept, SITE) >= attentionOf(data, SITE), 'its days are kept');
   const reopened = await openSite(browser, `https://${HOST}/`, served(`https://${HOST}/`));
