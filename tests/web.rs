@@ -106,7 +106,7 @@ fn stopped_overlay_does_not_tick() {
 #[wasm_bindgen_test]
 fn money_in_english_and_arabic() {
     use thaman::format::Digits;
-    use thaman::web::dom::money;
+    use thaman::web::intl::money;
     assert_eq!(money(0.4213, "USD", "en-US", Digits::Latin), "$0.42");
     assert_eq!(money(0.0227, "USD", "en-US", Digits::Latin), "$0.023");
     let ar = money(0.42, "USD", "ar", Digits::ArabicIndic);

@@ -12,7 +12,7 @@ use web_sys::{Document, Element};
 
 use super::chrome::{self, Port};
 use super::i18n;
-use super::{dom, warn};
+use super::{dom, intl, warn};
 use crate::format::clock;
 use crate::prompt::{Answer, Reason};
 use crate::protocol::{OverlayState, OverlayUpdate};
@@ -84,10 +84,10 @@ impl View {
         card.append_child(&question)?;
         let reason_row = dom::element(doc, "div", "reasons", "")?;
         reason_row.set_attribute("role", "group")?;
-        reason_row.set_attribute("aria-label", &chrome::message("promptWhy"))?;
+        reason_row.set_attribute("aria-label", &i18n::message("promptWhy"))?;
         let mut reasons = Vec::new();
         for (reason, key) in REASONS {
-            let b = dom::element(doc, "button", "reason", &chrome::message(key))?;
+            let b = dom::element(doc, "button", "reason", &i18n::message(key))?;
             b.set_attribute("type", "button")?;
             b.set_attribute("aria-pressed", "false")?;
             reason_row.append_child(&b)?;
@@ -101,7 +101,7 @@ impl View {
             (Answer::NotUseful, "not-useful", "promptNotUseful"),
             (Answer::Later, "later", "promptLater"),
         ] {
-            let b = dom::element(doc, "button", class, &chrome::message(key))?;
+            let b = dom::element(doc, "button", class, &i18n::message(key))?;
             b.set_attribute("type", "button")?;
             answer_row.append_child(&b)?;
             answers.push((answer, b));
@@ -125,7 +125,7 @@ impl View {
             ("stat-ads", "statAds"),
         ] {
             let row = dom::add(&dl, "div", class, "")?;
-            dom::add(&row, "dt", "", &chrome::message(key))?;
+            dom::add(&row, "dt", "", &i18n::message(key))?;
             values.push(dom::add(&row, "dd", "", "")?);
         }
         let row = dom::add(&panel, "div", "actions", "")?;
@@ -138,7 +138,7 @@ impl View {
             (Action::Hide, "hide", "panelHide"),
             (Action::Options, "options", "panelOptions"),
         ] {
-            let b = dom::add(&row, "button", class, &chrome::message(key))?;
+            let b = dom::add(&row, "button", class, &i18n::message(key))?;
             b.set_attribute("type", "button")?;
             actions.push((action, b));
         }
@@ -149,7 +149,7 @@ impl View {
         saved.set_attribute("role", "status")?;
         saved.set_attribute("hidden", "")?;
         let saved_text = dom::add(&saved, "span", "saved-text", "")?;
-        let undo = dom::add(&saved, "button", "undo", &chrome::message("savedUndo"))?;
+        let undo = dom::add(&saved, "button", "undo", &i18n::message("savedUndo"))?;
         undo.set_attribute("type", "button")?;
         parent.append_child(&saved)?;
 
@@ -159,18 +159,18 @@ impl View {
         pill.set_attribute("tabindex", "0")?;
         pill.set_attribute("aria-expanded", "false")?;
         pill.set_attribute("aria-controls", "panel")?;
-        pill.set_attribute("aria-label", &chrome::message("overlayLabel"))?;
+        pill.set_attribute("aria-label", &i18n::message("overlayLabel"))?;
         let dot = dom::element(doc, "span", "dot", "")?;
         dot.set_attribute("aria-hidden", "true")?;
         let site = dom::element(doc, "span", "site", "")?;
         let time = dom::element(doc, "span", "time", "")?;
-        let label = dom::element(doc, "span", "label", &chrome::message("overlaySoldToday"))?;
+        let label = dom::element(doc, "span", "label", &i18n::message("overlaySoldToday"))?;
         let ads = dom::element(doc, "span", "ads", "")?;
         let take = dom::element(doc, "span", "take", "")?;
         let fold = dom::element(doc, "button", "fold", "–")?;
         fold.set_attribute("type", "button")?;
-        fold.set_attribute("aria-label", &chrome::message("overlayFold"))?;
-        fold.set_attribute("title", &chrome::message("overlayFold"))?;
+        fold.set_attribute("aria-label", &i18n::message("overlayFold"))?;
+        fold.set_attribute("title", &i18n::message("overlayFold"))?;
         for child in [&dot, &site, &time, &label, &ads, &take, &fold] {
             pill.append_child(child)?;
         }
@@ -238,7 +238,7 @@ impl View {
             } else {
                 "overlayLabel"
             };
-            let _ = self.pill.set_attribute("aria-label", &chrome::message(key));
+            let _ = self.pill.set_attribute("aria-label", &i18n::message(key));
             if state.minimized {
                 self.toggle_panel(false);
             }
@@ -254,7 +254,7 @@ impl View {
     /// name (returned).
     fn render_state(&self, state: &OverlayState) -> String {
         let ads = if ads_counted(&state.site) {
-            chrome::message_with("overlayAds", &[&dom::count(state.ads)])
+            i18n::message_with("overlayAds", &[&intl::count(state.ads)])
         } else {
             String::new()
         };
@@ -263,16 +263,16 @@ impl View {
         }
         let (take, detail) = match &state.take {
             Some(t) => {
-                let money = |usd: f64| dom::cash(usd, &state.currency, state.usd_rate);
+                let money = |usd: f64| intl::cash(usd, &state.currency, state.usd_rate);
                 let source = if t.override_used {
-                    chrome::message("takeOwnCpm")
+                    i18n::message("takeOwnCpm")
                 } else {
                     t.source.clone()
                 };
                 let detail =
-                    chrome::message_with("takeDetail", &[&money(t.low), &money(t.high), &source]);
+                    i18n::message_with("takeDetail", &[&money(t.low), &money(t.high), &source]);
                 (
-                    chrome::message_with("takeShort", &[&money(t.typical)]),
+                    i18n::message_with("takeShort", &[&money(t.typical)]),
                     detail,
                 )
             }
@@ -282,7 +282,7 @@ impl View {
             self.take.set_text_content(Some(&take));
             let _ = self.take.set_attribute("title", &detail);
         }
-        let name = chrome::site_name(&state.site);
+        let name = i18n::site_name(&state.site);
         if self.site.text_content().as_deref() != Some(name.as_str()) {
             self.site.set_text_content(Some(&name));
         }
@@ -297,16 +297,16 @@ impl View {
         };
         set(
             &self.panel_title,
-            chrome::message_with("panelTitle", &[site_name]),
+            i18n::message_with("panelTitle", &[site_name]),
         );
         let [a, u, s, n] = &self.panel_values;
-        set(a, dom::duration(attention));
-        set(u, dom::duration(state.useful));
-        set(s, dom::duration((attention - state.useful).max(0.0)));
+        set(a, intl::duration(attention));
+        set(u, intl::duration(state.useful));
+        set(s, intl::duration((attention - state.useful).max(0.0)));
         set(
             n,
             if ads_counted(&state.site) {
-                dom::count(state.ads)
+                intl::count(state.ads)
             } else {
                 "—".into()
             },
@@ -314,9 +314,9 @@ impl View {
         if let Some((_, mark)) = self.actions.iter().find(|(a, _)| *a == Action::MarkUseful) {
             set(
                 mark,
-                chrome::message_with(
+                i18n::message_with(
                     "panelMarkUseful",
-                    &[&dom::count(u64::from(state.mark_minutes.max(1)))],
+                    &[&intl::count(u64::from(state.mark_minutes.max(1)))],
                 ),
             );
         }
@@ -329,11 +329,11 @@ impl View {
             return;
         };
         let text = match saved.id {
-            None => chrome::message("savedFailed"),
+            None => i18n::message("savedFailed"),
             Some(_) if saved.dropped > 0 => {
-                chrome::message_with("savedDropped", &[&dom::count(u64::from(saved.dropped))])
+                i18n::message_with("savedDropped", &[&intl::count(u64::from(saved.dropped))])
             }
-            Some(_) => chrome::message("savedUseful"),
+            Some(_) => i18n::message("savedUseful"),
         };
         if self.saved_text.text_content().as_deref() != Some(text.as_str()) {
             self.saved_text.set_text_content(Some(&text));
@@ -369,8 +369,8 @@ impl View {
     fn render_card(&self, state: &OverlayState, site_name: &str) {
         match &state.prompt {
             Some(p) => {
-                let minutes = dom::count(u64::from(p.minutes));
-                let text = chrome::message_with(
+                let minutes = intl::count(u64::from(p.minutes));
+                let text = i18n::message_with(
                     &format!("promptQuestion{}", p.variant % 3),
                     &[&minutes, site_name],
                 );
