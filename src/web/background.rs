@@ -557,11 +557,11 @@ impl State {
             || i18n::message("takeUnknown"),
             |take| intl::cash(take.typical, &s.currency, s.usd_rate),
         );
-        let message = i18n::message_with(
+        let message = intl::counted(
             "notifyWeekBody",
+            t.ads_viewable,
             &[
                 &intl::duration(t.sold_s),
-                &intl::count(t.ads_viewable),
                 &take,
                 &intl::duration(t.useful_s),
             ],

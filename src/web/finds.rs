@@ -38,7 +38,7 @@ pub fn section(parent: &Element, finds: &[Find], total: usize) -> Result<(), JsV
             &section,
             "p",
             "more",
-            &i18n::message_with("findsMore", &[&intl::count(total as u64)]),
+            &intl::counted("findsMore", total as u64, &[]),
         )?;
     }
     Ok(())

@@ -776,10 +776,7 @@ fn add_site_form(section: &Element, shared: &Shared, status: &Element) -> Result
         if next.custom_sites.len() > crate::sites::MAX_CUSTOM_SITES {
             return fail(
                 &status,
-                &i18n::message_with(
-                    "siteTooMany",
-                    &[&intl::count(crate::sites::MAX_CUSTOM_SITES as u64)],
-                ),
+                &intl::counted("siteTooMany", crate::sites::MAX_CUSTOM_SITES as u64, &[]),
             );
         }
         // Asked now, inside the click: the browser shows its prompt only
@@ -1034,8 +1031,8 @@ fn show_preview(
     let text = i18n::message_with(
         "importWillChange",
         &[
-            &intl::count(p.days_added as u64),
-            &intl::count(p.days_replaced as u64),
+            &intl::counted("importDays", p.days_added as u64, &[]),
+            &intl::counted("importDays", p.days_replaced as u64, &[]),
             &range,
         ],
     );
@@ -1045,7 +1042,7 @@ fn show_preview(
             preview,
             "p",
             "",
-            &i18n::message_with("importFinds", &[&intl::count(p.finds as u64)]),
+            &intl::counted("importFinds", p.finds as u64, &[]),
         )?;
     }
     if !p.settings_changed.is_empty() {

@@ -254,7 +254,7 @@ impl View {
     /// name (returned).
     fn render_state(&self, state: &OverlayState) -> String {
         let ads = if ads_counted(&state.site) {
-            i18n::message_with("overlayAds", &[&intl::count(state.ads)])
+            intl::counted("overlayAds", state.ads, &[])
         } else {
             String::new()
         };
@@ -314,10 +314,7 @@ impl View {
         if let Some((_, mark)) = self.actions.iter().find(|(a, _)| *a == Action::MarkUseful) {
             set(
                 mark,
-                i18n::message_with(
-                    "panelMarkUseful",
-                    &[&intl::count(u64::from(state.mark_minutes.max(1)))],
-                ),
+                intl::counted("panelMarkUseful", u64::from(state.mark_minutes.max(1)), &[]),
             );
         }
     }
@@ -331,7 +328,7 @@ impl View {
         let text = match saved.id {
             None => i18n::message("savedFailed"),
             Some(_) if saved.dropped > 0 => {
-                i18n::message_with("savedDropped", &[&intl::count(u64::from(saved.dropped))])
+                intl::counted("savedDropped", u64::from(saved.dropped), &[])
             }
             Some(_) => i18n::message("savedUseful"),
         };
@@ -369,10 +366,10 @@ impl View {
     fn render_card(&self, state: &OverlayState, site_name: &str) {
         match &state.prompt {
             Some(p) => {
-                let minutes = intl::count(u64::from(p.minutes));
-                let text = i18n::message_with(
+                let text = intl::counted(
                     &format!("promptQuestion{}", p.variant % 3),
-                    &[&minutes, site_name],
+                    u64::from(p.minutes),
+                    &[site_name],
                 );
                 if self.question.text_content().as_deref() != Some(text.as_str()) {
                     self.question.set_text_content(Some(&text));

@@ -57,7 +57,7 @@ fn render(main: &Element, popup: &Popup, settings: &Settings) -> Result<(), JsVa
     for notice in &popup.notices {
         let text = match notice {
             Notice::Quarantined { keys } => {
-                i18n::message_with("noticeQuarantined", &[&intl::count(keys.len() as u64)])
+                intl::counted("noticeQuarantined", keys.len() as u64, &[])
             }
             Notice::NewerSchema { found } => {
                 i18n::message_with("noticeNewerSchema", &[&intl::count(u64::from(*found))])
@@ -66,9 +66,10 @@ fn render(main: &Element, popup: &Popup, settings: &Settings) -> Result<(), JsVa
                 "noticeCompacted",
                 &[&intl::date(*through, &[("dateStyle", "medium")])],
             ),
-            Notice::FindsDropped { count, cap } => i18n::message_with(
+            Notice::FindsDropped { count, cap } => intl::counted(
                 "noticeFindsDropped",
-                &[&intl::count(*count as u64), &intl::count(u64::from(*cap))],
+                *count as u64,
+                &[&intl::count(u64::from(*cap))],
             ),
         };
         let p = dom::add(main, "p", "notice", &text)?;
@@ -100,13 +101,10 @@ fn render(main: &Element, popup: &Popup, settings: &Settings) -> Result<(), JsVa
     dom::add(&week, "h2", "", &i18n::message("popupThisWeek"))?.set_id("week-h");
     chart(&week, &popup.week)?;
     let t = &popup.week.totals;
-    let line = i18n::message_with(
+    let line = intl::counted(
         "weekLine",
-        &[
-            &intl::duration(t.attention_s),
-            &intl::duration(t.sold_s),
-            &intl::count(t.ads_viewable),
-        ],
+        t.ads_viewable,
+        &[&intl::duration(t.attention_s), &intl::duration(t.sold_s)],
     );
     dom::add(&week, "p", "week-totals", &line)?;
     let change = match popup.change {
