@@ -30,6 +30,7 @@ const COUNTED: &[&str] = &[
     "importFinds",
     "importDays",
     "siteTooMany",
+    "promptEvery",
 ];
 
 fn messages(lang: &str) -> serde_json::Map<String, Value> {

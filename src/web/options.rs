@@ -122,16 +122,14 @@ fn sections() -> Vec<(&'static str, Vec<Field>)> {
         ("sunday", "weekdaySunday"),
         ("monday", "weekdayMonday"),
     ];
-    let prompt = [
-        ("0", "promptOff"),
-        ("5", "minutes5"),
-        ("10", "minutes10"),
-        ("15", "minutes15"),
-        ("20", "minutes20"),
-        ("30", "minutes30"),
-        ("45", "minutes45"),
-        ("60", "minutes60"),
-    ];
+    // "Every 5 minutes": counted, so the noun agrees and the digits follow.
+    let every = |n: u64| (n.to_string(), intl::counted("promptEvery", n, &[]));
+    let prompt = Control::Choice(
+        std::iter::once(("0".to_string(), i18n::message("promptOff")))
+            .chain([5, 10, 15, 20, 30, 45].map(every))
+            .chain([("60".to_string(), i18n::message("minutes60"))])
+            .collect(),
+    );
     let regions = [
         ("auto", "regionAuto"),
         ("us_canada", "regionUsCanada"),
@@ -194,7 +192,7 @@ fn sections() -> Vec<(&'static str, Vec<Field>)> {
             vec![
                 field(
                     "prompt_minutes",
-                    choice(&prompt),
+                    prompt,
                     |s| s.prompt_minutes.to_string(),
                     |s, v| {
                         s.prompt_minutes = number(v, 0.0, 60.0)? as u32;

@@ -141,3 +141,16 @@ for (const [lang, words] of [['ar', ARABIC], ['en', ENGLISH]]) {
     await ext.close();
   });
 }
+
+test('the options\' "ask every N minutes" agree with their count, in the chosen digits', async () => {
+  const ext = await extensionPage(browser, 'options.html');
+  const s = await settingsOf(ext);
+  await setSettings(ext, { ...s, language: 'ar', arabic_digits: true });
+  const page = await extensionPage(browser, 'options.html');
+  await page.waitForSelector('body[data-ready]');
+  const labels = await page.$$eval('select#prompt_minutes option', (os) => os.map((o) => o.textContent));
+  assert.deepEqual(labels, ['أبدًا', 'كل ٥ دقائق', 'كل ١٠ دقائق', 'كل ١٥ دقيقة', 'كل ٢٠ دقيقة', 'كل ٣٠ دقيقة', 'كل ٤٥ دقيقة', 'كل ساعة']);
+  await setSettings(ext, s);
+  await page.close();
+  await ext.close();
+});
