@@ -81,16 +81,19 @@ pub fn money_places(amount: f64) -> u32 {
 /// How a currency is named (`Intl.NumberFormat`'s `currencyDisplay`) in a
 /// language. Arabic gets the currency's Arabic name: a Latin symbol such as
 /// `US$` or `UK£` breaks apart in right-to-left text (it showed as
-/// "$US ٤٫٥٨"), and the name is what an Arabic reader writes.
+/// "$US ٤٫٥٨"), and the name is what an Arabic reader writes. Where room is
+/// short (the pill), Arabic gets the ISO code: all letters, so it keeps
+/// its order too.
 ///
 /// ```text
-/// "ar" -> "name"  ("٤٫٥٨ دولار أمريكي")    "en-US" -> "symbol"  ("$4.58")
+/// ("ar", false) -> "name"  ("٤٫٥٨ دولار أمريكي")   ("en-US", _) -> "symbol" ("$4.58")
+/// ("ar", true)  -> "code"  ("٤٫٥٨ USD")
 /// ```
-pub fn currency_display(locale: &str) -> &'static str {
-    if crate::i18n::shipped(locale) == "ar" {
-        "name"
-    } else {
-        "symbol"
+pub fn currency_display(locale: &str, short: bool) -> &'static str {
+    match (crate::i18n::shipped(locale), short) {
+        ("ar", false) => "name",
+        ("ar", true) => "code",
+        _ => "symbol",
     }
 }
 
@@ -115,9 +118,11 @@ mod tests {
         assert_eq!(money_places(-0.05), 3);
         assert_eq!(money_places(0.0), 2);
         assert_eq!(money_places(12.0), 2);
-        assert_eq!(currency_display("ar"), "name");
-        assert_eq!(currency_display("ar-SA"), "name");
-        assert_eq!(currency_display("en-US"), "symbol");
+        assert_eq!(currency_display("ar", false), "name");
+        assert_eq!(currency_display("ar-SA", false), "name");
+        assert_eq!(currency_display("ar", true), "code");
+        assert_eq!(currency_display("en-US", false), "symbol");
+        assert_eq!(currency_display("en-US", true), "symbol");
         assert_eq!(isolate("$4.58"), "\u{2068}$4.58\u{2069}");
     }
 

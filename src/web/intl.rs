@@ -117,11 +117,22 @@ pub fn percent(share: f64, signed: bool) -> String {
 
 /// Money in the chosen language and digits, isolated for bidi.
 pub fn cash(usd: f64, currency: &str, usd_rate: f64) -> String {
-    isolate(&money(
+    let locale = i18n::locale();
+    let shown = money(usd * usd_rate, currency, &locale, i18n::digits());
+    isolate(&shown)
+}
+
+/// As [`cash`], where room is short (the pill): the currency's code, not
+/// its name, in Arabic.
+pub fn cash_short(usd: f64, currency: &str, usd_rate: f64) -> String {
+    let locale = i18n::locale();
+    let display = currency_display(&locale, true);
+    isolate(&money_as(
         usd * usd_rate,
         currency,
-        &i18n::locale(),
+        &locale,
         i18n::digits(),
+        display,
     ))
 }
 
@@ -135,10 +146,21 @@ pub fn cash(usd: f64, currency: &str, usd_rate: f64) -> String {
 /// (4.58,   "USD", "ar", ArabicIndic) -> "٤٫٥٨ دولار أمريكي"
 /// ```
 pub fn money(amount: f64, currency: &str, locale: &str, digits: Digits) -> String {
+    money_as(
+        amount,
+        currency,
+        locale,
+        digits,
+        currency_display(locale, false),
+    )
+}
+
+/// As [`money`], the currency shown as `display` (`currencyDisplay`).
+fn money_as(amount: f64, currency: &str, locale: &str, digits: Digits, display: &str) -> String {
     let opts = options(&[
         ("style", "currency"),
         ("currency", currency),
-        ("currencyDisplay", currency_display(locale)),
+        ("currencyDisplay", display),
         ("numberingSystem", numbering(digits)),
     ]);
     let _ = js_sys::Reflect::set(

@@ -272,7 +272,14 @@ impl View {
                 let detail =
                     i18n::message_with("takeDetail", &[&money(t.low), &money(t.high), &source]);
                 (
-                    i18n::message_with("takeShort", &[&money(t.typical)]),
+                    i18n::message_with(
+                        "takeShort",
+                        &[&intl::cash_short(
+                            t.typical,
+                            &state.currency,
+                            state.usd_rate,
+                        )],
+                    ),
                     detail,
                 )
             }

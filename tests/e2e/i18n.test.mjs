@@ -60,6 +60,12 @@ const ENGLISH = {
   ads: { 1: ', 1 viewable ad', 2: ', 2 viewable ads', 11: ', 11 viewable ads' },
 };
 
+/** Whether the pill shows all it holds (the take last, nothing cut off). */
+const pillFits = (frame) => frame.evaluate(() => {
+  const pill = document.querySelector('.pill');
+  return pill.scrollWidth <= pill.clientWidth + 1;
+});
+
 /** The settings as the core holds them, asked from an extension page. */
 async function settingsOf(page) { return ask(page, { type: 'get_settings' }); }
 async function setSettings(page, s) { assert.deepEqual(await ask(page, { type: 'set_settings', settings: s }), { ok: true }); }
@@ -133,6 +139,7 @@ for (const [lang, words] of [['ar', ARABIC], ['en', ENGLISH]]) {
         const page = await openSite(browser, 'https://www.facebook.com/');
         const frame = await overlayFrame(page);
         await frame.waitForFunction(() => /\d|[٠-٩]|واحد|إعلانان|\bad\b/.test(document.querySelector('.ads').textContent));
+        assert.ok(await pillFits(frame), `${n} ads: the pill's words fit its frame`);
         await screenshot(page, `words-pill-${lang}-${n}`, { clip: { x: 1280 - 470, y: 800 - 120, width: 470, height: 120 } });
         await page.close();
       }
@@ -152,5 +159,22 @@ test('the options\' "ask every N minutes" agree with their count, in the chosen 
   assert.deepEqual(labels, ['أبدًا', 'كل ٥ دقائق', 'كل ١٠ دقائق', 'كل ١٥ دقيقة', 'كل ٢٠ دقيقة', 'كل ٣٠ دقيقة', 'كل ٤٥ دقيقة', 'كل ساعة']);
   await setSettings(ext, s);
   await page.close();
+  await ext.close();
+});
+
+test('Arabic with Latin digits: the pill still holds a three-decimal take', async () => {
+  const ext = await extensionPage(browser, 'options.html');
+  assert.deepEqual(await ask(ext, { type: 'delete_everything' }), { ok: true });
+  const data = oneDay('facebook', 1, { language: 'ar', arabic_digits: false });
+  assert.deepEqual(await ask(ext, { type: 'import', data }), { ok: true });
+  const page = await openSite(browser, 'https://www.facebook.com/');
+  const frame = await overlayFrame(page);
+  await frame.waitForFunction(() => /≈/.test(document.querySelector('.take').textContent));
+  const take = await frame.$eval('.take', (e) => e.textContent);
+  assert.match(take, /^\u2003≈ \u2068\u200f0\.0\d\d\sUSD\u2069$/, 'the code, isolated, after the amount');
+  assert.ok(await pillFits(frame), 'the pill\'s words fit its frame');
+  await screenshot(page, 'words-pill-ar-latin-1', { clip: { x: 1280 - 470, y: 800 - 120, width: 470, height: 120 } });
+  await page.close();
+  assert.deepEqual(await ask(ext, { type: 'delete_everything' }), { ok: true });
   await ext.close();
 });
