@@ -174,6 +174,14 @@ fn the_count_is_shown_where_its_category_needs_it() {
                     if entry["placeholders"]["count"]["content"] != "$1" {
                         wrong.push(format!("{lang}: {key}: $COUNT$ must be $1"));
                     }
+                    // A numeral written into the text would not follow the
+                    // chosen digits: "1 ad" beside "٣ ads".
+                    if message
+                        .chars()
+                        .any(|c| c.is_ascii_digit() || ('٠'..='٩').contains(&c))
+                    {
+                        wrong.push(format!("{lang}: {key} writes a numeral: use $COUNT$"));
+                    }
                     let words = matches!(p, Plural::Zero | Plural::One | Plural::Two);
                     if !words && !has_count {
                         wrong.push(format!("{lang}: {key} does not show the count"));
