@@ -64,9 +64,67 @@ pub fn with_digits(text: &str, digits: Digits) -> String {
     }
 }
 
+/// Decimal places for an amount of money: three under a dime, so a few
+/// ads do not round to nothing.
+///
+/// ```text
+/// 0.4213 -> 2   0.0227 -> 3   0 -> 2
+/// ```
+pub fn money_places(amount: f64) -> u32 {
+    if amount != 0.0 && amount.abs() < 0.1 {
+        3
+    } else {
+        2
+    }
+}
+
+/// How a currency is named (`Intl.NumberFormat`'s `currencyDisplay`) in a
+/// language. Arabic gets the currency's Arabic name: a Latin symbol such as
+/// `US$` or `UK£` breaks apart in right-to-left text (it showed as
+/// "$US ٤٫٥٨"), and the name is what an Arabic reader writes. Where room is
+/// short (the pill), Arabic gets the ISO code: all letters, so it keeps
+/// its order too.
+///
+/// ```text
+/// ("ar", false) -> "name"  ("٤٫٥٨ دولار أمريكي")   ("en-US", _) -> "symbol" ("$4.58")
+/// ("ar", true)  -> "code"  ("٤٫٥٨ USD")
+/// ```
+pub fn currency_display(locale: &str, short: bool) -> &'static str {
+    match (crate::i18n::shipped(locale), short) {
+        ("ar", false) => "name",
+        ("ar", true) => "code",
+        _ => "symbol",
+    }
+}
+
+/// `text` as a bidi isolate (FSI … PDI), so an amount keeps its own order
+/// inside a sentence of either direction.
+///
+/// ```text
+/// "$4.58" -> "\u{2068}$4.58\u{2069}"
+/// ```
+pub fn isolate(text: &str) -> String {
+    format!("\u{2068}{text}\u{2069}")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn money_shapes() {
+        assert_eq!(money_places(0.4213), 2);
+        assert_eq!(money_places(0.0227), 3);
+        assert_eq!(money_places(-0.05), 3);
+        assert_eq!(money_places(0.0), 2);
+        assert_eq!(money_places(12.0), 2);
+        assert_eq!(currency_display("ar", false), "name");
+        assert_eq!(currency_display("ar-SA", false), "name");
+        assert_eq!(currency_display("ar", true), "code");
+        assert_eq!(currency_display("en-US", false), "symbol");
+        assert_eq!(currency_display("en-US", true), "symbol");
+        assert_eq!(isolate("$4.58"), "\u{2068}$4.58\u{2069}");
+    }
 
     #[test]
     fn clock_shapes() {

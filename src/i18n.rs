@@ -1,6 +1,102 @@
 //! `messages.json` substitution, as `chrome.i18n.getMessage` does it, for
 //! when the person picks a language other than the browser's: the pages
-//! then read that locale's file themselves and fill it here.
+//! then read that locale's file themselves and fill it here. And plurals,
+//! which `chrome.i18n` lacks: a counted message is one key per CLDR plural
+//! category (`promptQuestion1_few`), chosen by `Intl.PluralRules` in the
+//! glue; here are only the names and which categories each language needs.
+
+/// A CLDR plural category, as `Intl.PluralRules.select` names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Plural {
+    Zero,
+    One,
+    Two,
+    Few,
+    Many,
+    Other,
+}
+
+impl Plural {
+    pub const ALL: [Plural; 6] = [
+        Plural::Zero,
+        Plural::One,
+        Plural::Two,
+        Plural::Few,
+        Plural::Many,
+        Plural::Other,
+    ];
+
+    /// The category `Intl.PluralRules.select` returned; anything unknown
+    /// is `other`, the category every language has.
+    ///
+    /// ```text
+    /// "few" -> Few   "other" -> Other   "bogus" -> Other
+    /// ```
+    pub fn from_cldr(name: &str) -> Plural {
+        Plural::ALL
+            .into_iter()
+            .find(|p| p.name() == name)
+            .unwrap_or(Plural::Other)
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Plural::Zero => "zero",
+            Plural::One => "one",
+            Plural::Two => "two",
+            Plural::Few => "few",
+            Plural::Many => "many",
+            Plural::Other => "other",
+        }
+    }
+
+    /// The message key for `base` in this category.
+    ///
+    /// ```text
+    /// ("panelMarkUseful", Few) -> "panelMarkUseful_few"
+    /// ```
+    pub fn key(self, base: &str) -> String {
+        format!("{base}_{}", self.name())
+    }
+
+    /// The category a key is written for, and its base: `("weekLine",
+    /// Few)` for `weekLine_few`; `None` for a key that is not counted.
+    pub fn split(key: &str) -> Option<(&str, Plural)> {
+        let (base, suffix) = key.rsplit_once('_')?;
+        Plural::ALL
+            .into_iter()
+            .find(|p| p.name() == suffix)
+            .map(|p| (base, p))
+    }
+}
+
+/// The languages Thaman ships messages in; any other locale reads English
+/// (`default_locale`), so it counts in English too.
+///
+/// ```text
+/// "ar-EG" -> "ar"   "en-GB" -> "en"   "fr" -> "en"
+/// ```
+pub fn shipped(locale: &str) -> &'static str {
+    if locale == "ar" || locale.starts_with("ar-") || locale.starts_with("ar_") {
+        "ar"
+    } else {
+        "en"
+    }
+}
+
+/// The plural categories a shipped language's counted messages need: the
+/// CLDR list (`Intl.PluralRules(lang).resolvedOptions().pluralCategories`,
+/// which the browser tests compare with this).
+///
+/// ```text
+/// "en" -> [One, Other]   "ar" -> [Zero, One, Two, Few, Many, Other]
+/// ```
+pub fn categories(lang: &str) -> &'static [Plural] {
+    match shipped(lang) {
+        "ar" => &Plural::ALL,
+        _ => &[Plural::One, Plural::Other],
+    }
+}
 
 /// Fills `message`: a named placeholder `$NAME$` (any case) takes its
 /// `content`, in which `$1`…`$9` take `values`; `$$` is a dollar sign.
@@ -52,6 +148,31 @@ pub fn fill(message: &str, placeholders: &[(String, String)], values: &[&str]) -
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn plural_names_and_keys() {
+        assert_eq!(Plural::from_cldr("few"), Plural::Few);
+        assert_eq!(Plural::from_cldr("zero"), Plural::Zero);
+        assert_eq!(Plural::from_cldr("bogus"), Plural::Other);
+        for p in Plural::ALL {
+            assert_eq!(Plural::from_cldr(p.name()), p);
+            assert_eq!(Plural::split(&p.key("weekLine")), Some(("weekLine", p)));
+        }
+        assert_eq!(Plural::Few.key("panelMarkUseful"), "panelMarkUseful_few");
+        assert_eq!(Plural::split("site_x"), None);
+        assert_eq!(Plural::split("plain"), None);
+    }
+
+    #[test]
+    fn languages_and_their_categories() {
+        assert_eq!(shipped("ar-EG"), "ar");
+        assert_eq!(shipped("ar"), "ar");
+        assert_eq!(shipped("en-GB"), "en");
+        assert_eq!(shipped("fr"), "en");
+        assert_eq!(shipped("arn"), "en");
+        assert_eq!(categories("en"), &[Plural::One, Plural::Other]);
+        assert_eq!(categories("ar").len(), 6);
+    }
 
     fn ph(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
         pairs

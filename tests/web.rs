@@ -39,7 +39,7 @@ fn overlay_ticks_from_the_state_it_was_given() {
     };
     view.render(&state, 1.0);
     assert_eq!(text(&root, ".time"), "0:01:00");
-    assert_eq!(text(&root, ".ads"), "overlayAds: 2");
+    assert_eq!(text(&root, ".ads"), "overlayAds_other: 2");
     assert!(root.query_selector(".pill.counting").unwrap().is_some());
 }
 
@@ -106,12 +106,37 @@ fn stopped_overlay_does_not_tick() {
 #[wasm_bindgen_test]
 fn money_in_english_and_arabic() {
     use thaman::format::Digits;
-    use thaman::web::dom::money;
+    use thaman::web::intl::money;
     assert_eq!(money(0.4213, "USD", "en-US", Digits::Latin), "$0.42");
     assert_eq!(money(0.0227, "USD", "en-US", Digits::Latin), "$0.023");
     let ar = money(0.42, "USD", "ar", Digits::ArabicIndic);
     assert!(ar.contains("٠٫٤٢"), "{ar}");
     assert!(money(0.42, "EUR", "ar", Digits::Latin).contains("0.42"));
+    // In Arabic the currency by its name: a symbol such as US$ broke apart
+    // right to left ("$US ٤٫٥٨").
+    assert_eq!(
+        money(4.58, "USD", "ar", Digits::ArabicIndic),
+        "٤٫٥٨ دولار أمريكي"
+    );
+}
+
+#[wasm_bindgen_test]
+fn counted_messages_pick_their_plural_category() {
+    use thaman::i18n::Plural;
+    use thaman::web::intl::{counted, plural};
+    // Outside an extension the messages are English: one and other.
+    assert_eq!(plural(1.0), Plural::One);
+    assert_eq!(plural(3.0), Plural::Other);
+    assert_eq!(plural(0.0), Plural::Other);
+    // No locales here: the key asked for shows, with the count first.
+    assert_eq!(
+        counted("panelMarkUseful", 1, &[]),
+        "panelMarkUseful_other: 1"
+    );
+    assert_eq!(
+        counted("promptQuestion1", 12, &["X"]),
+        "promptQuestion1_other: 12, X"
+    );
 }
 
 #[wasm_bindgen_test]

@@ -11,7 +11,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
 use super::chrome::{self, Port, Sender};
-use super::{added_sites, dom, i18n, now_ms, storage, to_js, warn};
+use super::{added_sites, i18n, intl, now_ms, storage, to_js, warn};
 use crate::attention::TabId;
 use crate::calendar::Date;
 use crate::calendar::Zone;
@@ -469,23 +469,23 @@ impl State {
         let s = self.tracker.settings();
         let t = &week.totals;
         let take = t.take.as_ref().map_or_else(
-            || chrome::message("takeUnknown"),
-            |take| dom::cash(take.typical, &s.currency, s.usd_rate),
+            || i18n::message("takeUnknown"),
+            |take| intl::cash(take.typical, &s.currency, s.usd_rate),
         );
-        let message = chrome::message_with(
+        let message = intl::counted(
             "notifyWeekBody",
+            t.ads_viewable,
             &[
-                &dom::duration(t.sold_s),
-                &dom::count(t.ads_viewable),
+                &intl::duration(t.sold_s),
                 &take,
-                &dom::duration(t.useful_s),
+                &intl::duration(t.useful_s),
             ],
         );
         let options = js_sys::Object::new();
         for (k, v) in [
             ("type", "basic"),
             ("iconUrl", "icons/icon-128.png"),
-            ("title", &chrome::message("notifyWeekTitle")),
+            ("title", &i18n::message("notifyWeekTitle")),
             ("message", &message),
         ] {
             let _ = js_sys::Reflect::set(&options, &k.into(), &v.into());

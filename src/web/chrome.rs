@@ -1,4 +1,6 @@
-//! The few `chrome.*` APIs the core uses, as typed bindings.
+//! The few `chrome.*` APIs the core uses, as typed bindings. The words
+//! built on `chrome.i18n` are in [`super::i18n`], which uses this module,
+//! never the other way round.
 
 use serde::Deserialize;
 use wasm_bindgen::prelude::*;
@@ -118,42 +120,16 @@ impl Port {
     }
 }
 
-/// A localized string with `$1`… filled in; `key: a, b` where there are
-/// no locales, so tests can still read the values.
-pub fn message_with(key: &str, values: &[&str]) -> String {
-    if let Some(text) = super::i18n::lookup(key, values) {
-        return text;
-    }
-    let array: js_sys::Array = values.iter().map(|v| JsValue::from_str(v)).collect();
-    match i18n_get_message_with(key, &array) {
-        Ok(text) if !text.is_empty() => text,
-        _ => format!("{key}: {}", values.join(", ")),
-    }
-}
-
-/// A localized string from `_locales`; the key itself where there is none
-/// (outside an extension, e.g. in wasm tests), so a gap is visible, not blank.
-pub fn message(key: &str) -> String {
-    if let Some(text) = super::i18n::lookup(key, &[]) {
-        return text;
-    }
-    match i18n_get_message(key) {
-        Ok(text) if !text.is_empty() => text,
-        _ => key.to_string(),
-    }
-}
-
-/// The browser's own `chrome.i18n` text, whatever language was chosen.
+/// The browser's own `chrome.i18n` text, whatever language was chosen;
+/// empty for a key it does not know.
 pub fn browser_message(key: &str) -> String {
     i18n_get_message(key).unwrap_or_default()
 }
 
-/// A platform's name; a site the person added shows its host.
-pub fn site_name(site: &str) -> String {
-    match site.strip_prefix("custom:") {
-        Some(host) => host.to_string(),
-        None => message(&format!("site_{site}")),
-    }
+/// As [`browser_message`], with `$1`… filled in from `values`.
+pub fn browser_message_with(key: &str, values: &[&str]) -> String {
+    let array: js_sys::Array = values.iter().map(|v| JsValue::from_str(v)).collect();
+    i18n_get_message_with(key, &array).unwrap_or_default()
 }
 
 /// A site id as a CSS class or element-id part: `custom:a.org` is none,

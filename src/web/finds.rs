@@ -5,8 +5,8 @@
 use wasm_bindgen::prelude::*;
 use web_sys::Element;
 
-use super::chrome::site_name;
-use super::{ask, chrome, dom, warn, Ask};
+use super::i18n::site_name;
+use super::{ask, dom, i18n, intl, warn, Ask};
 use crate::finds::Find;
 
 /// Adds the section: `finds` newest first; `total` finds kept in all (the
@@ -14,9 +14,9 @@ use crate::finds::Find;
 pub fn section(parent: &Element, finds: &[Find], total: usize) -> Result<(), JsValue> {
     let section = dom::add(parent, "section", "finds", "")?;
     section.set_attribute("aria-labelledby", "finds-h")?;
-    dom::add(&section, "h2", "", &chrome::message("findsTitle"))?.set_id("finds-h");
+    dom::add(&section, "h2", "", &i18n::message("findsTitle"))?.set_id("finds-h");
     if finds.is_empty() {
-        dom::add(&section, "p", "empty", &chrome::message("findsEmpty"))?;
+        dom::add(&section, "p", "empty", &i18n::message("findsEmpty"))?;
         return Ok(());
     }
     // Platforms in the order of their newest find.
@@ -38,7 +38,7 @@ pub fn section(parent: &Element, finds: &[Find], total: usize) -> Result<(), JsV
             &section,
             "p",
             "more",
-            &chrome::message_with("findsMore", &[&dom::count(total as u64)]),
+            &intl::counted("findsMore", total as u64, &[]),
         )?;
     }
     Ok(())
@@ -58,22 +58,22 @@ fn item(list: &Element, f: &Find) -> Result<(), JsValue> {
     link.set_attribute("rel", "noopener noreferrer")?;
     link.set_attribute("dir", "auto")?;
     let meta = if f.author.is_empty() {
-        dom::date(f.date, &[("day", "numeric"), ("month", "short")])
+        intl::date(f.date, &[("day", "numeric"), ("month", "short")])
     } else {
-        chrome::message_with(
+        i18n::message_with(
             "findBy",
             &[
                 &f.author,
-                &dom::date(f.date, &[("day", "numeric"), ("month", "short")]),
+                &intl::date(f.date, &[("day", "numeric"), ("month", "short")]),
             ],
         )
     };
     dom::add(&li, "span", "find-meta", &meta)?.set_attribute("dir", "auto")?;
-    let delete = dom::add(&li, "button", "find-delete", &chrome::message("findDelete"))?;
+    let delete = dom::add(&li, "button", "find-delete", &i18n::message("findDelete"))?;
     delete.set_attribute("type", "button")?;
     delete.set_attribute(
         "aria-label",
-        &chrome::message_with("findDeleteLabel", &[text]),
+        &i18n::message_with("findDeleteLabel", &[text]),
     )?;
     let (id, li2) = (f.id, li.clone());
     let click = Closure::<dyn FnMut(web_sys::Event)>::new(move |e: web_sys::Event| {

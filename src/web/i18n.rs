@@ -1,6 +1,9 @@
-//! The language the person chose for Thaman's pages. `chrome.i18n` only
-//! speaks the browser's language, so for another one the page reads that
-//! locale's `messages.json` itself and [`crate::i18n::fill`]s from it.
+//! Thaman's words: the language the person chose for Thaman's pages, and
+//! its messages with plurals. `chrome.i18n` only speaks the browser's
+//! language, so for another one the page reads that locale's
+//! `messages.json` itself and [`crate::i18n::fill`]s from it; and it has no
+//! plurals, so a counted message is one key per CLDR category, picked with
+//! `Intl.PluralRules` ([`super::intl::counted`]).
 
 use std::cell::RefCell;
 use std::collections::BTreeMap;
@@ -141,5 +144,37 @@ pub fn browser_locale() -> String {
         "en".into()
     } else {
         l.replace('_', "-")
+    }
+}
+
+/// A localized string with `$1`… filled in; `key: a, b` where there are
+/// no locales, so tests can still read the values.
+pub fn message_with(key: &str, values: &[&str]) -> String {
+    if let Some(text) = lookup(key, values) {
+        return text;
+    }
+    match chrome::browser_message_with(key, values) {
+        text if !text.is_empty() => text,
+        _ => format!("{key}: {}", values.join(", ")),
+    }
+}
+
+/// A localized string from `_locales`; the key itself where there is none
+/// (outside an extension, e.g. in wasm tests), so a gap is visible, not blank.
+pub fn message(key: &str) -> String {
+    if let Some(text) = lookup(key, &[]) {
+        return text;
+    }
+    match chrome::browser_message(key) {
+        text if !text.is_empty() => text,
+        _ => key.to_string(),
+    }
+}
+
+/// A platform's name; a site the person added shows its host.
+pub fn site_name(site: &str) -> String {
+    match site.strip_prefix("custom:") {
+        Some(host) => host.to_string(),
+        None => message(&format!("site_{site}")),
     }
 }

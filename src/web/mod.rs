@@ -16,6 +16,7 @@ pub mod dom;
 #[cfg(feature = "popup")]
 pub mod finds;
 pub mod i18n;
+pub mod intl;
 #[cfg(feature = "pages")]
 pub mod options;
 #[cfg(feature = "overlay")]
@@ -26,6 +27,8 @@ pub mod popup;
 pub mod storage;
 #[cfg(feature = "pages")]
 pub mod weekly;
+#[cfg(feature = "popup")]
+pub mod widgets;
 
 use serde::Serialize;
 
@@ -124,6 +127,6 @@ pub(crate) async fn page_setup_with(
     i18n::follow(&settings).await;
     let doc = dom::document()?;
     dom::apply_locale(&doc)?;
-    doc.set_title(&chrome::message("extShortName"));
+    doc.set_title(&i18n::message("extShortName"));
     Ok((doc, settings))
 }

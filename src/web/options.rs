@@ -12,8 +12,8 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::{spawn_local, JsFuture};
 use web_sys::{Element, HtmlInputElement, HtmlSelectElement};
 
-use super::chrome::site_name;
-use super::{ask, chrome, dom, page_setup, warn, Ask, AskImport, AskSettings, Js};
+use super::i18n::site_name;
+use super::{ask, chrome, dom, i18n, intl, page_setup, warn, Ask, AskImport, AskSettings, Js};
 use crate::calendar::Weekday;
 use crate::settings::{Language, Settings};
 use crate::sites::CATALOG;
@@ -47,11 +47,11 @@ enum Control {
 #[wasm_bindgen]
 pub async fn start_options() -> Result<(), JsValue> {
     let (doc, settings) = page_setup().await?;
-    doc.set_title(&chrome::message("optionsTitle"));
+    doc.set_title(&i18n::message("optionsTitle"));
     let body = doc.body().ok_or("no body")?;
     let main = dom::element(&doc, "main", "options", "")?;
     body.append_child(&main)?;
-    dom::add(&main, "h1", "", &chrome::message("optionsTitle"))?;
+    dom::add(&main, "h1", "", &i18n::message("optionsTitle"))?;
     let status = dom::add(&main, "p", "status", "")?;
     status.set_id("status");
     status.set_attribute("role", "status")?;
@@ -60,7 +60,7 @@ pub async fn start_options() -> Result<(), JsValue> {
 
     for (title, fields) in sections() {
         let section = dom::add(&main, "section", "", "")?;
-        dom::add(&section, "h2", "", &chrome::message(title))?;
+        dom::add(&section, "h2", "", &i18n::message(title))?;
         for field in fields {
             mount(&section, field, &shared, &status)?;
         }
@@ -75,7 +75,7 @@ fn choice(pairs: &[(&str, &str)]) -> Control {
     Control::Choice(
         pairs
             .iter()
-            .map(|(v, key)| (v.to_string(), chrome::message(key)))
+            .map(|(v, key)| (v.to_string(), i18n::message(key)))
             .collect(),
     )
 }
@@ -83,9 +83,9 @@ fn choice(pairs: &[(&str, &str)]) -> Control {
 fn number(v: &str, lo: f64, hi: f64) -> Result<f64, String> {
     match v.trim().parse::<f64>() {
         Ok(n) if n.is_finite() && (lo..=hi).contains(&n) => Ok(n),
-        _ => Err(chrome::message_with(
+        _ => Err(i18n::message_with(
             "errorRange",
-            &[&dom::count(lo as u64), &dom::count(hi as u64)],
+            &[&intl::count(lo as u64), &intl::count(hi as u64)],
         )),
     }
 }
@@ -112,7 +112,7 @@ fn sections() -> Vec<(&'static str, Vec<Field>)> {
         .map(|h| {
             (
                 h.to_string(),
-                crate::format::with_digits(&format!("{h:02}:00"), super::i18n::digits()),
+                crate::format::with_digits(&format!("{h:02}:00"), i18n::digits()),
             )
         })
         .collect();
@@ -122,16 +122,14 @@ fn sections() -> Vec<(&'static str, Vec<Field>)> {
         ("sunday", "weekdaySunday"),
         ("monday", "weekdayMonday"),
     ];
-    let prompt = [
-        ("0", "promptOff"),
-        ("5", "minutes5"),
-        ("10", "minutes10"),
-        ("15", "minutes15"),
-        ("20", "minutes20"),
-        ("30", "minutes30"),
-        ("45", "minutes45"),
-        ("60", "minutes60"),
-    ];
+    // "Every 5 minutes": counted, so the noun agrees and the digits follow.
+    let every = |n: u64| (n.to_string(), intl::counted("promptEvery", n, &[]));
+    let prompt = Control::Choice(
+        std::iter::once(("0".to_string(), i18n::message("promptOff")))
+            .chain([5, 10, 15, 20, 30, 45].map(every))
+            .chain([("60".to_string(), i18n::message("minutes60"))])
+            .collect(),
+    );
     let regions = [
         ("auto", "regionAuto"),
         ("us_canada", "regionUsCanada"),
@@ -194,7 +192,7 @@ fn sections() -> Vec<(&'static str, Vec<Field>)> {
             vec![
                 field(
                     "prompt_minutes",
-                    choice(&prompt),
+                    prompt,
                     |s| s.prompt_minutes.to_string(),
                     |s, v| {
                         s.prompt_minutes = number(v, 0.0, 60.0)? as u32;
@@ -370,7 +368,7 @@ fn mount_in(
     compact: Option<&str>,
 ) -> Result<(), JsValue> {
     let doc = parent.owner_document().ok_or("detached")?;
-    let name = chrome::message(&format!("opt_{}", field.label));
+    let name = i18n::message(&format!("opt_{}", field.label));
     let row = match compact {
         Some(_) => parent.clone(),
         None => {
@@ -429,7 +427,7 @@ fn mount_in(
     row.append_child(&control)?;
     if compact.is_some() {
     } else if let Some(hint) =
-        Some(chrome::message(&format!("hint_{}", field.label))).filter(|h| !h.starts_with("hint_"))
+        Some(i18n::message(&format!("hint_{}", field.label))).filter(|h| !h.starts_with("hint_"))
     {
         let p = dom::add(&row, "p", "hint", &hint)?;
         p.set_id(&format!("{}-hint", field.id));
@@ -487,7 +485,7 @@ fn save(
         match ask(&request).await {
             Ok(_) => {
                 *shared.borrow_mut() = next;
-                status.set_text_content(Some(&chrome::message("saved")));
+                status.set_text_content(Some(&i18n::message("saved")));
                 status.set_class_name("status ok");
                 if reload {
                     // Language and digits change every string on the page.
@@ -495,7 +493,7 @@ fn save(
                 }
             }
             Err(why) => {
-                status.set_text_content(Some(&chrome::message_with(
+                status.set_text_content(Some(&i18n::message_with(
                     "notSaved",
                     &[&why.as_string().unwrap_or_default()],
                 )));
@@ -511,8 +509,8 @@ fn save(
 /// adds another.
 fn sites(main: &Element, shared: &Shared, status: &Element) -> Result<(), JsValue> {
     let section = dom::add(main, "section", "sites", "")?;
-    dom::add(&section, "h2", "", &chrome::message("optionsSites"))?;
-    dom::add(&section, "p", "hint", &chrome::message("optionsSitesHint"))?;
+    dom::add(&section, "h2", "", &i18n::message("optionsSites"))?;
+    dom::add(&section, "p", "hint", &i18n::message("optionsSitesHint"))?;
     let table = dom::add(&section, "table", "site-options", "")?;
     let head = dom::add(&dom::add(&table, "thead", "", "")?, "tr", "", "")?;
     for key in [
@@ -530,7 +528,7 @@ fn sites(main: &Element, shared: &Shared, status: &Element) -> Result<(), JsValu
             &if key.is_empty() {
                 String::new()
             } else {
-                chrome::message(key)
+                i18n::message(key)
             },
         )?;
         th.set_attribute("scope", "col")?;
@@ -539,7 +537,7 @@ fn sites(main: &Element, shared: &Shared, status: &Element) -> Result<(), JsValu
     let region = shared
         .borrow()
         .region
-        .unwrap_or_else(|| crate::valuation::region_for_locale(&super::i18n::browser_locale()));
+        .unwrap_or_else(|| crate::valuation::region_for_locale(&i18n::browser_locale()));
     let added: Vec<String> = shared
         .borrow()
         .custom_sites
@@ -657,7 +655,7 @@ fn site_row(
             &select,
             "option",
             "",
-            &chrome::message_with("pausedUntil", &[&time_of(*until)]),
+            &i18n::message_with("pausedUntil", &[&time_of(*until)]),
         )?;
         o.set_attribute("value", "paused")?;
         select
@@ -669,7 +667,7 @@ fn site_row(
         let remove = button(&td, &format!("remove-{key}"), "removeSite")?;
         remove.set_attribute(
             "aria-label",
-            &chrome::message_with("removeSiteNamed", &[host]),
+            &i18n::message_with("removeSiteNamed", &[host]),
         )?;
         let (host, shared, status) = (host.to_string(), shared.clone(), status.clone());
         let origins = crate::sites::custom_origins(&host);
@@ -694,7 +692,7 @@ async fn offer_allow(th: Element, key: String, origins: Vec<String>) {
             &th,
             "p",
             "hint not-allowed",
-            &chrome::message("siteNotAllowed"),
+            &i18n::message("siteNotAllowed"),
         )?;
         let allow = button(&th, &format!("allow-{key}"), "allowSite")?;
         on_click(&allow, move || {
@@ -743,7 +741,7 @@ fn site_check(id: &str, site: &Rc<str>, (set, set_mut): SiteSet) -> Field {
 /// to let Thaman read that site; only if they allow it is the site added.
 fn add_site_form(section: &Element, shared: &Shared, status: &Element) -> Result<(), JsValue> {
     let form = dom::add(section, "div", "field add-site", "")?;
-    dom::add(&form, "label", "", &chrome::message("opt_add_site"))?
+    dom::add(&form, "label", "", &i18n::message("opt_add_site"))?
         .set_attribute("for", "add-site")?;
     let input = dom::add(&form, "input", "", "")?;
     input.set_id("add-site");
@@ -759,7 +757,7 @@ fn add_site_form(section: &Element, shared: &Shared, status: &Element) -> Result
         input.set_attribute(k, v)?;
     }
     let add = button(&form, "add-site-button", "addSite")?;
-    dom::add(&form, "p", "hint", &chrome::message("hint_add_site"))?.set_id("add-site-hint");
+    dom::add(&form, "p", "hint", &i18n::message("hint_add_site"))?.set_id("add-site-hint");
     let (shared, status) = (shared.clone(), status.clone());
     on_click(&add, move || {
         let typed = input.unchecked_ref::<HtmlInputElement>().value();
@@ -768,17 +766,14 @@ fn add_site_form(section: &Element, shared: &Shared, status: &Element) -> Result
             Err(err) => return fail(&status, &host_error(&err)),
         };
         if shared.borrow().custom_sites.contains(&host) {
-            return fail(&status, &chrome::message_with("siteAlreadyAdded", &[&host]));
+            return fail(&status, &i18n::message_with("siteAlreadyAdded", &[&host]));
         }
         let mut next = shared.borrow().clone();
         next.custom_sites.insert(host.clone());
         if next.custom_sites.len() > crate::sites::MAX_CUSTOM_SITES {
             return fail(
                 &status,
-                &chrome::message_with(
-                    "siteTooMany",
-                    &[&dom::count(crate::sites::MAX_CUSTOM_SITES as u64)],
-                ),
+                &intl::counted("siteTooMany", crate::sites::MAX_CUSTOM_SITES as u64, &[]),
             );
         }
         // Asked now, inside the click: the browser shows its prompt only
@@ -798,7 +793,7 @@ fn add_site_form(section: &Element, shared: &Shared, status: &Element) -> Result
                 Ok(true) => save(next, &shared, &status, true, || {}),
                 Ok(false) => fail(
                     &status,
-                    &chrome::message_with("sitePermissionRefused", &[&host]),
+                    &i18n::message_with("sitePermissionRefused", &[&host]),
                 ),
                 Err(err) => fail(
                     &status,
@@ -813,9 +808,9 @@ fn add_site_form(section: &Element, shared: &Shared, status: &Element) -> Result
 fn host_error(err: &crate::sites::HostError) -> String {
     use crate::sites::HostError;
     match err {
-        HostError::Empty => chrome::message("siteEmpty"),
-        HostError::Invalid(typed) => chrome::message_with("siteInvalid", &[typed]),
-        HostError::Catalog(_, id) => chrome::message_with("siteInCatalog", &[&site_name(id)]),
+        HostError::Empty => i18n::message("siteEmpty"),
+        HostError::Invalid(typed) => i18n::message_with("siteInvalid", &[typed]),
+        HostError::Catalog(_, id) => i18n::message_with("siteInCatalog", &[&site_name(id)]),
     }
 }
 
@@ -829,7 +824,7 @@ fn remove_site(host: &str, shared: &Shared, status: &Element) {
         if let Err(why) = ask(&AskSettings::SetSettings { settings: next }).await {
             return fail(
                 &status,
-                &chrome::message_with("notSaved", &[&why.as_string().unwrap_or_default()]),
+                &i18n::message_with("notSaved", &[&why.as_string().unwrap_or_default()]),
             );
         }
         if let Ok(asked) = chrome::permissions_remove(&chrome::origins(&origins)) {
@@ -854,15 +849,15 @@ fn time_of(ms: f64) -> String {
     let opts = js_sys::Object::new();
     let _ = js_sys::Reflect::set(&opts, &"hour".into(), &"numeric".into());
     let _ = js_sys::Reflect::set(&opts, &"minute".into(), &"2-digit".into());
-    d.to_locale_time_string_with_options(&dom::ui_locale(), &opts)
+    d.to_locale_time_string_with_options(&i18n::locale(), &opts)
         .into()
 }
 
 /// Export, import with a preview, and delete everything.
 fn data(main: &Element, shared: &Shared, status: &Element) -> Result<(), JsValue> {
     let section = dom::add(main, "section", "data", "")?;
-    dom::add(&section, "h2", "", &chrome::message("optionsData"))?;
-    dom::add(&section, "p", "hint", &chrome::message("optionsDataHint"))?;
+    dom::add(&section, "h2", "", &i18n::message("optionsData"))?;
+    dom::add(&section, "p", "hint", &i18n::message("optionsDataHint"))?;
     let row = dom::add(&section, "div", "buttons", "")?;
     let json = button(&row, "export-json", "exportJson")?;
     let csv = button(&row, "export-csv", "exportCsv")?;
@@ -911,7 +906,7 @@ fn data(main: &Element, shared: &Shared, status: &Element) -> Result<(), JsValue
 
     // Import: pick a file, see what it changes, confirm.
     let import = dom::add(&section, "div", "import", "")?;
-    let label = dom::add(&import, "label", "", &chrome::message("importJson"))?;
+    let label = dom::add(&import, "label", "", &i18n::message("importJson"))?;
     label.set_attribute("for", "import-file")?;
     let doc = main.owner_document().ok_or("detached")?;
     let file = doc.create_element("input")?;
@@ -940,7 +935,7 @@ fn data(main: &Element, shared: &Shared, status: &Element) -> Result<(), JsValue
                 .unwrap_or_default();
             let data = match js_sys::JSON::parse(&text) {
                 Ok(d) => d,
-                Err(_) => return refuse(&status, &chrome::message("importNotJson")),
+                Err(_) => return refuse(&status, &i18n::message("importNotJson")),
             };
             match ask(&AskImport::ImportPreview {
                 data: Js(data.clone()),
@@ -965,7 +960,7 @@ fn data(main: &Element, shared: &Shared, status: &Element) -> Result<(), JsValue
     let first = button(&delete, "delete-1", "deleteEverything")?;
     let confirm = dom::add(&delete, "div", "confirm", "")?;
     confirm.set_attribute("hidden", "")?;
-    dom::add(&confirm, "p", "", &chrome::message("deleteSure"))?;
+    dom::add(&confirm, "p", "", &i18n::message("deleteSure"))?;
     let second = button(&confirm, "delete-2", "deleteForGood")?;
     let cancel = button(&confirm, "delete-cancel", "cancel")?;
     let c = confirm.clone();
@@ -992,7 +987,7 @@ fn data(main: &Element, shared: &Shared, status: &Element) -> Result<(), JsValue
                     if let Ok(gone) = chrome::permissions_remove(&chrome::origins(&origins)) {
                         let _ = JsFuture::from(gone).await;
                     }
-                    chrome::message("deleted")
+                    i18n::message("deleted")
                 }
                 Err(why) => why.as_string().unwrap_or_default(),
             };
@@ -1005,7 +1000,7 @@ fn data(main: &Element, shared: &Shared, status: &Element) -> Result<(), JsValue
 }
 
 fn refuse(status: &Element, why: &str) {
-    fail(status, &chrome::message_with("importRefused", &[why]));
+    fail(status, &i18n::message_with("importRefused", &[why]));
 }
 
 /// Shows what went wrong in the page's status line.
@@ -1021,20 +1016,20 @@ fn show_preview(
     status: &Element,
 ) -> Result<(), JsValue> {
     let range = match (p.first, p.last) {
-        (Some(a), Some(b)) => chrome::message_with(
+        (Some(a), Some(b)) => i18n::message_with(
             "dateRange",
             &[
-                &dom::date(a, &[("dateStyle", "medium")]),
-                &dom::date(b, &[("dateStyle", "medium")]),
+                &intl::date(a, &[("dateStyle", "medium")]),
+                &intl::date(b, &[("dateStyle", "medium")]),
             ],
         ),
         _ => String::new(),
     };
-    let text = chrome::message_with(
+    let text = i18n::message_with(
         "importWillChange",
         &[
-            &dom::count(p.days_added as u64),
-            &dom::count(p.days_replaced as u64),
+            &intl::counted("importDays", p.days_added as u64, &[]),
+            &intl::counted("importDays", p.days_replaced as u64, &[]),
             &range,
         ],
     );
@@ -1044,20 +1039,20 @@ fn show_preview(
             preview,
             "p",
             "",
-            &chrome::message_with("importFinds", &[&dom::count(p.finds as u64)]),
+            &intl::counted("importFinds", p.finds as u64, &[]),
         )?;
     }
     if !p.settings_changed.is_empty() {
         let names: Vec<String> = p
             .settings_changed
             .iter()
-            .map(|f| chrome::message(&format!("opt_{f}")))
+            .map(|f| i18n::message(&format!("opt_{f}")))
             .collect();
         dom::add(
             preview,
             "p",
             "",
-            &chrome::message_with("importSettings", &[&names.join(", ")]),
+            &i18n::message_with("importSettings", &[&names.join(", ")]),
         )?;
     }
     let go = button(preview, "import-confirm", "importConfirm")?;
@@ -1068,7 +1063,7 @@ fn show_preview(
         spawn_local(async move {
             match ask(&AskImport::Import { data: Js(data) }).await {
                 Ok(_) => {
-                    status.set_text_content(Some(&chrome::message("imported")));
+                    status.set_text_content(Some(&i18n::message("imported")));
                     status.set_class_name("status ok");
                     pv.set_text_content(None);
                 }
@@ -1082,7 +1077,7 @@ fn show_preview(
 }
 
 fn button(parent: &Element, id: &str, key: &str) -> Result<Element, JsValue> {
-    let b = dom::add(parent, "button", "", &chrome::message(key))?;
+    let b = dom::add(parent, "button", "", &i18n::message(key))?;
     b.set_id(id);
     b.set_attribute("type", "button")?;
     Ok(b)

@@ -12,7 +12,7 @@ use web_sys::{Document, Element};
 
 use super::chrome::{self, Port};
 use super::i18n;
-use super::{dom, to_js, warn};
+use super::{dom, intl, to_js, warn};
 use crate::format::clock;
 use crate::limits::{PILL_HEIGHT, PILL_WIDTH};
 use crate::prompt::{Answer, Reason};
@@ -85,10 +85,10 @@ impl View {
         card.append_child(&question)?;
         let reason_row = dom::element(doc, "div", "reasons", "")?;
         reason_row.set_attribute("role", "group")?;
-        reason_row.set_attribute("aria-label", &chrome::message("promptWhy"))?;
+        reason_row.set_attribute("aria-label", &i18n::message("promptWhy"))?;
         let mut reasons = Vec::new();
         for (reason, key) in REASONS {
-            let b = dom::element(doc, "button", "reason", &chrome::message(key))?;
+            let b = dom::element(doc, "button", "reason", &i18n::message(key))?;
             b.set_attribute("type", "button")?;
             b.set_attribute("aria-pressed", "false")?;
             reason_row.append_child(&b)?;
@@ -102,7 +102,7 @@ impl View {
             (Answer::NotUseful, "not-useful", "promptNotUseful"),
             (Answer::Later, "later", "promptLater"),
         ] {
-            let b = dom::element(doc, "button", class, &chrome::message(key))?;
+            let b = dom::element(doc, "button", class, &i18n::message(key))?;
             b.set_attribute("type", "button")?;
             answer_row.append_child(&b)?;
             answers.push((answer, b));
@@ -126,7 +126,7 @@ impl View {
             ("stat-ads", "statAds"),
         ] {
             let row = dom::add(&dl, "div", class, "")?;
-            dom::add(&row, "dt", "", &chrome::message(key))?;
+            dom::add(&row, "dt", "", &i18n::message(key))?;
             values.push(dom::add(&row, "dd", "", "")?);
         }
         let row = dom::add(&panel, "div", "actions", "")?;
@@ -139,7 +139,7 @@ impl View {
             (Action::Hide, "hide", "panelHide"),
             (Action::Options, "options", "panelOptions"),
         ] {
-            let b = dom::add(&row, "button", class, &chrome::message(key))?;
+            let b = dom::add(&row, "button", class, &i18n::message(key))?;
             b.set_attribute("type", "button")?;
             actions.push((action, b));
         }
@@ -150,7 +150,7 @@ impl View {
         saved.set_attribute("role", "status")?;
         saved.set_attribute("hidden", "")?;
         let saved_text = dom::add(&saved, "span", "saved-text", "")?;
-        let undo = dom::add(&saved, "button", "undo", &chrome::message("savedUndo"))?;
+        let undo = dom::add(&saved, "button", "undo", &i18n::message("savedUndo"))?;
         undo.set_attribute("type", "button")?;
         parent.append_child(&saved)?;
 
@@ -160,18 +160,18 @@ impl View {
         pill.set_attribute("tabindex", "0")?;
         pill.set_attribute("aria-expanded", "false")?;
         pill.set_attribute("aria-controls", "panel")?;
-        pill.set_attribute("aria-label", &chrome::message("overlayLabel"))?;
+        pill.set_attribute("aria-label", &i18n::message("overlayLabel"))?;
         let dot = dom::element(doc, "span", "dot", "")?;
         dot.set_attribute("aria-hidden", "true")?;
         let site = dom::element(doc, "span", "site", "")?;
         let time = dom::element(doc, "span", "time", "")?;
-        let label = dom::element(doc, "span", "label", &chrome::message("overlaySoldToday"))?;
+        let label = dom::element(doc, "span", "label", &i18n::message("overlaySoldToday"))?;
         let ads = dom::element(doc, "span", "ads", "")?;
         let take = dom::element(doc, "span", "take", "")?;
         let fold = dom::element(doc, "button", "fold", "–")?;
         fold.set_attribute("type", "button")?;
-        fold.set_attribute("aria-label", &chrome::message("overlayFold"))?;
-        fold.set_attribute("title", &chrome::message("overlayFold"))?;
+        fold.set_attribute("aria-label", &i18n::message("overlayFold"))?;
+        fold.set_attribute("title", &i18n::message("overlayFold"))?;
         for child in [&dot, &site, &time, &label, &ads, &take, &fold] {
             pill.append_child(child)?;
         }
@@ -239,7 +239,7 @@ impl View {
             } else {
                 "overlayLabel"
             };
-            let _ = self.pill.set_attribute("aria-label", &chrome::message(key));
+            let _ = self.pill.set_attribute("aria-label", &i18n::message(key));
             if state.minimized {
                 self.toggle_panel(false);
             }
@@ -255,7 +255,7 @@ impl View {
     /// name (returned).
     fn render_state(&self, state: &OverlayState) -> String {
         let ads = if ads_counted(&state.site) {
-            chrome::message_with("overlayAds", &[&dom::count(state.ads)])
+            intl::counted("overlayAds", state.ads, &[])
         } else {
             String::new()
         };
@@ -264,16 +264,23 @@ impl View {
         }
         let (take, detail) = match &state.take {
             Some(t) => {
-                let money = |usd: f64| dom::cash(usd, &state.currency, state.usd_rate);
+                let money = |usd: f64| intl::cash(usd, &state.currency, state.usd_rate);
                 let source = if t.override_used {
-                    chrome::message("takeOwnCpm")
+                    i18n::message("takeOwnCpm")
                 } else {
                     t.source.clone()
                 };
                 let detail =
-                    chrome::message_with("takeDetail", &[&money(t.low), &money(t.high), &source]);
+                    i18n::message_with("takeDetail", &[&money(t.low), &money(t.high), &source]);
                 (
-                    chrome::message_with("takeShort", &[&money(t.typical)]),
+                    i18n::message_with(
+                        "takeShort",
+                        &[&intl::cash_short(
+                            t.typical,
+                            &state.currency,
+                            state.usd_rate,
+                        )],
+                    ),
                     detail,
                 )
             }
@@ -283,7 +290,7 @@ impl View {
             self.take.set_text_content(Some(&take));
             let _ = self.take.set_attribute("title", &detail);
         }
-        let name = chrome::site_name(&state.site);
+        let name = i18n::site_name(&state.site);
         if self.site.text_content().as_deref() != Some(name.as_str()) {
             self.site.set_text_content(Some(&name));
         }
@@ -298,16 +305,16 @@ impl View {
         };
         set(
             &self.panel_title,
-            chrome::message_with("panelTitle", &[site_name]),
+            i18n::message_with("panelTitle", &[site_name]),
         );
         let [a, u, s, n] = &self.panel_values;
-        set(a, dom::duration(attention));
-        set(u, dom::duration(state.useful));
-        set(s, dom::duration((attention - state.useful).max(0.0)));
+        set(a, intl::duration(attention));
+        set(u, intl::duration(state.useful));
+        set(s, intl::duration((attention - state.useful).max(0.0)));
         set(
             n,
             if ads_counted(&state.site) {
-                dom::count(state.ads)
+                intl::count(state.ads)
             } else {
                 "—".into()
             },
@@ -315,10 +322,7 @@ impl View {
         if let Some((_, mark)) = self.actions.iter().find(|(a, _)| *a == Action::MarkUseful) {
             set(
                 mark,
-                chrome::message_with(
-                    "panelMarkUseful",
-                    &[&dom::count(u64::from(state.mark_minutes.max(1)))],
-                ),
+                intl::counted("panelMarkUseful", u64::from(state.mark_minutes.max(1)), &[]),
             );
         }
     }
@@ -330,12 +334,12 @@ impl View {
             return;
         };
         let text = match saved.id {
-            None if saved.no_post => chrome::message("savedNoPost"),
-            None => chrome::message("savedFailed"),
+            None if saved.no_post => i18n::message("savedNoPost"),
+            None => i18n::message("savedFailed"),
             Some(_) if saved.dropped > 0 => {
-                chrome::message_with("savedDropped", &[&dom::count(u64::from(saved.dropped))])
+                intl::counted("savedDropped", u64::from(saved.dropped), &[])
             }
-            Some(_) => chrome::message("savedUseful"),
+            Some(_) => i18n::message("savedUseful"),
         };
         if self.saved_text.text_content().as_deref() != Some(text.as_str()) {
             self.saved_text.set_text_content(Some(&text));
@@ -371,10 +375,10 @@ impl View {
     fn render_card(&self, state: &OverlayState, site_name: &str) {
         match &state.prompt {
             Some(p) => {
-                let minutes = dom::count(u64::from(p.minutes));
-                let text = chrome::message_with(
+                let text = intl::counted(
                     &format!("promptQuestion{}", p.variant % 3),
-                    &[&minutes, site_name],
+                    u64::from(p.minutes),
+                    &[site_name],
                 );
                 if self.question.text_content().as_deref() != Some(text.as_str()) {
                     self.question.set_text_content(Some(&text));

@@ -5,8 +5,8 @@
 use wasm_bindgen::prelude::*;
 use web_sys::Element;
 
-use super::popup::{chart, site_table, stats};
-use super::{ask_for, chrome, dom, page_setup, warn, Ask};
+use super::widgets::{chart, site_table, stats};
+use super::{ask_for, dom, i18n, intl, page_setup, warn, Ask};
 use crate::settings::Settings;
 use crate::summary::{change, Period, Weekly};
 
@@ -14,7 +14,7 @@ use crate::summary::{change, Period, Weekly};
 #[wasm_bindgen]
 pub async fn start_summary() -> Result<(), JsValue> {
     let (doc, settings) = page_setup().await?;
-    doc.set_title(&chrome::message("summaryTitle"));
+    doc.set_title(&i18n::message("summaryTitle"));
     let body = doc.body().ok_or("no body")?;
     let main = dom::element(&doc, "main", "summary", "")?;
     body.append_child(&main)?;
@@ -22,7 +22,7 @@ pub async fn start_summary() -> Result<(), JsValue> {
         Ok(weekly) => render(&main, &weekly, &settings)?,
         Err(err) => {
             warn(&format!("summary: {err:?}"));
-            dom::add(&main, "p", "error", &chrome::message("loadFailed"))?;
+            dom::add(&main, "p", "error", &i18n::message("loadFailed"))?;
         }
     }
     body.set_attribute("data-ready", "1")?;
@@ -36,14 +36,14 @@ pub async fn start_summary() -> Result<(), JsValue> {
 
 fn range(p: &Period) -> String {
     let opts = [("day", "numeric"), ("month", "long")];
-    chrome::message_with(
+    i18n::message_with(
         "dateRange",
-        &[&dom::date(p.from, &opts), &dom::date(p.to, &opts)],
+        &[&intl::date(p.from, &opts), &intl::date(p.to, &opts)],
     )
 }
 
 fn render(main: &Element, w: &Weekly, settings: &Settings) -> Result<(), JsValue> {
-    dom::add(main, "h1", "", &chrome::message("summaryTitle"))?;
+    dom::add(main, "h1", "", &i18n::message("summaryTitle"))?;
 
     let last = dom::add(main, "section", "last-week", "")?;
     last.set_id("last-week");
@@ -51,23 +51,23 @@ fn render(main: &Element, w: &Weekly, settings: &Settings) -> Result<(), JsValue
         &last,
         "h2",
         "",
-        &chrome::message_with("summaryLastWeek", &[&range(&w.last)]),
+        &i18n::message_with("summaryLastWeek", &[&range(&w.last)]),
     )?;
     headline(&last, &w.last, settings)?;
     stats(&last, &w.last.totals, settings)?;
     let compare = match change(w.last.totals.attention_s, w.before.totals.attention_s) {
-        Some(c) => chrome::message_with(
+        Some(c) => i18n::message_with(
             if c > 0.0 {
                 "summaryMore"
             } else {
                 "summaryLess"
             },
             &[
-                &dom::percent(c.abs(), false),
-                &dom::duration(w.before.totals.attention_s),
+                &intl::percent(c.abs(), false),
+                &intl::duration(w.before.totals.attention_s),
             ],
         ),
-        None => chrome::message("changeNone"),
+        None => i18n::message("changeNone"),
     };
     dom::add(&last, "p", "change", &compare)?;
     chart(&last, &w.last)?;
@@ -81,7 +81,7 @@ fn render(main: &Element, w: &Weekly, settings: &Settings) -> Result<(), JsValue
         &current,
         "h2",
         "",
-        &chrome::message_with("summaryThisWeek", &[&range(&w.current)]),
+        &i18n::message_with("summaryThisWeek", &[&range(&w.current)]),
     )?;
     stats(&current, &w.current.totals, settings)?;
     site_table(&current, &w.current, settings, true)?;
@@ -89,7 +89,7 @@ fn render(main: &Element, w: &Weekly, settings: &Settings) -> Result<(), JsValue
     super::finds::section(main, &w.finds, w.finds.len())?;
 
     let notes = dom::add(main, "footer", "notes", "")?;
-    dom::add(&notes, "p", "", &chrome::message("summaryNoteTake"))?;
+    dom::add(&notes, "p", "", &i18n::message("summaryNoteTake"))?;
     let mut sources: Vec<String> = w
         .last
         .sites
@@ -110,7 +110,7 @@ fn render(main: &Element, w: &Weekly, settings: &Settings) -> Result<(), JsValue
         let list = dom::add(&notes, "ul", "sources", "")?;
         for s in sources {
             let text = if s == "own" {
-                chrome::message("takeOwnCpm")
+                i18n::message("takeOwnCpm")
             } else {
                 s
             };
@@ -125,18 +125,18 @@ fn render(main: &Element, w: &Weekly, settings: &Settings) -> Result<(), JsValue
 fn headline(parent: &Element, p: &Period, settings: &Settings) -> Result<(), JsValue> {
     let t = &p.totals;
     if t.attention_s < 1.0 {
-        dom::add(parent, "p", "headline", &chrome::message("nothingYet"))?;
+        dom::add(parent, "p", "headline", &i18n::message("nothingYet"))?;
         return Ok(());
     }
     let take = t.take.as_ref().map_or_else(
-        || chrome::message("takeUnknown"),
-        |v| dom::cash(v.typical, &settings.currency, settings.usd_rate),
+        || i18n::message("takeUnknown"),
+        |v| intl::cash(v.typical, &settings.currency, settings.usd_rate),
     );
-    let text = chrome::message_with(
+    let text = i18n::message_with(
         "summaryHeadline",
         &[
-            &dom::duration(t.attention_s),
-            &dom::duration(t.sold_s),
+            &intl::duration(t.attention_s),
+            &intl::duration(t.sold_s),
             &take,
         ],
     );
@@ -148,12 +148,12 @@ fn given_most(parent: &Element, p: &Period) -> Result<(), JsValue> {
     let (Some(day), Some(hour)) = (p.busiest_day(), p.busiest_hour()) else {
         return Ok(());
     };
-    let text = chrome::message_with(
+    let text = i18n::message_with(
         "summaryMost",
         &[
-            &dom::date(day.date, &[("weekday", "long")]),
-            &dom::duration(day.total_s),
-            &dom::hour_range(hour),
+            &intl::date(day.date, &[("weekday", "long")]),
+            &intl::duration(day.total_s),
+            &intl::hour_range(hour),
         ],
     );
     dom::add(parent, "p", "most", &text)?;
@@ -171,16 +171,16 @@ fn reasons(parent: &Element, p: &Period) -> Result<(), JsValue> {
     if counts.iter().all(|(_, n)| *n == 0) {
         return Ok(());
     }
-    dom::add(parent, "h3", "", &chrome::message("summaryReasons"))?;
+    dom::add(parent, "h3", "", &i18n::message("summaryReasons"))?;
     let list = dom::add(parent, "ul", "reasons", "")?;
     for (key, n) in counts.into_iter().filter(|(_, n)| *n > 0) {
         dom::add(
             &list,
             "li",
             "",
-            &chrome::message_with(
+            &i18n::message_with(
                 "reasonCount",
-                &[&chrome::message(key), &dom::count(u64::from(n))],
+                &[&i18n::message(key), &intl::count(u64::from(n))],
             ),
         )?;
     }

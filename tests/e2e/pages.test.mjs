@@ -99,7 +99,7 @@ test('the weekly summary shows last week per platform, against the week before',
     close(r.time, sum(mine, (d) => d.attention_seconds), `${r.site} time`);
     close(r.sold, sum(mine, (d) => d.attention_seconds - d.useful_seconds), `${r.site} sold`);
     assert.equal(r.ads, sum(mine, (d) => d.ads_viewable), `${r.site} ads`);
-    assert.match(r.hour, /≈ \$[\d.]+ an hour/, `${r.site}: what an hour was worth`);
+    assert.match(r.hour, /≈ \u2068\$[\d.]+\u2069 an hour/, `${r.site}: what an hour was worth`);
   }
   const shown = await stats(p, '#last-week');
   close(shown.sold, sum(last, (d) => d.attention_seconds - d.useful_seconds), 'sold last week');
