@@ -556,10 +556,12 @@
    * A copy of this script from before an update or reload may have left
    * its counter behind (Firefox unloads it without a word): one counter.
    * Known by what is inside its closed shadow root — this extension's
-   * overlay page — which only the extension can look into.
+   * overlay page — which only the extension can look into (Firefox's
+   * `openOrClosedShadowRoot`; in Chromium an orphaned copy removes its own
+   * counter when its port closes, see connect()).
    */
   function removeStale() {
-    const open = (el) => (chrome.dom && chrome.dom.openOrClosedShadowRoot ? chrome.dom.openOrClosedShadowRoot(el) : el.openOrClosedShadowRoot);
+    const open = (el) => el.openOrClosedShadowRoot;
     for (const el of [...document.documentElement.children]) {
       if (el.localName !== 'div') continue;
       const frame = open(el)?.querySelector('iframe');

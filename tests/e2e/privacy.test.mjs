@@ -10,6 +10,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   launch, openSite, overlayFrame, activity, ask, extensionPage, sleep, EXTENSION_ORIGIN, FIREFOX, isExtensionUrl,
+  openAdFixture, AD_FIXTURES,
 } from './harness.mjs';
 
 let browser;
@@ -52,8 +53,10 @@ test('a full session makes no request beyond the extension and the page itself',
   await activity(fb, 3000);
   await fb.evaluate(() => window.scrollBy(0, 400));
   await activity(fb, 1500);
-  const x = watch(await openSite(browser, 'https://x.com/home'), 'x');
-  await overlayFrame(x);
+  // X with real posts (a find keeps only a post with its own link).
+  const { page: xPage } = await openAdFixture(browser, AD_FIXTURES.find((e) => e.file === 'x-en.html'));
+  const x = watch(xPage, 'x');
+  await x.evaluate(() => document.querySelector('article[data-testid="tweet"]').scrollIntoView({ block: 'center' }));
   await activity(x, 1500);
   // A post marked useful (the shortcut), and the summary that lists it.
   for (const k of ['Alt', 'Shift']) await x.keyboard.down(k);
