@@ -9,7 +9,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { launch, openSite, overlayFrame, ask, sleep, extensionPage, ROOT } from './harness.mjs';
+import { launch, openSite, overlayFrame, ask, sleep, extensionPage, ROOT, FIREFOX } from './harness.mjs';
 
 const REAL = path.resolve(ROOT, '..', 'shared', 'fixtures', 'real');
 const PRESENT = fs.existsSync(path.join(REAL, 'README.md'));
@@ -43,6 +43,24 @@ const CURRENT = [
   ['twitter/x-2025-profile-video-placementtracking-organic-en.html', 'https://x.com/badlogicgames', 0],
   ['tiktok/foryou-2022-organic-fr.html', 'https://www.tiktok.com/foryou', 0],
 ].map(([file, url, ads, dwell = DWELL_MS]) => ({ file, url, ads, dwell, site: siteOf(url) }));
+
+// The captures holding a <video> element. Firefox ESR 153 (headless, over
+// WebDriver BiDi) stops parsing about 1 in 5 such documents served by
+// network.provideResponse at an https URL: readyState stays 'loading' (still
+// so 14 s on, through input, scrolling and bringToFront), with the response
+// complete, no request pending and no error.
+// Measured on the watch capture: 14 of 77 loads without the add-on too; 0 of
+// 41 as a data: URL (interception on or off), 0 of 20 each with <video> made
+// <div> or <audio>; still stuck with the video display:none, the favicon
+// answered 404, the HTTP cache off, no site isolation, a same-origin page
+// first, or hardware decoding, picture-in-picture and autoplay off. Such a
+// tab is closed and the capture served again (walk); nothing else is retried.
+const STALL_TRIES = 3;
+const VIDEO = new Set([
+  'youtube/home-grid-displayad-fr.html',
+  'youtube/home-grid-displayad-zh-TW.html',
+  'youtube/watch-player-ad-showing-en.html',
+]);
 
 // Classic Facebook (2018) is a retired layout: what it gives is reported,
 // not asserted, and the rules are not tuned for it.
@@ -90,10 +108,45 @@ function served(file) {
   return { body, headers: { 'content-type': 'text/html; charset=utf-8' } };
 }
 
+/** A site's ad counts once no report is still coming in (two reads 1 s apart agree). */
+async function settledCounts(site) {
+  for (let last = await adCounts(site); ; ) {
+    await sleep(1000);
+    const now = await adCounts(site);
+    if (now.rendered === last.rendered && now.viewable === last.viewable) return now;
+    last = now;
+  }
+}
+
+/**
+ * Opens a capture; returns {page, before} (the site's counts just before).
+ * In Firefox a tab whose <video> capture never finished parsing (see VIDEO)
+ * is closed and the capture opened again; `before` is then read once that
+ * tab's reports have settled, so only the page that loaded is measured.
+ */
+async function openCapture({ file, url, site }, t) {
+  let before = await adCounts(site);
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return { page: await openSite(browser, url, { extra: { [url]: served(file) } }), before };
+    } catch (e) {
+      if (!(FIREFOX && VIDEO.has(file)) || attempt === STALL_TRIES) throw e;
+      const stalled = [];
+      for (const p of await browser.pages()) {
+        if (p.url() !== url) continue;
+        stalled.push(await p.evaluate(() => `${document.readyState}, ${document.getElementsByTagName('*').length} elements`).catch(() => '?'));
+        await p.close();
+      }
+      t.diagnostic(`${file}: attempt ${attempt} never finished loading (${e.message}; ${stalled.join('; ') || 'no tab found'}); served again`);
+      before = await settledCounts(site);
+    }
+  }
+}
+
 /** Serves a capture, walks it window by window, returns the change in its site's ad counts. */
-async function walk({ file, url, site, dwell }) {
-  const before = await adCounts(site);
-  const page = await openSite(browser, url, { extra: { [url]: served(file) } });
+async function walk(capture, t) {
+  const { url, dwell, site } = capture;
+  const { page, before } = await openCapture(capture, t);
   await page.setViewport(WINDOW);
   assert.ok(await overlayFrame(page), `overlay on ${url}`);
   await sleep(500); // the sensor's first pass
@@ -114,7 +167,7 @@ async function walk({ file, url, site, dwell }) {
 for (const capture of CURRENT) {
   test(`real ${capture.file}: ${capture.ads} ad(s), rendered and viewable`, async (t) => {
     if (!PRESENT) return t.skip(`${REAL} is absent`);
-    const { rendered, viewable, steps } = await walk(capture);
+    const { rendered, viewable, steps } = await walk(capture, t);
     t.diagnostic(`${capture.file}: ${rendered} rendered, ${viewable} viewable (${steps} steps)`);
     assert.deepEqual({ rendered, viewable }, { rendered: capture.ads, viewable: capture.ads });
   });
@@ -123,7 +176,7 @@ for (const capture of CURRENT) {
 for (const capture of RETIRED) {
   test(`real ${capture.file}: retired layout, reported only`, async (t) => {
     if (!PRESENT) return t.skip(`${REAL} is absent`);
-    const { rendered, viewable } = await walk(capture);
+    const { rendered, viewable } = await walk(capture, t);
     t.diagnostic(`${capture.file} (retired layout, not asserted): ${rendered} rendered, ${viewable} viewable`);
   });
 }
