@@ -108,6 +108,9 @@
   let batch = 0;
   let io = null;
   let mo = null;
+  // Slots that are ads only while they have a class (a video player showing
+  // an ad): slot -> [candidate, rule index] of the rules that found it.
+  let marked = new WeakMap();
 
   function compile(rule) {
     const pattern = (p) => (p.regex ? { re: new RegExp(p.regex.source, p.regex.flags) } : { text: p.text });
@@ -116,6 +119,7 @@
       return {
         css: rule.css,
         label: (rule.ops.find((op) => op.op === 'label') || {}).selectors || null,
+        whileClass: (rule.ops.find((op) => op.op === 'while_class') || {}).class || null,
         ops: rule.ops.map((op) => (op.pattern ? { ...op, pattern: pattern(op.pattern) } : op)),
       };
     } catch (error) {
@@ -130,16 +134,39 @@
     io = new IntersectionObserver(onIntersect, { threshold: [0, 0.3, 0.5, 1] });
     mo = new MutationObserver(onMutations);
     mo.observe(document.documentElement, { childList: true, subtree: true });
+    marked = new WeakMap();
     queued.push(document.documentElement);
     schedule();
   }
 
   function onMutations(records) {
     for (const record of records) {
+      if (record.type === 'attributes') classChanged(record.target);
       for (const node of record.addedNodes) if (node.nodeType === 1) queued.push(node);
       if (record.removedNodes.length) removals = true;
     }
     schedule();
+  }
+
+  // A marked slot's class changed: on, it is a new ad (a new id, so each
+  // ad of a pod or a mid-roll counts once); off, its ad has ended.
+  function classChanged(slot) {
+    const found = marked.get(slot);
+    if (!found) return;
+    const on = found.some(([, r]) => slot.classList.contains(rules[r].whileClass));
+    if (on) {
+      for (const [candidate, r] of found) consider(candidate, r, rules[r]);
+      return;
+    }
+    const id = slotIds.get(slot);
+    if (!id) return;
+    slotIds.delete(slot);
+    slots.delete(id);
+    for (let r = 0; r < rules.length; r++) sent.delete(`${id}:${r}`);
+    if (watched.delete(id)) {
+      io.unobserve(slot);
+      post({ type: 'gone', id });
+    }
   }
 
   function schedule() {
@@ -170,6 +197,16 @@
   function consider(el, r, rule) {
     const slot = applyOps(el, rule.ops);
     if (!slot) return;
+    if (rule.whileClass) {
+      // Only this element's class attribute is watched, not the page's.
+      let found = marked.get(slot);
+      if (!found) {
+        marked.set(slot, (found = []));
+        mo.observe(slot, { attributes: true, attributeFilter: ['class'] });
+      }
+      if (!found.some(([c, i]) => c === el && i === r)) found.push([el, r]);
+      if (!slot.classList.contains(rule.whileClass)) return;
+    }
     let id = slotIds.get(slot);
     if (!id) {
       id = nextId++;

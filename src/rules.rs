@@ -18,7 +18,11 @@
 //! - `:label(selector, …)` (last) — the slot is an ad only if the rendered
 //!   label text of a matching descendant (or the slot itself) is an ad label
 //!   in the dictionary; the core decides that, not the page;
-//! - `:video` — the slot is a video ad (viewable after 2 s, not 1).
+//! - `:video` — the slot is a video ad (viewable after 2 s, not 1);
+//! - `:while-class(name)` — the slot is an ad only while it has the class,
+//!   and each time the class comes on is another ad: a video player that
+//!   is marked while it shows an ad (`youtube.com##.html5-video-player:while-class(ad-showing):video`).
+//!   The sensor watches that attribute of that element alone.
 //!
 //! A rule with `:post` names a platform's feed item instead of an ad slot:
 //! what "mark this post useful" picks, nearest the viewport's centre. Its
@@ -72,6 +76,11 @@ pub enum Op {
         selectors: Vec<String>,
     },
     Video,
+    /// The slot is an ad while it has this class; each time it comes on
+    /// is another ad.
+    WhileClass {
+        class: String,
+    },
     /// The rule names feed items (posts), not ad slots.
     Post,
     /// Where a post's permalink is: an element, and its attribute.
@@ -107,6 +116,19 @@ impl Rule {
         self.ops.contains(&Op::Video)
     }
 
+    /// The class that makes the slot an ad while it has it, if any.
+    ///
+    /// ```text
+    /// ".html5-video-player:while-class(ad-showing):video" -> Some("ad-showing")
+    /// "ytd-search-pyv-renderer"                           -> None
+    /// ```
+    pub fn while_class(&self) -> Option<&str> {
+        self.ops.iter().find_map(|op| match op {
+            Op::WhileClass { class } => Some(class.as_str()),
+            _ => None,
+        })
+    }
+
     /// Whether the rule names posts (for "mark useful") rather than ads.
     pub fn is_post(&self) -> bool {
         self.ops.contains(&Op::Post)
@@ -135,7 +157,7 @@ pub enum RuleError {
     },
     LabelNotLast,
     /// `:permalink`, `:author`, `:text` without `:post`, or `:post` with
-    /// the ad-only `:label`/`:video`.
+    /// the ad-only `:label`/`:video`/`:while-class`.
     PostMixed,
 }
 
@@ -148,8 +170,10 @@ impl fmt::Display for RuleError {
             RuleError::Unbalanced => write!(f, "unbalanced brackets, parentheses or quotes"),
             RuleError::UnknownOperator(op) => write!(f, "unknown operator {op:?}"),
             RuleError::BadArgument { op, reason } => write!(f, ":{op}(): {reason}"),
-            RuleError::LabelNotLast => write!(f, ":label() must come last (before :video)"),
-            RuleError::PostMixed => write!(f, ":permalink(), :author() and :text() need :post, which cannot have :label() or :video"),
+            RuleError::LabelNotLast => {
+                write!(f, ":label() must come last (before :video, :while-class())")
+            }
+            RuleError::PostMixed => write!(f, ":permalink(), :author() and :text() need :post, which cannot have :label(), :video or :while-class()"),
         }
     }
 }
@@ -234,13 +258,16 @@ pub fn parse_rule(line: &str) -> Result<Rule, RuleError> {
     });
     let ad_only = ops
         .iter()
-        .any(|op| matches!(op, Op::Label { .. } | Op::Video));
+        .any(|op| matches!(op, Op::Label { .. } | Op::Video | Op::WhileClass { .. }));
     let post = ops.contains(&Op::Post);
     if (details && !post) || (post && ad_only) {
         return Err(RuleError::PostMixed);
     }
     if let Some(at) = ops.iter().position(|op| matches!(op, Op::Label { .. })) {
-        if ops[at + 1..].iter().any(|op| *op != Op::Video) {
+        if ops[at + 1..]
+            .iter()
+            .any(|op| !matches!(op, Op::Video | Op::WhileClass { .. }))
+        {
             return Err(RuleError::LabelNotLast);
         }
     }
@@ -253,6 +280,7 @@ const OPERATORS: &[&str] = &[
     ":upward(",
     ":label(",
     ":video",
+    ":while-class(",
     ":post",
     ":permalink(",
     ":author(",
@@ -408,6 +436,22 @@ fn parse_op(s: &str) -> Result<(Op, &str), RuleError> {
                 });
             }
             Op::Label { selectors }
+        }
+        "while-class" => {
+            let class = arg.strip_prefix('.').unwrap_or(arg);
+            if class.is_empty()
+                || !class
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+            {
+                return Err(RuleError::BadArgument {
+                    op: "while-class",
+                    reason: "one class name",
+                });
+            }
+            Op::WhileClass {
+                class: class.to_string(),
+            }
         }
         "permalink" => {
             let (selector, attr) = selector_at(arg, "permalink")?;
@@ -662,6 +706,43 @@ mod tests {
             err("x.com##article:poster"),
             RuleError::UnknownOperator(_)
         ));
+    }
+
+    #[test]
+    fn an_element_can_be_an_ad_while_it_has_a_class() {
+        let r =
+            parse_rule("youtube.com##.html5-video-player:while-class(ad-showing):video").unwrap();
+        assert_eq!(r.css, ".html5-video-player");
+        assert_eq!(r.while_class(), Some("ad-showing"));
+        assert!(r.is_video() && !r.needs_label() && !r.is_post());
+        assert_eq!(
+            serde_json::to_value(&r.ops[0]).unwrap(),
+            serde_json::json!({"op": "while_class", "class": "ad-showing"}),
+            "what the sensor reads"
+        );
+        let r = parse_rule("x.com##div:label(span):while-class(.promoted)").unwrap();
+        assert_eq!(
+            r.while_class(),
+            Some("promoted"),
+            "after :label, a leading dot"
+        );
+        assert_eq!(parse_rule("x.com##div").unwrap().while_class(), None);
+        let err = |s: &str| parse_rule(s).unwrap_err();
+        for bad in [
+            "x.com##div:while-class()",
+            "x.com##div:while-class(a b)",
+            "x.com##div:while-class(a.b)",
+        ] {
+            assert_eq!(
+                err(bad),
+                RuleError::BadArgument {
+                    op: "while-class",
+                    reason: "one class name"
+                },
+                "{bad}"
+            );
+        }
+        assert_eq!(err("x.com##div:post:while-class(a)"), RuleError::PostMixed);
     }
 
     #[test]

@@ -5,7 +5,8 @@
 //! (2 s for video ads) while the page is in view (visible and focused).
 //! Dropping under the threshold, or the page leaving view, restarts the
 //! clock. Each slot counts once per page view; a slot of zero area never
-//! counts.
+//! counts. A video player shows one ad after another: the sensor gives
+//! each ad a slot of its own, removed when the ad ends.
 //!
 //! ```text
 //! ratio  .6 .6 .6 | .4 | .6 .6 .6 .6 .6     (a sample every 250 ms)
@@ -233,6 +234,23 @@ mod tests {
         v.set_in_view(true, 6000.0);
         assert_eq!(v.tick(6900.0), 0);
         assert_eq!(v.tick(7000.0), 1);
+    }
+
+    #[test]
+    fn each_video_ad_of_a_player_is_its_own_slot_ended_by_remove() {
+        // The sensor gives each ad a player shows a new id and removes it
+        // when the ad ends: 3 s in view counts, 1.5 s does not, and the
+        // first ad's count is not redone by the second.
+        let mut v = Viewability::default();
+        v.set_in_view(true, 0.0);
+        v.add(1, true);
+        v.update(1, 1.0, SMALL, 0.0);
+        assert_eq!(v.remove(1, 3000.0), 1, "counted when it ends");
+        v.add(2, true);
+        v.update(2, 1.0, SMALL, 3200.0);
+        assert_eq!(v.remove(2, 4700.0), 0, "1.5 s is short of 2 s");
+        assert_eq!(v.tick(9000.0), 0, "an ended ad's clock is stopped");
+        assert_eq!(v.viewable_count(), 1);
     }
 
     #[test]

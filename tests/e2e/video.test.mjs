@@ -1,0 +1,89 @@
+// Video ads, end to end: a YouTube-like watch page whose player (always
+// there, never re-added) is marked `ad-showing` while it shows an ad, as
+// YouTube marks it. Each ad counts once, rendered, and viewable only when at
+// least half the player was in view for 2 continuous seconds of it; an
+// in-page navigation neither resets the count nor counts an ad twice.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { launch, openSite, overlayFrame, ask, sleep, extensionPage } from './harness.mjs';
+
+const WATCH = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>YouTube</title>
+<style>body{margin:0}#movie_player{width:640px;height:360px;background:#000}video{width:100%;height:100%}.below{height:3000px}</style></head>
+<body><div id="player"><div class="html5-video-player ytp-large-width-mode playing-mode" id="movie_player" aria-label="YouTube Video Player"><div class="html5-video-container"><video class="video-stream html5-main-video"></video></div></div></div>
+<div class="below"></div></body></html>`;
+
+let browser;
+let ledger;
+before(async () => {
+  browser = await launch();
+  ledger = await extensionPage(browser);
+});
+after(async () => { await browser?.close(); });
+
+async function adCounts() {
+  const data = await ask(ledger, { type: 'export' });
+  return data.days.filter((d) => d.site === 'youtube')
+    .reduce((acc, d) => ({ rendered: acc.rendered + d.ads_rendered, viewable: acc.viewable + d.ads_viewable }), { rendered: 0, viewable: 0 });
+}
+
+/** Opens the watch page, runs `play(page)`, returns the change in YouTube's ad counts. */
+async function watch(name, play) {
+  const url = `https://www.youtube.com/watch?v=${name}`;
+  const before = await adCounts();
+  const page = await openSite(browser, url, { extra: { [url]: { body: WATCH, headers: { 'content-type': 'text/html; charset=utf-8' } } } });
+  assert.ok(await overlayFrame(page), 'overlay');
+  await sleep(500); // the sensor's first pass finds the player, not yet an ad
+  await play(page);
+  await sleep(500);
+  const after = await adCounts();
+  await page.close();
+  return { rendered: after.rendered - before.rendered, viewable: after.viewable - before.viewable };
+}
+
+const adOn = (page) => page.evaluate(() => document.querySelector('#movie_player').classList.add('ad-created', 'ad-showing', 'ad-interrupting'));
+const adOff = (page) => page.evaluate(() => document.querySelector('#movie_player').classList.remove('ad-showing', 'ad-interrupting'));
+const scrollTo = (page, top) => page.evaluate((y) => window.scrollTo({ top: y, behavior: 'instant' }), top);
+
+test('two ads of 3 s in view, one after the other, across an in-page navigation: 2 viewable', async () => {
+  const counts = await watch('two-ads', async (page) => {
+    await adOn(page);
+    await sleep(3000);
+    await adOff(page);
+    await sleep(200);
+    await adOn(page);
+    await sleep(1000);
+    // YouTube moves to another video without loading a page.
+    await page.evaluate(() => {
+      history.pushState({}, '', '/watch?v=next');
+      document.dispatchEvent(new CustomEvent('yt-navigate-finish'));
+    });
+    await sleep(2000);
+    await adOff(page);
+    await sleep(1000);
+    // The player's other classes change while no ad shows: not an ad.
+    await page.evaluate(() => document.querySelector('#movie_player').classList.replace('playing-mode', 'paused-mode'));
+  });
+  assert.deepEqual(counts, { rendered: 2, viewable: 2 });
+});
+
+test('an ad shown 1.5 s: rendered, not viewable', async () => {
+  const counts = await watch('short-ad', async (page) => {
+    await adOn(page);
+    await sleep(1500);
+    await adOff(page);
+  });
+  assert.deepEqual(counts, { rendered: 1, viewable: 0 });
+});
+
+test('an ad scrolled out of view while it plays (1.2 s in, 1.2 s out, 1.2 s in): not viewable', async () => {
+  const counts = await watch('scrolled-ad', async (page) => {
+    await adOn(page);
+    await sleep(1200);
+    await scrollTo(page, 2000);
+    await sleep(1200);
+    await scrollTo(page, 0);
+    await sleep(1200);
+    await adOff(page);
+  });
+  assert.deepEqual(counts, { rendered: 1, viewable: 0 });
+});
