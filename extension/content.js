@@ -163,10 +163,14 @@
     slotIds.delete(slot);
     slots.delete(id);
     for (let r = 0; r < rules.length; r++) sent.delete(`${id}:${r}`);
-    if (watched.delete(id)) {
-      io.unobserve(slot);
-      post({ type: 'gone', id });
-    }
+    unwatch(id, slot);
+  }
+
+  /** Slot `id` (element `el`) is no longer watched: the core hears it is gone. */
+  function unwatch(id, el) {
+    if (!watched.delete(id)) return;
+    io.unobserve(el);
+    post({ type: 'gone', id });
   }
 
   function schedule() {
@@ -319,10 +323,7 @@
     for (const [id, el] of slots) {
       if (el.isConnected) continue;
       slots.delete(id);
-      if (watched.delete(id)) {
-        io.unobserve(el);
-        post({ type: 'gone', id });
-      }
+      unwatch(id, el);
     }
   }
 
