@@ -127,13 +127,15 @@ async function settledCounts(site) {
 async function openCapture({ file, url, site }, t) {
   let before = await adCounts(site);
   for (let attempt = 1; ; attempt++) {
+    const open = new Set(await browser.pages());
     try {
       return { page: await openSite(browser, url, { extra: { [url]: served(file) } }), before };
     } catch (e) {
       if (!(FIREFOX && VIDEO.has(file)) || attempt === STALL_TRIES) throw e;
+      // The stalled tab is the new one (its url() stays about:blank over BiDi).
       const stalled = [];
       for (const p of await browser.pages()) {
-        if (p.url() !== url) continue;
+        if (open.has(p)) continue;
         stalled.push(await p.evaluate(() => `${document.readyState}, ${document.getElementsByTagName('*').length} elements`).catch(() => '?'));
         await p.close();
       }
