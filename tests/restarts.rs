@@ -245,3 +245,92 @@ fn an_import_is_written_at_once_so_a_restart_right_after_keeps_it() {
     assert_eq!(again.days, export.days);
     assert_eq!(again.settings.idle_threshold_seconds, 90);
 }
+
+fn ads(t: &Tracker, now: f64) -> (u64, u64) {
+    t.export(now, &Z)
+        .days
+        .iter()
+        .fold((0, 0), |(r, v), d| (r + d.ads_rendered, v + d.ads_viewable))
+}
+
+fn with_ad_rules(t: Tracker) -> Tracker {
+    let rules = thaman::rules::parse_rules("x.com##div.ad\nx.com##article:label(span)\n").unwrap();
+    t.with_rules(rules, thaman::labels::Labels::parse("en: Ad").unwrap())
+}
+
+fn view(t: &mut Tracker, store: &mut Store, id: u32, ratio: f64, now: f64) {
+    let seen = SensorEvent::View {
+        id,
+        ratio,
+        area: 90_000.0,
+    };
+    t.sensor(1, seen, now, &Z).unwrap();
+    store.after(t, now);
+}
+
+#[test]
+fn ads_on_the_page_survive_a_restart_and_count_once() {
+    let mut store = Store::default();
+    let mut t = with_ad_rules(Tracker::new(
+        Settings::default(),
+        Ledger::default(),
+        None,
+        &Z,
+    ));
+    let t0 = MIDNIGHT + 3_600_000.0;
+    hello(&mut t, &mut store, 1, t0);
+    // Two ads and a post; ad 1 is seen 1.2 s (viewable), ad 2 only 0.4 s.
+    for (id, rule, labels) in [
+        (1, 0, vec![]),
+        (2, 1, vec!["Ad".to_string()]),
+        (3, 1, vec!["A post".to_string()]),
+    ] {
+        t.sensor(1, SensorEvent::Slot { id, rule, labels }, t0, &Z)
+            .unwrap();
+        store.after(&mut t, t0);
+    }
+    view(&mut t, &mut store, 1, 1.0, t0 + 100.0);
+    view(&mut t, &mut store, 1, 0.0, t0 + 1_300.0);
+    assert_eq!(
+        t.take_commands(),
+        vec![(1, thaman::protocol::SensorCommand::Viewable { id: 1 })],
+        "the sensor is told"
+    );
+    view(&mut t, &mut store, 2, 1.0, t0 + 1_400.0);
+    view(&mut t, &mut store, 2, 0.0, t0 + 1_800.0);
+    assert_eq!(ads(&t, t0 + 2_000.0), (2, 1));
+    drop(t); // stopped at once: the counts were written when they changed
+    let mut t = with_ad_rules(store.restart());
+    assert_eq!(ads(&t, t0 + 2_000.0), (2, 1));
+    let t1 = t0 + 60_000.0;
+    hello(&mut t, &mut store, 1, t1);
+    // The sensor announces the ads the old core knew; a non-ad stays one.
+    for (id, rule, labels, viewable) in [
+        (1, 0, vec![], true),
+        (2, 1, vec!["Ad".to_string()], false),
+        (3, 1, vec!["A post".to_string()], false),
+    ] {
+        let known = SensorEvent::Known {
+            id,
+            rule,
+            labels,
+            viewable,
+        };
+        assert_eq!(t.sensor(1, known, t1, &Z).unwrap(), None);
+        store.after(&mut t, t1);
+    }
+    assert_eq!(ads(&t, t1), (2, 1), "no render booked twice");
+    for id in [1, 2, 3] {
+        view(&mut t, &mut store, id, 1.0, t1 + 100.0);
+    }
+    t.tick(t1 + 1_500.0, &Z);
+    assert_eq!(
+        ads(&t, t1 + 1_500.0),
+        (2, 2),
+        "ad 2 viewable now; ad 1 not again"
+    );
+    assert_eq!(
+        t.take_commands(),
+        vec![(1, thaman::protocol::SensorCommand::Viewable { id: 2 })]
+    );
+}

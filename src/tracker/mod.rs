@@ -172,6 +172,15 @@ impl Tracker {
             SensorEvent::Slot { id, rule, labels } => {
                 return Ok(self.slot(tab, id, rule, labels, now, zone))
             }
+            SensorEvent::Known {
+                id,
+                rule,
+                labels,
+                viewable,
+            } => {
+                self.known(tab, id, rule, labels, viewable, now);
+                return Ok(None);
+            }
             SensorEvent::View { id, ratio, area } => {
                 self.view(tab, id, Some((ratio, area)), now, zone);
                 return Ok(None);

@@ -67,6 +67,8 @@ extern "C" {
     pub fn scripting_unregister(filter: &JsValue) -> Result<js_sys::Promise, JsValue>;
     #[wasm_bindgen(catch, js_namespace = ["chrome", "scripting"], js_name = executeScript)]
     pub fn scripting_execute(injection: &JsValue) -> Result<js_sys::Promise, JsValue>;
+    #[wasm_bindgen(catch, js_namespace = ["chrome", "tabs"], js_name = sendMessage)]
+    pub fn tabs_send_message(tab: f64, message: &JsValue) -> Result<js_sys::Promise, JsValue>;
     #[wasm_bindgen(catch, js_namespace = ["chrome", "tabs"], js_name = query)]
     pub fn tabs_query(query: &JsValue) -> Result<js_sys::Promise, JsValue>;
 

@@ -229,9 +229,9 @@ fn decode<T: DeserializeOwned>(value: &JsValue) -> Result<T, String> {
     serde_wasm_bindgen::from_value(value.clone()).map_err(|e| e.to_string())
 }
 
-/// Writes one batch; errors are reported, the next batch tries again.
-/// `on_full` runs when the browser refuses it for the storage quota.
-pub fn write(writes: Writes, on_full: impl FnOnce() + 'static) {
+/// Writes one batch, then calls `done`: with the batch back if the
+/// browser refused it (for the quota, or another reason).
+pub fn write(writes: Writes, done: impl FnOnce(Result<(), WriteFailed>) + 'static) {
     let items = js_sys::Object::new();
     let put = |key: &str, value: Result<JsValue, serde_wasm_bindgen::Error>| match value {
         Ok(v) => {
@@ -259,32 +259,54 @@ pub fn write(writes: Writes, on_full: impl FnOnce() + 'static) {
         .iter()
         .map(|d| JsValue::from_str(&day_key(*d)))
         .collect();
-    match chrome::storage_set(&items) {
-        Ok(promise) => wasm_bindgen_futures::spawn_local(async move {
-            match JsFuture::from(promise).await {
-                Ok(_) if removed.length() > 0 => match chrome::storage_remove(&removed) {
-                    Ok(promise) => {
-                        if let Err(e) = JsFuture::from(promise).await {
-                            warn(&format!("storage remove failed: {e:?}"));
-                        }
-                    }
-                    Err(e) => warn(&format!("storage remove failed: {e:?}")),
-                },
-                Ok(_) => {}
-                Err(e) => {
-                    let why = js_sys::Reflect::get(&e, &"message".into())
-                        .ok()
-                        .and_then(|m| m.as_string())
-                        .unwrap_or_else(|| format!("{e:?}"));
-                    warn(&format!("storage write failed: {why}"));
-                    if why.to_ascii_lowercase().contains("quota") {
-                        on_full();
-                    }
-                }
+    let promise = match chrome::storage_set(&items) {
+        Ok(promise) => promise,
+        Err(e) => {
+            warn(&format!("storage write failed: {e:?}"));
+            return done(Err(WriteFailed::Refused(writes)));
+        }
+    };
+    wasm_bindgen_futures::spawn_local(async move {
+        if let Err(e) = JsFuture::from(promise).await {
+            let why = js_sys::Reflect::get(&e, &"message".into())
+                .ok()
+                .and_then(|m| m.as_string())
+                .unwrap_or_else(|| format!("{e:?}"));
+            warn(&format!("storage write failed: {why}"));
+            return done(Err(if why.to_ascii_lowercase().contains("quota") {
+                WriteFailed::Full(writes)
+            } else {
+                WriteFailed::Refused(writes)
+            }));
+        }
+        if removed.length() == 0 {
+            return done(Ok(()));
+        }
+        let removed_ok = match chrome::storage_remove(&removed) {
+            Ok(promise) => JsFuture::from(promise).await.map(|_| ()),
+            Err(e) => Err(e),
+        };
+        match removed_ok {
+            Ok(()) => done(Ok(())),
+            Err(e) => {
+                warn(&format!("storage remove failed: {e:?}"));
+                // Written; only the merged days' keys are left to remove.
+                done(Err(WriteFailed::Refused(Writes {
+                    removed_days: writes.removed_days,
+                    ..Writes::default()
+                })))
             }
-        }),
-        Err(e) => warn(&format!("storage write failed: {e:?}")),
-    }
+        }
+    });
+}
+
+/// Why storage did not take a batch of [`Writes`], handed back to be
+/// written again.
+pub enum WriteFailed {
+    /// Over the quota: something must be compacted first.
+    Full(Writes),
+    /// Refused for another reason (tried again later).
+    Refused(Writes),
 }
 
 /// Empties the store, then calls `then` (which writes the fresh state).
