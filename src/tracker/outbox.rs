@@ -4,6 +4,7 @@
 
 use std::collections::BTreeSet;
 
+use super::Prompted;
 use super::Tracker;
 use crate::attention::{Run, HEARTBEAT_MS};
 use crate::calendar::Date;
@@ -37,6 +38,8 @@ pub struct Writes {
     pub finds: Option<Finds>,
     /// Days merged into their week: their keys go.
     pub removed_days: Vec<Date>,
+    /// The prompt's stretches and card, when they changed (`storage.session`).
+    pub prompted: Option<Prompted>,
 }
 
 /// What has changed since the last write.
@@ -49,15 +52,20 @@ pub(super) struct Outbox {
     saved_run: Option<Run>,
     /// The run's last write failed: it is written again whatever it is.
     run_unsaved: bool,
+    /// The prompt's state as last written.
+    saved_prompted: Prompted,
+    /// Its last write failed: written again whatever it is.
+    prompted_unsaved: bool,
     urgent: bool,
 }
 
 impl Outbox {
     /// A recovered run is booked and cleared from storage at once.
-    pub fn new(left_open: Option<Run>) -> Outbox {
+    pub fn new(left_open: Option<Run>, prompted: Prompted) -> Outbox {
         Outbox {
             urgent: left_open.is_some(),
             saved_run: left_open,
+            saved_prompted: prompted,
             ..Outbox::default()
         }
     }
@@ -110,7 +118,7 @@ impl Outbox {
         self.urgent = true;
     }
 
-    fn flush(&self, run: Option<&Run>) -> Flush {
+    fn flush(&self, run: Option<&Run>, prompted: &Prompted) -> Flush {
         if self.urgent {
             Flush::Now
         } else if !self.days.is_empty()
@@ -119,6 +127,8 @@ impl Outbox {
             || !self.removed_days.is_empty()
             || run != self.saved_run.as_ref()
             || self.run_unsaved
+            || *prompted != self.saved_prompted
+            || self.prompted_unsaved
         {
             Flush::Soon
         } else {
@@ -130,7 +140,8 @@ impl Outbox {
 impl Tracker {
     /// How soon storage should be written.
     pub fn flush(&self) -> Flush {
-        self.outbox.flush(self.attention.run())
+        self.outbox
+            .flush(self.attention.run(), &self.prompting.saved())
     }
 
     /// What to write now; afterwards the tracker counts it as saved.
@@ -150,12 +161,19 @@ impl Tracker {
         o.urgent = false;
         let finds = std::mem::take(&mut o.finds).then(|| self.finds.finds.clone());
         let removed_days = std::mem::take(&mut o.removed_days).into_iter().collect();
+        let prompted = self.prompting.saved();
+        let prompted = (prompted != o.saved_prompted || o.prompted_unsaved).then(|| {
+            o.saved_prompted = prompted.clone();
+            o.prompted_unsaved = false;
+            prompted
+        });
         Writes {
             days,
             settings,
             run,
             finds,
             removed_days,
+            prompted,
         }
     }
 }
@@ -177,6 +195,7 @@ impl Tracker {
         o.run_unsaved |= writes.run.is_some();
         // A day merged meanwhile into its week is not written back.
         o.removed_days.extend(writes.removed_days);
+        o.prompted_unsaved |= writes.prompted.is_some();
         let removed = o.removed_days.clone();
         o.days.retain(|d| !removed.contains(d));
     }

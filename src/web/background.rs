@@ -82,9 +82,15 @@ pub async fn load_background() -> Result<Background, JsValue> {
     // build.rs has refused malformed rules, so these parse.
     let rules = parse_rules(include_str!("../../rules/sites.txt")).unwrap_or_default();
     let labels = Labels::parse(include_str!("../../rules/labels.txt")).unwrap_or_default();
-    let mut tracker = Tracker::new(loaded.settings, loaded.ledger, loaded.run, &BrowserZone)
-        .with_rules(rules, labels)
-        .with_finds(loaded.finds);
+    let mut tracker = Tracker::restored(
+        loaded.settings,
+        loaded.ledger,
+        loaded.run,
+        loaded.prompted,
+        &BrowserZone,
+    )
+    .with_rules(rules, labels)
+    .with_finds(loaded.finds);
     tracker.set_locale(&browser_language());
     tracker.set_shortcut(assigned_shortcut(MARK_POST_COMMAND).await);
     if !loaded.quarantined.is_empty() {

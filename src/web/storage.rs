@@ -16,7 +16,7 @@ use crate::store::{
     self, day_key, parse_day_key, FINDS_KEY, QUARANTINE_PREFIX, RUN_KEY, SCHEMA, SCHEMA_KEY,
     SETTINGS_KEY, TOLD_WEEK_KEY,
 };
-use crate::tracker::Writes;
+use crate::tracker::{Prompted, Writes};
 
 /// What storage held when the worker started.
 pub struct Loaded {
@@ -34,6 +34,9 @@ pub struct Loaded {
     pub newer_schema: Option<u32>,
     /// The posts marked useful.
     pub finds: Finds,
+    /// The prompt's stretches and card, as a stopped worker left them
+    /// (`storage.session`: gone with the browser).
+    pub prompted: Prompted,
 }
 
 /// Reads and decodes the whole store. A value that does not decode is
@@ -50,6 +53,7 @@ pub async fn load() -> Result<Loaded, JsValue> {
         quarantined: Vec::new(),
         newer_schema: None,
         finds: Finds::default(),
+        prompted: load_prompted().await,
     };
     let mut bad: Vec<SetAside> = Vec::new();
     for entry in entries.iter() {
@@ -136,6 +140,7 @@ pub async fn load() -> Result<Loaded, JsValue> {
             quarantined: Vec::new(),
             newer_schema: loaded.newer_schema,
             finds: Finds::default(),
+            prompted: Prompted::default(),
         });
     }
     if !bad.is_empty() {
@@ -267,6 +272,13 @@ pub fn write(writes: Writes, done: impl FnOnce(Result<(), WriteFailed>) + 'stati
         }
     };
     wasm_bindgen_futures::spawn_local(async move {
+        if let Some(prompted) = &writes.prompted {
+            if let Err(e) = write_prompted(prompted).await {
+                // No session storage (or it refused): the prompt's state
+                // stays in memory only, as before.
+                warn(&format!("the prompt's state was not saved: {e:?}"));
+            }
+        }
         if let Err(e) = JsFuture::from(promise).await {
             let why = js_sys::Reflect::get(&e, &"message".into())
                 .ok()
@@ -298,6 +310,38 @@ pub fn write(writes: Writes, done: impl FnOnce(Result<(), WriteFailed>) + 'stati
             }
         }
     });
+}
+
+/// The key in `storage.session` of the prompt's state.
+const PROMPTED_KEY: &str = "prompted";
+
+/// The prompt's state a stopped worker left in `storage.session`, if any
+/// (none where the browser has no session storage).
+async fn load_prompted() -> Prompted {
+    let Ok(promise) = chrome::session_get(&PROMPTED_KEY.into()) else {
+        return Prompted::default();
+    };
+    let Ok(all) = JsFuture::from(promise).await else {
+        return Prompted::default();
+    };
+    let value = js_sys::Reflect::get(&all, &PROMPTED_KEY.into()).unwrap_or(JsValue::UNDEFINED);
+    if value.is_undefined() {
+        return Prompted::default();
+    }
+    decode(&value).unwrap_or_else(|e| {
+        warn(&format!("the prompt's saved state was not read: {e}"));
+        Prompted::default()
+    })
+}
+
+/// Writes the prompt's state to `storage.session`.
+async fn write_prompted(prompted: &Prompted) -> Result<(), JsValue> {
+    let items = js_sys::Object::new();
+    let value = to_js(prompted).map_err(|e| JsValue::from_str(&e.to_string()))?;
+    js_sys::Reflect::set(&items, &PROMPTED_KEY.into(), &value)?;
+    JsFuture::from(chrome::session_set(&items)?)
+        .await
+        .map(|_| ())
 }
 
 /// Why storage did not take a batch of [`Writes`], handed back to be

@@ -74,6 +74,32 @@ test('the worker stopped between render and view: each ad counted once, rendered
   await page.close();
 });
 
+const cardShown = (frame) => frame.evaluate(() => !document.querySelector('.card').hidden).catch(() => false);
+
+test("the prompt's stretch carries across a restart", { skip: CHROMIUM_ONLY }, async () => {
+  const settings = await ask(ledger, { type: 'get_settings' });
+  assert.deepEqual(await ask(ledger, { type: 'set_settings', settings: { ...settings, prompt_minutes: 1 } }), { ok: true });
+  try {
+    const page = await openSite(browser, 'https://x.com/home');
+    assert.ok(await overlayFrame(page), 'tracked');
+    await activity(page, 45_000);
+    assert.equal(await cardShown(await overlayFrame(page)), false, 'not before the minute');
+    await stopWorker(page);
+    // A minute in all comes within 30 s more; a stretch started over at the
+    // restart would need a whole minute.
+    let shown = false;
+    for (const end = Date.now() + 30_000; !shown && Date.now() < end;) {
+      await activity(page, 1000);
+      const frame = await overlayFrame(page, { timeout: 1000 });
+      shown = !!frame && await cardShown(frame);
+    }
+    assert.equal(shown, true, 'asked after a minute in all');
+    await page.close();
+  } finally {
+    await ask(ledger, { type: 'set_settings', settings });
+  }
+});
+
 // What could wake it: the reconnect after the port closes (250 ms), the
 // heartbeat (5 s), the media check (1 s). Half a minute sees each many times.
 const UNTOUCHED_MS = 30_000;
