@@ -264,6 +264,24 @@ pub fn write(writes: Writes, done: impl FnOnce(Result<(), WriteFailed>) + 'stati
         .iter()
         .map(|d| JsValue::from_str(&day_key(*d)))
         .collect();
+    // Only the prompt's state changed: storage.local is not touched (a
+    // store from a newer Thaman must keep its schema key, for one).
+    if writes.days.is_empty()
+        && writes.settings.is_none()
+        && writes.run.is_none()
+        && writes.finds.is_none()
+        && writes.removed_days.is_empty()
+    {
+        if let Some(prompted) = writes.prompted {
+            wasm_bindgen_futures::spawn_local(async move {
+                if let Err(e) = write_prompted(&prompted).await {
+                    warn(&format!("the prompt's state was not saved: {e:?}"));
+                }
+                done(Ok(()));
+            });
+        }
+        return;
+    }
     let promise = match chrome::storage_set(&items) {
         Ok(promise) => promise,
         Err(e) => {
