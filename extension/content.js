@@ -56,11 +56,10 @@
       // orphaned (Firefox injects the new one into open tabs), so it leaves
       // with its counter rather than show a second, dead one.
       if (!(chrome.runtime && chrome.runtime.id)) return stop();
-      // Asleep, it does not start the worker again: sleep() waits for the
-      // settings to change or the pause to run out.
-      if (asleep) return;
-      // The worker restarted: say hello again so counting resumes.
-      setTimeout(() => port || connect(), 250);
+      // The worker stopped (as an idle one does). The line opens again
+      // only when there is something to send (post()): a page nobody
+      // touches never starts the worker again. Asleep, sleep() waits for
+      // the settings to change or the pause to run out.
     });
     hello();
   }
@@ -77,7 +76,9 @@
       resume(); // a restarted core may have found the site on again
       checkFocus();
       // Ads first: the counter touches the page's DOM and may fail there.
-      startSlots(message.rules);
+      // Slots already found mean the core restarted: it learns them again.
+      if (io) announce();
+      else startSlots(message.rules);
       postRules = Array.isArray(message.posts) ? message.posts : [];
       shortcut = message.shortcut || null;
       if (message.position) Object.assign(place, { inline: message.position.inline, bottom: message.position.bottom, chosen: true });
@@ -85,6 +86,7 @@
       if (host) safely(placeHost);
     } else if (message.type === 'find_post') answerFind(message);
     else if (message.type === 'ad') watch(message.id);
+    else if (message.type === 'viewable') viewed.add(message.id);
     else if (message.type === 'overlay') {
       if (message.show) mountOverlay();
       else unmountOverlay();
@@ -102,6 +104,7 @@
   const slots = new Map();       // slot id -> element
   const sent = new Map();        // "id:rule" -> label text last sent
   const watched = new Set();     // ids the core called ads
+  const viewed = new Set();      // ids the core counted viewable
   let nextId = 1;
   let queued = [];
   let removals = false;
@@ -168,6 +171,7 @@
 
   /** Slot `id` (element `el`) is no longer watched: the core hears it is gone. */
   function unwatch(id, el) {
+    viewed.delete(id);
     if (!watched.delete(id)) return;
     io.unobserve(el);
     post({ type: 'gone', id });
@@ -223,7 +227,30 @@
     const text = labels.join('\u0001');
     if (sent.get(key) === text) return;
     sent.set(key, text);
-    post({ type: 'slot', id, rule: r, labels });
+    sendSlot(id, r, labels);
+  }
+
+  const sendSlot = (id, rule, labels) => post({ type: 'slot', id, rule, labels });
+
+  /**
+   * Tells a restarted core every slot already sent: the ads the old core
+   * had called ads as `known` (with whether they were counted viewable), so
+   * none is booked twice; the others as slots again. The ads' visibility is
+   * then reported anew.
+   */
+  function announce() {
+    for (const [key, text] of sent) {
+      const [id, rule] = key.split(':').map(Number);
+      const labels = text ? text.split('\u0001') : [];
+      if (watched.has(id)) post({ type: 'known', id, rule, labels, viewable: viewed.has(id) });
+      else sendSlot(id, rule, labels);
+    }
+    for (const id of watched) {
+      const el = slots.get(id);
+      if (!el) continue;
+      io.unobserve(el);
+      io.observe(el);
+    }
   }
 
   function matches(pattern, value) {
@@ -771,6 +798,9 @@
     if (!visible()) return;
     checkFocus();
     if (followed.size) checkMedia();
+    // The worker stopped and nobody is there: a heartbeat alone does not
+    // start it again (input or playing media does).
+    if (!port && !mediaOn) return;
     post({ type: 'heartbeat' });
   }
 
@@ -805,6 +835,7 @@
     slots.clear();
     sent.clear();
     watched.clear();
+    viewed.clear();
     queued = [];
     unmountOverlay();
   }
@@ -821,11 +852,14 @@
   // A site the person turned off or paused: the sensor goes quiet but
   // keeps its line to the core, which says when the site is on again. If
   // the worker stops meanwhile (as an idle one does), the line is not
-  // opened again until the settings change or the pause (`until`) ends:
+  // opened again until the settings change (the core then sends `wake` to
+  // every tab: it may not know this one) or the pause (`until`) ends:
   // a sleeping tab never keeps the worker running.
   let sleepTimer = 0;
   const reconnect = () => { if (asleep && !port) connect(); };
-  const onStorage = (changes, area) => { if (area === 'local' && 'settings' in changes) reconnect(); };
+  const onWake = (message, sender) => {
+    if (sender && sender.id === chrome.runtime.id && message && message.type === 'wake') reconnect();
+  };
 
   function sleep(until) {
     clearTimeout(sleepTimer);
@@ -833,14 +867,14 @@
     if (asleep) return;
     asleep = true;
     unwatchPage();
-    chrome.storage.onChanged.addListener(onStorage);
+    chrome.runtime.onMessage.addListener(onWake);
   }
 
   /** Stops waiting for the settings or the pause. */
   function quiet() {
     clearTimeout(sleepTimer);
     try {
-      chrome.storage.onChanged.removeListener(onStorage);
+      chrome.runtime.onMessage.removeListener(onWake);
     } catch (_) { /* orphaned: the API is gone with the extension */ }
   }
 

@@ -44,7 +44,7 @@ pub enum Reason {
 }
 
 /// A card on screen.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Card {
     pub site: String,
     pub tab: i64,
@@ -53,7 +53,7 @@ pub struct Card {
 }
 
 /// Per site: the stretch of attention not yet asked about.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Stretch {
     /// The stretch started here: attention before it was asked about.
     pub since: f64,

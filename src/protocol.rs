@@ -51,6 +51,17 @@ pub enum SensorEvent {
         #[serde(default)]
         labels: Vec<String>,
     },
+    /// After the core restarted: a slot the old core had called an ad (by
+    /// `rule`, with `labels`), and whether it had become viewable. The new
+    /// core watches it again without booking its render (or view) twice.
+    Known {
+        id: u32,
+        rule: u32,
+        #[serde(default)]
+        labels: Vec<String>,
+        #[serde(default)]
+        viewable: bool,
+    },
     /// An ad slot's visible ratio and box area (px²) changed.
     View { id: u32, ratio: f64, area: f64 },
     /// An ad slot left the page.
@@ -100,6 +111,9 @@ pub enum SensorCommand {
     Overlay { show: bool },
     /// The core decided slot `id` is an ad: watch its visibility.
     Ad { id: u32 },
+    /// Ad `id` became viewable and was counted: a restarted core is told so
+    /// (`known`), and never counts it again.
+    Viewable { id: u32 },
     /// The overlay's frame size, as its content asked (clamped).
     Frame { width: u32, height: u32 },
     /// The person is dragging the counter: move it by this much (screen
@@ -306,6 +320,16 @@ fn one() -> f64 {
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum OverlayUpdate {
     State(OverlayState),
+}
+
+/// Said to every extension page (`chrome.runtime.sendMessage`) when a
+/// sensor comes back to a restarted core: overlays whose port closed
+/// connect again (they do not on their own: an idle page must not wake the
+/// worker).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum OverlayCall {
+    OverlayReconnect,
 }
 
 /// Requests from the extension's own pages (`chrome.runtime.sendMessage`).

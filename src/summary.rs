@@ -279,6 +279,9 @@ pub enum Notice {
     Compacted { through: Date },
     /// The oldest useful finds were dropped to stay under the cap.
     FindsDropped { count: usize, cap: u32 },
+    /// The browser refused to save, again and again: what was counted
+    /// since is kept in memory and tried again, but may be lost.
+    WriteRefused,
 }
 
 impl Popup {

@@ -145,6 +145,18 @@ impl Viewability {
             .min_by(f64::total_cmp)
     }
 
+    /// Whether slot `id` has become viewable.
+    pub fn is_viewable(&self, id: u32) -> bool {
+        self.slots.get(&id).is_some_and(|s| s.viewable)
+    }
+
+    /// Slot `id` was counted viewable before a restart: it never counts again.
+    pub fn set_viewable(&mut self, id: u32) {
+        if let Some(slot) = self.slots.get_mut(&id) {
+            slot.viewable = true;
+        }
+    }
+
     pub fn viewable_count(&self) -> usize {
         self.slots.values().filter(|s| s.viewable).count()
     }

@@ -1020,6 +1020,7 @@ proptest! {
             SensorEvent::Shortcut {} => "shortcut",
             SensorEvent::Post { .. } => "post",
             SensorEvent::NoPost { .. } => "no_post",
+            SensorEvent::Known { .. } => "known",
             SensorEvent::Placed { .. } => "placed",
         };
         prop_assert_eq!(ty, named);

@@ -15,9 +15,11 @@ use thaman::ledger::{DayRecord, Ledger};
 use thaman::protocol::SensorEvent;
 use thaman::settings::Settings;
 use thaman::store::{day_key, parse_day_key, sort_day, FINDS_KEY, RUN_KEY, SETTINGS_KEY};
-use thaman::tracker::{Flush, FlushClock, FlushStep, Tracker};
+use thaman::tracker::{Flush, FlushClock, FlushStep, Prompted, Tracker};
 
 const Z: FixedZone = FixedZone(0);
+/// The prompt's state, in `storage.session`.
+const PROMPTED: &str = "session:prompted";
 const MIDNIGHT: f64 = 1_795_392_000_000.0; // 2026-11-23T00:00Z
 
 /// `storage.local` as the background writes it.
@@ -65,6 +67,11 @@ impl Store {
             self.keys
                 .insert(FINDS_KEY.into(), serde_json::to_string(&f).unwrap());
         }
+        // storage.session, in the background.
+        if let Some(p) = w.prompted {
+            self.keys
+                .insert(PROMPTED.into(), serde_json::to_string(&p).unwrap());
+        }
     }
 
     /// A new worker: the core rebuilt from what was written.
@@ -94,7 +101,11 @@ impl Store {
             .keys
             .get(FINDS_KEY)
             .map_or_else(Vec::new, |v| serde_json::from_str(v).unwrap());
-        Tracker::new(settings, ledger, run, &Z).with_finds(Finds::new(finds))
+        let prompted: Prompted = self
+            .keys
+            .get(PROMPTED)
+            .map_or_else(Prompted::default, |v| serde_json::from_str(v).unwrap());
+        Tracker::restored(settings, ledger, run, prompted, &Z).with_finds(Finds::new(finds))
     }
 }
 
@@ -179,36 +190,47 @@ fn a_restart_with_the_prompt_card_open_keeps_the_time_and_asks_again_later() {
             .is_some(),
         "the card is up"
     );
+    let card = t.overlay_state(1, t0 + 70_000.0, &Z).unwrap().prompt;
     drop(t);
     let mut t = store.restart();
     let kept = attention(&t, t0 + 70_000.0)["2026-11-23"];
     assert!((57.0..=62.0).contains(&kept), "attention kept: {kept}");
-    // The card was in memory only: the new worker asks again after another
-    // minute of attention, and the day's prompt count (the daily cap) held.
+    // The card comes back as it was (kept in storage.session), not asked
+    // anew; it goes when its time is up, and the new worker asks again
+    // after another minute of attention; the day's prompt count (the
+    // daily cap) held.
     let restart = t0 + 70_000.0;
     hello(&mut t, &mut store, 1, restart);
+    assert_eq!(
+        t.overlay_state(1, restart, &Z).unwrap().prompt,
+        card,
+        "the same card"
+    );
+    let prompts = |t: &Tracker| t.ledger().rows().map(|(_, _, r)| r.prompts).sum::<u32>();
+    assert_eq!(prompts(&t), 1, "not asked anew");
     present(&mut t, &mut store, 1, restart, restart + 30_000.0);
     assert!(t
         .overlay_state(1, restart + 30_000.0, &Z)
         .unwrap()
         .prompt
         .is_none());
+    // Expired at restart + 20 s (shown at t0 + 60 s, for 30 s).
     present(
         &mut t,
         &mut store,
         1,
         restart + 31_000.0,
-        restart + 62_000.0,
+        restart + 82_000.0,
     );
     assert!(
-        t.overlay_state(1, restart + 62_000.0, &Z)
+        t.overlay_state(1, restart + 82_000.0, &Z)
             .unwrap()
             .prompt
             .is_some(),
         "asked again"
     );
     let total: f64 = t
-        .export(restart + 62_000.0, &Z)
+        .export(restart + 82_000.0, &Z)
         .days
         .iter()
         .map(|d| d.attention_seconds)
@@ -244,4 +266,138 @@ fn an_import_is_written_at_once_so_a_restart_right_after_keeps_it() {
     let again = t.export(MIDNIGHT, &Z);
     assert_eq!(again.days, export.days);
     assert_eq!(again.settings.idle_threshold_seconds, 90);
+}
+
+fn ads(t: &Tracker, now: f64) -> (u64, u64) {
+    t.export(now, &Z)
+        .days
+        .iter()
+        .fold((0, 0), |(r, v), d| (r + d.ads_rendered, v + d.ads_viewable))
+}
+
+fn with_ad_rules(t: Tracker) -> Tracker {
+    let rules = thaman::rules::parse_rules("x.com##div.ad\nx.com##article:label(span)\n").unwrap();
+    t.with_rules(rules, thaman::labels::Labels::parse("en: Ad").unwrap())
+}
+
+fn view(t: &mut Tracker, store: &mut Store, id: u32, ratio: f64, now: f64) {
+    let seen = SensorEvent::View {
+        id,
+        ratio,
+        area: 90_000.0,
+    };
+    t.sensor(1, seen, now, &Z).unwrap();
+    store.after(t, now);
+}
+
+#[test]
+fn ads_on_the_page_survive_a_restart_and_count_once() {
+    let mut store = Store::default();
+    let mut t = with_ad_rules(Tracker::new(
+        Settings::default(),
+        Ledger::default(),
+        None,
+        &Z,
+    ));
+    let t0 = MIDNIGHT + 3_600_000.0;
+    hello(&mut t, &mut store, 1, t0);
+    // Two ads and a post; ad 1 is seen 1.2 s (viewable), ad 2 only 0.4 s.
+    for (id, rule, labels) in [
+        (1, 0, vec![]),
+        (2, 1, vec!["Ad".to_string()]),
+        (3, 1, vec!["A post".to_string()]),
+    ] {
+        t.sensor(1, SensorEvent::Slot { id, rule, labels }, t0, &Z)
+            .unwrap();
+        store.after(&mut t, t0);
+    }
+    view(&mut t, &mut store, 1, 1.0, t0 + 100.0);
+    view(&mut t, &mut store, 1, 0.0, t0 + 1_300.0);
+    assert_eq!(
+        t.take_commands(),
+        vec![(1, thaman::protocol::SensorCommand::Viewable { id: 1 })],
+        "the sensor is told"
+    );
+    view(&mut t, &mut store, 2, 1.0, t0 + 1_400.0);
+    view(&mut t, &mut store, 2, 0.0, t0 + 1_800.0);
+    assert_eq!(ads(&t, t0 + 2_000.0), (2, 1));
+    drop(t); // stopped at once: the counts were written when they changed
+    let mut t = with_ad_rules(store.restart());
+    assert_eq!(ads(&t, t0 + 2_000.0), (2, 1));
+    let t1 = t0 + 60_000.0;
+    hello(&mut t, &mut store, 1, t1);
+    // The sensor announces the ads the old core knew; a non-ad stays one.
+    for (id, rule, labels, viewable) in [
+        (1, 0, vec![], true),
+        (2, 1, vec!["Ad".to_string()], false),
+        (3, 1, vec!["A post".to_string()], false),
+    ] {
+        let known = SensorEvent::Known {
+            id,
+            rule,
+            labels,
+            viewable,
+        };
+        assert_eq!(t.sensor(1, known, t1, &Z).unwrap(), None);
+        store.after(&mut t, t1);
+    }
+    assert_eq!(ads(&t, t1), (2, 1), "no render booked twice");
+    for id in [1, 2, 3] {
+        view(&mut t, &mut store, id, 1.0, t1 + 100.0);
+    }
+    t.tick(t1 + 1_500.0, &Z);
+    assert_eq!(
+        ads(&t, t1 + 1_500.0),
+        (2, 2),
+        "ad 2 viewable now; ad 1 not again"
+    );
+    assert_eq!(
+        t.take_commands(),
+        vec![(1, thaman::protocol::SensorCommand::Viewable { id: 2 })]
+    );
+}
+
+#[test]
+fn the_prompts_stretch_carries_across_a_restart() {
+    let mut store = Store::default();
+    let mut t = Tracker::new(Settings::default(), Ledger::default(), None, &Z);
+    t.set_settings(
+        Settings {
+            prompt_minutes: 1,
+            ..Settings::default()
+        },
+        MIDNIGHT,
+        &Z,
+    )
+    .unwrap();
+    store.after(&mut t, MIDNIGHT);
+    let t0 = MIDNIGHT + 3_600_000.0;
+    hello(&mut t, &mut store, 1, t0);
+    present(&mut t, &mut store, 1, t0, t0 + 40_000.0);
+    // The person pauses (the run closes, the stretch holds 40 s); the
+    // worker stops.
+    t.closed(1, t0 + 41_000.0, &Z);
+    store.after(&mut t, t0 + 41_000.0);
+    drop(t);
+    let mut t = store.restart();
+    let back = t0 + 120_000.0;
+    hello(&mut t, &mut store, 1, back);
+    present(&mut t, &mut store, 1, back, back + 25_000.0);
+    let card = t.overlay_state(1, back + 25_000.0, &Z).unwrap().prompt;
+    assert!(
+        card.is_some(),
+        "asked after a minute in all, not a minute after the restart"
+    );
+    // "Useful" credits the whole stretch, from before the restart too.
+    let useful = |t: &Tracker| -> f64 {
+        t.export(back + 30_000.0, &Z)
+            .days
+            .iter()
+            .map(|d| d.useful_seconds)
+            .sum()
+    };
+    assert_eq!(useful(&t), 0.0);
+    assert!(t.answer(1, thaman::prompt::Answer::Useful, &[], back + 26_000.0, &Z));
+    let credited = useful(&t);
+    assert!((64.0..=67.0).contains(&credited), "useful: {credited}");
 }

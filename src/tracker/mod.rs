@@ -43,6 +43,7 @@ use crate::valuation::Region;
 pub use finds::SAVED_SHOWN_MS;
 pub use outbox::{Flush, FlushClock, FlushStep, Writes, FLUSH_MS};
 pub use overlay::{drag, frame, Reaction};
+pub use prompting::Prompted;
 pub use settings::{pause_until, OverlayChoice};
 pub use views::{badge_due, worth_sending, Badge};
 
@@ -100,6 +101,18 @@ impl Tracker {
         left_open: Option<Run>,
         zone: &impl Zone,
     ) -> Tracker {
+        Tracker::restored(settings, ledger, left_open, Prompted::default(), zone)
+    }
+
+    /// [`Tracker::new`], with the prompt's stretches and card as a stopped
+    /// worker left them: the run it left open joins its stretch.
+    pub fn restored(
+        settings: Settings,
+        ledger: Ledger,
+        left_open: Option<Run>,
+        prompted: Prompted,
+        zone: &impl Zone,
+    ) -> Tracker {
         let mut t = Tracker {
             attention: Attention::new(),
             ledger,
@@ -107,9 +120,9 @@ impl Tracker {
             locale_region: Region::RestOfWorld,
             notices: Vec::new(),
             pages: pages::Pages::default(),
-            prompting: prompting::Prompting::default(),
+            prompting: prompting::Prompting::restored(prompted.clone()),
             finds: finds::Keeper::default(),
-            outbox: outbox::Outbox::new(left_open.clone()),
+            outbox: outbox::Outbox::new(left_open.clone(), prompted),
         };
         if let Some(span) = left_open.and_then(|run| run.recover(&t.settings.limits())) {
             t.book(vec![span], zone);
@@ -171,6 +184,15 @@ impl Tracker {
             }
             SensorEvent::Slot { id, rule, labels } => {
                 return Ok(self.slot(tab, id, rule, labels, now, zone))
+            }
+            SensorEvent::Known {
+                id,
+                rule,
+                labels,
+                viewable,
+            } => {
+                self.known(tab, id, rule, labels, viewable, now);
+                return Ok(None);
             }
             SensorEvent::View { id, ratio, area } => {
                 self.view(tab, id, Some((ratio, area)), now, zone);

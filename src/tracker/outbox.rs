@@ -4,12 +4,14 @@
 
 use std::collections::BTreeSet;
 
+use super::Prompted;
 use super::Tracker;
 use crate::attention::{Run, HEARTBEAT_MS};
 use crate::calendar::Date;
 use crate::finds::Finds;
 use crate::ledger::{Day, Ledger};
 use crate::settings::Settings;
+use crate::summary::Notice;
 
 /// Storage is written at most this often in steady state.
 pub const FLUSH_MS: f64 = HEARTBEAT_MS;
@@ -36,6 +38,8 @@ pub struct Writes {
     pub finds: Option<Finds>,
     /// Days merged into their week: their keys go.
     pub removed_days: Vec<Date>,
+    /// The prompt's stretches and card, when they changed (`storage.session`).
+    pub prompted: Option<Prompted>,
 }
 
 /// What has changed since the last write.
@@ -46,15 +50,22 @@ pub(super) struct Outbox {
     finds: bool,
     removed_days: BTreeSet<Date>,
     saved_run: Option<Run>,
+    /// The run's last write failed: it is written again whatever it is.
+    run_unsaved: bool,
+    /// The prompt's state as last written.
+    saved_prompted: Prompted,
+    /// Its last write failed: written again whatever it is.
+    prompted_unsaved: bool,
     urgent: bool,
 }
 
 impl Outbox {
     /// A recovered run is booked and cleared from storage at once.
-    pub fn new(left_open: Option<Run>) -> Outbox {
+    pub fn new(left_open: Option<Run>, prompted: Prompted) -> Outbox {
         Outbox {
             urgent: left_open.is_some(),
             saved_run: left_open,
+            saved_prompted: prompted,
             ..Outbox::default()
         }
     }
@@ -107,7 +118,7 @@ impl Outbox {
         self.urgent = true;
     }
 
-    fn flush(&self, run: Option<&Run>) -> Flush {
+    fn flush(&self, run: Option<&Run>, prompted: &Prompted) -> Flush {
         if self.urgent {
             Flush::Now
         } else if !self.days.is_empty()
@@ -115,6 +126,9 @@ impl Outbox {
             || self.finds
             || !self.removed_days.is_empty()
             || run != self.saved_run.as_ref()
+            || self.run_unsaved
+            || *prompted != self.saved_prompted
+            || self.prompted_unsaved
         {
             Flush::Soon
         } else {
@@ -126,7 +140,8 @@ impl Outbox {
 impl Tracker {
     /// How soon storage should be written.
     pub fn flush(&self) -> Flush {
-        self.outbox.flush(self.attention.run())
+        self.outbox
+            .flush(self.attention.run(), &self.prompting.saved())
     }
 
     /// What to write now; afterwards the tracker counts it as saved.
@@ -138,22 +153,73 @@ impl Tracker {
             .collect();
         let settings = std::mem::take(&mut o.settings).then(|| self.settings.clone());
         let run = self.attention.run().cloned();
-        let run = (run != o.saved_run).then(|| {
+        let run = (run != o.saved_run || o.run_unsaved).then(|| {
             o.saved_run = run.clone();
+            o.run_unsaved = false;
             run
         });
         o.urgent = false;
         let finds = std::mem::take(&mut o.finds).then(|| self.finds.finds.clone());
         let removed_days = std::mem::take(&mut o.removed_days).into_iter().collect();
+        let prompted = self.prompting.saved();
+        let prompted = (prompted != o.saved_prompted || o.prompted_unsaved).then(|| {
+            o.saved_prompted = prompted.clone();
+            o.prompted_unsaved = false;
+            prompted
+        });
         Writes {
             days,
             settings,
             run,
             finds,
             removed_days,
+            prompted,
         }
     }
 }
+
+impl Tracker {
+    /// Storage refused `writes` (handed out by [`Tracker::take_writes`]):
+    /// what they held is unsaved again, so the next write carries it (with
+    /// whatever changed since).
+    ///
+    /// ```text
+    /// take_writes -> {days: [22nd], run}; writes_failed(that) -> flush Soon,
+    /// take_writes -> {days: [22nd], run} again
+    /// ```
+    pub fn writes_failed(&mut self, writes: Writes) {
+        let o = &mut self.outbox;
+        o.days.extend(writes.days.into_iter().map(|(d, _)| d));
+        o.settings |= writes.settings.is_some();
+        o.finds |= writes.finds.is_some();
+        o.run_unsaved |= writes.run.is_some();
+        // A day merged meanwhile into its week is not written back.
+        o.removed_days.extend(writes.removed_days);
+        o.prompted_unsaved |= writes.prompted.is_some();
+        let removed = o.removed_days.clone();
+        o.days.retain(|d| !removed.contains(d));
+    }
+
+    /// Storage refused to write, try after try ([`FlushStep::Refused`]):
+    /// the person is told, once, until a write succeeds.
+    pub fn writes_refused(&mut self) {
+        if !self.notices.contains(&Notice::WriteRefused) {
+            self.notices.push(Notice::WriteRefused);
+        }
+    }
+
+    /// A write succeeded: a refusal told before is over.
+    pub fn writes_saved(&mut self) {
+        self.notices.retain(|n| *n != Notice::WriteRefused);
+    }
+}
+
+/// A write that failed is tried again after this long, doubling each time
+/// up to [`RETRY_MAX_MS`]; after [`RETRIES`] tries the person is told (and
+/// the tries go on at the longest interval).
+pub const RETRY_FIRST_MS: f64 = 1_000.0;
+pub const RETRY_MAX_MS: f64 = 60_000.0;
+pub const RETRIES: u32 = 5;
 
 /// What the background's write timer must do.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -166,6 +232,9 @@ pub enum FlushStep {
     Keep,
     /// No timer.
     Disarm,
+    /// Writes were refused [`RETRIES`] times: tell the person, and (re)arm
+    /// the timer to try again in this many ms.
+    Refused(f64),
 }
 
 /// The write schedule: at once when a run opens or closes or data changes
@@ -182,6 +251,8 @@ pub struct FlushClock {
     last_write: f64,
     /// When the armed timer fires, if one is.
     due_at: Option<f64>,
+    /// Writes refused in a row.
+    failures: u32,
 }
 
 impl FlushClock {
@@ -208,6 +279,28 @@ impl FlushClock {
         } else {
             FlushStep::Disarm
         }
+    }
+
+    /// The last write was refused at `now` (the tracker has its writes
+    /// back: [`Tracker::writes_failed`]): try again later, sooner first.
+    ///
+    /// ```text
+    /// failed, failed, failed -> Arm(1000), Arm(2000), Arm(4000)
+    /// 5th failure            -> Refused(16000)   (then Refused(32000), (60000)...)
+    /// succeeded              -> the next failure is Arm(1000) again
+    /// ```
+    pub fn failed(&mut self, now: f64) -> FlushStep {
+        self.failures += 1;
+        let wait = (RETRY_FIRST_MS * 2f64.powi(self.failures as i32 - 1)).min(RETRY_MAX_MS);
+        match self.arm(now + wait, now) {
+            FlushStep::Arm(ms) if self.failures >= RETRIES => FlushStep::Refused(ms),
+            step => step,
+        }
+    }
+
+    /// The last write succeeded.
+    pub fn succeeded(&mut self) {
+        self.failures = 0;
     }
 
     /// The timer fired at `now`, after the tracker ticked.
@@ -252,6 +345,74 @@ mod tests {
         // The worker dies here; a new one starts from storage 60 s later.
         let t2 = Tracker::new(Settings::default(), Ledger::default(), Some(saved), &Z);
         assert_eq!(t2.export(T0 + 60_000.0, &Z).days[0].attention_seconds, 3.0);
+    }
+
+    #[test]
+    fn a_refused_write_is_written_again_with_what_changed_since() {
+        let mut t = with_ads();
+        t.sensor(1, hello("https://x.com/"), T0, &Z).unwrap();
+        t.sensor(1, SensorEvent::Input { typing: false }, T0, &Z)
+            .unwrap();
+        let slot = SensorEvent::Slot {
+            id: 1,
+            rule: 0,
+            labels: vec![],
+        };
+        t.sensor(1, slot, T0, &Z).unwrap();
+        let mut s = t.settings().clone();
+        s.daily_goal_minutes = 30;
+        t.set_settings(s, T0, &Z).unwrap();
+        let first = t.take_writes();
+        assert_eq!(first.days.len(), 1);
+        assert!(first.settings.is_some() && first.run.is_some());
+        assert_eq!(t.flush(), Flush::Idle, "handed to storage");
+        t.writes_failed(first.clone());
+        assert_ne!(t.flush(), Flush::Idle, "unsaved again");
+        t.sensor(1, SensorEvent::Input { typing: false }, T0 + 2000.0, &Z)
+            .unwrap();
+        let again = t.take_writes();
+        assert_eq!(again.days.len(), 1);
+        assert_eq!(again.settings, first.settings);
+        assert!(
+            again.run.clone().unwrap().is_some(),
+            "the run, as it is now"
+        );
+        assert_ne!(again.run, first.run);
+        assert_eq!(t.flush(), Flush::Idle);
+        // A day merged into its week meanwhile is removed, not written.
+        t.writes_failed(Writes {
+            removed_days: vec![first.days[0].0],
+            ..again
+        });
+        let third = t.take_writes();
+        assert!(third.days.is_empty());
+        assert_eq!(third.removed_days, vec![first.days[0].0]);
+    }
+
+    #[test]
+    fn refused_writes_are_tried_again_sooner_first_then_the_person_is_told() {
+        let mut c = FlushClock::default();
+        let steps: Vec<FlushStep> = (0..7).map(|i| c.failed(f64::from(i) * 100.0)).collect();
+        assert_eq!(
+            steps,
+            vec![
+                FlushStep::Arm(1000.0),
+                FlushStep::Arm(2000.0),
+                FlushStep::Arm(4000.0),
+                FlushStep::Arm(8000.0),
+                FlushStep::Refused(16_000.0),
+                FlushStep::Refused(32_000.0),
+                FlushStep::Refused(RETRY_MAX_MS),
+            ]
+        );
+        c.succeeded();
+        assert_eq!(c.failed(0.0), FlushStep::Arm(1000.0));
+        let mut t = tracker();
+        t.writes_refused();
+        t.writes_refused();
+        assert_eq!(t.footprint().notices, 1, "told once");
+        t.writes_saved();
+        assert_eq!(t.footprint().notices, 0);
     }
 
     #[test]

@@ -25,6 +25,8 @@ struct PageAds {
     rules: Vec<usize>,
     ads: BTreeSet<u32>,
     viewability: Viewability,
+    /// The ads its sensor was told are viewable.
+    told: BTreeSet<u32>,
 }
 
 /// The page's state when its sensor says hello.
@@ -45,6 +47,9 @@ pub(super) struct Pages {
     /// Pages of sites the person turned off or paused, by site: their
     /// sensors sleep until the site is on again.
     asleep: BTreeMap<TabId, String>,
+    /// Commands for sensors that no event of theirs asked for (an ad became
+    /// viewable on the timer): the glue sends them.
+    pending: Vec<(TabId, SensorCommand)>,
 }
 
 impl Pages {
@@ -108,7 +113,30 @@ impl Pages {
     /// rule x.com##div.ad, no labels          -> ad (once; again: no)
     /// rule x.com##article:label(span), "Ad"  -> ad;  "Just a post" -> no
     /// ```
-    fn new_ad(&mut self, tab: TabId, id: u32, rule: u32, mut labels: Vec<String>) -> bool {
+    fn new_ad(&mut self, tab: TabId, id: u32, rule: u32, labels: Vec<String>) -> bool {
+        self.judge(tab, id, rule, labels)
+    }
+
+    /// A slot the core called an ad before it restarted ([`Pages::new_ad`]'s
+    /// judgement again, so a sensor cannot make a non-ad one): watched
+    /// again, its render not booked twice; one `viewable` then stays so.
+    ///
+    /// ```text
+    /// known 1 (rule div.ad), viewable  -> watched, counts no view again
+    /// known 2 (label rule, "A post")   -> not an ad: nothing
+    /// ```
+    fn restore(&mut self, tab: TabId, id: u32, rule: u32, labels: Vec<String>, viewable: bool) {
+        if !self.judge(tab, id, rule, labels) || !viewable {
+            return;
+        }
+        if let Some(page) = self.open.get_mut(&tab) {
+            page.viewability.set_viewable(id);
+            page.told.insert(id);
+        }
+    }
+
+    /// Whether slot `id` is an ad not yet known; if so, it is known now.
+    fn judge(&mut self, tab: TabId, id: u32, rule: u32, mut labels: Vec<String>) -> bool {
         let Some(page) = self.open.get_mut(&tab) else {
             return false;
         };
@@ -233,6 +261,28 @@ impl Tracker {
         track
     }
 
+    /// A slot the old core had called an ad, announced after a restart.
+    pub(super) fn known(
+        &mut self,
+        tab: TabId,
+        id: u32,
+        rule: u32,
+        labels: Vec<String>,
+        viewable: bool,
+        now: f64,
+    ) {
+        self.pages.restore(tab, id, rule, labels, viewable);
+        let in_view = self.attention.in_view(tab);
+        if let Some(page) = self.pages.open.get_mut(&tab) {
+            page.viewability.set_in_view(in_view, now);
+        }
+    }
+
+    /// Commands for sensors that none of their events asked for.
+    pub fn take_commands(&mut self) -> Vec<(TabId, SensorCommand)> {
+        std::mem::take(&mut self.pages.pending)
+    }
+
     /// A candidate slot: answers `Ad` the first time it is one.
     pub(super) fn slot(
         &mut self,
@@ -274,6 +324,27 @@ impl Tracker {
     fn book_ads(&mut self, tab: TabId, rendered: u64, viewable: u32, now: f64, zone: &impl Zone) {
         if rendered == 0 && viewable == 0 {
             return;
+        }
+        let Some(page) = self.pages.open.get_mut(&tab) else {
+            return;
+        };
+        // Rendered and viewable ads are written at once: a worker stopped
+        // moments later must not lose them (its successor will not count
+        // them again).
+        self.outbox.urgent();
+        if viewable > 0 {
+            let newly: Vec<u32> = page
+                .ads
+                .iter()
+                .copied()
+                .filter(|id| page.viewability.is_viewable(*id) && !page.told.contains(id))
+                .collect();
+            for id in newly {
+                page.told.insert(id);
+                self.pages
+                    .pending
+                    .push((tab, SensorCommand::Viewable { id }));
+            }
         }
         let Some(page) = self.pages.open.get(&tab) else {
             return;

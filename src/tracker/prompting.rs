@@ -7,7 +7,17 @@ use std::collections::{BTreeMap, BTreeSet};
 use super::{Tracker, Upto};
 use crate::attention::{Span, TabId};
 use crate::calendar::{Calendar, Date, Zone};
+use serde::{Deserialize, Serialize};
+
 use crate::prompt::{self, Answer, Card, Due, Reason, Stretch};
+
+/// What of the prompt a worker restart must not lose: the stretches and
+/// the card on screen. Kept in `storage.session` (gone with the browser).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Prompted {
+    pub stretches: BTreeMap<String, Stretch>,
+    pub card: Option<Card>,
+}
 
 #[derive(Debug)]
 pub(super) struct Prompting {
@@ -29,6 +39,23 @@ impl Default for Prompting {
 }
 
 impl Prompting {
+    /// Starts where a stopped worker left off.
+    pub fn restored(saved: Prompted) -> Prompting {
+        Prompting {
+            stretches: saved.stretches,
+            card: saved.card,
+            ..Prompting::default()
+        }
+    }
+
+    /// What a restart must find again.
+    pub fn saved(&self) -> Prompted {
+        Prompted {
+            stretches: self.stretches.clone(),
+            card: self.card.clone(),
+        }
+    }
+
     pub fn len(&self) -> usize {
         self.stretches.len()
     }

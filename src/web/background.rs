@@ -18,8 +18,8 @@ use crate::calendar::Zone;
 use crate::labels::Labels;
 use crate::ports::{self, Caller, PortSender};
 use crate::protocol::{
-    AskedBy, OverlayRequest, OverlayState, OverlayUpdate, PageRequest, SensorCommand, SensorEvent,
-    Shortcut,
+    AskedBy, OverlayCall, OverlayRequest, OverlayState, OverlayUpdate, PageRequest, SensorCommand,
+    SensorEvent, Shortcut,
 };
 use crate::rules::parse_rules;
 use crate::settings::Settings;
@@ -76,14 +76,21 @@ pub struct Background {
 /// Loads the store and starts the core (`background.js` awaits it).
 #[wasm_bindgen(js_name = loadBackground)]
 pub async fn load_background() -> Result<Background, JsValue> {
+    trusted_storage_only();
     let loaded = storage::load().await?;
     i18n::follow(&loaded.settings).await;
     // build.rs has refused malformed rules, so these parse.
     let rules = parse_rules(include_str!("../../rules/sites.txt")).unwrap_or_default();
     let labels = Labels::parse(include_str!("../../rules/labels.txt")).unwrap_or_default();
-    let mut tracker = Tracker::new(loaded.settings, loaded.ledger, loaded.run, &BrowserZone)
-        .with_rules(rules, labels)
-        .with_finds(loaded.finds);
+    let mut tracker = Tracker::restored(
+        loaded.settings,
+        loaded.ledger,
+        loaded.run,
+        loaded.prompted,
+        &BrowserZone,
+    )
+    .with_rules(rules, labels)
+    .with_finds(loaded.finds);
     tracker.set_locale(&browser_language());
     tracker.set_shortcut(assigned_shortcut(MARK_POST_COMMAND).await);
     if !loaded.quarantined.is_empty() {
@@ -229,6 +236,18 @@ impl State {
         };
         if matches!(event, SensorEvent::Hello { .. }) {
             self.sensors.insert(tab, port.clone());
+            // A sensor back after a restart: its page's counter, which does
+            // not reconnect on its own (an idle page must not wake the
+            // worker), is asked to.
+            if !self.overlays.contains_key(&tab) {
+                if let Ok(p) = to_js(&OverlayCall::OverlayReconnect) {
+                    if let Ok(p) = chrome::runtime_send_message(&p) {
+                        wasm_bindgen_futures::spawn_local(async move {
+                            let _ = wasm_bindgen_futures::JsFuture::from(p).await;
+                        });
+                    }
+                }
+            }
         }
         match self
             .tracker
@@ -399,6 +418,7 @@ impl State {
 
     fn settings_changed(&mut self, commands: Vec<(TabId, SensorCommand)>) {
         self.tell(commands);
+        wake_sleepers();
         self.pushed.clear();
         self.changed(None);
         self.update_badge(true);
@@ -411,6 +431,8 @@ impl State {
     /// After any change: update overlays (one tab's, or all), write, and
     /// arm the timer for the next ad dwell.
     fn changed(&mut self, tab: Option<TabId>) {
+        let commands = self.tracker.take_commands();
+        self.tell(commands);
         self.push_overlays(tab);
         let started_or_stopped = self.tracker.flush() == Flush::Now;
         self.flush_if_due();
@@ -582,6 +604,11 @@ impl State {
             FlushStep::Arm(after_ms) => self.schedule(after_ms),
             FlushStep::Keep => {}
             FlushStep::Disarm => self.timer = None,
+            FlushStep::Refused(after_ms) => {
+                warn("storage refuses every write: the person is told");
+                self.tracker.writes_refused();
+                self.schedule(after_ms);
+            }
         }
     }
 
@@ -591,17 +618,29 @@ impl State {
             return;
         }
         let me = self.me.clone();
-        storage::write(writes, move || {
-            // Full: the core frees the oldest detail; everything again.
+        storage::write(writes, move |result| {
             let Some(state) = me.upgrade() else { return };
             let mut state = state.borrow_mut();
-            if state
-                .tracker
-                .storage_full(now_ms(), &BrowserZone, &browser_language())
-            {
-                state.write(now_ms());
-            } else {
-                warn("storage is full and nothing is left to compact");
+            match result {
+                Ok(()) => {
+                    state.flush_clock.succeeded();
+                    state.tracker.writes_saved();
+                }
+                // Full: the core frees the oldest detail; everything again.
+                Err(storage::WriteFailed::Full(writes))
+                    if state
+                        .tracker
+                        .storage_full(now_ms(), &BrowserZone, &browser_language()) =>
+                {
+                    state.tracker.writes_failed(writes);
+                    state.write(now_ms());
+                }
+                Err(storage::WriteFailed::Full(writes) | storage::WriteFailed::Refused(writes)) => {
+                    // Kept unsaved; tried again later, sooner first.
+                    state.tracker.writes_failed(writes);
+                    let step = state.flush_clock.failed(now_ms());
+                    state.follow(step);
+                }
             }
         });
         let step = self.flush_clock.wrote(now, self.tracker.counting());
@@ -623,6 +662,68 @@ impl State {
             state.follow(step);
         }));
     }
+}
+
+/// Only the extension's own pages may read or write its storage: content
+/// scripts are refused (Chromium lets them by default). Firefox has no
+/// `setAccessLevel`: its content scripts do not get the extension's storage
+/// listeners' area anyway, and this is skipped.
+fn trusted_storage_only() {
+    let level = js_sys::Object::new();
+    let _ = js_sys::Reflect::set(&level, &"accessLevel".into(), &"TRUSTED_CONTEXTS".into());
+    for area in ["local", "session"] {
+        let set = js_sys::Reflect::get(&js_sys::global(), &"chrome".into())
+            .and_then(|c| js_sys::Reflect::get(&c, &"storage".into()))
+            .and_then(|s| js_sys::Reflect::get(&s, &area.into()))
+            .and_then(|a| Ok((js_sys::Reflect::get(&a, &"setAccessLevel".into())?, a)));
+        let Ok((f, this)) = set else { continue };
+        let Some(f) = f.dyn_ref::<js_sys::Function>() else {
+            continue;
+        };
+        match f.call1(&this, &level) {
+            Ok(p) => {
+                if let Ok(p) = p.dyn_into::<js_sys::Promise>() {
+                    wasm_bindgen_futures::spawn_local(async move {
+                        if wasm_bindgen_futures::JsFuture::from(p).await.is_err() {
+                            warn("storage stays open to content scripts");
+                        }
+                    });
+                }
+            }
+            Err(_) => warn("storage stays open to content scripts"),
+        }
+    }
+}
+
+/// Tells every tab's sleeping sensor to ask the core again: the settings
+/// changed, and a sensor asleep since before the worker restarted is not
+/// known to this core. Tabs without a sensor refuse; that is fine.
+fn wake_sleepers() {
+    let Ok(query) = chrome::tabs_query(&js_sys::Object::new()) else {
+        return;
+    };
+    wasm_bindgen_futures::spawn_local(async move {
+        let Ok(tabs) = wasm_bindgen_futures::JsFuture::from(query).await else {
+            return;
+        };
+        let Ok(wake) = to_js(&SensorCommand::Wake) else {
+            return;
+        };
+        for tab in js_sys::Array::from(&tabs).iter() {
+            let Some(id) = js_sys::Reflect::get(&tab, &"id".into())
+                .ok()
+                .and_then(|i| i.as_f64())
+            else {
+                continue;
+            };
+            if let Ok(p) = chrome::tabs_send_message(id, &wake) {
+                // No sensor in that tab: refused, and nothing to do.
+                wasm_bindgen_futures::spawn_local(async move {
+                    let _ = wasm_bindgen_futures::JsFuture::from(p).await;
+                });
+            }
+        }
+    });
 }
 
 /// Who `port` is, from what the browser says (see [`crate::ports`]).

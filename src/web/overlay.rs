@@ -16,7 +16,7 @@ use super::{dom, intl, to_js, warn};
 use crate::format::clock;
 use crate::limits::{PILL_HEIGHT, PILL_WIDTH};
 use crate::prompt::{Answer, Reason};
-use crate::protocol::{OverlayRequest, OverlayState, OverlayUpdate, PauseSpan};
+use crate::protocol::{OverlayCall, OverlayRequest, OverlayState, OverlayUpdate, PauseSpan};
 use crate::settings::{Language, Settings};
 use crate::sites::ads_counted;
 
@@ -774,6 +774,7 @@ pub fn start_overlay() -> Result<(), JsValue> {
     }));
     wire_card(&overlay);
     connect(overlay.clone());
+    reconnect_when_asked(&overlay);
     let ticking = overlay.clone();
     // Once a second is all a clock of seconds needs (the bench showed the
     // 4 Hz tick as the overlay frame's main cost).
@@ -831,9 +832,11 @@ fn connect(overlay: Rc<RefCell<Overlay>>) {
             Err(err) => warn(&format!("overlay refused an update: {err}")),
         }
     });
+    // The worker stopped: the port is not opened again until the core asks
+    // (a sensor came back to it) or the person touches the counter, so an
+    // idle page never starts the worker again.
     let on_disconnect = Closure::<dyn FnMut()>::new(move || {
-        let overlay = overlay.clone();
-        Timeout::new(300, move || connect(overlay)).forget();
+        overlay.borrow_mut().port = None;
     });
     port.on_message()
         .add_listener(on_message.as_ref().unchecked_ref());
@@ -848,6 +851,41 @@ fn connect(overlay: Rc<RefCell<Overlay>>) {
     // Both live as long as the port; a reconnect is rare (worker restart).
     on_message.forget();
     on_disconnect.forget();
+}
+
+/// Opens the port again, if it closed, when a restarted core asks for it
+/// (`overlay_reconnect`) or the person presses on the counter.
+fn reconnect_when_asked(overlay: &Rc<RefCell<Overlay>>) {
+    let again = |overlay: &Rc<RefCell<Overlay>>| {
+        let closed = overlay.try_borrow().is_ok_and(|o| o.port.is_none());
+        if closed {
+            connect(overlay.clone());
+        }
+    };
+    let asked = overlay.clone();
+    let on_call = Closure::<dyn FnMut(JsValue)>::new(move |message: JsValue| {
+        if serde_wasm_bindgen::from_value::<OverlayCall>(message).is_ok() {
+            again(&asked);
+        }
+    });
+    let on_message = js_sys::Reflect::get(&js_sys::global(), &"chrome".into())
+        .and_then(|c| js_sys::Reflect::get(&c, &"runtime".into()))
+        .and_then(|r| js_sys::Reflect::get(&r, &"onMessage".into()));
+    if let Ok(event) = on_message {
+        let event: chrome::ChromeEvent = event.unchecked_into();
+        event.add_listener(on_call.as_ref().unchecked_ref());
+    }
+    on_call.forget();
+    let pressed = overlay.clone();
+    let on_press = Closure::<dyn FnMut()>::new(move || again(&pressed));
+    if let Some(w) = web_sys::window() {
+        let _ = w.add_event_listener_with_callback_and_bool(
+            "pointerdown",
+            on_press.as_ref().unchecked_ref(),
+            true,
+        );
+    }
+    on_press.forget();
 }
 
 fn performance_now() -> f64 {

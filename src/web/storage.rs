@@ -16,7 +16,7 @@ use crate::store::{
     self, day_key, parse_day_key, FINDS_KEY, QUARANTINE_PREFIX, RUN_KEY, SCHEMA, SCHEMA_KEY,
     SETTINGS_KEY, TOLD_WEEK_KEY,
 };
-use crate::tracker::Writes;
+use crate::tracker::{Prompted, Writes};
 
 /// What storage held when the worker started.
 pub struct Loaded {
@@ -34,6 +34,9 @@ pub struct Loaded {
     pub newer_schema: Option<u32>,
     /// The posts marked useful.
     pub finds: Finds,
+    /// The prompt's stretches and card, as a stopped worker left them
+    /// (`storage.session`: gone with the browser).
+    pub prompted: Prompted,
 }
 
 /// Reads and decodes the whole store. A value that does not decode is
@@ -50,6 +53,7 @@ pub async fn load() -> Result<Loaded, JsValue> {
         quarantined: Vec::new(),
         newer_schema: None,
         finds: Finds::default(),
+        prompted: load_prompted().await,
     };
     let mut bad: Vec<SetAside> = Vec::new();
     for entry in entries.iter() {
@@ -136,6 +140,7 @@ pub async fn load() -> Result<Loaded, JsValue> {
             quarantined: Vec::new(),
             newer_schema: loaded.newer_schema,
             finds: Finds::default(),
+            prompted: Prompted::default(),
         });
     }
     if !bad.is_empty() {
@@ -229,9 +234,9 @@ fn decode<T: DeserializeOwned>(value: &JsValue) -> Result<T, String> {
     serde_wasm_bindgen::from_value(value.clone()).map_err(|e| e.to_string())
 }
 
-/// Writes one batch; errors are reported, the next batch tries again.
-/// `on_full` runs when the browser refuses it for the storage quota.
-pub fn write(writes: Writes, on_full: impl FnOnce() + 'static) {
+/// Writes one batch, then calls `done`: with the batch back if the
+/// browser refused it (for the quota, or another reason).
+pub fn write(writes: Writes, done: impl FnOnce(Result<(), WriteFailed>) + 'static) {
     let items = js_sys::Object::new();
     let put = |key: &str, value: Result<JsValue, serde_wasm_bindgen::Error>| match value {
         Ok(v) => {
@@ -259,32 +264,111 @@ pub fn write(writes: Writes, on_full: impl FnOnce() + 'static) {
         .iter()
         .map(|d| JsValue::from_str(&day_key(*d)))
         .collect();
-    match chrome::storage_set(&items) {
-        Ok(promise) => wasm_bindgen_futures::spawn_local(async move {
-            match JsFuture::from(promise).await {
-                Ok(_) if removed.length() > 0 => match chrome::storage_remove(&removed) {
-                    Ok(promise) => {
-                        if let Err(e) = JsFuture::from(promise).await {
-                            warn(&format!("storage remove failed: {e:?}"));
-                        }
-                    }
-                    Err(e) => warn(&format!("storage remove failed: {e:?}")),
-                },
-                Ok(_) => {}
-                Err(e) => {
-                    let why = js_sys::Reflect::get(&e, &"message".into())
-                        .ok()
-                        .and_then(|m| m.as_string())
-                        .unwrap_or_else(|| format!("{e:?}"));
-                    warn(&format!("storage write failed: {why}"));
-                    if why.to_ascii_lowercase().contains("quota") {
-                        on_full();
-                    }
+    // Only the prompt's state changed: storage.local is not touched (a
+    // store from a newer Thaman must keep its schema key, for one).
+    if writes.days.is_empty()
+        && writes.settings.is_none()
+        && writes.run.is_none()
+        && writes.finds.is_none()
+        && writes.removed_days.is_empty()
+    {
+        if let Some(prompted) = writes.prompted {
+            wasm_bindgen_futures::spawn_local(async move {
+                if let Err(e) = write_prompted(&prompted).await {
+                    warn(&format!("the prompt's state was not saved: {e:?}"));
                 }
-            }
-        }),
-        Err(e) => warn(&format!("storage write failed: {e:?}")),
+                done(Ok(()));
+            });
+        }
+        return;
     }
+    let promise = match chrome::storage_set(&items) {
+        Ok(promise) => promise,
+        Err(e) => {
+            warn(&format!("storage write failed: {e:?}"));
+            return done(Err(WriteFailed::Refused(writes)));
+        }
+    };
+    wasm_bindgen_futures::spawn_local(async move {
+        if let Some(prompted) = &writes.prompted {
+            if let Err(e) = write_prompted(prompted).await {
+                // No session storage (or it refused): the prompt's state
+                // stays in memory only, as before.
+                warn(&format!("the prompt's state was not saved: {e:?}"));
+            }
+        }
+        if let Err(e) = JsFuture::from(promise).await {
+            let why = js_sys::Reflect::get(&e, &"message".into())
+                .ok()
+                .and_then(|m| m.as_string())
+                .unwrap_or_else(|| format!("{e:?}"));
+            warn(&format!("storage write failed: {why}"));
+            return done(Err(if why.to_ascii_lowercase().contains("quota") {
+                WriteFailed::Full(writes)
+            } else {
+                WriteFailed::Refused(writes)
+            }));
+        }
+        if removed.length() == 0 {
+            return done(Ok(()));
+        }
+        let removed_ok = match chrome::storage_remove(&removed) {
+            Ok(promise) => JsFuture::from(promise).await.map(|_| ()),
+            Err(e) => Err(e),
+        };
+        match removed_ok {
+            Ok(()) => done(Ok(())),
+            Err(e) => {
+                warn(&format!("storage remove failed: {e:?}"));
+                // Written; only the merged days' keys are left to remove.
+                done(Err(WriteFailed::Refused(Writes {
+                    removed_days: writes.removed_days,
+                    ..Writes::default()
+                })))
+            }
+        }
+    });
+}
+
+/// The key in `storage.session` of the prompt's state.
+const PROMPTED_KEY: &str = "prompted";
+
+/// The prompt's state a stopped worker left in `storage.session`, if any
+/// (none where the browser has no session storage).
+async fn load_prompted() -> Prompted {
+    let Ok(promise) = chrome::session_get(&PROMPTED_KEY.into()) else {
+        return Prompted::default();
+    };
+    let Ok(all) = JsFuture::from(promise).await else {
+        return Prompted::default();
+    };
+    let value = js_sys::Reflect::get(&all, &PROMPTED_KEY.into()).unwrap_or(JsValue::UNDEFINED);
+    if value.is_undefined() {
+        return Prompted::default();
+    }
+    decode(&value).unwrap_or_else(|e| {
+        warn(&format!("the prompt's saved state was not read: {e}"));
+        Prompted::default()
+    })
+}
+
+/// Writes the prompt's state to `storage.session`.
+async fn write_prompted(prompted: &Prompted) -> Result<(), JsValue> {
+    let items = js_sys::Object::new();
+    let value = to_js(prompted).map_err(|e| JsValue::from_str(&e.to_string()))?;
+    js_sys::Reflect::set(&items, &PROMPTED_KEY.into(), &value)?;
+    JsFuture::from(chrome::session_set(&items)?)
+        .await
+        .map(|_| ())
+}
+
+/// Why storage did not take a batch of [`Writes`], handed back to be
+/// written again.
+pub enum WriteFailed {
+    /// Over the quota: something must be compacted first.
+    Full(Writes),
+    /// Refused for another reason (tried again later).
+    Refused(Writes),
 }
 
 /// Empties the store, then calls `then` (which writes the fresh state).

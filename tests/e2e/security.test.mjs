@@ -90,3 +90,40 @@ test('a content script cannot speak for the overlay; the overlay page can', { sk
   await cdp.detach();
   await page.close();
 });
+
+/** What the content script's world can do with the extension's storage. */
+const tryStorage = async () => {
+  /* global chrome */
+  const out = {};
+  for (const [what, run] of [['get', () => chrome.storage.local.get(null)], ['set', () => chrome.storage.local.set({ forged: 1 })], ['clear', () => chrome.storage.local.clear()]]) {
+    try {
+      await run();
+      out[what] = 'allowed';
+    } catch (e) {
+      out[what] = 'refused';
+    }
+  }
+  return out;
+};
+
+test("a content script cannot read or clear Thaman's storage", { skip: CHROMIUM_ONLY }, async () => {
+  const page = await openSite(browser, 'https://x.com/home');
+  const frame = await overlayFrame(page);
+  assert.ok(frame, 'the overlay mounts');
+  await activity(page, 2000);
+  const before = await ask(frame, { type: 'export' });
+  const { cdp, id } = await contentScriptWorld(page);
+  const { result, exceptionDetails } = await cdp.send('Runtime.evaluate', {
+    contextId: id,
+    expression: `(${tryStorage})()`,
+    awaitPromise: true,
+    returnByValue: true,
+  });
+  assert.equal(exceptionDetails, undefined, JSON.stringify(exceptionDetails));
+  assert.deepEqual(result.value, { get: 'refused', set: 'refused', clear: 'refused' });
+  const after = await ask(frame, { type: 'export' });
+  assert.deepEqual(after.settings, before.settings, 'the store is whole');
+  assert.ok(after.days.length >= before.days.length);
+  await cdp.detach();
+  await page.close();
+});
