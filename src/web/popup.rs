@@ -71,7 +71,7 @@ fn render(main: &Element, popup: &Popup, settings: &Settings) -> Result<(), JsVa
                 *count as u64,
                 &[&intl::count(u64::from(*cap))],
             ),
-            Notice::WriteRefused => chrome::message("noticeWriteRefused"),
+            Notice::WriteRefused => i18n::message("noticeWriteRefused"),
         };
         let p = dom::add(main, "p", "notice", &text)?;
         p.set_attribute("role", "alert")?;
