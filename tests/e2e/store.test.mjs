@@ -39,7 +39,7 @@ test('corrupt values are set aside, the popup tells, counting goes on', async ()
     const popup = await extensionPage(browser, 'popup.html');
     await popup.waitForSelector('body[data-ready]');
     const notice = await popup.$eval('.notice', (e) => e.textContent);
-    assert.match(notice, /3 stored value\(s\) could not be read and were set aside/);
+    assert.match(notice, /3 stored values could not be read and were set aside/);
     // Counting goes on, and the day written again is a good one.
     const frame = await overlayFrame(site);
     await site.bringToFront();
