@@ -87,6 +87,7 @@
     } else if (message.type === 'find_post') answerFind(message);
     else if (message.type === 'ad') watch(message.id);
     else if (message.type === 'viewable') viewed.add(message.id);
+    else if (message.type === 'saved') stored(message);
     else if (message.type === 'overlay') {
       if (message.show) mountOverlay();
       else unmountOverlay();
@@ -105,6 +106,8 @@
   const sent = new Map();        // "id:rule" -> label text last sent
   const watched = new Set();     // ids the core called ads
   const viewed = new Set();      // ids the core counted viewable
+  const savedAds = new Set();    // ids whose render the core has written
+  const savedViews = new Set();  // ids whose view the core has written
   let nextId = 1;
   let queued = [];
   let removals = false;
@@ -172,6 +175,8 @@
   /** Slot `id` (element `el`) is no longer watched: the core hears it is gone. */
   function unwatch(id, el) {
     viewed.delete(id);
+    savedAds.delete(id);
+    savedViews.delete(id);
     if (!watched.delete(id)) return;
     io.unobserve(el);
     post({ type: 'gone', id });
@@ -232,17 +237,28 @@
 
   const sendSlot = (id, rule, labels) => post({ type: 'slot', id, rule, labels });
 
+  /** The core wrote these renders and views to storage. */
+  function stored(message) {
+    for (const id of message.ads || []) if (watched.has(id)) savedAds.add(id);
+    for (const id of message.viewable || []) if (watched.has(id)) savedViews.add(id);
+  }
+
   /**
    * Tells a restarted core every slot already sent: the ads the old core
-   * had called ads as `known` (with whether they were counted viewable), so
-   * none is booked twice; the others as slots again. The ads' visibility is
-   * then reported anew.
+   * had called ads as `known` (with whether they were counted viewable, and
+   * what of them it had written), so none is lost or booked twice; the
+   * others as slots again. The ads' visibility is then reported anew.
    */
   function announce() {
     for (const [key, text] of sent) {
       const [id, rule] = key.split(':').map(Number);
       const labels = text ? text.split('\u0001') : [];
-      if (watched.has(id)) post({ type: 'known', id, rule, labels, viewable: viewed.has(id) });
+      if (watched.has(id)) {
+        post({
+          type: 'known', id, rule, labels, viewable: viewed.has(id),
+          saved_ad: savedAds.has(id), saved_view: savedViews.has(id),
+        });
+      }
       else sendSlot(id, rule, labels);
     }
     for (const id of watched) {
@@ -836,6 +852,8 @@
     sent.clear();
     watched.clear();
     viewed.clear();
+    savedAds.clear();
+    savedViews.clear();
     queued = [];
     unmountOverlay();
   }

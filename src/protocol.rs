@@ -52,8 +52,11 @@ pub enum SensorEvent {
         labels: Vec<String>,
     },
     /// After the core restarted: a slot the old core had called an ad (by
-    /// `rule`, with `labels`), and whether it had become viewable. The new
-    /// core watches it again without booking its render (or view) twice.
+    /// `rule`, with `labels`), whether it had become viewable, and whether
+    /// the old core said its render (`saved_ad`) and view (`saved_view`)
+    /// were in storage (`saved`). The new core watches it again and books
+    /// again only what storage may not have: nothing is lost, nothing
+    /// counted twice.
     Known {
         id: u32,
         rule: u32,
@@ -61,6 +64,10 @@ pub enum SensorEvent {
         labels: Vec<String>,
         #[serde(default)]
         viewable: bool,
+        #[serde(default)]
+        saved_ad: bool,
+        #[serde(default)]
+        saved_view: bool,
     },
     /// An ad slot's visible ratio and box area (px²) changed.
     View { id: u32, ratio: f64, area: f64 },
@@ -114,6 +121,9 @@ pub enum SensorCommand {
     /// Ad `id` became viewable and was counted: a restarted core is told so
     /// (`known`), and never counts it again.
     Viewable { id: u32 },
+    /// The renders of `ads` and the views of `viewable` are in storage: a
+    /// restarted core need not book them again (`known`'s `saved_*`).
+    Saved { ads: Vec<u32>, viewable: Vec<u32> },
     /// The overlay's frame size, as its content asked (clamped).
     Frame { width: u32, height: u32 },
     /// The person is dragging the counter: move it by this much (screen

@@ -12,7 +12,7 @@ use thaman::attention::{Run, TabId};
 use thaman::calendar::FixedZone;
 use thaman::finds::{Find, Finds};
 use thaman::ledger::{DayRecord, Ledger};
-use thaman::protocol::SensorEvent;
+use thaman::protocol::{SensorCommand, SensorEvent};
 use thaman::settings::Settings;
 use thaman::store::{day_key, parse_day_key, sort_day, FINDS_KEY, RUN_KEY, SETTINGS_KEY};
 use thaman::tracker::{Flush, FlushClock, FlushStep, Prompted, Tracker};
@@ -72,6 +72,8 @@ impl Store {
             self.keys
                 .insert(PROMPTED.into(), serde_json::to_string(&p).unwrap());
         }
+        // Written: the sensors hear which of their ads storage has.
+        t.writes_saved(w.booked);
     }
 
     /// A new worker: the core rebuilt from what was written.
@@ -290,18 +292,10 @@ fn view(t: &mut Tracker, store: &mut Store, id: u32, ratio: f64, now: f64) {
     store.after(t, now);
 }
 
-#[test]
-fn ads_on_the_page_survive_a_restart_and_count_once() {
-    let mut store = Store::default();
-    let mut t = with_ad_rules(Tracker::new(
-        Settings::default(),
-        Ledger::default(),
-        None,
-        &Z,
-    ));
-    let t0 = MIDNIGHT + 3_600_000.0;
-    hello(&mut t, &mut store, 1, t0);
-    // Two ads and a post; ad 1 is seen 1.2 s (viewable), ad 2 only 0.4 s.
+/// Two ads and a post on tab 1 at `t0`; ad 1 is seen 1.2 s (viewable),
+/// ad 2 only 0.4 s.
+fn two_ads_one_viewable(t: &mut Tracker, store: &mut Store, t0: f64) {
+    hello(t, store, 1, t0);
     for (id, rule, labels) in [
         (1, 0, vec![]),
         (2, 1, vec!["Ad".to_string()]),
@@ -309,24 +303,31 @@ fn ads_on_the_page_survive_a_restart_and_count_once() {
     ] {
         t.sensor(1, SensorEvent::Slot { id, rule, labels }, t0, &Z)
             .unwrap();
-        store.after(&mut t, t0);
+        store.after(t, t0);
     }
-    view(&mut t, &mut store, 1, 1.0, t0 + 100.0);
-    view(&mut t, &mut store, 1, 0.0, t0 + 1_300.0);
-    assert_eq!(
-        t.take_commands(),
-        vec![(1, thaman::protocol::SensorCommand::Viewable { id: 1 })],
-        "the sensor is told"
-    );
-    view(&mut t, &mut store, 2, 1.0, t0 + 1_400.0);
-    view(&mut t, &mut store, 2, 0.0, t0 + 1_800.0);
-    assert_eq!(ads(&t, t0 + 2_000.0), (2, 1));
-    drop(t); // stopped at once: the counts were written when they changed
-    let mut t = with_ad_rules(store.restart());
-    assert_eq!(ads(&t, t0 + 2_000.0), (2, 1));
-    let t1 = t0 + 60_000.0;
-    hello(&mut t, &mut store, 1, t1);
-    // The sensor announces the ads the old core knew; a non-ad stays one.
+    view(t, store, 1, 1.0, t0 + 100.0);
+    view(t, store, 1, 0.0, t0 + 1_300.0);
+}
+
+/// What the sensor of tab 1 heard was saved, from the commands it got.
+fn saved_by_sensor(commands: &[(TabId, SensorCommand)]) -> (Vec<u32>, Vec<u32>) {
+    let (mut ads, mut views) = (vec![], vec![]);
+    for (_, c) in commands {
+        if let SensorCommand::Saved {
+            ads: a,
+            viewable: v,
+        } = c
+        {
+            ads.extend(a);
+            views.extend(v);
+        }
+    }
+    (ads, views)
+}
+
+/// The sensor announces the ads the old core knew (a non-ad stays one),
+/// with what it heard was saved.
+fn announce(t: &mut Tracker, store: &mut Store, now: f64, saved: &(Vec<u32>, Vec<u32>)) {
     for (id, rule, labels, viewable) in [
         (1, 0, vec![], true),
         (2, 1, vec!["Ad".to_string()], false),
@@ -337,11 +338,73 @@ fn ads_on_the_page_survive_a_restart_and_count_once() {
             rule,
             labels,
             viewable,
+            saved_ad: saved.0.contains(&id),
+            saved_view: saved.1.contains(&id),
         };
-        assert_eq!(t.sensor(1, known, t1, &Z).unwrap(), None);
-        store.after(&mut t, t1);
+        assert_eq!(t.sensor(1, known, now, &Z).unwrap(), None);
+        store.after(t, now);
     }
-    assert_eq!(ads(&t, t1), (2, 1), "no render booked twice");
+}
+
+#[test]
+fn ads_are_written_with_the_next_batch_not_one_write_each() {
+    let mut store = Store::default();
+    let mut t = with_ad_rules(Tracker::new(
+        Settings::default(),
+        Ledger::default(),
+        None,
+        &Z,
+    ));
+    let t0 = MIDNIGHT + 3_600_000.0;
+    hello(&mut t, &mut store, 1, t0);
+    t.sensor(
+        1,
+        SensorEvent::Slot {
+            id: 1,
+            rule: 0,
+            labels: vec![],
+        },
+        t0 + 500.0,
+        &Z,
+    )
+    .unwrap();
+    assert_eq!(t.flush(), Flush::Soon, "a render waits for the batch");
+    store.after(&mut t, t0 + 500.0);
+    view(&mut t, &mut store, 1, 1.0, t0 + 600.0);
+    view(&mut t, &mut store, 1, 0.0, t0 + 1_700.0);
+    assert_eq!(t.flush(), Flush::Soon, "a view waits for the batch");
+}
+
+#[test]
+fn ads_on_the_page_survive_a_restart_and_count_once() {
+    let mut store = Store::default();
+    let mut t = with_ad_rules(Tracker::new(
+        Settings::default(),
+        Ledger::default(),
+        None,
+        &Z,
+    ));
+    let t0 = MIDNIGHT + 3_600_000.0;
+    two_ads_one_viewable(&mut t, &mut store, t0);
+    let commands = t.take_commands();
+    assert!(
+        commands.contains(&(1, SensorCommand::Viewable { id: 1 })),
+        "the sensor is told"
+    );
+    assert_eq!(ads(&t, t0 + 2_000.0), (2, 1));
+    // Stopped before the batch was written: storage has only what the
+    // sensor heard was saved.
+    let saved = saved_by_sensor(&commands);
+    drop(t);
+    let mut t = with_ad_rules(store.restart());
+    assert_eq!(
+        ads(&t, t0 + 2_000.0),
+        (saved.0.len() as u64, saved.1.len() as u64)
+    );
+    let t1 = t0 + 60_000.0;
+    hello(&mut t, &mut store, 1, t1);
+    announce(&mut t, &mut store, t1, &saved);
+    assert_eq!(ads(&t, t1), (2, 1), "booked again, once each");
     for id in [1, 2, 3] {
         view(&mut t, &mut store, id, 1.0, t1 + 100.0);
     }
@@ -351,10 +414,65 @@ fn ads_on_the_page_survive_a_restart_and_count_once() {
         (2, 2),
         "ad 2 viewable now; ad 1 not again"
     );
-    assert_eq!(
-        t.take_commands(),
-        vec![(1, thaman::protocol::SensorCommand::Viewable { id: 2 })]
-    );
+    assert!(t
+        .take_commands()
+        .contains(&(1, SensorCommand::Viewable { id: 2 })));
+}
+
+#[test]
+fn ads_already_written_are_not_booked_again_after_a_restart() {
+    let mut store = Store::default();
+    let mut t = with_ad_rules(Tracker::new(
+        Settings::default(),
+        Ledger::default(),
+        None,
+        &Z,
+    ));
+    let t0 = MIDNIGHT + 3_600_000.0;
+    two_ads_one_viewable(&mut t, &mut store, t0);
+    // The batch is written (the timer fires): the sensor hears it.
+    store.after(&mut t, t0 + 6_000.0);
+    let saved = saved_by_sensor(&t.take_commands());
+    assert_eq!(saved, (vec![1, 2], vec![1]));
+    drop(t);
+    let mut t = with_ad_rules(store.restart());
+    assert_eq!(ads(&t, t0 + 6_000.0), (2, 1), "in storage");
+    let t1 = t0 + 60_000.0;
+    hello(&mut t, &mut store, 1, t1);
+    announce(&mut t, &mut store, t1, &saved);
+    assert_eq!(ads(&t, t1), (2, 1), "nothing booked twice");
+}
+
+#[test]
+fn a_view_not_yet_written_is_booked_again_after_a_restart() {
+    let mut store = Store::default();
+    let mut t = with_ad_rules(Tracker::new(
+        Settings::default(),
+        Ledger::default(),
+        None,
+        &Z,
+    ));
+    let t0 = MIDNIGHT + 3_600_000.0;
+    hello(&mut t, &mut store, 1, t0);
+    for (id, rule, labels) in [(1, 0, vec![]), (2, 1, vec!["Ad".to_string()])] {
+        t.sensor(1, SensorEvent::Slot { id, rule, labels }, t0, &Z)
+            .unwrap();
+        store.after(&mut t, t0);
+    }
+    // The renders are written; then ad 1 turns viewable, and the worker
+    // stops before the next batch.
+    store.after(&mut t, t0 + 6_000.0);
+    view(&mut t, &mut store, 1, 1.0, t0 + 6_100.0);
+    view(&mut t, &mut store, 1, 0.0, t0 + 7_300.0);
+    let saved = saved_by_sensor(&t.take_commands());
+    assert_eq!(saved, (vec![1, 2], vec![]));
+    drop(t);
+    let mut t = with_ad_rules(store.restart());
+    assert_eq!(ads(&t, t0 + 7_400.0), (2, 0), "the view was not written");
+    let t1 = t0 + 60_000.0;
+    hello(&mut t, &mut store, 1, t1);
+    announce(&mut t, &mut store, t1, &saved);
+    assert_eq!(ads(&t, t1), (2, 1), "only the view is booked again");
 }
 
 #[test]

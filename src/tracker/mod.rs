@@ -190,8 +190,18 @@ impl Tracker {
                 rule,
                 labels,
                 viewable,
+                saved_ad,
+                saved_view,
             } => {
-                self.known(tab, id, rule, labels, viewable, now);
+                let seen = pages::Announced {
+                    id,
+                    rule,
+                    labels,
+                    viewable,
+                    saved_ad,
+                    saved_view,
+                };
+                self.known(tab, seen, now, zone);
                 return Ok(None);
             }
             SensorEvent::View { id, ratio, area } => {

@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 
 use super::Prompted;
 use super::Tracker;
-use crate::attention::{Run, HEARTBEAT_MS};
+use crate::attention::{Run, TabId, HEARTBEAT_MS};
 use crate::calendar::Date;
 use crate::finds::Finds;
 use crate::ledger::{Day, Ledger};
@@ -40,6 +40,27 @@ pub struct Writes {
     pub removed_days: Vec<Date>,
     /// The prompt's stretches and card, when they changed (`storage.session`).
     pub prompted: Option<Prompted>,
+    /// The ad renders and views these writes put in storage, by page: once
+    /// written, their sensors are told ([`Tracker::writes_saved`]).
+    pub booked: Vec<(TabId, Booked)>,
+}
+
+/// Slots whose render (`ads`) or view (`viewable`) a page booked.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Booked {
+    pub ads: BTreeSet<u32>,
+    pub viewable: BTreeSet<u32>,
+}
+
+impl Booked {
+    pub fn is_empty(&self) -> bool {
+        self.ads.is_empty() && self.viewable.is_empty()
+    }
+
+    pub fn extend(&mut self, other: Booked) {
+        self.ads.extend(other.ads);
+        self.viewable.extend(other.viewable);
+    }
 }
 
 /// What has changed since the last write.
@@ -167,6 +188,7 @@ impl Tracker {
             o.prompted_unsaved = false;
             prompted
         });
+        let booked = self.pages.take_booked();
         Writes {
             days,
             settings,
@@ -174,6 +196,7 @@ impl Tracker {
             finds,
             removed_days,
             prompted,
+            booked,
         }
     }
 }
@@ -196,6 +219,8 @@ impl Tracker {
         // A day merged meanwhile into its week is not written back.
         o.removed_days.extend(writes.removed_days);
         o.prompted_unsaved |= writes.prompted.is_some();
+        self.pages.unsaved(writes.booked);
+        let o = &mut self.outbox;
         let removed = o.removed_days.clone();
         o.days.retain(|d| !removed.contains(d));
     }
@@ -208,9 +233,15 @@ impl Tracker {
         }
     }
 
-    /// A write succeeded: a refusal told before is over.
-    pub fn writes_saved(&mut self) {
+    /// A write (handing out `booked`) succeeded: a refusal told before is
+    /// over, and each page's sensor hears which of its ads are in storage.
+    ///
+    /// ```text
+    /// booked [(tab 1, ads {7}, viewable {})] -> command (1, saved ads [7])
+    /// ```
+    pub fn writes_saved(&mut self, booked: Vec<(TabId, Booked)>) {
         self.notices.retain(|n| *n != Notice::WriteRefused);
+        self.pages.saved(booked);
     }
 }
 
@@ -411,7 +442,7 @@ mod tests {
         t.writes_refused();
         t.writes_refused();
         assert_eq!(t.footprint().notices, 1, "told once");
-        t.writes_saved();
+        t.writes_saved(vec![]);
         assert_eq!(t.footprint().notices, 0);
     }
 

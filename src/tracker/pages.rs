@@ -4,6 +4,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use super::outbox::Booked;
 use super::{Tracker, TrackerError};
 use crate::attention::{Signal, TabId};
 use crate::calendar::Zone;
@@ -27,6 +28,20 @@ struct PageAds {
     viewability: Viewability,
     /// The ads its sensor was told are viewable.
     told: BTreeSet<u32>,
+    /// Renders and views booked since the last write took them.
+    unsaved: Booked,
+}
+
+/// What a sensor says of an ad after a restart (`known`): the slot, whether
+/// it was counted viewable, and whether its render and view were in storage.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub(super) struct Announced {
+    pub id: u32,
+    pub rule: u32,
+    pub labels: Vec<String>,
+    pub viewable: bool,
+    pub saved_ad: bool,
+    pub saved_view: bool,
 }
 
 /// The page's state when its sensor says hello.
@@ -53,6 +68,42 @@ pub(super) struct Pages {
 }
 
 impl Pages {
+    /// What each page booked since the last write, handed to the write
+    /// (pages with nothing booked left out).
+    ///
+    /// ```text
+    /// tab 1 booked ad 7, tab 2 nothing -> [(1, ads {7})]; again -> []
+    /// ```
+    pub(super) fn take_booked(&mut self) -> Vec<(TabId, Booked)> {
+        self.open
+            .iter_mut()
+            .filter(|(_, p)| !p.unsaved.is_empty())
+            .map(|(tab, p)| (*tab, std::mem::take(&mut p.unsaved)))
+            .collect()
+    }
+
+    /// A write failed: what it held is unsaved again (pages still open).
+    pub(super) fn unsaved(&mut self, booked: Vec<(TabId, Booked)>) {
+        for (tab, b) in booked {
+            if let Some(page) = self.open.get_mut(&tab) {
+                page.unsaved.extend(b);
+            }
+        }
+    }
+
+    /// A write succeeded: each page's sensor hears what of it is stored.
+    pub(super) fn saved(&mut self, booked: Vec<(TabId, Booked)>) {
+        for (tab, b) in booked {
+            if self.open.contains_key(&tab) {
+                let saved = SensorCommand::Saved {
+                    ads: b.ads.into_iter().collect(),
+                    viewable: b.viewable.into_iter().collect(),
+                };
+                self.pending.push((tab, saved));
+            }
+        }
+    }
+
     pub fn set_rules(&mut self, rules: Vec<Rule>, labels: Labels) {
         (self.post_rules, self.rules) = rules.into_iter().partition(Rule::is_post);
         self.labels = labels;
@@ -119,20 +170,34 @@ impl Pages {
 
     /// A slot the core called an ad before it restarted ([`Pages::new_ad`]'s
     /// judgement again, so a sensor cannot make a non-ad one): watched
-    /// again, its render not booked twice; one `viewable` then stays so.
+    /// again; one `viewable` then stays so. Answers what to book again (the
+    /// render, the view): what the old core had not yet written.
     ///
     /// ```text
-    /// known 1 (rule div.ad), viewable  -> watched, counts no view again
-    /// known 2 (label rule, "A post")   -> not an ad: nothing
+    /// known 1 (rule div.ad), viewable, saved both -> watched, (false, false)
+    /// known 1, viewable, render saved only         -> (false, true)
+    /// known 2 (label rule, "A post")               -> not an ad: (false, false)
     /// ```
-    fn restore(&mut self, tab: TabId, id: u32, rule: u32, labels: Vec<String>, viewable: bool) {
-        if !self.judge(tab, id, rule, labels) || !viewable {
-            return;
+    fn restore(&mut self, tab: TabId, seen: Announced) -> (bool, bool) {
+        let id = seen.id;
+        if !self.judge(tab, id, seen.rule, seen.labels) {
+            return (false, false);
         }
-        if let Some(page) = self.open.get_mut(&tab) {
+        let Some(page) = self.open.get_mut(&tab) else {
+            return (false, false);
+        };
+        let again = (!seen.saved_ad, seen.viewable && !seen.saved_view);
+        if again.0 {
+            page.unsaved.ads.insert(id);
+        }
+        if seen.viewable {
             page.viewability.set_viewable(id);
             page.told.insert(id);
+            if again.1 {
+                page.unsaved.viewable.insert(id);
+            }
         }
+        again
     }
 
     /// Whether slot `id` is an ad not yet known; if so, it is known now.
@@ -261,21 +326,15 @@ impl Tracker {
         track
     }
 
-    /// A slot the old core had called an ad, announced after a restart.
-    pub(super) fn known(
-        &mut self,
-        tab: TabId,
-        id: u32,
-        rule: u32,
-        labels: Vec<String>,
-        viewable: bool,
-        now: f64,
-    ) {
-        self.pages.restore(tab, id, rule, labels, viewable);
+    /// A slot the old core had called an ad, announced after a restart:
+    /// what storage may not have is booked again.
+    pub(super) fn known(&mut self, tab: TabId, seen: Announced, now: f64, zone: &impl Zone) {
+        let (ad, view) = self.pages.restore(tab, seen);
         let in_view = self.attention.in_view(tab);
         if let Some(page) = self.pages.open.get_mut(&tab) {
             page.viewability.set_in_view(in_view, now);
         }
+        self.book_ads(tab, u64::from(ad), u32::from(view), now, zone);
     }
 
     /// Commands for sensors that none of their events asked for.
@@ -301,6 +360,9 @@ impl Tracker {
             page.viewability.set_in_view(in_view, now);
         }
         self.book_ads(tab, 1, 0, now, zone);
+        if let Some(page) = self.pages.open.get_mut(&tab) {
+            page.unsaved.ads.insert(id);
+        }
         Some(SensorCommand::Ad { id })
     }
 
@@ -328,10 +390,9 @@ impl Tracker {
         let Some(page) = self.pages.open.get_mut(&tab) else {
             return;
         };
-        // Rendered and viewable ads are written at once: a worker stopped
-        // moments later must not lose them (its successor will not count
-        // them again).
-        self.outbox.urgent();
+        // Written with the next batch, not at once (a page with many ads
+        // would write every few seconds); the sensor keeps what is not
+        // yet written and a restarted core books it again (`known`).
         if viewable > 0 {
             let newly: Vec<u32> = page
                 .ads
@@ -341,6 +402,7 @@ impl Tracker {
                 .collect();
             for id in newly {
                 page.told.insert(id);
+                page.unsaved.viewable.insert(id);
                 self.pages
                     .pending
                     .push((tab, SensorCommand::Viewable { id }));

@@ -618,13 +618,16 @@ impl State {
             return;
         }
         let me = self.me.clone();
+        let booked = writes.booked.clone();
         storage::write(writes, move |result| {
             let Some(state) = me.upgrade() else { return };
             let mut state = state.borrow_mut();
             match result {
                 Ok(()) => {
                     state.flush_clock.succeeded();
-                    state.tracker.writes_saved();
+                    state.tracker.writes_saved(booked);
+                    let commands = state.tracker.take_commands();
+                    state.tell(commands);
                 }
                 // Full: the core frees the oldest detail; everything again.
                 Err(storage::WriteFailed::Full(writes))
