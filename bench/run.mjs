@@ -611,10 +611,14 @@ async function heapUsed(session) {
   }
 }
 
-/** The sensor's first message as the worker's hooks saw it, for `url`. */
+/**
+ * The sensor's first message as the worker's hooks saw it, for `url`: the
+ * first port from the page itself (the extension's frames connect from
+ * their own extension URLs) that carried a message.
+ */
 async function sensorSeen(ctx, url) {
   const connects = await ctx.workerEval(() => globalThis.__thamanBench && globalThis.__thamanBench.connects);
-  return (connects || []).find((c) => c.name === 'sensor' && c.url === url && c.first) || null;
+  return (connects || []).find((c) => c.url === url && c.first) || null;
 }
 
 /** Whether the page holds an extension frame showing Thaman's counter. */
