@@ -5,7 +5,8 @@
 #   ./build.sh demo      build, then show the extension on a bundled demo feed
 #   ./build.sh test      build, then run every test; last line: "N passed, N failed"
 #   ./build.sh bench     build, then the core's Criterion bench and the browser bench
-#                        (with and without the extension, alternating; see bench/README.md)
+#                        (no extension twice, the extension, its counter hidden; rotating;
+#                        arguments go to bench/run.mjs; see bench/README.md)
 #   ./build.sh fuzz      the property tests of every decoder and of the tracker, long
 #                        (THAMAN_FUZZ_CASES, default 20000; ./build.sh test runs 256)
 #   ./build.sh shots     build, then make every image the README shows again (docs/,
@@ -228,7 +229,7 @@ bench() {
   build
   say "core throughput (Criterion, native)"
   cargo bench --bench core -- --quick
-  say "what Thaman costs a page (Chromium, with and without, alternating)"
+  say "what Thaman costs a page (Chromium: none, none2, with, hidden; the worker's cold start)"
   node "$ROOT/bench/run.mjs" "$@"
 }
 
