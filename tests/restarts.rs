@@ -282,6 +282,16 @@ fn with_ad_rules(t: Tracker) -> Tracker {
     t.with_rules(rules, thaman::labels::Labels::parse("en: Ad").unwrap())
 }
 
+/// A new tracker with nothing stored, knowing the ad rules.
+fn new_with_ad_rules() -> Tracker {
+    with_ad_rules(Tracker::new(
+        Settings::default(),
+        Ledger::default(),
+        None,
+        &Z,
+    ))
+}
+
 fn view(t: &mut Tracker, store: &mut Store, id: u32, ratio: f64, now: f64) {
     let seen = SensorEvent::View {
         id,
@@ -349,12 +359,7 @@ fn announce(t: &mut Tracker, store: &mut Store, now: f64, saved: &(Vec<u32>, Vec
 #[test]
 fn ads_are_written_with_the_next_batch_not_one_write_each() {
     let mut store = Store::default();
-    let mut t = with_ad_rules(Tracker::new(
-        Settings::default(),
-        Ledger::default(),
-        None,
-        &Z,
-    ));
+    let mut t = new_with_ad_rules();
     let t0 = MIDNIGHT + 3_600_000.0;
     hello(&mut t, &mut store, 1, t0);
     t.sensor(
@@ -378,12 +383,7 @@ fn ads_are_written_with_the_next_batch_not_one_write_each() {
 #[test]
 fn ads_on_the_page_survive_a_restart_and_count_once() {
     let mut store = Store::default();
-    let mut t = with_ad_rules(Tracker::new(
-        Settings::default(),
-        Ledger::default(),
-        None,
-        &Z,
-    ));
+    let mut t = new_with_ad_rules();
     let t0 = MIDNIGHT + 3_600_000.0;
     two_ads_one_viewable(&mut t, &mut store, t0);
     let commands = t.take_commands();
@@ -422,12 +422,7 @@ fn ads_on_the_page_survive_a_restart_and_count_once() {
 #[test]
 fn ads_already_written_are_not_booked_again_after_a_restart() {
     let mut store = Store::default();
-    let mut t = with_ad_rules(Tracker::new(
-        Settings::default(),
-        Ledger::default(),
-        None,
-        &Z,
-    ));
+    let mut t = new_with_ad_rules();
     let t0 = MIDNIGHT + 3_600_000.0;
     two_ads_one_viewable(&mut t, &mut store, t0);
     // The batch is written (the timer fires): the sensor hears it.
@@ -446,12 +441,7 @@ fn ads_already_written_are_not_booked_again_after_a_restart() {
 #[test]
 fn a_view_not_yet_written_is_booked_again_after_a_restart() {
     let mut store = Store::default();
-    let mut t = with_ad_rules(Tracker::new(
-        Settings::default(),
-        Ledger::default(),
-        None,
-        &Z,
-    ));
+    let mut t = new_with_ad_rules();
     let t0 = MIDNIGHT + 3_600_000.0;
     hello(&mut t, &mut store, 1, t0);
     for (id, rule, labels) in [(1, 0, vec![]), (2, 1, vec!["Ad".to_string()])] {
