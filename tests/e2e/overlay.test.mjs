@@ -43,7 +43,7 @@ test('the pill opens today on this site by click and by keyboard; Esc closes it'
   assert.equal(panel.title, 'Today on X');
   assert.equal(panel.values.length, 4);
   assert.match(panel.values[0], /min/);
-  assert.deepEqual(panel.buttons, ['This post was useful', 'Mark the last 10 minutes useful', 'Pause here for 1 h', 'Pause here for today', 'Hide the counter here', 'Options']);
+  assert.deepEqual(panel.buttons, ['This post was useful', 'Mark the last 10 minutes useful', 'Pause here for an hour', 'Pause here for today', 'Hide the counter here', 'Options']);
   assert.equal(panel.expanded, 'true');
   // The frame grew to hold the panel.
   const box = await (await frame.frameElement()).boundingBox();
