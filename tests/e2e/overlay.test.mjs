@@ -8,12 +8,18 @@ import assert from 'node:assert/strict';
 import {
   launch, openSite, overlayFrame, activity, ask, extensionPage, screenshot, sleep, clickSettled, COUNTER,
 } from './harness.mjs';
+import { seedExport } from './seed.mjs';
 
 let browser;
 let ext; // an extension page to ask the core from
 before(async () => {
   browser = await launch();
   ext = await extensionPage(browser, 'options.html');
+  // Some 18 minutes on x today, so the panel offers to mark the last 10
+  // minutes: it does only once 10 were counted.
+  const seed = seedExport(Date.now(), 1);
+  const x = { ...seed, days: seed.days.filter((d) => d.site === 'x') };
+  assert.deepEqual(await ask(ext, { type: 'import', data: x }), { ok: true });
 });
 after(async () => { await browser?.close(); });
 
