@@ -246,7 +246,8 @@ pub struct OverlayState {
     pub language: crate::settings::Language,
     #[serde(default)]
     pub arabic_digits: bool,
-    /// The N of "mark the last N minutes useful" (the prompt's interval).
+    /// The N of "mark the last N minutes useful" (the prompt's interval);
+    /// 0 until N minutes were counted: nothing is offered.
     #[serde(default)]
     pub mark_minutes: u32,
     /// The counter is folded to a dot on this site.

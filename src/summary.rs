@@ -25,6 +25,10 @@ impl Pricing<'_> {
     }
 }
 
+/// The mark beside a take priced at the person's own CPM, wherever it is
+/// shown (the pill, the popup, the summary), with a legend saying so.
+pub const OWN_CPM_MARK: &str = "*";
+
 /// Sums over some days and sites.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Totals {
@@ -36,6 +40,10 @@ pub struct Totals {
     pub ads_rendered: u64,
     /// The platforms' take in USD; none when no site had a CPM.
     pub take: Option<TakeRow>,
+    /// Some of that take is priced at the person's own CPM: the page
+    /// marks it as theirs.
+    #[serde(default)]
+    pub own_cpm: bool,
     pub reasons: Reasons,
 }
 
@@ -73,6 +81,7 @@ impl Totals {
         if let Some(t) = &other.take {
             self.add_take(t);
         }
+        self.own_cpm |= other.own_cpm;
         let (r, o) = (&mut self.reasons, &other.reasons);
         r.learned += o.learned;
         r.work += o.work;
@@ -166,6 +175,7 @@ impl Period {
                         typical: e.typical,
                         high: e.high,
                     });
+                    t.own_cpm = e.override_used;
                 }
                 let hour_value = hour_value(&site, &t, take.as_ref(), pricing.region);
                 totals.add(&t);
@@ -324,6 +334,288 @@ pub fn change(now: f64, before: f64) -> Option<f64> {
     (before >= 1.0).then(|| (now - before) / before)
 }
 
+/// How a number moved since the week before.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Change {
+    /// Nothing either week.
+    Nothing,
+    /// Nothing the week before, something now: it reads "new", never
+    /// "+∞ %".
+    New,
+    /// The relative change: +0.25 is 25 % more, −1 is all gone.
+    By { share: f64 },
+}
+
+impl Change {
+    /// `now` against `before`, where an amount under `least` (what reads
+    /// as nothing: a minute, an ad, a tenth of a cent) counts as none.
+    ///
+    /// ```text
+    /// (150, 100, 1) -> By +0.5    (0, 100, 1) -> By -1
+    /// (10, 0, 1)    -> New        (0.5, 0, 1) -> Nothing
+    /// ```
+    pub fn of(now: f64, before: f64, least: f64) -> Change {
+        match (now >= least, before >= least) {
+            (_, true) => Change::By {
+                share: (now - before) / before,
+            },
+            (true, false) => Change::New,
+            (false, false) => Change::Nothing,
+        }
+    }
+}
+
+/// One number this week and the week before.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Compared {
+    pub now: f64,
+    pub before: f64,
+    pub change: Change,
+}
+
+impl Compared {
+    fn of(now: f64, before: f64, least: f64) -> Compared {
+        Compared {
+            now,
+            before,
+            change: Change::of(now, before, least),
+        }
+    }
+}
+
+/// Less than a minute of attention, or a tenth of a cent, reads as none.
+const LEAST_SECONDS: f64 = 60.0;
+const LEAST_USD: f64 = 0.001;
+
+/// Time given, time sold, viewable ads and the take, against the week
+/// before.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Moves {
+    /// Seconds.
+    pub attention: Compared,
+    /// Seconds.
+    pub sold: Compared,
+    pub ads: Compared,
+    /// USD; none when neither week's take could be estimated.
+    pub take: Option<Compared>,
+    /// A take here is priced at the person's own CPM.
+    pub own_cpm: bool,
+}
+
+impl Moves {
+    /// ```text
+    /// now 600 s / 4 ads, before nothing -> attention New, ads New
+    /// now 300 s, before 600 s           -> attention By -0.5
+    /// ```
+    pub fn of(now: &Totals, before: &Totals) -> Moves {
+        let usd = |t: &Totals| t.take.as_ref().map_or(0.0, |v| v.typical);
+        Moves {
+            attention: Compared::of(now.attention_s, before.attention_s, LEAST_SECONDS),
+            sold: Compared::of(now.sold_s, before.sold_s, LEAST_SECONDS),
+            ads: Compared::of(now.ads_viewable as f64, before.ads_viewable as f64, 1.0),
+            take: (now.take.is_some() || before.take.is_some())
+                .then(|| Compared::of(usd(now), usd(before), LEAST_USD)),
+            own_cpm: now.own_cpm || before.own_cpm,
+        }
+    }
+}
+
+/// One platform's moves.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SiteMoves {
+    pub site: String,
+    pub moves: Moves,
+}
+
+/// A week against the one before: per platform, then all together.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Comparison {
+    /// The platforms of this week, most attention first, then those only
+    /// the week before had.
+    pub sites: Vec<SiteMoves>,
+    pub total: Moves,
+}
+
+impl Comparison {
+    /// ```text
+    /// now: x 900 s; before: x 600 s, reddit 60 s
+    ///   -> x By +0.5, reddit By -1 (gone), total By +0.364
+    /// ```
+    pub fn of(now: &Period, before: &Period) -> Comparison {
+        let none = Totals::default();
+        let find = |p: &'_ Period, site: &str| {
+            p.sites
+                .iter()
+                .find(|s| s.site == site)
+                .map(|s| s.totals.clone())
+                .unwrap_or_else(|| none.clone())
+        };
+        let gone = before
+            .sites
+            .iter()
+            .filter(|b| !now.sites.iter().any(|n| n.site == b.site));
+        let sites = now
+            .sites
+            .iter()
+            .map(|n| SiteMoves {
+                site: n.site.clone(),
+                moves: Moves::of(&n.totals, &find(before, &n.site)),
+            })
+            .chain(gone.map(|b| SiteMoves {
+                site: b.site.clone(),
+                moves: Moves::of(&none, &b.totals),
+            }))
+            .collect();
+        Comparison {
+            sites,
+            total: Moves::of(&now.totals, &before.totals),
+        }
+    }
+}
+
+/// How a span of days is written: a lone day as itself ("23 November",
+/// never "23 November – 23 November"), a longer span as a range whose
+/// ends name their years only when those differ.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum DateSpan {
+    Day { date: Date },
+    Range { from: Date, to: Date, years: bool },
+}
+
+impl DateSpan {
+    /// ```text
+    /// 11-23..11-23 -> Day 11-23
+    /// 11-28..12-04 -> Range, no years    12-28..01-03 -> Range, years
+    /// ```
+    pub fn of(from: Date, to: Date) -> DateSpan {
+        if from >= to {
+            DateSpan::Day { date: from }
+        } else {
+            DateSpan::Range {
+                from,
+                to,
+                years: from.year != to.year,
+            }
+        }
+    }
+}
+
+/// What a number on the summary was estimated from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SourceKind {
+    /// Published ad prices per thousand views.
+    Cpm,
+    /// The platform's reported revenue per user.
+    Arpu,
+    /// Surveys of hours of use a year.
+    Hours,
+    /// The price per thousand ads the person set.
+    Own,
+}
+
+/// One source behind a platform's numbers: what it is, its year, and the
+/// citation as published (English, with its links; empty for the
+/// person's own price).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Source {
+    pub site: String,
+    pub kind: SourceKind,
+    pub year: u16,
+    pub citation: String,
+}
+
+/// The sources behind `periods`' takes and hour values, per platform in
+/// the order first shown, each once.
+///
+/// ```text
+/// facebook with ads (US)    -> [facebook Cpm 2025]
+/// reddit, no CPM in table   -> [reddit Arpu 2025, reddit Hours 2024]
+/// facebook at own CPM $10   -> [facebook Own]
+/// ```
+pub fn sources(periods: &[&Period], pricing: Pricing<'_>) -> Vec<Source> {
+    let mut out: Vec<Source> = Vec::new();
+    for s in periods.iter().flat_map(|p| &p.sites) {
+        let mut add = |kind, year, citation: &str| {
+            let source = Source {
+                site: s.site.clone(),
+                kind,
+                year,
+                citation: citation.to_string(),
+            };
+            if !out.contains(&source) {
+                out.push(source);
+            }
+        };
+        if s.totals.take.is_some() {
+            let own = pricing.overrides.get(&s.site).copied();
+            match valuation::cpm(&s.site, pricing.region, own) {
+                Some(c) if c.year == 0 => add(SourceKind::Own, 0, ""),
+                Some(c) => add(SourceKind::Cpm, c.year, c.source),
+                None => {}
+            }
+        }
+        if s.hour_value.as_ref().is_some_and(|h| !h.from_ads) {
+            if let Some((arpu, hours)) = valuation::revenue_sources(&s.site, pricing.region) {
+                add(SourceKind::Arpu, arpu.year, arpu.source);
+                add(SourceKind::Hours, hours.year, hours.source);
+            }
+        }
+    }
+    out
+}
+
+/// A piece of a citation as published: its words, or a link in it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Piece<'a> {
+    Text(&'a str),
+    Link(&'a str),
+}
+
+/// A citation cut into its works (`a | b` cites two) and each work into
+/// words and links, so the page can fold the links away and make them
+/// links; the punctuation closing a link stays text.
+///
+/// ```text
+/// "Meta, 10-K, https://x.org/a); Zacks | B, http://y.com"
+///   -> [[Text "Meta, 10-K, ", Link "https://x.org/a", Text ");"... ],
+///       [Text "B, ", Link "http://y.com"]]
+/// ```
+pub fn citation_pieces(citation: &str) -> Vec<Vec<Piece<'_>>> {
+    citation
+        .split(" | ")
+        .map(str::trim)
+        .filter(|work| !work.is_empty())
+        .map(|work| {
+            let mut pieces = Vec::new();
+            let mut rest = work;
+            let next = |r: &str| {
+                [r.find("https://"), r.find("http://")]
+                    .into_iter()
+                    .flatten()
+                    .min()
+            };
+            while let Some(at) = next(rest) {
+                if at > 0 {
+                    pieces.push(Piece::Text(&rest[..at]));
+                }
+                let end = rest[at..]
+                    .find(char::is_whitespace)
+                    .map_or(rest.len(), |e| at + e);
+                let link = rest[at..end].trim_end_matches(['.', ',', ';', ':', ')', '\'', '"']);
+                pieces.push(Piece::Link(link));
+                rest = &rest[at + link.len()..];
+            }
+            if !rest.is_empty() {
+                pieces.push(Piece::Text(rest));
+            }
+            pieces
+        })
+        .collect()
+}
+
 /// The weekly summary page: the last complete week against the one before,
 /// and the current week to date.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -331,6 +623,10 @@ pub struct Weekly {
     pub last: Period,
     pub before: Period,
     pub current: Period,
+    /// The last week against the one before, per platform.
+    pub compared: Comparison,
+    /// What the takes and hour values shown were estimated from.
+    pub sources: Vec<Source>,
     pub week_start: Weekday,
     /// Every useful find, newest first; filled in by the tracker.
     #[serde(default)]
@@ -340,11 +636,16 @@ pub struct Weekly {
 impl Weekly {
     pub fn of(ledger: &Ledger, today: Date, week_start: Weekday, pricing: Pricing<'_>) -> Weekly {
         let this = today.week_start(week_start);
-        let last = this.add_days(-7);
+        let from = this.add_days(-7);
+        let last = Period::of(ledger, from, this.add_days(-1), pricing);
+        let before = Period::of(ledger, from.add_days(-7), from.add_days(-1), pricing);
+        let current = Period::of(ledger, this, today, pricing);
         Weekly {
-            last: Period::of(ledger, last, this.add_days(-1), pricing),
-            before: Period::of(ledger, last.add_days(-7), last.add_days(-1), pricing),
-            current: Period::of(ledger, this, today, pricing),
+            compared: Comparison::of(&last, &before),
+            sources: sources(&[&last, &current, &before], pricing),
+            last,
+            before,
+            current,
             week_start,
             finds: Vec::new(),
         }
@@ -495,6 +796,164 @@ mod tests {
             ],
             [10.0, 20.0, 30.0]
         );
+    }
+
+    #[test]
+    fn a_change_from_nothing_is_new_and_nothing_to_nothing_is_no_change() {
+        assert_eq!(Change::of(150.0, 100.0, 1.0), Change::By { share: 0.5 });
+        assert_eq!(Change::of(0.0, 100.0, 1.0), Change::By { share: -1.0 });
+        assert_eq!(Change::of(10.0, 0.0, 1.0), Change::New);
+        assert_eq!(Change::of(0.5, 0.0, 1.0), Change::Nothing);
+        // Half a minute the week before reads as nothing, not "+3900 %".
+        assert_eq!(Change::of(1200.0, 30.0, LEAST_SECONDS), Change::New);
+    }
+
+    #[test]
+    fn the_week_against_the_one_before_per_platform() {
+        // Monday weeks; today Monday 2026-11-23: last week 11-16..22,
+        // the one before 11-09..15.
+        let l = ledger(&[
+            ("2026-11-10", "facebook", 3600.0, 600.0, 20),
+            ("2026-11-11", "reddit", 600.0, 0.0, 0),
+            ("2026-11-17", "facebook", 5400.0, 600.0, 30),
+            ("2026-11-18", "youtube", 1800.0, 0.0, 6),
+        ]);
+        let own = BTreeMap::from([("youtube".to_string(), 10.0)]);
+        let pricing = Pricing {
+            region: Region::UsCanada,
+            overrides: &own,
+        };
+        let w = Weekly::of(&l, d("2026-11-23"), Weekday::Monday, pricing);
+        let c = &w.compared;
+        let sites: Vec<&str> = c.sites.iter().map(|s| s.site.as_str()).collect();
+        assert_eq!(
+            sites,
+            ["facebook", "youtube", "reddit"],
+            "this week's, then gone"
+        );
+        let fb = &c.sites[0].moves;
+        assert_eq!(fb.attention.change, Change::By { share: 0.5 });
+        assert_eq!((fb.sold.now, fb.sold.before), (4800.0, 3000.0));
+        assert_eq!(fb.sold.change, Change::By { share: 0.6 });
+        assert_eq!(fb.ads.change, Change::By { share: 0.5 });
+        let take = fb.take.as_ref().unwrap();
+        assert!(matches!(take.change, Change::By { share } if (share - 0.5).abs() < 1e-9));
+        assert!(!fb.own_cpm);
+        let yt = &c.sites[1].moves;
+        assert_eq!(yt.attention.change, Change::New);
+        assert_eq!(yt.ads.change, Change::New);
+        assert_eq!(yt.take.as_ref().unwrap().change, Change::New);
+        assert!(yt.own_cpm, "priced at the person's own CPM");
+        let reddit = &c.sites[2].moves;
+        assert_eq!(reddit.attention.change, Change::By { share: -1.0 });
+        assert_eq!(reddit.ads.change, Change::Nothing);
+        assert_eq!(reddit.take, None, "no CPM either week");
+        assert_eq!(c.total.attention.now, 7200.0);
+        assert_eq!(c.total.attention.before, 4200.0);
+        assert!(c.total.own_cpm);
+        assert!(w.last.totals.own_cpm && !w.before.totals.own_cpm);
+    }
+
+    #[test]
+    fn the_sources_behind_the_numbers_once_each_with_their_years() {
+        let l = ledger(&[
+            ("2026-11-17", "facebook", 5400.0, 0.0, 30),
+            ("2026-11-18", "reddit", 1800.0, 0.0, 0),
+            ("2026-11-23", "facebook", 600.0, 0.0, 3),
+        ]);
+        let w = Weekly::of(&l, d("2026-11-23"), Weekday::Monday, US);
+        let kinds: Vec<(&str, SourceKind)> = w
+            .sources
+            .iter()
+            .map(|s| (s.site.as_str(), s.kind))
+            .collect();
+        assert_eq!(
+            kinds,
+            [
+                ("facebook", SourceKind::Cpm),
+                ("reddit", SourceKind::Arpu),
+                ("reddit", SourceKind::Hours),
+            ]
+        );
+        let cpm = valuation::cpm("facebook", Region::UsCanada, None).unwrap();
+        assert_eq!(w.sources[0].year, cpm.year);
+        assert_eq!(w.sources[0].citation, cpm.source);
+        assert!(w.sources.iter().all(|s| s.year >= 2015));
+        let own = BTreeMap::from([("facebook".to_string(), 10.0)]);
+        let pricing = Pricing {
+            region: Region::UsCanada,
+            overrides: &own,
+        };
+        let w = Weekly::of(&l, d("2026-11-23"), Weekday::Monday, pricing);
+        assert_eq!(w.sources[0].kind, SourceKind::Own);
+        assert_eq!(w.sources[0].citation, "");
+    }
+
+    #[test]
+    fn a_lone_day_is_one_date_and_a_range_names_years_only_across_one() {
+        assert_eq!(
+            DateSpan::of(d("2026-11-23"), d("2026-11-23")),
+            DateSpan::Day {
+                date: d("2026-11-23")
+            }
+        );
+        assert_eq!(
+            DateSpan::of(d("2026-11-28"), d("2026-12-04")),
+            DateSpan::Range {
+                from: d("2026-11-28"),
+                to: d("2026-12-04"),
+                years: false
+            }
+        );
+        assert_eq!(
+            DateSpan::of(d("2026-12-28"), d("2027-01-03")),
+            DateSpan::Range {
+                from: d("2026-12-28"),
+                to: d("2027-01-03"),
+                years: true
+            }
+        );
+        // This week on its first day is that day alone.
+        let w = Weekly::of(&Ledger::default(), d("2026-11-23"), Weekday::Monday, US);
+        assert_eq!(
+            DateSpan::of(w.current.from, w.current.to),
+            DateSpan::Day {
+                date: d("2026-11-23")
+            }
+        );
+    }
+
+    #[test]
+    fn a_citation_is_cut_into_works_words_and_links() {
+        use Piece::{Link, Text};
+        assert_eq!(
+            citation_pieces("Meta, 10-K (2025), https://x.org/a); see too | B, http://y.com"),
+            vec![
+                vec![
+                    Text("Meta, 10-K (2025), "),
+                    Link("https://x.org/a"),
+                    Text("); see too")
+                ],
+                vec![Text("B, "), Link("http://y.com")],
+            ]
+        );
+        assert_eq!(citation_pieces("no link"), vec![vec![Text("no link")]]);
+        assert!(citation_pieces("").is_empty());
+        // Every source in the table comes apart and back together.
+        for (_, c) in valuation::RATES.iter().flat_map(|r| r.cpm) {
+            let works = citation_pieces(c.source);
+            let joined: Vec<String> = works
+                .iter()
+                .map(|w| {
+                    w.iter()
+                        .map(|p| match p {
+                            Text(t) | Link(t) => *t,
+                        })
+                        .collect()
+                })
+                .collect();
+            assert_eq!(joined.join(" | "), c.source.trim());
+        }
     }
 
     /// A zone with DST: UTC+1, UTC+2 from 2026-03-29 01:00Z.

@@ -152,6 +152,17 @@ pub fn per_hour(site: &str, region: Region) -> Option<Estimate> {
     })
 }
 
+/// The table's rows behind [`per_hour`]: revenue per user and hours of
+/// use, each with its source and year.
+///
+/// ```text
+/// snapchat, us_canada -> (ARPU 2025, hours 2024)    linkedin -> none
+/// ```
+pub fn revenue_sources(site: &str, region: Region) -> Option<(Arpu, Hours)> {
+    let r = rates(site)?;
+    Some((pick(r.arpu, region)?.1, r.hours?))
+}
+
 /// A region from a BCP 47 locale's country (`en-US` → `us_canada`).
 ///
 /// ```text
@@ -250,6 +261,10 @@ mod tests {
         let h = per_hour("snapchat", Region::UsCanada).unwrap();
         assert!(h.typical > 0.0 && h.source.contains('÷'));
         assert!(per_hour("linkedin", Region::UsCanada).is_none());
+        let (arpu, hours) = revenue_sources("snapchat", Region::UsCanada).unwrap();
+        assert!(close(h.typical, arpu.usd_per_year / hours.per_year));
+        assert!(h.source.contains(arpu.source) && h.source.contains(hours.source));
+        assert!(revenue_sources("linkedin", Region::UsCanada).is_none());
     }
 
     #[test]

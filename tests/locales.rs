@@ -214,3 +214,49 @@ fn every_key_the_code_uses_exists() {
     missing.extend(used_keys().into_iter().filter(|k| !en.contains(k)));
     assert!(missing.is_empty(), "missing from _locales: {missing:?}");
 }
+
+/// Messages that show digits as what they are: the choice of digits.
+const SHOWS_DIGITS: &[&str] = &["opt_arabic_digits"];
+
+/// A number typed into a message ("من 15 إلى 600", "١٤٠ حرفًا", "1 hour")
+/// ignores the digits the person chose and agrees with no count: numbers
+/// come in as placeholders, formatted by `Intl` (counted where a noun
+/// follows).
+#[test]
+fn no_message_types_a_number() {
+    let mut wrong = Vec::new();
+    for lang in LANGS {
+        for (key, entry) in messages(lang) {
+            if SHOWS_DIGITS.contains(&key.as_str()) {
+                continue;
+            }
+            let message = entry["message"].as_str().unwrap_or_default();
+            // Placeholders (`$COUNT$`, `$V1$`, `$1`) are not typed numbers.
+            let mut words = String::new();
+            let mut rest = message;
+            while let Some(i) = rest.find('$') {
+                words.push_str(&rest[..i]);
+                let after = &rest[i + 1..];
+                let name_end = after.find('$').filter(|e| {
+                    *e > 0
+                        && after[..*e]
+                            .bytes()
+                            .all(|b| b.is_ascii_alphanumeric() || b == b'_')
+                });
+                rest = match name_end {
+                    Some(e) => &after[e + 1..],
+                    None if after.starts_with(|c: char| c.is_ascii_digit()) => &after[1..],
+                    None => after,
+                };
+            }
+            words.push_str(rest);
+            let digit = |c: char| {
+                c.is_ascii_digit() || ('٠'..='٩').contains(&c) || ('۰'..='۹').contains(&c)
+            };
+            if words.chars().any(digit) {
+                wrong.push(format!("{lang}: {key} types a number: {message}"));
+            }
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}

@@ -80,10 +80,32 @@ pub fn worth_sending((old, at): &(OverlayState, f64), new: &OverlayState, now: f
         || old.language != new.language
         || old.arabic_digits != new.arabic_digits
         || old.minimized != new.minimized
+        || old.mark_minutes != new.mark_minutes
         || old.saved.as_ref().map(|s| (s.id, s.dropped))
             != new.saved.as_ref().map(|s| (s.id, s.dropped))
         || (shown - new.seconds).abs() > 1.0
         || deadline_moved
+}
+
+/// The N of the panel's "mark the last N minutes useful": the prompt's
+/// interval (10 when prompts are off), offered only once that much time
+/// not yet marked useful was counted today; 0 offers nothing.
+///
+/// ```text
+/// (10, 45 s)     -> 0       (10, 10 min) -> 10
+/// (0, 12 min)    -> 10      (1, 1 min)   -> 1
+/// ```
+pub fn mark_offer(prompt_minutes: u32, unmarked_ms: f64) -> u32 {
+    let n = if prompt_minutes > 0 {
+        prompt_minutes
+    } else {
+        10
+    };
+    if unmarked_ms >= f64::from(n) * 60_000.0 {
+        n
+    } else {
+        0
+    }
 }
 
 impl Tracker {
@@ -170,11 +192,10 @@ impl Tracker {
             },
             language: self.settings.language,
             arabic_digits: self.settings.arabic_digits,
-            mark_minutes: if self.settings.prompt_minutes > 0 {
-                self.settings.prompt_minutes
-            } else {
-                10
-            },
+            mark_minutes: mark_offer(
+                self.settings.prompt_minutes,
+                self.today_ms(site, now, zone) - self.ledger.record(today, site).useful_ms,
+            ),
             minimized: self.settings.overlay_minimized.contains(site),
             saved: self
                 .finds
@@ -361,6 +382,35 @@ mod tests {
         assert!(!badge_due(0.0, 59_999.0, false));
         assert!(badge_due(0.0, 60_000.0, false));
         assert!(badge_due(0.0, 1.0, true), "counting started or stopped");
+    }
+
+    #[test]
+    fn the_panel_offers_the_last_n_minutes_only_once_n_were_counted() {
+        assert_eq!(mark_offer(10, 45_000.0), 0);
+        assert_eq!(mark_offer(10, 599_999.0), 0);
+        assert_eq!(mark_offer(10, 600_000.0), 10);
+        assert_eq!(mark_offer(0, 720_000.0), 10, "prompts off: ten minutes");
+        assert_eq!(mark_offer(1, 60_000.0), 1);
+        // Under a minute counted at the default interval: nothing offered;
+        // ten minutes later, the last ten are.
+        let mut t = tracker();
+        t.sensor(1, hello("https://x.com/home"), T0, &Z).unwrap();
+        present_for(&mut t, 1, T0, 45);
+        assert_eq!(
+            t.overlay_state(1, T0 + 45_000.0, &Z).unwrap().mark_minutes,
+            0
+        );
+        present_for(&mut t, 1, T0 + 45_000.0, 600);
+        let state = t.overlay_state(1, T0 + 645_000.0, &Z).unwrap();
+        assert_eq!(state.mark_minutes, 10);
+        // Once marked, the offer waits for ten more.
+        t.mark_useful(1, 10, T0 + 645_000.0, &Z);
+        let marked = t.overlay_state(1, T0 + 645_000.0, &Z).unwrap();
+        assert_eq!(marked.mark_minutes, 0);
+        // The offer going or coming is news to the overlay.
+        let mut withdrawn = state.clone();
+        withdrawn.mark_minutes = 0;
+        assert!(worth_sending(&(state, 0.0), &withdrawn, 0.0));
     }
 
     fn state(seconds: f64, counting: bool) -> OverlayState {

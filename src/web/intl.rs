@@ -89,7 +89,8 @@ pub fn duration(seconds: f64) -> String {
         0
     };
     match (minutes / 60, minutes % 60) {
-        (0, 0) if seconds >= 1.0 => i18n::message("durationUnderMinute"),
+        // "< 1 min": the one in the chosen digits (Arabic says it in words).
+        (0, 0) if seconds >= 1.0 => i18n::message_with("durationUnderMinute", &[&count(1)]),
         (0, m) => i18n::message_with("durationM", &[&count(m)]),
         (h, m) => i18n::message_with("durationHM", &[&count(h), &count(m)]),
     }

@@ -80,6 +80,24 @@ fn choice(pairs: &[(&str, &str)]) -> Control {
     )
 }
 
+/// What explains a field, if anything: `hint_<label>`, a number field's
+/// bounds in it as `$1`, `$2` (in the chosen digits, never typed into the
+/// words).
+fn hint(field: &Field) -> Option<String> {
+    if field.label == "finds_cap" {
+        // What a find keeps: counted, so the noun agrees.
+        let chars = crate::finds::TEXT_CHARS as u64;
+        return Some(intl::counted("hintFindsCap", chars, &[]));
+    }
+    let bounds = match field.control {
+        Control::Number { min, max, .. } => vec![intl::count(min as u64), intl::count(max as u64)],
+        _ => Vec::new(),
+    };
+    let bounds: Vec<&str> = bounds.iter().map(String::as_str).collect();
+    let key = format!("hint_{}", field.label);
+    Some(i18n::message_with(&key, &bounds)).filter(|h| !h.starts_with(&key))
+}
+
 fn number(v: &str, lo: f64, hi: f64) -> Result<f64, String> {
     match v.trim().parse::<f64>() {
         Ok(n) if n.is_finite() && (lo..=hi).contains(&n) => Ok(n),
@@ -223,12 +241,19 @@ fn sections() -> Vec<(&'static str, Vec<Field>)> {
                 ),
                 field(
                     "retention_days",
-                    choice(&[
-                        ("365", "retention1"),
-                        ("730", "retention2"),
-                        ("1825", "retention5"),
-                        ("0", "retentionAll"),
-                    ]),
+                    // "1 year", "2 years": counted, so the digits follow.
+                    Control::Choice(
+                        [(365, 1), (730, 2), (1825, 5)]
+                            .map(|(days, years)| {
+                                (
+                                    days.to_string(),
+                                    intl::counted("retentionYears", years, &[]),
+                                )
+                            })
+                            .into_iter()
+                            .chain([("0".to_string(), i18n::message("retentionAll"))])
+                            .collect(),
+                    ),
                     |s| s.retention_days.to_string(),
                     |s, v| {
                         s.retention_days = number(v, 0.0, 3650.0)? as u32;
@@ -426,9 +451,7 @@ fn mount_in(
     }
     row.append_child(&control)?;
     if compact.is_some() {
-    } else if let Some(hint) =
-        Some(i18n::message(&format!("hint_{}", field.label))).filter(|h| !h.starts_with("hint_"))
-    {
+    } else if let Some(hint) = hint(&field) {
         let p = dom::add(&row, "p", "hint", &hint)?;
         p.set_id(&format!("{}-hint", field.id));
         control.set_attribute("aria-describedby", &format!("{}-hint", field.id))?;

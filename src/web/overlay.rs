@@ -19,6 +19,7 @@ use crate::prompt::{Answer, Reason};
 use crate::protocol::{OverlayCall, OverlayRequest, OverlayState, OverlayUpdate, PauseSpan};
 use crate::settings::{Language, Settings};
 use crate::sites::ads_counted;
+use crate::summary::OWN_CPM_MARK;
 
 /// Frame sizes the overlay asks for: the pill alone, or with the card.
 const PILL: (u32, u32) = (PILL_WIDTH, PILL_HEIGHT);
@@ -272,17 +273,19 @@ impl View {
                 };
                 let detail =
                     i18n::message_with("takeDetail", &[&money(t.low), &money(t.high), &source]);
-                (
-                    i18n::message_with(
-                        "takeShort",
-                        &[&intl::cash_short(
-                            t.typical,
-                            &state.currency,
-                            state.usd_rate,
-                        )],
-                    ),
-                    detail,
-                )
+                let mut short = i18n::message_with(
+                    "takeShort",
+                    &[&intl::cash_short(
+                        t.typical,
+                        &state.currency,
+                        state.usd_rate,
+                    )],
+                );
+                // The person's own price, marked as theirs (the title says so).
+                if t.override_used {
+                    short.push_str(OWN_CPM_MARK);
+                }
+                (short, detail)
             }
             None => (String::new(), String::new()),
         };
@@ -320,10 +323,16 @@ impl View {
             },
         );
         if let Some((_, mark)) = self.actions.iter().find(|(a, _)| *a == Action::MarkUseful) {
-            set(
-                mark,
-                intl::counted("panelMarkUseful", u64::from(state.mark_minutes.max(1)), &[]),
-            );
+            // The core offers "the last N minutes" only once N were counted.
+            if state.mark_minutes == 0 {
+                let _ = mark.set_attribute("hidden", "");
+            } else {
+                let _ = mark.remove_attribute("hidden");
+                set(
+                    mark,
+                    intl::counted("panelMarkUseful", u64::from(state.mark_minutes), &[]),
+                );
+            }
         }
     }
 

@@ -7,7 +7,7 @@ use web_sys::Element;
 
 use wasm_bindgen_futures::JsFuture;
 
-use super::widgets::{chart, site_table, stats};
+use super::widgets::{chart, own_cpm_legend, site_table, stats};
 use super::{answer, chrome, dom, i18n, intl, page_setup_with, typed, warn};
 use crate::settings::Settings;
 use crate::summary::{Notice, Popup};
@@ -117,6 +117,10 @@ fn render(main: &Element, popup: &Popup, settings: &Settings) -> Result<(), JsVa
     };
     dom::add(&week, "p", "change", &change)?;
     site_table(&week, &popup.week, settings, false)?;
+    own_cpm_legend(
+        &week,
+        popup.week.totals.own_cpm || popup.today.totals.own_cpm,
+    )?;
     super::finds::section(main, &popup.finds, popup.finds_total)?;
 
     let nav = dom::add(main, "nav", "links", "")?;

@@ -8,7 +8,24 @@ use super::i18n::site_name;
 use super::{chrome, dom, i18n, intl};
 use crate::settings::Settings;
 use crate::sites::ads_counted;
-use crate::summary::{Period, Totals};
+use crate::summary::{Period, Totals, OWN_CPM_MARK};
+
+/// Marks the take in `parent` as priced at the person's own CPM; the
+/// legend beneath says what the mark means.
+pub fn take_mark(parent: &Element) -> Result<(), JsValue> {
+    let mark = dom::add(parent, "span", "own-cpm", OWN_CPM_MARK)?;
+    mark.set_attribute("title", &i18n::message("takeOwnCpm"))?;
+    Ok(())
+}
+
+/// The legend of [`take_mark`], when a marked take was `shown`.
+pub fn own_cpm_legend(parent: &Element, shown: bool) -> Result<(), JsValue> {
+    if shown {
+        let text = format!("{OWN_CPM_MARK} {}", i18n::message("ownCpmLegend"));
+        dom::add(parent, "p", "own-cpm-legend", &text)?;
+    }
+    Ok(())
+}
 
 /// The four numbers of a day or a week: sold, useful, ads, take.
 pub fn stats(parent: &Element, t: &Totals, settings: &Settings) -> Result<(), JsValue> {
@@ -52,6 +69,9 @@ pub fn stats(parent: &Element, t: &Totals, settings: &Settings) -> Result<(), Js
         let dd = dom::add(&row, "dd", "", &value)?;
         dd.set_attribute("data-value", &raw)?;
         if class == "take" {
+            if t.own_cpm && t.take.is_some() {
+                take_mark(&dd)?;
+            }
             if let Some(take) = &t.take {
                 let range = i18n::message_with(
                     "takeRange",
@@ -115,10 +135,12 @@ pub fn chart(parent: &Element, period: &Period) -> Result<(), JsValue> {
                 i18n::message("nothing")
             )
         } else {
+            // Arabic lists with its own comma.
+            let comma = if rtl { "، " } else { ", " };
             format!(
                 "{}: {}",
                 intl::date(day.date, &[("weekday", "long")]),
-                names.join(", ")
+                names.join(comma)
             )
         };
         dom::svg(&g, "title", &[])?.set_text_content(Some(&title));
@@ -226,6 +248,9 @@ pub fn site_table(
                     "≈ {}",
                     intl::cash(v.typical, &settings.currency, settings.usd_rate)
                 )));
+                if t.own_cpm {
+                    take_mark(&take)?;
+                }
                 // The person's own CPM is marked as theirs wherever it shows.
                 let source = match source.as_deref() {
                     Some("own") => i18n::message("takeOwnCpm"),
@@ -255,6 +280,10 @@ pub fn site_table(
                     key,
                     &[&intl::cash(h.usd, &settings.currency, settings.usd_rate)],
                 )));
+                // From the ads counted, at the person's own price.
+                if h.from_ads && t.own_cpm {
+                    take_mark(&td)?;
+                }
                 td.set_attribute("title", &h.source)?;
             } else {
                 td.set_text_content(Some("—"));

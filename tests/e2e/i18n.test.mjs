@@ -99,6 +99,8 @@ for (const [lang, words] of [['ar', ARABIC], ['en', ENGLISH]]) {
   test(`minutes agree with their count (${lang}): the panel's "mark the last N minutes"`, async () => {
     const ext = await extensionPage(browser, 'options.html');
     const s = await settingsOf(ext);
+    // Twenty minutes on x today: enough to offer "the last 11 minutes".
+    assert.deepEqual(await ask(ext, { type: 'import', data: oneDay('x', 0, s) }), { ok: true });
     await setSettings(ext, { ...s, language: lang, arabic_digits: lang === 'ar' });
     const page = await openSite(browser, 'https://x.com/home');
     const frame = await overlayFrame(page);
@@ -148,6 +150,33 @@ for (const [lang, words] of [['ar', ARABIC], ['en', ENGLISH]]) {
     await ext.close();
   });
 }
+
+test('the panel offers "mark the last N minutes useful" only once N minutes were counted', async () => {
+  const ext = await extensionPage(browser, 'options.html');
+  assert.deepEqual(await ask(ext, { type: 'delete_everything' }), { ok: true });
+  const s = await settingsOf(ext);
+  const en = { ...s, language: 'en', arabic_digits: false, prompt_minutes: 10 };
+  await setSettings(ext, en);
+  const page = await openSite(browser, 'https://x.com/home');
+  const frame = await overlayFrame(page);
+  await activity(page, 1500);
+  await clickSettled(frame, '.pill');
+  await frame.waitForFunction(() => !document.querySelector('#panel').hidden && window.innerHeight >= 250);
+  await sleep(300);
+  assert.equal(await frame.$eval('#panel .mark', (b) => b.hidden && getComputedStyle(b).display), 'none',
+    'under a minute counted: no "last 10 minutes" to mark');
+  await screenshot(page, 'words-panel-en-unoffered', { clip: { x: 1280 - 470, y: 800 - 330, width: 470, height: 330 } });
+  // Twenty minutes counted today: now it is offered.
+  assert.deepEqual(await ask(ext, { type: 'import', data: oneDay('x', 0, en) }), { ok: true });
+  await activity(page, 1000);
+  await frame.waitForFunction(() => {
+    const b = document.querySelector('#panel .mark');
+    return !b.hidden && b.textContent === 'Mark the last 10 minutes useful';
+  }, { timeout: 5000 });
+  assert.deepEqual(await ask(ext, { type: 'delete_everything' }), { ok: true });
+  await page.close();
+  await ext.close();
+});
 
 test('the options\' "ask every N minutes" agree with their count, in the chosen digits', async () => {
   const ext = await extensionPage(browser, 'options.html');

@@ -8,12 +8,18 @@ import assert from 'node:assert/strict';
 import {
   launch, openSite, overlayFrame, activity, ask, extensionPage, screenshot, sleep, clickSettled, COUNTER,
 } from './harness.mjs';
+import { seedExport } from './seed.mjs';
 
 let browser;
 let ext; // an extension page to ask the core from
 before(async () => {
   browser = await launch();
   ext = await extensionPage(browser, 'options.html');
+  // Some 18 minutes on x today, so the panel offers to mark the last 10
+  // minutes: it does only once 10 were counted.
+  const seed = seedExport(Date.now(), 1);
+  const x = { ...seed, days: seed.days.filter((d) => d.site === 'x') };
+  assert.deepEqual(await ask(ext, { type: 'import', data: x }), { ok: true });
 });
 after(async () => { await browser?.close(); });
 
@@ -43,7 +49,7 @@ test('the pill opens today on this site by click and by keyboard; Esc closes it'
   assert.equal(panel.title, 'Today on X');
   assert.equal(panel.values.length, 4);
   assert.match(panel.values[0], /min/);
-  assert.deepEqual(panel.buttons, ['This post was useful', 'Mark the last 10 minutes useful', 'Pause here for 1 h', 'Pause here for today', 'Hide the counter here', 'Options']);
+  assert.deepEqual(panel.buttons, ['This post was useful', 'Mark the last 10 minutes useful', 'Pause here for an hour', 'Pause here for today', 'Hide the counter here', 'Options']);
   assert.equal(panel.expanded, 'true');
   // The frame grew to hold the panel.
   const box = await (await frame.frameElement()).boundingBox();

@@ -108,6 +108,66 @@ test('the weekly summary shows last week per platform, against the week before',
   assert.match(text, /most around .*21:00–22:00/, 'the seed gives most at 21:00');
   assert.match(text, /I learned something: \d+/);
   assert.ok(await p.$('#this-week table.sites'), 'the current week to date');
+
+  // Against the week before, per platform: each number with its change.
+  const beforeMonday = localDate(new Date(`${lastMonday}T12:00:00`).getTime() - 7 * 86_400_000);
+  const prior = SEED.days.filter((r) => r.date >= beforeMonday && r.date < lastMonday);
+  const exported = await ask(page, { type: 'export' });
+  const takeOf = (from, to, site) => sum(exported.days.filter((r) => r.date >= from && r.date < to && r.site === site && r.take), (r) => r.take.typical);
+  const compared = await p.$$eval('#last-week table.compare tbody tr', (trs) => trs.map((tr) => ({
+    site: tr.dataset.site,
+    cells: Object.fromEntries([...tr.querySelectorAll('td')].map((td) => [td.className, {
+      now: Number(td.dataset.value), before: Number(td.dataset.before),
+      move: td.querySelector('.move')?.textContent, kind: td.querySelector('.move')?.dataset.change,
+    }])),
+  })));
+  assert.deepEqual(compared.map((r) => r.site).sort(), [...new Set([...last, ...prior].map((d) => d.site))].sort());
+  const pct = new Intl.NumberFormat('en-US', { style: 'percent', signDisplay: 'exceptZero', maximumFractionDigits: 0 });
+  /** The change as the page must word it: "new" from nothing, never "+∞%". */
+  const moved = (now, before, least) => (before >= least ? pct.format((now - before) / before) : now >= least ? 'new' : '—');
+  for (const { site, cells } of compared) {
+    const mine = last.filter((d) => d.site === site);
+    const theirs = prior.filter((d) => d.site === site);
+    const want = {
+      time: [sum(mine, (d) => d.attention_seconds), sum(theirs, (d) => d.attention_seconds), 60],
+      sold: [sum(mine, (d) => d.attention_seconds - d.useful_seconds), sum(theirs, (d) => d.attention_seconds - d.useful_seconds), 60],
+      ads: [sum(mine, (d) => d.ads_viewable), sum(theirs, (d) => d.ads_viewable), 1],
+      take: [takeOf(lastMonday, thisMonday, site), takeOf(beforeMonday, lastMonday, site), 0.001],
+    };
+    for (const [col, [now, before, least]] of Object.entries(want)) {
+      const cell = cells[col];
+      if (col === 'take' && !(now || before)) continue; // no CPM for this platform
+      close(cell.now, now, `${site} ${col} this week`, col === 'take' ? 1e-9 : 0.01);
+      close(cell.before, before, `${site} ${col} the week before`, col === 'take' ? 1e-9 : 0.01);
+      assert.equal(cell.move, moved(now, before, least), `${site} ${col}: ${now} against ${before}`);
+      assert.doesNotMatch(cell.move, /∞|NaN/);
+    }
+  }
+  const total = await p.$eval('#last-week table.compare tfoot .time', (td) => Number(td.dataset.value));
+  close(total, sum(last, (d) => d.attention_seconds), 'all platforms');
+
+  // Dates as a reader writes them: a lone day once, a range by Intl.
+  const days = await p.evaluate((ranges) => {
+    const f = new Intl.DateTimeFormat('en-US', { day: 'numeric', month: 'long', timeZone: 'UTC' });
+    const d = (s) => new Date(`${s}T00:00:00Z`);
+    return ranges.map(([from, to]) => (from === to ? f.format(d(from)) : f.formatRange(d(from), d(to))));
+  }, [[lastMonday, localDate(new Date(`${thisMonday}T12:00:00`).getTime() - 86_400_000)], [thisMonday, localDate(NOW)]]);
+  assert.equal(await p.$eval('#last-week h2', (e) => e.textContent), `Last week (${days[0]})`);
+  assert.equal(await p.$eval('#this-week h2', (e) => e.textContent), `This week so far (${days[1]})`);
+
+  // How this is estimated: each source by what it is and its year; the
+  // citations as published folded away, with their links.
+  const how = await p.$eval('#how', (e) => ({
+    heading: e.querySelector('h2').textContent,
+    lines: [...e.querySelectorAll('.sources li')].map((li) => li.textContent),
+    open: e.querySelector('details').open,
+    links: [...e.querySelectorAll('details a')].map((a) => a.href),
+  }));
+  assert.equal(how.heading, 'How this is estimated');
+  assert.ok(how.lines.some((l) => /^Facebook: ad prices per thousand views, .*\(20\d\d\)$/.test(l)), how.lines.join('\n'));
+  assert.ok(how.lines.some((l) => /^Reddit: revenue per user.*\(20\d\d\)$/.test(l)), 'Reddit has no CPM: its hour from revenue per user');
+  assert.equal(how.open, false, 'the citations are folded away');
+  assert.ok(how.links.length > 0 && how.links.every((h) => h.startsWith('https://')), 'with their links');
   await screenshot(p, 'summary-en', { fullPage: true });
   await p.close();
 });
@@ -305,6 +365,38 @@ test('the popup, summary and options in Arabic (the person chose it)', async () 
     const text = await p.evaluate(() => [...document.querySelectorAll('main > *:not(.notes)')].map((e) => e.innerText).join('\n'));
     assert.ok(/[\u0660-\u0669]/.test(text), `${file} writes Arabic-Indic digits`);
     assert.ok(!/\b(Today|Last week|Options|Count)\b/.test(text), `${file} has no English left`);
+    if (file === 'summary.html') {
+      // No English citation on the Arabic page, but inside the folded list.
+      let outside = await p.evaluate(() => {
+        const main = document.querySelector('main').cloneNode(true);
+        main.querySelectorAll('details').forEach((d) => d.remove());
+        return main.textContent;
+      });
+      // (The finds' shortcut is named by its keys: "Alt+Shift+U".)
+      outside = outside.replace(/Alt\+Shift\+U/g, '');
+      assert.doesNotMatch(outside, /[A-Za-z]/, `Latin text outside the folded citations: ${outside.match(/.{0,40}[A-Za-z]+.{0,40}/)}`);
+      const how = await p.$eval('#how', (e) => ({
+        heading: e.querySelector('h2').textContent,
+        lines: [...e.querySelectorAll('.sources li')].map((li) => li.textContent),
+        folded: e.querySelector('details ul').getAttribute('lang'),
+      }));
+      assert.equal(how.heading, 'كيف قُدِّرت هذه الأرقام');
+      assert.ok(how.lines.length > 0 && how.lines.every((l) => /\([٠-٩]{4}\)$|الخيارات$/.test(l)), how.lines.join('\n'));
+      assert.ok(how.lines.some((l) => l.startsWith('فيسبوك: أسعار الإعلانات لكل ألف ظهور')), how.lines.join('\n'));
+      assert.equal(how.folded, 'en', 'the citations as published, marked English');
+      // Per platform against the week before, the changes in Arabic.
+      const moves = await p.$$eval('#last-week table.compare tbody tr', (trs) => trs.map((tr) => [...tr.querySelectorAll('.move')].map((m) => m.textContent)));
+      assert.equal(moves.length, 4);
+      for (const m of moves.flat()) assert.match(m, /^(?:[^\d]*[٠-٩]+٪[^\d]*|جديد|—)$/, m);
+      // A lone day once, a range by Intl, in Arabic-Indic digits.
+      const monday0 = monday(localDate(NOW));
+      const want = await p.evaluate((from, to) => {
+        const f = new Intl.DateTimeFormat('ar', { day: 'numeric', month: 'long', timeZone: 'UTC', numberingSystem: 'arab' });
+        const d = (s) => new Date(`${s}T00:00:00Z`);
+        return from === to ? f.format(d(from)) : f.formatRange(d(from), d(to));
+      }, monday0, localDate(NOW));
+      assert.equal(await p.$eval('#this-week h2', (e) => e.textContent), `هذا الأسبوع حتى الآن (${want})`);
+    }
     // Full-page captures of a right-to-left page come out blank; the popup
     // fits its viewport anyway.
     await screenshot(p, shot, { fullPage: !viewport });
