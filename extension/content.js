@@ -77,14 +77,15 @@
       checkFocus();
       // Ads first: the counter touches the page's DOM and may fail there.
       // Slots already found mean the core restarted: it learns them again.
+      ownRules(message.rules); // new to this sensor, or changed while the worker was away
       if (io) announce();
-      else startSlots(message.rules);
       postRules = Array.isArray(message.posts) ? message.posts : [];
       shortcut = message.shortcut || null;
       if (message.position) Object.assign(place, { inline: message.position.inline, bottom: message.position.bottom, chosen: true });
       if (message.overlay !== false) mountOverlay();
       if (host) safely(placeHost);
-    } else if (message.type === 'find_post') answerFind(message);
+    } else if (message.type === 'rules') ownRules(message.rules);
+    else if (message.type === 'find_post') answerFind(message);
     else if (message.type === 'ad') watch(message.id);
     else if (message.type === 'viewable') viewed.add(message.id);
     else if (message.type === 'saved') stored(message);
@@ -241,6 +242,23 @@
   function stored(message) {
     for (const id of message.ads || []) if (watched.has(id)) savedAds.add(id);
     for (const id of message.viewable || []) if (watched.has(id)) savedViews.add(id);
+  }
+
+  // --- the site's rules again, after the person saved their own ----------
+  // Slots keep their ids; the ads stay watched; every other candidate is
+  // judged again under the new list (its indices may mean other rules now).
+  let rulesSent = null;
+  function ownRules(list) {
+    if (!Array.isArray(list)) return;
+    const json = JSON.stringify(list);
+    if (io && json === rulesSent) return;
+    rulesSent = json;
+    if (!io) return startSlots(list);
+    rules = list.map(compile);
+    marked = new WeakMap(); // marked again by the scan, by the new indices
+    for (const key of [...sent.keys()]) if (!watched.has(Number(key.split(':')[0]))) sent.delete(key);
+    queued.push(document.documentElement);
+    schedule();
   }
 
   /**

@@ -114,6 +114,10 @@ pub enum SensorCommand {
         /// corner, clear of the page's own fixed controls).
         position: Option<crate::settings::Position>,
     },
+    /// The site's ad rules changed (the person's own were saved): look
+    /// for ad slots with these from now on. Slots already called ads stay
+    /// watched; the others are judged again.
+    Rules { rules: Vec<crate::rules::Rule> },
     /// Show or remove the on-page counter (a setting changed).
     Overlay { show: bool },
     /// The core decided slot `id` is an ad: watch its visibility.

@@ -134,12 +134,92 @@ impl Rule {
         self.ops.contains(&Op::Post)
     }
 
+    /// Every selector the sensor will give the browser: the rule's own,
+    /// then its operators'.
+    ///
+    /// ```text
+    /// "a.ad:upward(div.feed > div):label(span, :scope)" -> ["a.ad", "div.feed > div", "span", ":scope"]
+    /// ```
+    pub fn selectors(&self) -> Vec<&str> {
+        let mut out = vec![self.css.as_str()];
+        for op in &self.ops {
+            match op {
+                Op::UpwardTo { selector }
+                | Op::Permalink { selector, .. }
+                | Op::Author { selector, .. } => out.push(selector),
+                Op::Label { selectors } | Op::Text { selectors } => {
+                    out.extend(selectors.iter().map(String::as_str))
+                }
+                _ => {}
+            }
+        }
+        out
+    }
+
+    /// Every `/regex/` of the rule, with its flags.
+    ///
+    /// ```text
+    /// "div:has-text(/^Ad$/i):matches-attr(href=ads)" -> [("^Ad$", "i")]
+    /// ```
+    pub fn regexes(&self) -> Vec<(&str, &str)> {
+        self.ops
+            .iter()
+            .filter_map(|op| match op {
+                Op::HasText { pattern } | Op::MatchesAttr { pattern, .. } => match pattern {
+                    Pattern::Regex { source, flags } => Some((source.as_str(), flags.as_str())),
+                    Pattern::Text(_) => None,
+                },
+                _ => None,
+            })
+            .collect()
+    }
+
     /// Whether the rule applies on `host` (`www.facebook.com` for `facebook.com`).
     pub fn applies_to(&self, host: &str) -> bool {
         let host = host.trim_end_matches('.').to_ascii_lowercase();
         self.domains
             .iter()
             .any(|d| host == *d || host.ends_with(&format!(".{d}")))
+    }
+}
+
+/// What is wrong with an operator's argument.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reason {
+    NameValue,
+    AttributeName,
+    UpwardRange,
+    UpwardEmpty,
+    NoLabelSelector,
+    OneClass,
+    NoTextSelector,
+    EmptySelector,
+    AttributeAfterAt,
+    UnterminatedRegex,
+    EmptyRegex,
+    RegexFlags,
+    EmptyText,
+}
+
+impl Reason {
+    /// The English reason (the build's messages; the options page says
+    /// it in the person's language).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Reason::NameValue => "expected name=value",
+            Reason::AttributeName => "bad attribute name",
+            Reason::UpwardRange => "n must be 1–64",
+            Reason::UpwardEmpty => "empty",
+            Reason::NoLabelSelector => "name at least one label selector (or :scope)",
+            Reason::OneClass => "one class name",
+            Reason::NoTextSelector => "name at least one selector (or :scope)",
+            Reason::EmptySelector => "empty selector",
+            Reason::AttributeAfterAt => "bad attribute name after @",
+            Reason::UnterminatedRegex => "unterminated /regex/",
+            Reason::EmptyRegex => "empty /regex/",
+            Reason::RegexFlags => "regex flags may be i, u, s, m",
+            Reason::EmptyText => "empty text",
+        }
     }
 }
 
@@ -153,12 +233,28 @@ pub enum RuleError {
     UnknownOperator(String),
     BadArgument {
         op: &'static str,
-        reason: &'static str,
+        reason: Reason,
     },
     LabelNotLast,
     /// `:permalink`, `:author`, `:text` without `:post`, or `:post` with
     /// the ad-only `:label`/`:video`/`:while-class`.
     PostMixed,
+    /// The person's own rules: a domain that is neither a catalog site's
+    /// nor one of the sites they added.
+    UnknownSite(String),
+    /// The person's own rules name ads, not posts.
+    PostRule,
+    /// The person's own rules: a line longer than [`MAX_OWN_LINE_CHARS`].
+    LineTooLong,
+    /// The person's own rules: a rule past [`MAX_OWN_RULES`].
+    TooManyRules,
+    /// The person's own rules: the text goes past [`MAX_OWN_CHARS`] here.
+    TooLong,
+    /// The browser refuses the rule's CSS selector (checked where one is
+    /// at hand: the options page).
+    BadSelector(String),
+    /// The browser refuses a `/regex/` of the rule.
+    BadRegex(String),
 }
 
 impl fmt::Display for RuleError {
@@ -169,11 +265,25 @@ impl fmt::Display for RuleError {
             RuleError::EmptySelector => write!(f, "the rule starts with no CSS selector"),
             RuleError::Unbalanced => write!(f, "unbalanced brackets, parentheses or quotes"),
             RuleError::UnknownOperator(op) => write!(f, "unknown operator {op:?}"),
-            RuleError::BadArgument { op, reason } => write!(f, ":{op}(): {reason}"),
+            RuleError::BadArgument { op, reason } => write!(f, ":{op}(): {}", reason.as_str()),
             RuleError::LabelNotLast => {
                 write!(f, ":label() must come last (before :video, :while-class())")
             }
             RuleError::PostMixed => write!(f, ":permalink(), :author() and :text() need :post, which cannot have :label(), :video or :while-class()"),
+            RuleError::UnknownSite(d) => write!(
+                f,
+                "{d:?} is not a site Thaman counts (the catalog's, or one you added)"
+            ),
+            RuleError::PostRule => write!(f, "your own rules name ads, not posts (:post)"),
+            RuleError::LineTooLong => {
+                write!(f, "a line may have at most {MAX_OWN_LINE_CHARS} characters")
+            }
+            RuleError::TooManyRules => write!(f, "at most {MAX_OWN_RULES} rules"),
+            RuleError::TooLong => write!(f, "at most {MAX_OWN_CHARS} characters in all"),
+            RuleError::BadSelector(css) => {
+                write!(f, "the browser does not accept the selector {css:?}")
+            }
+            RuleError::BadRegex(re) => write!(f, "the browser does not accept /{re}/"),
         }
     }
 }
@@ -210,6 +320,82 @@ pub fn parse_rules(text: &str) -> Result<Vec<Rule>, Vec<LineError>> {
         match parse_rule(line) {
             Ok(rule) => rules.push(rule),
             Err(error) => errors.push(LineError { line: i + 1, error }),
+        }
+    }
+    if errors.is_empty() {
+        Ok(rules)
+    } else {
+        Err(errors)
+    }
+}
+
+/// The most rules the person may write (the catalog has about 50).
+pub const MAX_OWN_RULES: usize = 100;
+/// The longest line of the person's rules, in characters.
+pub const MAX_OWN_LINE_CHARS: usize = 1000;
+/// The longest text of the person's rules, comments included.
+pub const MAX_OWN_CHARS: usize = 20_000;
+
+/// Parses the person's own ad rules: the same syntax and parser as the
+/// files, within the caps, ad rules only, each domain a site Thaman counts
+/// (`known`: a catalog site's domain or a site they added). Every bad
+/// line is reported with its number.
+///
+/// ```text
+/// "! mine\nx.com##div.promo\n"            -> Ok([x.com##div.promo])
+/// "x.com##div\nevil.example##div", known x -> Err([line 2: UnknownSite("evil.example")])
+/// "x.com##article:post"                     -> Err([line 1: PostRule])
+/// ```
+pub fn parse_own_rules(
+    text: &str,
+    known: impl Fn(&str) -> bool,
+) -> Result<Vec<Rule>, Vec<LineError>> {
+    check_own_rules(text, known, |_| Ok(()))
+}
+
+/// [`parse_own_rules`], each parsed rule also put to `browser` (does the
+/// browser accept its selector and regexes?) where one is at hand.
+pub fn check_own_rules(
+    text: &str,
+    known: impl Fn(&str) -> bool,
+    browser: impl Fn(&Rule) -> Result<(), RuleError>,
+) -> Result<Vec<Rule>, Vec<LineError>> {
+    let mut rules = Vec::new();
+    let mut errors = Vec::new();
+    let mut chars = 0;
+    for (i, line) in text.lines().enumerate() {
+        let n = line.chars().count();
+        chars += n + 1;
+        let error = |error| LineError { line: i + 1, error };
+        if chars > MAX_OWN_CHARS + 1 {
+            errors.push(error(RuleError::TooLong));
+            break;
+        }
+        if n > MAX_OWN_LINE_CHARS {
+            errors.push(error(RuleError::LineTooLong));
+            continue;
+        }
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('!') {
+            continue;
+        }
+        let rule = match parse_rule(line) {
+            Ok(rule) => rule,
+            Err(e) => {
+                errors.push(error(e));
+                continue;
+            }
+        };
+        if let Some(d) = rule.domains.iter().find(|d| !known(d)) {
+            errors.push(error(RuleError::UnknownSite(d.clone())));
+        } else if rule.is_post() {
+            errors.push(error(RuleError::PostRule));
+        } else if rules.len() == MAX_OWN_RULES {
+            errors.push(error(RuleError::TooManyRules));
+        } else if let Err(e) = browser(&rule) {
+            errors.push(error(e));
+        } else {
+            rules.push(rule);
         }
     }
     if errors.is_empty() {
@@ -387,7 +573,7 @@ fn parse_op(s: &str) -> Result<(Op, &str), RuleError> {
         "matches-attr" => {
             let (attr, value) = arg.split_once('=').ok_or(RuleError::BadArgument {
                 op: "matches-attr",
-                reason: "expected name=value",
+                reason: Reason::NameValue,
             })?;
             let attr = attr.trim().trim_matches('"');
             if attr.is_empty()
@@ -397,7 +583,7 @@ fn parse_op(s: &str) -> Result<(Op, &str), RuleError> {
             {
                 return Err(RuleError::BadArgument {
                     op: "matches-attr",
-                    reason: "bad attribute name",
+                    reason: Reason::AttributeName,
                 });
             }
             Op::MatchesAttr {
@@ -410,7 +596,7 @@ fn parse_op(s: &str) -> Result<(Op, &str), RuleError> {
             Ok(_) => {
                 return Err(RuleError::BadArgument {
                     op: "upward",
-                    reason: "n must be 1–64",
+                    reason: Reason::UpwardRange,
                 })
             }
             Err(_) if !arg.is_empty() => Op::UpwardTo {
@@ -419,7 +605,7 @@ fn parse_op(s: &str) -> Result<(Op, &str), RuleError> {
             Err(_) => {
                 return Err(RuleError::BadArgument {
                     op: "upward",
-                    reason: "empty",
+                    reason: Reason::UpwardEmpty,
                 })
             }
         },
@@ -432,7 +618,7 @@ fn parse_op(s: &str) -> Result<(Op, &str), RuleError> {
             if selectors.is_empty() {
                 return Err(RuleError::BadArgument {
                     op: "label",
-                    reason: "name at least one label selector (or :scope)",
+                    reason: Reason::NoLabelSelector,
                 });
             }
             Op::Label { selectors }
@@ -446,7 +632,7 @@ fn parse_op(s: &str) -> Result<(Op, &str), RuleError> {
             {
                 return Err(RuleError::BadArgument {
                     op: "while-class",
-                    reason: "one class name",
+                    reason: Reason::OneClass,
                 });
             }
             Op::WhileClass {
@@ -473,7 +659,7 @@ fn parse_op(s: &str) -> Result<(Op, &str), RuleError> {
             if selectors.is_empty() {
                 return Err(RuleError::BadArgument {
                     op: "text",
-                    reason: "name at least one selector (or :scope)",
+                    reason: Reason::NoTextSelector,
                 });
             }
             Op::Text { selectors }
@@ -502,7 +688,7 @@ fn selector_at(arg: &str, op: &'static str) -> Result<(String, Option<String>), 
     if selector.is_empty() {
         return Err(RuleError::BadArgument {
             op,
-            reason: "empty selector",
+            reason: Reason::EmptySelector,
         });
     }
     if let Some(a) = attr {
@@ -513,7 +699,7 @@ fn selector_at(arg: &str, op: &'static str) -> Result<(String, Option<String>), 
         {
             return Err(RuleError::BadArgument {
                 op,
-                reason: "bad attribute name after @",
+                reason: Reason::AttributeAfterAt,
             });
         }
     }
@@ -544,19 +730,19 @@ fn pattern(arg: &str, op: &'static str) -> Result<Pattern, RuleError> {
     if let Some(body) = arg.strip_prefix('/') {
         let end = body.rfind('/').ok_or(RuleError::BadArgument {
             op,
-            reason: "unterminated /regex/",
+            reason: Reason::UnterminatedRegex,
         })?;
         let (source, flags) = (&body[..end], &body[end + 1..]);
         if source.is_empty() {
             return Err(RuleError::BadArgument {
                 op,
-                reason: "empty /regex/",
+                reason: Reason::EmptyRegex,
             });
         }
         if !flags.chars().all(|f| matches!(f, 'i' | 'u' | 's' | 'm')) {
             return Err(RuleError::BadArgument {
                 op,
-                reason: "regex flags may be i, u, s, m",
+                reason: Reason::RegexFlags,
             });
         }
         return Ok(Pattern::Regex {
@@ -568,7 +754,7 @@ fn pattern(arg: &str, op: &'static str) -> Result<Pattern, RuleError> {
     if text.is_empty() {
         return Err(RuleError::BadArgument {
             op,
-            reason: "empty text",
+            reason: Reason::EmptyText,
         });
     }
     Ok(Pattern::Text(text.to_string()))
@@ -628,7 +814,7 @@ mod tests {
             err("x.com##article:upward(0)"),
             RuleError::BadArgument {
                 op: "upward",
-                reason: "n must be 1–64"
+                reason: Reason::UpwardRange
             }
         );
         assert_eq!(
@@ -639,7 +825,7 @@ mod tests {
             err("x.com##article:has-text(/a/g)"),
             RuleError::BadArgument {
                 op: "has-text",
-                reason: "regex flags may be i, u, s, m"
+                reason: Reason::RegexFlags
             }
         );
         assert!(matches!(
@@ -737,7 +923,7 @@ mod tests {
                 err(bad),
                 RuleError::BadArgument {
                     op: "while-class",
-                    reason: "one class name"
+                    reason: Reason::OneClass
                 },
                 "{bad}"
             );
@@ -755,6 +941,118 @@ mod tests {
         assert_eq!(
             errors[0].to_string(),
             "line 3: expected `domains##selector`"
+        );
+    }
+
+    #[test]
+    fn own_rules_report_every_bad_line_with_its_number_and_reason() {
+        let known = |d: &str| ["x.com", "facebook.com", "news.example.org"].contains(&d);
+        let ok = parse_own_rules(
+            "! mine\n\nfacebook.com##div.promo\nnews.example.org##aside.ad:video\n",
+            known,
+        )
+        .unwrap();
+        assert_eq!(ok.len(), 2);
+        assert_eq!(ok[1].domains, vec!["news.example.org"]);
+        let errors = parse_own_rules(
+            "x.com##div.ad\nx.com#div\nevil.example##div\nx.com,evil.example##div\nx.com##article:post\nx.com##div:upward(0)\n! fine\n",
+            known,
+        )
+        .unwrap_err();
+        assert_eq!(
+            errors,
+            vec![
+                LineError {
+                    line: 2,
+                    error: RuleError::NoSeparator
+                },
+                LineError {
+                    line: 3,
+                    error: RuleError::UnknownSite("evil.example".into())
+                },
+                LineError {
+                    line: 4,
+                    error: RuleError::UnknownSite("evil.example".into())
+                },
+                LineError {
+                    line: 5,
+                    error: RuleError::PostRule
+                },
+                LineError {
+                    line: 6,
+                    error: RuleError::BadArgument {
+                        op: "upward",
+                        reason: Reason::UpwardRange
+                    }
+                },
+            ]
+        );
+        assert_eq!(
+            errors[1].to_string(),
+            "line 3: \"evil.example\" is not a site Thaman counts (the catalog's, or one you added)"
+        );
+    }
+
+    #[test]
+    fn own_rules_are_capped_in_count_and_length() {
+        let known = |_: &str| true;
+        let many: String = (0..=MAX_OWN_RULES)
+            .map(|i| format!("x.com##div.ad{i}\n"))
+            .collect();
+        assert_eq!(
+            parse_own_rules(&many, known).unwrap_err(),
+            vec![LineError {
+                line: MAX_OWN_RULES + 1,
+                error: RuleError::TooManyRules
+            }]
+        );
+        let just: String = (0..MAX_OWN_RULES)
+            .map(|i| format!("x.com##div.ad{i}\n"))
+            .collect();
+        assert_eq!(parse_own_rules(&just, known).unwrap().len(), MAX_OWN_RULES);
+        let long = format!("x.com##div[title=\"{}\"]", "a".repeat(MAX_OWN_LINE_CHARS));
+        assert_eq!(
+            parse_own_rules(&format!("x.com##div\n{long}"), known).unwrap_err(),
+            vec![LineError {
+                line: 2,
+                error: RuleError::LineTooLong
+            }]
+        );
+        let comment = format!("! {}\n", "c".repeat(MAX_OWN_LINE_CHARS - 3));
+        let text = comment.repeat(MAX_OWN_CHARS / MAX_OWN_LINE_CHARS + 1);
+        let errors = parse_own_rules(&text, known).unwrap_err();
+        assert_eq!(
+            errors,
+            vec![LineError {
+                line: MAX_OWN_CHARS / MAX_OWN_LINE_CHARS + 1,
+                error: RuleError::TooLong
+            }]
+        );
+        assert!(
+            parse_own_rules(&comment.repeat(MAX_OWN_CHARS / MAX_OWN_LINE_CHARS), known).is_ok()
+        );
+    }
+
+    #[test]
+    fn own_rules_can_be_put_to_the_browser() {
+        let r =
+            parse_rule("x.com##a.ad:has-text(/^Ad$/i):upward(div.feed > div):label(span, :scope)")
+                .unwrap();
+        assert_eq!(
+            r.selectors(),
+            vec!["a.ad", "div.feed > div", "span", ":scope"]
+        );
+        assert_eq!(r.regexes(), vec![("^Ad$", "i")]);
+        let refuse_bad = |rule: &Rule| match rule.selectors().iter().find(|s| s.contains("!!")) {
+            Some(s) => Err(RuleError::BadSelector(s.to_string())),
+            None => Ok(()),
+        };
+        assert_eq!(
+            check_own_rules("x.com##div\nx.com##div!!", |_| true, refuse_bad).unwrap_err(),
+            vec![LineError {
+                line: 2,
+                error: RuleError::BadSelector("div!!".into())
+            }]
         );
     }
 }

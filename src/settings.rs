@@ -8,12 +8,21 @@ use thiserror::Error;
 use crate::attention::{Limits, PULSE_MS};
 use crate::calendar::{Calendar, Weekday};
 use crate::format::Digits;
-use crate::sites::{custom_host, valid_site_id, MAX_CUSTOM_SITES};
+use crate::rules::{parse_own_rules, LineError, Rule};
+use crate::sites::{custom_host, site_id_for_host, valid_site_id, MAX_CUSTOM_SITES};
 use crate::valuation::Region;
+
+/// The settings format this build reads and writes: 1 (no `version`
+/// field) had no `ad_rules`; 2 added them.
+pub const SETTINGS_VERSION: u32 = 2;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct Settings {
+    /// The settings format: older formats are read as this build's (their
+    /// missing fields take their defaults), a newer one is refused.
+    #[serde(deserialize_with = "read_version")]
+    pub version: u32,
     /// Presence lasts this long after the last input (15 s – 10 min).
     pub idle_threshold_seconds: u32,
     /// Local hour a new day starts (0–6).
@@ -62,6 +71,25 @@ pub struct Settings {
     /// Days kept in full detail; older ones are merged into weekly totals
     /// (0: keep every day).
     pub retention_days: u32,
+    /// The person's own ad rules, as they wrote them (comments kept), in
+    /// the syntax of `rules/sites.txt`; applied beside the built-in ones.
+    pub ad_rules: String,
+}
+
+/// A stored `version`: an older format is read as this build's, a newer
+/// one refused (its fields may mean what this build cannot know).
+///
+/// ```text
+/// 1 -> 2     2 -> 2     3 -> Err("settings format 3 is newer …")
+/// ```
+fn read_version<'de, D: serde::Deserializer<'de>>(d: D) -> Result<u32, D::Error> {
+    let found = u32::deserialize(d)?;
+    if found > SETTINGS_VERSION {
+        return Err(serde::de::Error::custom(format!(
+            "settings format {found} is newer than this version understands ({SETTINGS_VERSION}); update Thaman first"
+        )));
+    }
+    Ok(SETTINGS_VERSION)
 }
 
 /// The counter's place: pixels from the page's inline-end edge (right, or
@@ -109,6 +137,7 @@ pub enum Language {
 impl Default for Settings {
     fn default() -> Self {
         Settings {
+            version: SETTINGS_VERSION,
             idle_threshold_seconds: 60,
             day_start_hour: 0,
             region: None,
@@ -130,6 +159,7 @@ impl Default for Settings {
             finds_cap: 500,
             overlay_positions: BTreeMap::new(),
             retention_days: 730,
+            ad_rules: String::new(),
         }
     }
 }
@@ -166,10 +196,18 @@ pub enum SettingsError {
     FindsCap(u32),
     #[error("overlay_positions: {0:?} must be a known site with a place on a screen")]
     Position(String),
+    #[error("settings format {0} is not {SETTINGS_VERSION}")]
+    Version(u32),
+    /// The first bad line of the person's own ad rules.
+    #[error("ad_rules: {0}")]
+    AdRules(LineError),
 }
 
 impl Settings {
     pub fn validate(&self) -> Result<(), SettingsError> {
+        if self.version != SETTINGS_VERSION {
+            return Err(SettingsError::Version(self.version));
+        }
         if !(15..=600).contains(&self.idle_threshold_seconds) {
             return Err(SettingsError::IdleThreshold(self.idle_threshold_seconds));
         }
@@ -230,7 +268,24 @@ impl Settings {
         if let Some(site) = listed.clone().find(|s| !valid_site_id(s)) {
             return Err(SettingsError::UnknownSite(site.clone()));
         }
+        if let Err(mut errors) = self.own_rules() {
+            return Err(SettingsError::AdRules(errors.swap_remove(0)));
+        }
         Ok(())
+    }
+
+    /// The person's own ad rules, parsed: each must name a site Thaman
+    /// counts — the catalog's, or one in `custom_sites`.
+    ///
+    /// ```text
+    /// ad_rules "x.com##div.promo"                        -> Ok([x.com##div.promo])
+    /// ad_rules "news.example.org##div", custom {}        -> Err(line 1: UnknownSite)
+    /// ad_rules "news.example.org##div", custom {news.example.org} -> Ok
+    /// ```
+    pub fn own_rules(&self) -> Result<Vec<Rule>, Vec<LineError>> {
+        parse_own_rules(&self.ad_rules, |domain| {
+            site_id_for_host(domain, &self.custom_sites).is_some()
+        })
     }
 
     /// Takes a site the person added off the list, with everything set
@@ -301,7 +356,8 @@ impl Settings {
             weekly_notification,
             finds_cap,
             overlay_positions,
-            retention_days
+            retention_days,
+            ad_rules
         );
         out
     }
@@ -492,5 +548,62 @@ mod tests {
         assert!(s.weekly_notification);
         assert_eq!(s.language, Language::Auto);
         assert_eq!(s.week_start, None);
+    }
+
+    #[test]
+    fn own_ad_rules_are_validated_with_the_sites_counted() {
+        let with = |rules: &str, custom: &[&str]| Settings {
+            ad_rules: rules.into(),
+            custom_sites: custom.iter().map(|h| h.to_string()).collect(),
+            ..Settings::default()
+        };
+        assert!(with("! mine\nfacebook.com##div.promo\nm.x.com##aside", &[])
+            .validate()
+            .is_ok());
+        let refused = with("facebook.com##div\nnews.example.org##div.ad", &[]).validate();
+        assert_eq!(
+            refused,
+            Err(SettingsError::AdRules(LineError {
+                line: 2,
+                error: crate::rules::RuleError::UnknownSite("news.example.org".into())
+            }))
+        );
+        assert_eq!(
+            refused.unwrap_err().to_string(),
+            "ad_rules: line 2: \"news.example.org\" is not a site Thaman counts (the catalog's, or one you added)"
+        );
+        let added = with("news.example.org##div.ad", &["news.example.org"]);
+        assert!(added.validate().is_ok());
+        assert_eq!(added.own_rules().unwrap().len(), 1);
+        assert!(matches!(
+            with("x.com##div:upward(0)", &[]).validate(),
+            Err(SettingsError::AdRules(LineError { line: 1, .. }))
+        ));
+        let mut taken_off = added.clone();
+        taken_off.remove_custom_site("news.example.org");
+        assert!(
+            taken_off.validate().is_err(),
+            "a site cannot go while a rule names it"
+        );
+    }
+
+    #[test]
+    fn settings_keep_their_rules_through_a_round_trip_and_refuse_a_newer_format() {
+        let s = Settings {
+            ad_rules: "! mine\nx.com##div.promo:label(span)\n".into(),
+            ..Settings::default()
+        };
+        let json = serde_json::to_value(&s).unwrap();
+        assert_eq!(json["version"], SETTINGS_VERSION);
+        let back: Settings = serde_json::from_value(json.clone()).unwrap();
+        assert_eq!(back, s);
+        assert_eq!(Settings::default().changed_fields(&s), vec!["ad_rules"]);
+        let old: Settings = serde_json::from_str(r#"{"idle_threshold_seconds": 30}"#).unwrap();
+        assert_eq!((old.version, old.ad_rules.as_str()), (SETTINGS_VERSION, ""));
+        assert!(old.validate().is_ok(), "format 1 is read as this build's");
+        let mut newer = json;
+        newer["version"] = serde_json::json!(SETTINGS_VERSION + 1);
+        let err = serde_json::from_value::<Settings>(newer).unwrap_err();
+        assert!(err.to_string().contains("newer"), "{err}");
     }
 }

@@ -22,7 +22,10 @@ use crate::viewability::Viewability;
 #[derive(Debug, Default)]
 struct PageAds {
     site: String,
-    /// Indices into the rules, in the order the page got them.
+    /// The page's host, which the rules are chosen by.
+    host: String,
+    /// Indices into the rules (the built-in ones, then the person's own),
+    /// in the order the page got them.
     rules: Vec<usize>,
     ads: BTreeSet<u32>,
     viewability: Viewability,
@@ -57,6 +60,10 @@ pub(super) struct Pages {
     rules: Vec<Rule>,
     /// The rules naming posts (for "mark this post useful").
     post_rules: Vec<Rule>,
+    /// The person's own ad rules, after the built-in ones, and the text
+    /// they were parsed from.
+    own: Vec<Rule>,
+    own_text: String,
     labels: Labels,
     open: BTreeMap<TabId, PageAds>,
     /// Pages of sites the person turned off or paused, by site: their
@@ -113,6 +120,30 @@ impl Pages {
         self.open.len()
     }
 
+    /// The text the person's own rules were parsed from.
+    pub fn own_text(&self) -> &str {
+        &self.own_text
+    }
+
+    /// The person's own ad rules changed: every open page whose rules
+    /// change is sent its site's rules again (its slots keep their ids).
+    pub fn set_own(&mut self, text: &str, own: Vec<Rule>) {
+        self.own_text = text.to_string();
+        self.own = own;
+        for (tab, page) in &mut self.open {
+            let rules = applying(&self.rules, &self.own, &page.host);
+            if rules != page.rules {
+                page.rules = rules;
+                let rules = page
+                    .rules
+                    .iter()
+                    .filter_map(|i| rule_at(&self.rules, &self.own, *i).cloned())
+                    .collect();
+                self.pending.push((*tab, SensorCommand::Rules { rules }));
+            }
+        }
+    }
+
     pub fn close(&mut self, tab: TabId) {
         self.open.remove(&tab);
         self.asleep.remove(&tab);
@@ -135,10 +166,11 @@ impl Pages {
     /// the ad rules and post rules it gets.
     fn open(&mut self, tab: TabId, host: &str, site: &str) -> (Vec<Rule>, Vec<Rule>) {
         self.asleep.remove(&tab);
-        let rules: Vec<usize> = (0..self.rules.len())
-            .filter(|i| self.rules[*i].applies_to(host))
+        let rules = applying(&self.rules, &self.own, host);
+        let sent = rules
+            .iter()
+            .filter_map(|i| rule_at(&self.rules, &self.own, *i).cloned())
             .collect();
-        let sent = rules.iter().map(|i| self.rules[*i].clone()).collect();
         let posts = self
             .post_rules
             .iter()
@@ -149,6 +181,7 @@ impl Pages {
             tab,
             PageAds {
                 site: site.to_string(),
+                host: host.to_string(),
                 rules,
                 ..PageAds::default()
             },
@@ -205,7 +238,11 @@ impl Pages {
         let Some(page) = self.open.get_mut(&tab) else {
             return false;
         };
-        let Some(rule) = page.rules.get(rule as usize).map(|i| &self.rules[*i]) else {
+        let Some(rule) = page
+            .rules
+            .get(rule as usize)
+            .and_then(|i| rule_at(&self.rules, &self.own, *i))
+        else {
             return false;
         };
         // A page that floods slots books at most MAX_ADS_PER_PAGE of them.
@@ -224,6 +261,33 @@ impl Pages {
         page.ads.insert(id);
         true
     }
+}
+
+/// The rules (built-in, then own, as one list of indices) that apply on
+/// `host`.
+///
+/// ```text
+/// built-in [x.com##a, reddit.com##b], own [x.com##c], "x.com" -> [0, 2]
+/// ```
+fn applying(rules: &[Rule], own: &[Rule], host: &str) -> Vec<usize> {
+    rules
+        .iter()
+        .chain(own)
+        .enumerate()
+        .filter(|(_, r)| r.applies_to(host))
+        .map(|(i, _)| i)
+        .collect()
+}
+
+/// Rule `i` of the built-in ones followed by the person's own.
+///
+/// ```text
+/// built-in [a, b], own [c]:  1 -> b    2 -> c    3 -> none
+/// ```
+fn rule_at<'a>(rules: &'a [Rule], own: &'a [Rule], i: usize) -> Option<&'a Rule> {
+    rules
+        .get(i)
+        .or_else(|| own.get(i.checked_sub(rules.len())?))
 }
 
 /// What a page of `site` (not tracked at `now`) is told: sleep, until
@@ -305,6 +369,7 @@ impl Tracker {
             self.pages.asleep.insert(tab, site);
             return sleep;
         }
+        self.sync_own_rules();
         let (rules, posts) = self.pages.open(tab, host, &site);
         self.prompting.page_of(&site, now);
         let open = Signal::Open {
@@ -339,6 +404,7 @@ impl Tracker {
 
     /// Commands for sensors that none of their events asked for.
     pub fn take_commands(&mut self) -> Vec<(TabId, SensorCommand)> {
+        self.sync_own_rules();
         std::mem::take(&mut self.pages.pending)
     }
 

@@ -49,6 +49,8 @@ impl Tracker {
     ) -> Result<Vec<(TabId, SensorCommand)>, SettingsError> {
         settings.validate()?;
         let old = std::mem::replace(&mut self.settings, settings);
+        // Pages of a site whose rules changed hear them (pending commands).
+        self.sync_own_rules();
         self.outbox.settings();
         let dropped = self.finds.finds.trim(self.settings.finds_cap as usize);
         if dropped > 0 {
@@ -72,6 +74,18 @@ impl Tracker {
         // A day start moved: today's prompt count and badge follow at once.
         self.check_prompt(now, zone);
         Ok(commands)
+    }
+
+    /// The person's own ad rules as the settings hold them, in force on
+    /// every open page: a page whose site's rules changed is sent them
+    /// again (through [`Tracker::take_commands`]). Settings are validated
+    /// whenever they are set, imported or loaded, so the rules parse.
+    pub(super) fn sync_own_rules(&mut self) {
+        if self.pages.own_text() == self.settings.ad_rules {
+            return;
+        }
+        let own = self.settings.own_rules().unwrap_or_default();
+        self.pages.set_own(&self.settings.ad_rules, own);
     }
 
     /// A choice made in `tab`'s overlay, for its site, applied the way the
@@ -214,5 +228,107 @@ mod tests {
             t.settings().paused_until.get("reddit"),
             Some(&(T0 + 3_600_000.0))
         );
+    }
+
+    fn own(rules: &str) -> Settings {
+        Settings {
+            ad_rules: rules.into(),
+            ..Settings::default()
+        }
+    }
+
+    fn slot(id: u32, rule: u32) -> SensorEvent {
+        SensorEvent::Slot {
+            id,
+            rule,
+            labels: vec![],
+        }
+    }
+
+    fn pushed(t: &mut Tracker) -> Vec<(TabId, usize)> {
+        t.take_commands()
+            .into_iter()
+            .filter_map(|(tab, c)| match c {
+                SensorCommand::Rules { rules } => Some((tab, rules.len())),
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn own_rules_reach_the_open_pages_of_their_site_and_count_like_built_in_ones() {
+        let mut t = with_ads();
+        t.sensor(1, hello("https://x.com/home"), T0, &Z).unwrap();
+        t.sensor(2, hello("https://www.reddit.com/"), T0, &Z)
+            .unwrap();
+        // The built-in x.com rules are 0 and 1; a slot by an unknown rule 2 is nothing yet.
+        assert_eq!(t.sensor(1, slot(7, 2), T0, &Z).unwrap(), None);
+        t.set_settings(own("! mine\nx.com##aside.promo\n"), T0, &Z)
+            .unwrap();
+        assert_eq!(pushed(&mut t), vec![(1, 3)], "x's page only, at once");
+        assert_eq!(pushed(&mut t), vec![], "told once");
+        assert_eq!(
+            t.sensor(1, slot(7, 2), T0, &Z).unwrap(),
+            Some(SensorCommand::Ad { id: 7 }),
+            "the page's third rule is the person's"
+        );
+        assert_eq!(t.ledger().rows().next().unwrap().2.ads_rendered, 1);
+        // A new page of the site gets them with the built-in ones.
+        let Some(SensorCommand::Track { rules, .. }) =
+            t.sensor(3, hello("https://m.x.com/"), T0, &Z).unwrap()
+        else {
+            panic!()
+        };
+        assert_eq!(rules.last().map(|r| r.css.as_str()), Some("aside.promo"));
+        // Another setting changed: nothing is pushed again.
+        let mut s = t.settings().clone();
+        s.prompt_minutes = 20;
+        t.set_settings(s, T0, &Z).unwrap();
+        assert_eq!(pushed(&mut t), vec![]);
+    }
+
+    #[test]
+    fn a_refused_rule_changes_nothing_and_delete_everything_removes_them() {
+        let mut t = with_ads();
+        t.sensor(1, hello("https://x.com/home"), T0, &Z).unwrap();
+        assert!(matches!(
+            t.set_settings(own("x.com##aside\nevil.example##div"), T0, &Z),
+            Err(SettingsError::AdRules(_))
+        ));
+        assert_eq!(t.settings().ad_rules, "");
+        assert_eq!(pushed(&mut t), vec![]);
+        t.set_settings(own("x.com##aside"), T0, &Z).unwrap();
+        assert_eq!(pushed(&mut t), vec![(1, 3)]);
+        t.delete_everything(T0);
+        assert_eq!(t.settings().ad_rules, "");
+        assert_eq!(pushed(&mut t), vec![(1, 2)], "back to the built-in rules");
+    }
+
+    #[test]
+    fn own_rules_travel_in_an_export_and_are_validated_again_on_import() {
+        let mut t = with_ads();
+        t.set_settings(own("x.com##aside.promo"), T0, &Z).unwrap();
+        let export = t.export(T0, &Z);
+        assert_eq!(export.settings.ad_rules, "x.com##aside.promo");
+        let json = serde_json::to_value(&export).unwrap();
+        let mut other = with_ads();
+        other
+            .sensor(1, hello("https://x.com/home"), T0, &Z)
+            .unwrap();
+        let mut bad = json.clone();
+        bad["settings"]["ad_rules"] = "x.com##aside.promo\nx.com##div:upward(0)".into();
+        let bad: crate::store::Export = serde_json::from_value(bad).unwrap();
+        let err = other.import(&bad).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "settings: ad_rules: line 2: :upward(): n must be 1–64"
+        );
+        assert_eq!(other.settings().ad_rules, "", "nothing changed");
+        assert_eq!(pushed(&mut other), vec![]);
+        other
+            .import(&serde_json::from_value(json).unwrap())
+            .unwrap();
+        assert_eq!(other.settings().ad_rules, "x.com##aside.promo");
+        assert_eq!(pushed(&mut other), vec![(1, 3)], "the open page follows");
     }
 }

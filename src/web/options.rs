@@ -66,6 +66,7 @@ pub async fn start_options() -> Result<(), JsValue> {
         }
     }
     sites(&main, &shared, &status)?;
+    ad_rules(&main, &shared, &status)?;
     data(&main, &shared, &status)?;
     body.set_attribute("data-ready", "1")?;
     Ok(())
@@ -855,6 +856,182 @@ fn remove_site(host: &str, shared: &Shared, status: &Element) {
         }
         let _ = web_sys::window().map(|w| w.location().reload());
     });
+}
+
+/// "My ad rules": the person's own rules in the syntax of
+/// `rules/sites.txt`, checked as they type by the core's parser (and the
+/// browser, for selectors and regexes); saved only when every line is.
+fn ad_rules(main: &Element, shared: &Shared, status: &Element) -> Result<(), JsValue> {
+    let section = dom::add(main, "section", "ad-rules", "")?;
+    dom::add(&section, "h2", "", &i18n::message("optionsAdRules"))?;
+    let label = dom::add(&section, "label", "", &i18n::message("opt_ad_rules"))?;
+    label.set_attribute("for", "ad-rules")?;
+    let area = dom::add(&section, "textarea", "", "")?;
+    area.set_id("ad-rules");
+    // Rules are code: written left to right in every language.
+    for (k, v) in [
+        ("dir", "ltr"),
+        ("rows", "8"),
+        ("spellcheck", "false"),
+        ("autocomplete", "off"),
+        (
+            "placeholder",
+            "facebook.com##div[role=\"feed\"] > div:has(a[href*=\"/ads/\"])",
+        ),
+        ("aria-describedby", "ad-rules-hint ad-rules-errors"),
+    ] {
+        area.set_attribute(k, v)?;
+    }
+    let _ = js_sys::Reflect::set(
+        &area,
+        &"value".into(),
+        &shared.borrow().ad_rules.as_str().into(),
+    );
+    dom::add(&section, "p", "hint", &i18n::message("hint_ad_rules"))?.set_id("ad-rules-hint");
+    let errors = dom::add(&section, "ul", "rule-errors", "")?;
+    errors.set_id("ad-rules-errors");
+    errors.set_attribute("aria-live", "polite")?;
+    let row = dom::add(&section, "div", "buttons", "")?;
+    let save_button = button(&row, "ad-rules-save", "adRulesSave")?;
+    let text = {
+        let area = area.clone();
+        move || {
+            js_sys::Reflect::get(&area, &"value".into())
+                .ok()
+                .and_then(|v| v.as_string())
+                .unwrap_or_default()
+        }
+    };
+    // Shows every bad line; answers the rules' text when all are good.
+    let check = {
+        let (shared, errors, save_button, text) = (
+            shared.clone(),
+            errors.clone(),
+            save_button.clone(),
+            text.clone(),
+        );
+        move || -> Option<String> {
+            let typed = text();
+            let custom = shared.borrow().custom_sites.clone();
+            let found = crate::rules::check_own_rules(
+                &typed,
+                |d| crate::sites::site_id_for_host(d, &custom).is_some(),
+                browser_accepts,
+            );
+            errors.set_text_content(None);
+            let bad = found.err().unwrap_or_default();
+            for e in &bad {
+                let line = i18n::message_with(
+                    "ruleLine",
+                    &[&intl::count(e.line as u64), &rule_error(&e.error)],
+                );
+                let _ = dom::add(&errors, "li", "", &line);
+            }
+            let same = typed == shared.borrow().ad_rules;
+            let _ = if bad.is_empty() && !same {
+                save_button.remove_attribute("disabled")
+            } else {
+                save_button.set_attribute("disabled", "")
+            };
+            bad.is_empty().then_some(typed)
+        }
+    };
+    check();
+    let on_input = Closure::<dyn FnMut()>::new({
+        let check = check.clone();
+        move || {
+            check();
+        }
+    });
+    area.add_event_listener_with_callback("input", on_input.as_ref().unchecked_ref())?;
+    on_input.forget();
+    let (shared, status, button) = (shared.clone(), status.clone(), save_button.clone());
+    on_click(&save_button, move || {
+        // Nothing is saved while a line is bad.
+        let Some(typed) = check() else {
+            return fail(&status, &i18n::message("adRulesNotSaved"));
+        };
+        let mut next = shared.borrow().clone();
+        next.ad_rules = typed;
+        save(next, &shared, &status, false, || {});
+        let _ = button.set_attribute("disabled", "");
+    })
+}
+
+/// Whether the browser accepts a rule's selectors and regexes, as the
+/// page's sensor will give them to it.
+fn browser_accepts(rule: &crate::rules::Rule) -> Result<(), crate::rules::RuleError> {
+    use crate::rules::RuleError;
+    let Ok(doc) = dom::document() else {
+        return Ok(());
+    };
+    for css in rule.selectors() {
+        if doc.query_selector(css).is_err() {
+            return Err(RuleError::BadSelector(css.to_string()));
+        }
+    }
+    let regexp = js_sys::Reflect::get(&js_sys::global(), &"RegExp".into())
+        .ok()
+        .and_then(|c| c.dyn_into::<js_sys::Function>().ok());
+    for (source, flags) in rule.regexes() {
+        let args = js_sys::Array::of2(&source.into(), &flags.into());
+        if let Some(regexp) = &regexp {
+            if js_sys::Reflect::construct(regexp, &args).is_err() {
+                return Err(RuleError::BadRegex(source.to_string()));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Why a rule line was refused, in the person's language.
+fn rule_error(e: &crate::rules::RuleError) -> String {
+    use crate::rules::{Reason, RuleError, MAX_OWN_CHARS, MAX_OWN_LINE_CHARS, MAX_OWN_RULES};
+    let n = |n: usize| intl::count(n as u64);
+    match e {
+        RuleError::NoSeparator => i18n::message("ruleNoSeparator"),
+        RuleError::BadDomain(d) => i18n::message_with("ruleBadDomain", &[d]),
+        RuleError::EmptySelector => i18n::message("ruleEmptySelector"),
+        RuleError::Unbalanced => i18n::message("ruleUnbalanced"),
+        RuleError::UnknownOperator(op) => i18n::message_with("ruleUnknownOperator", &[op]),
+        RuleError::BadArgument {
+            op,
+            reason: Reason::UpwardRange,
+        } => i18n::message_with(
+            "ruleBadArgument",
+            &[
+                &format!(":{op}()"),
+                &i18n::message_with("ruleReasonUpwardRange", &[&n(1), &n(64)]),
+            ],
+        ),
+        RuleError::BadArgument { op, reason } => {
+            let why = i18n::message(match reason {
+                Reason::NameValue => "ruleReasonNameValue",
+                Reason::AttributeName => "ruleReasonAttributeName",
+                Reason::UpwardRange => "ruleReasonUpwardRange",
+                Reason::UpwardEmpty => "ruleReasonUpwardEmpty",
+                Reason::NoLabelSelector => "ruleReasonNoLabelSelector",
+                Reason::OneClass => "ruleReasonOneClass",
+                Reason::NoTextSelector => "ruleReasonNoTextSelector",
+                Reason::EmptySelector => "ruleReasonEmptySelector",
+                Reason::AttributeAfterAt => "ruleReasonAttributeAfterAt",
+                Reason::UnterminatedRegex => "ruleReasonUnterminatedRegex",
+                Reason::EmptyRegex => "ruleReasonEmptyRegex",
+                Reason::RegexFlags => "ruleReasonRegexFlags",
+                Reason::EmptyText => "ruleReasonEmptyText",
+            });
+            i18n::message_with("ruleBadArgument", &[&format!(":{op}()"), &why])
+        }
+        RuleError::LabelNotLast => i18n::message("ruleLabelNotLast"),
+        RuleError::PostMixed => i18n::message("rulePostMixed"),
+        RuleError::UnknownSite(d) => i18n::message_with("ruleUnknownSite", &[d]),
+        RuleError::PostRule => i18n::message("rulePostRule"),
+        RuleError::LineTooLong => i18n::message_with("ruleLineTooLong", &[&n(MAX_OWN_LINE_CHARS)]),
+        RuleError::TooManyRules => i18n::message_with("ruleTooMany", &[&n(MAX_OWN_RULES)]),
+        RuleError::TooLong => i18n::message_with("ruleTooLong", &[&n(MAX_OWN_CHARS)]),
+        RuleError::BadSelector(css) => i18n::message_with("ruleBadSelector", &[css]),
+        RuleError::BadRegex(re) => i18n::message_with("ruleBadRegex", &[&format!("/{re}/")]),
+    }
 }
 
 /// Local midnight after `now`.
