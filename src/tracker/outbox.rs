@@ -11,6 +11,7 @@ use crate::calendar::Date;
 use crate::finds::Finds;
 use crate::ledger::{Day, Ledger};
 use crate::settings::Settings;
+use crate::store::UndoImport;
 use crate::summary::Notice;
 
 /// Storage is written at most this often in steady state.
@@ -40,6 +41,9 @@ pub struct Writes {
     pub removed_days: Vec<Date>,
     /// The prompt's stretches and card, when they changed (`storage.session`).
     pub prompted: Option<Prompted>,
+    /// The store before the last import, when it changed (`Some(None)`:
+    /// its key goes).
+    pub undo: Option<Option<UndoImport>>,
 }
 
 /// What has changed since the last write.
@@ -56,6 +60,8 @@ pub(super) struct Outbox {
     saved_prompted: Prompted,
     /// Its last write failed: written again whatever it is.
     prompted_unsaved: bool,
+    /// The undo of the last import, to write (or remove).
+    undo: Option<Option<UndoImport>>,
     urgent: bool,
 }
 
@@ -84,6 +90,11 @@ impl Outbox {
 
     pub fn finds(&mut self) {
         self.finds = true;
+    }
+
+    /// The undo of the last import is `undo` now (written with the rest).
+    pub fn undo(&mut self, undo: Option<UndoImport>) {
+        self.undo = Some(undo);
     }
 
     /// To be written now, not batched.
@@ -125,6 +136,7 @@ impl Outbox {
             || self.settings
             || self.finds
             || !self.removed_days.is_empty()
+            || self.undo.is_some()
             || run != self.saved_run.as_ref()
             || self.run_unsaved
             || *prompted != self.saved_prompted
@@ -174,6 +186,7 @@ impl Tracker {
             finds,
             removed_days,
             prompted,
+            undo: o.undo.take(),
         }
     }
 }
@@ -196,6 +209,10 @@ impl Tracker {
         // A day merged meanwhile into its week is not written back.
         o.removed_days.extend(writes.removed_days);
         o.prompted_unsaved |= writes.prompted.is_some();
+        // Unless a newer undo is waiting, the failed one is written again.
+        if o.undo.is_none() {
+            o.undo = writes.undo;
+        }
         let removed = o.removed_days.clone();
         o.days.retain(|d| !removed.contains(d));
     }
