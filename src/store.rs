@@ -568,9 +568,9 @@ mod tests {
             ads_rendered: MAX_ADS_PER_DAY,
             ads_viewable: MAX_ADS_PER_DAY,
             take: Some(TakeRow {
-                low: 123_456.123_456_789_01,
-                typical: 123_456.123_456_789_01,
-                high: 123_456.123_456_789_01,
+                low: 123_456.123_456_789,
+                typical: 123_456.123_456_789,
+                high: 123_456.123_456_789,
             }),
             reasons: Reasons {
                 learned: 99_999,
