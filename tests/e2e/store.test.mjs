@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import {
-  launch, openSite, overlayFrame, extensionPage, ask, activity, sleep, restartBackground, FIREFOX,
+  launch, openSite, overlayFrame, extensionPage, ask, activity, sleep, restartBackground, reloadedBy, FIREFOX,
 } from './harness.mjs';
 import { seedExport, localDate } from './seed.mjs';
 
@@ -153,6 +153,9 @@ const held = (ext) => ext.evaluate(async () => {
   return Object.fromEntries(Object.entries(all).filter(([k]) => k === 'settings' || k === 'finds' || k.startsWith('day:')));
 });
 
+/** Loads `ext` again (Firefox sends no load event for an extension page). */
+const reload = (ext) => reloadedBy(ext, () => ext.evaluate(() => setTimeout(() => location.reload(), 0)));
+
 /** Chromium stops the service worker (the page's next ask starts it again). */
 async function stopWorker(ext) {
   const cdp = await ext.createCDPSession();
@@ -172,7 +175,7 @@ test('an import is undone once from the options page, after a restart, to exactl
     // Another file, through the page: more days, every site, other settings.
     const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'thaman-undo-')), 'backup.json');
     fs.writeFileSync(file, JSON.stringify(seedExport(Date.now(), 9, { idle_threshold_seconds: 120 }, { allSites: true })));
-    await ext.reload();
+    await reload(ext);
     await (await ext.waitForSelector('#import-file')).uploadFile(file);
     await (await ext.waitForSelector('#import-confirm')).click();
     await ext.waitForFunction(() => document.querySelector('.status')?.textContent === 'Imported.');
@@ -182,7 +185,7 @@ test('an import is undone once from the options page, after a restart, to exactl
     assert.ok((await ext.evaluate(() => chrome.storage.local.get('undo_import'))).undo_import, 'the store before is kept in storage');
     // The worker restarts (Chromium; Firefox keeps its event page): the undo is still there.
     if (!FIREFOX) await stopWorker(ext);
-    await ext.reload();
+    await reload(ext);
     await (await ext.waitForSelector('.undo-import:not([hidden]) #import-undo')).click();
     await ext.waitForFunction(() => /^Import undone/.test(document.querySelector('.status')?.textContent));
     await sleep(500);
@@ -198,7 +201,7 @@ test('an import is undone once from the options page, after a restart, to exactl
     assert.deepEqual(await ask(ext, { type: 'set_settings', settings: { ...settings, idle_threshold_seconds: 45 } }), { ok: true });
     await sleep(500);
     const changed = await held(ext);
-    await ext.reload();
+    await reload(ext);
     await ext.waitForSelector('#import-file');
     assert.equal(await ext.$('.undo-import:not([hidden])'), null, 'no undo offered');
     const refused = await ext.evaluate(() => chrome.runtime.sendMessage({ type: 'undo_import' }));
