@@ -20,6 +20,14 @@ pub const AUTHOR_CHARS: usize = crate::limits::POST_AUTHOR_CHARS;
 /// The longest link kept.
 pub const URL_CHARS: usize = crate::limits::POST_URL_CHARS;
 
+/// The most the finds may take in storage, all together (bytes as
+/// storage counts them: the JSON written). With finds of the largest
+/// kind (a 2048-byte link, an author and text of 4-byte characters) the
+/// count cap could reach ~27 MB, past the browser's 10 MB quota, and
+/// compaction never frees finds: so past this size the oldest go, as past
+/// the cap, and the person is told. 2 MB holds 5000 finds of ~400 bytes.
+pub const FINDS_BYTES: usize = 2_000_000;
+
 /// One post marked useful.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Find {
@@ -37,6 +45,41 @@ pub struct Find {
     pub author: String,
     #[serde(default)]
     pub text: String,
+}
+
+impl Find {
+    /// At least the bytes this find takes as stored JSON (every quote
+    /// and backslash escaped, any control character as `\u00XX`).
+    ///
+    /// ```text
+    /// {id: 1795000000000, url: "https://x.com/a/status/1", author: "Layla", text: "A post", …} -> ~210
+    /// ```
+    pub fn stored_bytes(&self) -> usize {
+        /// `{"id":,"saved_at":"","date":"","site":"","url":"","author":"","text":""}`
+        /// and the widest id and date.
+        const FRAME: usize = 72 + 20 + 10;
+        let json = |s: &str| -> usize {
+            s.len()
+                + s.bytes()
+                    .map(|b| match b {
+                        b'"' | b'\\' => 1,
+                        0..=0x1f => 5,
+                        _ => 0,
+                    })
+                    .sum::<usize>()
+        };
+        FRAME
+            + [
+                &self.saved_at,
+                &self.site,
+                &self.url,
+                &self.author,
+                &self.text,
+            ]
+            .into_iter()
+            .map(|s| json(s))
+            .sum::<usize>()
+    }
 }
 
 /// What the sensor sent for the post nearest the viewport's centre.
@@ -234,11 +277,32 @@ impl Finds {
         self.trim(cap)
     }
 
-    /// Drops the oldest past `cap`; answers how many.
+    /// Drops the oldest past `cap`, and past [`FINDS_BYTES`] in all (so
+    /// the finds always fit the storage quota); answers how many.
+    ///
+    /// ```text
+    /// [1, 2, 3], cap 2                    -> [2, 3], 1
+    /// 600 finds of 4 KB each, cap 5000    -> the newest ~480, 120
+    /// ```
     pub fn trim(&mut self, cap: usize) -> usize {
-        let over = self.0.len().saturating_sub(cap.max(1));
+        let mut over = self.0.len().saturating_sub(cap.max(1));
+        let mut bytes = Finds::bytes_of(&self.0[over..]);
+        while bytes > FINDS_BYTES && over < self.0.len() {
+            bytes -= self.0[over].stored_bytes() + 1;
+            over += 1;
+        }
         self.0.drain(..over);
         over
+    }
+
+    /// The bytes all the finds take in storage, at least.
+    pub fn stored_bytes(&self) -> usize {
+        Finds::bytes_of(&self.0)
+    }
+
+    /// `[a,b]`: each find and its comma, and the brackets.
+    fn bytes_of(finds: &[Find]) -> usize {
+        finds.iter().map(|f| f.stored_bytes() + 1).sum::<usize>() + 1
     }
 
     /// Removes find `id`; answers whether it was kept.
@@ -445,6 +509,61 @@ mod tests {
             "ids only grow, whatever the clock says"
         );
         assert_eq!(finds.next_id(1e12), 1_000_000_000_000);
+    }
+
+    /// The largest find the sensor or an import can make.
+    fn largest(id: u64) -> Find {
+        let path = "\"".repeat(URL_CHARS - "https://x.com/".len());
+        Find {
+            url: format!("https://x.com/{path}"),
+            author: "𝕏".repeat(AUTHOR_CHARS),
+            text: "\\".repeat(TEXT_CHARS),
+            ..find(id)
+        }
+    }
+
+    #[test]
+    fn finds_fit_the_storage_quota_whatever_their_size() {
+        let big = largest(1);
+        // Quotes in the link and backslashes in the text escaped, 4-byte
+        // characters: as storage counts the JSON.
+        assert!(big.stored_bytes() > 2 * URL_CHARS + 4 * AUTHOR_CHARS + 2 * TEXT_CHARS);
+        assert!(find(1).stored_bytes() < 250, "{}", find(1).stored_bytes());
+        // At the largest cap the options allow, the count alone would let
+        // ~27 MB through; the bytes bound holds instead, and says how many went.
+        let mut finds = Finds::default();
+        let mut dropped = 0;
+        for id in 1..=450 {
+            dropped += finds.add(largest(id), 5000);
+        }
+        assert!(
+            finds.stored_bytes() <= FINDS_BYTES,
+            "{}",
+            finds.stored_bytes()
+        );
+        assert!(finds.stored_bytes() > FINDS_BYTES - big.stored_bytes());
+        assert_eq!(
+            dropped + finds.len(),
+            450,
+            "every find that went is counted"
+        );
+        assert!(dropped > 0);
+        assert_eq!(
+            finds.all().last().map(|f| f.id),
+            Some(450),
+            "the newest stay"
+        );
+        // Small finds: the cap binds, not the bytes.
+        let mut small = Finds::new((1..=5000).map(find).collect());
+        assert_eq!(small.add(find(5001), 5000), 1);
+        assert_eq!(small.len(), 5000);
+        // An import of large finds is bounded the same way.
+        let mut imported = Finds::default();
+        let file: Vec<Find> = (1..=450).map(largest).collect();
+        let went = imported.merge(&file, 5000);
+        assert!(imported.stored_bytes() <= FINDS_BYTES);
+        assert_eq!(went + imported.len(), 450);
+        assert!(went > 0);
     }
 
     #[test]

@@ -6,6 +6,7 @@
 use serde::Deserialize;
 
 use crate::attention::TabId;
+use crate::protocol::PageRequest;
 
 /// `chrome.runtime.MessageSender`, as much as is needed (the browser adds
 /// more fields as it likes: they are ignored).
@@ -65,6 +66,80 @@ pub fn caller(name: &str, sender: &PortSender, extension: &str) -> Option<Caller
             ours.then_some(Caller::Overlay { tab })
         }
         _ => None,
+    }
+}
+
+/// Which of Thaman's own pages sent a one-off request
+/// (`chrome.runtime.sendMessage`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Page {
+    Options,
+    Popup,
+    Summary,
+    /// The counter's frame: lives inside the social page.
+    Overlay,
+}
+
+/// The page of Thaman's that sent a request, from what the browser says
+/// about `sender`; `None`: not one of its pages (a content script, another
+/// extension, one of its pages framed where it should not be).
+///
+/// ```text
+/// chrome-extension://id/options.html, a tab's top frame -> Options
+/// chrome-extension://id/popup.html, no tab              -> Popup
+/// chrome-extension://id/overlay.html?edge=end, frame 7  -> Overlay
+/// chrome-extension://id/options.html, frame 7           -> None
+/// https://x.com/home                                    -> None
+/// ```
+pub fn page(sender: &PortSender, extension: &str) -> Option<Page> {
+    let path = sender
+        .url
+        .as_deref()?
+        .strip_prefix(extension)
+        .filter(|_| extension.ends_with('/'))?;
+    let origin = extension.trim_end_matches('/');
+    if sender.origin.as_deref().is_some_and(|o| o != origin) {
+        return None;
+    }
+    let page = match path.split(['?', '#']).next()? {
+        "options.html" => Page::Options,
+        "popup.html" => Page::Popup,
+        "summary.html" => Page::Summary,
+        "overlay.html" => Page::Overlay,
+        _ => return None,
+    };
+    // The frame id is given only with a tab; only the overlay is framed.
+    let framed = sender.tab.is_some() && sender.frame_id != Some(0);
+    (!framed || page == Page::Overlay).then_some(page)
+}
+
+/// Whether `page` may ask `request`. The overlay lives inside the social
+/// page, so it asks nothing this way (its port carries its few
+/// questions); the popup and the summary read, and delete a find they
+/// list; only the options page exports, imports, undoes an import,
+/// changes settings or deletes everything.
+///
+/// ```text
+/// (Options, import)            -> true
+/// (Overlay, export)            -> false
+/// (Popup, popup), (Summary, delete_find) -> true
+/// (Popup, set_settings)        -> false
+/// ```
+pub fn may_ask<D, S>(page: Page, request: &PageRequest<D, S>) -> bool {
+    match request {
+        PageRequest::Popup
+        | PageRequest::Weekly
+        | PageRequest::GetSettings
+        | PageRequest::DeleteFind { .. } => page != Page::Overlay,
+        PageRequest::Export
+        | PageRequest::ExportCsv
+        | PageRequest::ExportFindsCsv
+        | PageRequest::ImportPreview { .. }
+        | PageRequest::Import { .. }
+        | PageRequest::ImportUndoable
+        | PageRequest::UndoImport
+        | PageRequest::SetSettings { .. }
+        | PageRequest::DeleteEverything => page == Page::Options,
     }
 }
 
@@ -162,6 +237,81 @@ mod tests {
                 None,
                 "{url} {origin:?} {frame} {ext:?}"
             );
+        }
+    }
+
+    #[test]
+    fn each_page_of_thamans_is_known_by_its_address_and_frame() {
+        let top = |url: &str| PortSender {
+            url: Some(url.into()),
+            origin: None,
+            frame_id: Some(0),
+            tab: Some(SenderTab {
+                id: Some(4),
+                url: Some(url.into()),
+            }),
+        };
+        assert_eq!(
+            page(&top(&format!("{EXT}options.html")), EXT),
+            Some(Page::Options)
+        );
+        assert_eq!(
+            page(&top(&format!("{EXT}summary.html#week")), EXT),
+            Some(Page::Summary)
+        );
+        let popup = PortSender {
+            url: Some(format!("{EXT}popup.html")),
+            ..PortSender::default()
+        };
+        assert_eq!(page(&popup, EXT), Some(Page::Popup), "no tab");
+        let overlay = format!("{EXT}overlay.html?edge=end");
+        assert_eq!(page(&sender(&overlay, None, 7), EXT), Some(Page::Overlay));
+        assert_eq!(page(&top(&overlay), EXT), Some(Page::Overlay));
+        for refused in [
+            sender(&format!("{EXT}options.html"), None, 7), // framed
+            sender(&format!("{EXT}popup.html"), None, 3),
+            top("https://x.com/home"),
+            top("chrome-extension://other/options.html"),
+            top(&format!("{EXT}options.html/../x.html")),
+            top(&format!("{EXT}background.js")),
+            sender(&format!("{EXT}options.html"), Some("https://x.com"), 0),
+        ] {
+            assert_eq!(page(&refused, EXT), None, "{refused:?}");
+        }
+        assert_eq!(page(&top(&format!("{EXT}options.html")), ""), None);
+    }
+
+    #[test]
+    fn the_overlay_asks_nothing_and_only_the_options_page_changes_the_store() {
+        type Ask = PageRequest<(), ()>;
+        let options_only: [Ask; 9] = [
+            Ask::Export,
+            Ask::ExportCsv,
+            Ask::ExportFindsCsv,
+            Ask::ImportPreview { data: () },
+            Ask::Import { data: () },
+            Ask::ImportUndoable,
+            Ask::UndoImport,
+            Ask::SetSettings { settings: () },
+            Ask::DeleteEverything,
+        ];
+        for request in &options_only {
+            assert!(may_ask(Page::Options, request), "{request:?}");
+            for other in [Page::Overlay, Page::Popup, Page::Summary] {
+                assert!(!may_ask(other, request), "{other:?} {request:?}");
+            }
+        }
+        let reads: [Ask; 4] = [
+            Ask::Popup,
+            Ask::Weekly,
+            Ask::GetSettings,
+            Ask::DeleteFind { id: 1 },
+        ];
+        for request in &reads {
+            assert!(!may_ask(Page::Overlay, request), "{request:?}");
+            for page in [Page::Options, Page::Popup, Page::Summary] {
+                assert!(may_ask(page, request), "{page:?} {request:?}");
+            }
         }
     }
 }

@@ -389,6 +389,10 @@ pub enum PageRequest<D = serde_value::Opaque, S = serde_value::Opaque> {
     DeleteFind {
         id: u64,
     },
+    /// Whether the last import can still be undone (and since when).
+    ImportUndoable,
+    /// Put back the store as it was before the last import (once).
+    UndoImport,
 }
 
 /// Import data stays opaque here; the store decodes it with its own errors.
@@ -656,6 +660,8 @@ mod tests {
             (Sent::Weekly, "weekly"),
             (Sent::GetSettings, "get_settings"),
             (Sent::DeleteEverything, "delete_everything"),
+            (Sent::ImportUndoable, "import_undoable"),
+            (Sent::UndoImport, "undo_import"),
         ];
         for (request, name) in simple {
             both_ways(request, json!({ "type": name }));

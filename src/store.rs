@@ -7,6 +7,7 @@
 //! "day:2026-11-23"  -> { "<site id>": DayRecord, ... }
 //! "run"             -> the open run (or null), saved every few seconds
 //! "finds"           -> [Find, ...], the posts marked useful, oldest first
+//! "undo_import"     -> UndoImport: the store before the last import, once
 //! ```
 //! Export (`{type: "export"}`), a contract other tools rely on:
 //! ```text
@@ -35,6 +36,8 @@ pub const RUN_KEY: &str = "run";
 /// The first day of the last week the weekly notification told.
 pub const TOLD_WEEK_KEY: &str = "told_week";
 pub const FINDS_KEY: &str = "finds";
+/// The store as it was before the last import ([`UndoImport`]).
+pub const UNDO_IMPORT_KEY: &str = "undo_import";
 const DAY_PREFIX: &str = "day:";
 /// Where an unreadable stored value is set aside, under its old key.
 pub const QUARANTINE_PREFIX: &str = "quarantine:";
@@ -232,6 +235,121 @@ pub enum ImportError {
     Duplicate { date: Date, site: String },
     #[error("useful finds: {0}")]
     Find(#[from] crate::finds::FindError),
+    #[error("the file is {bytes} bytes; an export is at most {MAX_IMPORT_BYTES} bytes")]
+    TooLarge { bytes: f64 },
+}
+
+/// The largest export file taken, in bytes: refused before it is read.
+///
+/// The largest legitimate export is a year of every day on every platform
+/// of the catalog at the widest row (every hour, the take, the reasons),
+/// indented as the options page writes it, plus the finds at their byte
+/// bound ([`crate::finds::FINDS_BYTES`]): 4.8 MB (measured in the tests).
+/// 8 MB leaves room for sites the person added.
+pub const MAX_IMPORT_BYTES: f64 = 8_000_000.0;
+
+/// Whether a file of `bytes` may be read as an import at all.
+///
+/// ```text
+/// 3_000_000 -> Ok
+/// 50_000_000 -> Err(TooLarge { bytes: 50_000_000 })
+/// ```
+pub fn import_size(bytes: f64) -> Result<(), ImportError> {
+    if bytes.is_finite() && (0.0..=MAX_IMPORT_BYTES).contains(&bytes) {
+        Ok(())
+    } else {
+        Err(ImportError::TooLarge { bytes })
+    }
+}
+
+/// The store as it was before an import, kept (in storage, next to it)
+/// so the import can be undone, once, while nothing else changed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct UndoImport {
+    /// When the import was made (ms since the epoch).
+    pub at: f64,
+    pub settings: Settings,
+    /// Every stored day, as it was.
+    pub days: Vec<(Date, Day)>,
+    pub finds: crate::finds::Finds,
+    /// The store's [`fingerprint`] right after the import.
+    pub after: String,
+}
+
+/// Why an import could not be undone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Error, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum UndoError {
+    #[error("there is no import to undo (an import is undone once)")]
+    NothingToUndo,
+    #[error("Thaman has kept more since the import; undoing it now would lose that")]
+    ChangedSince,
+}
+
+impl UndoImport {
+    /// `ledger`'s days, with the other parts of the store, before an import.
+    pub fn before(
+        at: f64,
+        settings: &Settings,
+        ledger: &Ledger,
+        finds: &crate::finds::Finds,
+    ) -> Self {
+        let mut days: Vec<(Date, Day)> = Vec::new();
+        for (date, site, record) in ledger.rows() {
+            match days.last_mut() {
+                Some((d, day)) if *d == date => {
+                    day.insert(site.to_string(), *record);
+                }
+                _ => days.push((date, Day::from([(site.to_string(), *record)]))),
+            }
+        }
+        UndoImport {
+            at,
+            settings: settings.clone(),
+            days,
+            finds: finds.clone(),
+            after: String::new(),
+        }
+    }
+
+    /// The ledger as it was.
+    pub fn ledger(&self) -> Ledger {
+        let mut ledger = Ledger::default();
+        for (date, day) in &self.days {
+            ledger.set_day(*date, day.clone());
+        }
+        ledger
+    }
+}
+
+/// A short fingerprint of what a store holds: equal stores, equal prints;
+/// any record, setting or find changed, another print (FNV-1a over the
+/// values as written out exactly).
+///
+/// ```text
+/// (defaults, {}, [])                 -> "…16 hex digits…"
+/// (defaults, {22nd: x 1 ms}, [])     -> another
+/// ```
+pub fn fingerprint(settings: &Settings, ledger: &Ledger, finds: &crate::finds::Finds) -> String {
+    use std::fmt::Write;
+    struct Fnv(u64);
+    impl Write for Fnv {
+        fn write_str(&mut self, s: &str) -> std::fmt::Result {
+            for b in s.bytes() {
+                self.0 ^= u64::from(b);
+                self.0 = self.0.wrapping_mul(0x0100_0000_01b3);
+            }
+            Ok(())
+        }
+    }
+    let mut h = Fnv(0xcbf2_9ce4_8422_2325);
+    // `{:?}` writes every f64 exactly (shortest round-trip form).
+    let _ = write!(h, "{settings:?}");
+    for row in ledger.rows() {
+        let _ = write!(h, "{row:?}");
+    }
+    let _ = write!(h, "{finds:?}");
+    format!("{:016x}", h.0)
 }
 
 /// Checks an export fully before anything is applied.
@@ -426,6 +544,90 @@ mod tests {
             hours: Hours::default(),
             merged_days: 0,
         }
+    }
+
+    #[test]
+    fn files_larger_than_the_largest_export_are_refused_before_reading() {
+        assert!(import_size(3_000_000.0).is_ok());
+        assert!(import_size(MAX_IMPORT_BYTES).is_ok());
+        for bad in [MAX_IMPORT_BYTES + 1.0, 1e12, f64::NAN, f64::INFINITY, -1.0] {
+            assert!(
+                matches!(import_size(bad), Err(ImportError::TooLarge { .. })),
+                "{bad}"
+            );
+        }
+        // The largest export there can be: a year of every day for every
+        // site of the catalog at the widest row, written as the options
+        // page writes it (indented one space a level), and the finds at
+        // their byte bound with their indentation.
+        let widest = |date: Date, site: &str| DayRow {
+            date,
+            site: site.into(),
+            attention_seconds: 86_399.999,
+            useful_seconds: 86_399.999,
+            ads_rendered: MAX_ADS_PER_DAY,
+            ads_viewable: MAX_ADS_PER_DAY,
+            take: Some(TakeRow {
+                low: 123_456.123_456_789,
+                typical: 123_456.123_456_789,
+                high: 123_456.123_456_789,
+            }),
+            reasons: Reasons {
+                learned: 99_999,
+                work: 99_999,
+                people: 99_999,
+                reach: 99_999,
+            },
+            hours: Hours([3_600_000; 24]),
+            merged_days: 0,
+        };
+        let first: Date = "2025-01-01".parse().unwrap();
+        let mut e = export(Vec::new());
+        for d in 0..366 {
+            for site in crate::sites::CATALOG {
+                e.days.push(widest(first.add_days(d), site.id));
+            }
+        }
+        let mut out = Vec::new();
+        let mut ser = serde_json::Serializer::with_formatter(
+            &mut out,
+            serde_json::ser::PrettyFormatter::with_indent(b" "),
+        );
+        e.serialize(&mut ser).unwrap();
+        // Seven fields a find, each on its own line, three levels in.
+        let finds = crate::finds::FINDS_BYTES + 5000 * 7 * 5;
+        let largest = (out.len() + finds) as f64;
+        assert!(
+            MAX_IMPORT_BYTES >= largest && MAX_IMPORT_BYTES <= 2.0 * largest,
+            "the largest export is {largest} bytes"
+        );
+    }
+
+    #[test]
+    fn the_fingerprint_changes_with_any_record_setting_or_find() {
+        let date: Date = "2026-11-22".parse().unwrap();
+        let (settings, mut ledger, finds) = (
+            Settings::default(),
+            Ledger::default(),
+            crate::finds::Finds::default(),
+        );
+        let empty = fingerprint(&settings, &ledger, &finds);
+        assert_eq!(empty.len(), 16);
+        assert_eq!(empty, fingerprint(&settings, &ledger, &finds));
+        ledger.record_mut(date, "x").attention_ms = 1.0;
+        let one = fingerprint(&settings, &ledger, &finds);
+        assert_ne!(one, empty);
+        ledger.record_mut(date, "x").attention_ms = 1.000_000_1;
+        assert_ne!(fingerprint(&settings, &ledger, &finds), one, "exact values");
+        let mut s = settings.clone();
+        s.idle_threshold_seconds = 15;
+        assert_ne!(
+            fingerprint(&s, &ledger, &finds),
+            fingerprint(&settings, &ledger, &finds)
+        );
+        // The copy before an import holds the ledger as it was.
+        let undo = UndoImport::before(1.0, &settings, &ledger, &finds);
+        assert_eq!(undo.ledger(), ledger);
     }
 
     #[test]

@@ -90,6 +90,8 @@ pub struct Tracker {
     prompting: prompting::Prompting,
     finds: finds::Keeper,
     outbox: outbox::Outbox,
+    /// The store before the last import, while it can be undone.
+    undo: Option<crate::store::UndoImport>,
 }
 
 impl Tracker {
@@ -123,6 +125,7 @@ impl Tracker {
             prompting: prompting::Prompting::restored(prompted.clone()),
             finds: finds::Keeper::default(),
             outbox: outbox::Outbox::new(left_open.clone(), prompted),
+            undo: None,
         };
         if let Some(span) = left_open.and_then(|run| run.recover(&t.settings.limits())) {
             t.book(vec![span], zone);

@@ -11,6 +11,7 @@ use crate::calendar::Date;
 use crate::finds::Finds;
 use crate::ledger::{Day, Ledger};
 use crate::settings::Settings;
+use crate::store::UndoImport;
 use crate::summary::Notice;
 
 /// Storage is written at most this often in steady state.
@@ -43,6 +44,9 @@ pub struct Writes {
     /// The ad renders and views these writes put in storage, by page: once
     /// written, their sensors are told ([`Tracker::writes_saved`]).
     pub booked: Vec<(TabId, Booked)>,
+    /// The store before the last import, when it changed (`Some(None)`:
+    /// its key goes).
+    pub undo: Option<Option<UndoImport>>,
 }
 
 /// Slots whose render (`ads`) or view (`viewable`) a page booked.
@@ -77,6 +81,8 @@ pub(super) struct Outbox {
     saved_prompted: Prompted,
     /// Its last write failed: written again whatever it is.
     prompted_unsaved: bool,
+    /// The undo of the last import, to write (or remove).
+    undo: Option<Option<UndoImport>>,
     urgent: bool,
 }
 
@@ -105,6 +111,11 @@ impl Outbox {
 
     pub fn finds(&mut self) {
         self.finds = true;
+    }
+
+    /// The undo of the last import is `undo` now (written with the rest).
+    pub fn undo(&mut self, undo: Option<UndoImport>) {
+        self.undo = Some(undo);
     }
 
     /// To be written now, not batched.
@@ -146,6 +157,7 @@ impl Outbox {
             || self.settings
             || self.finds
             || !self.removed_days.is_empty()
+            || self.undo.is_some()
             || run != self.saved_run.as_ref()
             || self.run_unsaved
             || *prompted != self.saved_prompted
@@ -188,6 +200,7 @@ impl Tracker {
             o.prompted_unsaved = false;
             prompted
         });
+        let undo = o.undo.take();
         let booked = self.pages.take_booked();
         Writes {
             days,
@@ -197,6 +210,7 @@ impl Tracker {
             removed_days,
             prompted,
             booked,
+            undo,
         }
     }
 }
@@ -219,6 +233,10 @@ impl Tracker {
         // A day merged meanwhile into its week is not written back.
         o.removed_days.extend(writes.removed_days);
         o.prompted_unsaved |= writes.prompted.is_some();
+        // Unless a newer undo is waiting, the failed one is written again.
+        if o.undo.is_none() {
+            o.undo = writes.undo;
+        }
         self.pages.unsaved(writes.booked);
         let o = &mut self.outbox;
         let removed = o.removed_days.clone();

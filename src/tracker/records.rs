@@ -7,7 +7,7 @@ use crate::calendar::{iso_utc, Date, Zone};
 use crate::finds::Finds;
 use crate::ledger::Ledger;
 use crate::settings::Settings;
-use crate::store::{self, DayRow, Export, ImportError, TakeRow, SCHEMA};
+use crate::store::{self, DayRow, Export, ImportError, TakeRow, UndoError, UndoImport, SCHEMA};
 use crate::summary::Notice;
 
 impl Tracker {
@@ -60,6 +60,77 @@ impl Tracker {
         Ok(())
     }
 
+    /// [`Self::import`], keeping the store as it was so the import can be
+    /// undone once ([`Self::undo_import`]): the copy is written with the
+    /// import, in the same write. Days past the retention are merged
+    /// first, so the store right after the import is the one kept.
+    pub fn import_at(
+        &mut self,
+        export: &Export,
+        now: f64,
+        zone: &impl Zone,
+        locale: &str,
+    ) -> Result<(), ImportError> {
+        let mut before = UndoImport::before(now, &self.settings, &self.ledger, &self.finds.finds);
+        self.import(export)?;
+        self.compact(now, zone, locale);
+        before.after = self.fingerprint();
+        self.outbox.undo(Some(before.clone()));
+        self.undo = Some(before);
+        Ok(())
+    }
+
+    /// The undo a stopped worker left in storage.
+    pub fn with_undo(mut self, undo: Option<UndoImport>) -> Tracker {
+        self.undo = undo;
+        self
+    }
+
+    /// When the import that can be undone was made, or why none can be.
+    ///
+    /// ```text
+    /// no import                         -> Err(NothingToUndo)
+    /// import at t, nothing since        -> Ok(t)
+    /// import, then a minute counted     -> Err(ChangedSince)
+    /// ```
+    pub fn undoable(&self) -> Result<f64, UndoError> {
+        let undo = self.undo.as_ref().ok_or(UndoError::NothingToUndo)?;
+        if self.fingerprint() == undo.after {
+            Ok(undo.at)
+        } else {
+            Err(UndoError::ChangedSince)
+        }
+    }
+
+    /// Puts back the store exactly as it was before the last import:
+    /// its days (the days only the import brought lose their keys), its
+    /// settings and its finds. Once; refused if anything changed since.
+    pub fn undo_import(&mut self) -> Result<(), UndoError> {
+        self.undoable()?;
+        let Some(undo) = self.undo.take() else {
+            return Err(UndoError::NothingToUndo);
+        };
+        let ledger = undo.ledger();
+        let kept: Vec<Date> = undo.days.iter().map(|(d, _)| *d).collect();
+        let mut gone: Vec<Date> = self.ledger.rows().map(|(d, _, _)| d).collect();
+        gone.dedup();
+        gone.retain(|d| ledger.day(*d).is_none());
+        self.ledger = ledger;
+        self.settings = undo.settings;
+        self.finds.finds = undo.finds;
+        self.finds.saved = None;
+        self.outbox.merged(&gone, &kept);
+        self.outbox.settings();
+        self.outbox.finds();
+        self.outbox.undo(None);
+        self.outbox.urgent();
+        Ok(())
+    }
+
+    fn fingerprint(&self) -> String {
+        store::fingerprint(&self.settings, &self.ledger, &self.finds.finds)
+    }
+
     /// Forgets every record and setting (the person asked, twice). Open
     /// pages keep counting from now, under default settings.
     pub fn delete_everything(&mut self, now: f64) {
@@ -68,6 +139,7 @@ impl Tracker {
         self.notices.clear();
         self.finds.finds = Finds::default();
         self.finds.saved = None;
+        self.undo = None;
         self.prompting.restart(now);
         self.attention.restart(now);
         self.outbox.deleted();
@@ -118,6 +190,12 @@ impl Tracker {
     /// and write everything again. Answers whether to write again (false:
     /// nothing is left to free).
     pub fn storage_full(&mut self, now: f64, zone: &impl Zone, locale: &str) -> bool {
+        // The copy kept to undo an import goes first: it is the store again.
+        if self.undo.take().is_some() {
+            self.outbox.undo(None);
+            self.mark_all_dirty();
+            return true;
+        }
         let freed = self.compact_for_quota(now, zone, locale);
         if freed {
             self.mark_all_dirty();
@@ -245,6 +323,119 @@ mod tests {
             Err(ImportError::NewerSchema { found: 99 })
         ));
         assert_eq!(t.flush(), Flush::Idle);
+    }
+
+    fn find(id: u64, date: Date) -> crate::finds::Find {
+        crate::finds::Find {
+            id,
+            saved_at: "2026-11-18T12:00:00.000Z".into(),
+            date,
+            site: "x".into(),
+            url: format!("https://x.com/a/status/{id}"),
+            author: "Layla".into(),
+            text: "A post".into(),
+        }
+    }
+
+    #[test]
+    fn an_import_is_undone_once_to_exactly_the_store_before_it() {
+        let mut t = tracker();
+        let today = t.settings().calendar().day_of(T0, &Z);
+        t.sensor(1, hello("https://x.com/home"), T0, &Z).unwrap();
+        present_for(&mut t, 1, T0, 30);
+        t.closed(1, T0 + 31_000.0, &Z);
+        let mut s = t.settings().clone();
+        s.idle_threshold_seconds = 15;
+        t.set_settings(s, T0 + 31_000.0, &Z).unwrap();
+        let mut mine = t.export(T0, &Z);
+        mine.finds = vec![find(1, today)];
+        t.import(&mine).unwrap();
+        t.take_writes();
+        let before = (t.settings().clone(), t.ledger().clone(), t.finds().clone());
+        assert!(before.1.attention_ms(today, "x") > 0.0);
+        assert_eq!(t.undoable(), Err(UndoError::NothingToUndo));
+        assert_eq!(t.undo_import(), Err(UndoError::NothingToUndo));
+
+        // A file that replaces today's x, brings a day and a find, and
+        // other settings (and a cap that drops the find the store had).
+        let mut file = t.export(T0, &Z);
+        let mut x = DayRow::new(today, "x", &crate::ledger::DayRecord::default());
+        x.attention_seconds = 1.0;
+        let mut old = DayRow::new(
+            today.add_days(-3),
+            "reddit",
+            &crate::ledger::DayRecord::default(),
+        );
+        old.attention_seconds = 600.0;
+        file.days = vec![x, old];
+        file.settings.idle_threshold_seconds = 60;
+        file.finds = (2..=11).map(|id| find(id, today)).collect();
+        file.settings.finds_cap = 10;
+        t.import_at(&file, T0 + 40_000.0, &Z, "en").unwrap();
+        assert_eq!(t.settings().idle_threshold_seconds, 60);
+        assert_eq!(t.finds().len(), 10);
+        let w = t.take_writes();
+        let Some(Some(kept)) = w.undo.clone() else {
+            panic!("the store before is written with the import, in the same write")
+        };
+        assert!(w.settings.is_some() && !w.days.is_empty());
+        assert_eq!(t.undoable(), Ok(T0 + 40_000.0));
+        let after = (t.settings().clone(), t.ledger().clone(), t.finds().clone());
+
+        // A worker restarted: what storage holds, the copy with it.
+        let mut back = Tracker::new(t.settings().clone(), t.ledger().clone(), None, &Z)
+            .with_finds(t.finds().clone())
+            .with_undo(Some(kept.clone()));
+        assert_eq!(back.undoable(), Ok(T0 + 40_000.0));
+        back.undo_import().unwrap();
+        assert_eq!(back.settings(), &before.0);
+        assert_eq!(back.ledger(), &before.1, "exactly the days before");
+        assert_eq!(back.finds(), &before.2, "the dropped find is back");
+        let w = back.take_writes();
+        assert_eq!(w.undo, Some(None), "its copy goes");
+        assert_eq!(
+            w.removed_days,
+            vec![today.add_days(-3)],
+            "the day only the import brought loses its key"
+        );
+        assert!(w
+            .days
+            .iter()
+            .any(|(d, day)| *d == today && day == before.1.day(today).unwrap()));
+        assert_eq!(back.undo_import(), Err(UndoError::NothingToUndo), "once");
+
+        // Anything kept since the import: refused, nothing changed.
+        t.sensor(1, hello("https://x.com/home"), T0 + 50_000.0, &Z)
+            .unwrap();
+        present_for(&mut t, 1, T0 + 50_000.0, 5);
+        t.closed(1, T0 + 56_000.0, &Z);
+        let now = t.ledger().clone();
+        assert_eq!(t.undoable(), Err(UndoError::ChangedSince));
+        assert_eq!(t.undo_import(), Err(UndoError::ChangedSince));
+        assert_eq!(t.ledger(), &now);
+        assert_eq!(t.settings().idle_threshold_seconds, 60);
+        // A setting changed since is a change too.
+        let mut u = Tracker::new(after.0, after.1, None, &Z)
+            .with_finds(after.2)
+            .with_undo(Some(kept));
+        assert_eq!(u.undoable(), Ok(T0 + 40_000.0));
+        let mut s = u.settings().clone();
+        s.idle_threshold_seconds = 120;
+        u.set_settings(s, T0 + 60_000.0, &Z).unwrap();
+        assert_eq!(u.undoable(), Err(UndoError::ChangedSince));
+    }
+
+    #[test]
+    fn a_full_store_lets_the_undo_copy_go_first() {
+        let mut t = tracker();
+        let file = t.export(T0, &Z);
+        t.import_at(&file, T0, &Z, "en").unwrap();
+        t.take_writes();
+        assert!(t.storage_full(T0, &Z, "en"), "write again without it");
+        let w = t.take_writes();
+        assert_eq!(w.undo, Some(None));
+        assert!(w.settings.is_some(), "everything else again");
+        assert_eq!(t.undoable(), Err(UndoError::NothingToUndo));
     }
 
     #[test]

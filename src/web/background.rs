@@ -10,7 +10,7 @@ use gloo_timers::callback::Timeout;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
-use super::chrome::{self, Port, Sender};
+use super::chrome::{self, Port};
 use super::{added_sites, i18n, intl, now_ms, storage, to_js, warn};
 use crate::attention::TabId;
 use crate::calendar::Date;
@@ -90,7 +90,8 @@ pub async fn load_background() -> Result<Background, JsValue> {
         &BrowserZone,
     )
     .with_rules(rules, labels)
-    .with_finds(loaded.finds);
+    .with_finds(loaded.finds)
+    .with_undo(loaded.undo);
     tracker.set_locale(&browser_language());
     tracker.set_shortcut(assigned_shortcut(MARK_POST_COMMAND).await);
     if !loaded.quarantined.is_empty() {
@@ -318,10 +319,19 @@ impl State {
     }
 
     fn request(&mut self, message: JsValue, sender: JsValue) -> JsValue {
-        let from_extension =
-            serde_wasm_bindgen::from_value::<Sender>(sender).is_ok_and(|s| s.is_extension_page());
-        if !from_extension {
+        let page = serde_wasm_bindgen::from_value::<PortSender>(sender)
+            .ok()
+            .and_then(|s| ports::page(&s, &chrome::url("")));
+        let Some(page) = page else {
             return reply_error("only Thaman's own pages may ask this");
+        };
+        // Which page may ask what is the core's to say (see `ports::may_ask`).
+        if serde_wasm_bindgen::from_value::<PageRequest>(message.clone())
+            .is_ok_and(|r| !ports::may_ask(page, &r))
+        {
+            return reply_error(&format!(
+                "only Thaman's options page may ask this, not {page:?}"
+            ));
         }
         let data = || js_sys::Reflect::get(&message, &"data".into()).unwrap_or(JsValue::UNDEFINED);
         let decode_export = |data: JsValue| {
@@ -356,7 +366,9 @@ impl State {
                 }
             }
             Ok(PageRequest::Import { .. }) => {
-                match decode_export(data()).and_then(|e| self.tracker.import(&e)) {
+                match decode_export(data())
+                    .and_then(|e| self.tracker.import_at(&e, now, &BrowserZone, &locale))
+                {
                     Ok(()) => {
                         self.settings_changed(Vec::new());
                         reply_ok()
@@ -364,6 +376,22 @@ impl State {
                     Err(err) => reply_error(&err.to_string()),
                 }
             }
+            Ok(PageRequest::ImportUndoable) => match self.tracker.undoable() {
+                Ok(at) => {
+                    let o = js_sys::Object::new();
+                    let _ = js_sys::Reflect::set(&o, &"ok".into(), &true.into());
+                    let _ = js_sys::Reflect::set(&o, &"at".into(), &at.into());
+                    o.into()
+                }
+                Err(why) => reply_refused(why),
+            },
+            Ok(PageRequest::UndoImport) => match self.tracker.undo_import() {
+                Ok(()) => {
+                    self.settings_changed(Vec::new());
+                    reply_ok()
+                }
+                Err(why) => reply_refused(why),
+            },
             Ok(PageRequest::Popup) => reply(to_js(&self.tracker.popup(now, &BrowserZone, &locale))),
             Ok(PageRequest::Weekly) => {
                 reply(to_js(&self.tracker.weekly(now, &BrowserZone, &locale)))
@@ -770,6 +798,15 @@ fn reply_error(reason: &str) -> JsValue {
     let _ = js_sys::Reflect::set(&o, &"ok".into(), &false.into());
     let _ = js_sys::Reflect::set(&o, &"error".into(), &reason.into());
     o.into()
+}
+
+/// An undo refused: why, in words and as a code the page words itself.
+fn reply_refused(why: store::UndoError) -> JsValue {
+    let o = reply_error(&why.to_string());
+    if let Ok(code) = to_js(&why) {
+        let _ = js_sys::Reflect::set(&o, &"why".into(), &code);
+    }
+    o
 }
 
 fn post<T: serde::Serialize>(port: &Port, message: &T) {

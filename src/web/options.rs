@@ -1116,6 +1116,7 @@ fn data(main: &Element, shared: &Shared, status: &Element) -> Result<(), JsValue
     import.append_child(&file)?;
     let preview = dom::add(&import, "div", "preview", "")?;
     preview.set_id("import-preview");
+    let undo = undo_import(&import, status)?;
     let (file_el, preview_el, status_el) = (file.clone(), preview.clone(), status.clone());
     let on_file = Closure::<dyn FnMut()>::new(move || {
         let Some(f) = file_el
@@ -1125,9 +1126,18 @@ fn data(main: &Element, shared: &Shared, status: &Element) -> Result<(), JsValue
         else {
             return;
         };
-        let (preview, status) = (preview_el.clone(), status_el.clone());
+        let (preview, status, undo) = (preview_el.clone(), status_el.clone(), undo.clone());
         spawn_local(async move {
             preview.set_text_content(None);
+            // Too large a file is refused before it is read at all.
+            if crate::store::import_size(f.size()).is_err() {
+                let mb = |bytes: f64| intl::count((bytes / 1e6).ceil() as u64);
+                let why = i18n::message_with(
+                    "importTooLarge",
+                    &[&mb(f.size()), &mb(crate::store::MAX_IMPORT_BYTES)],
+                );
+                return refuse(&status, &why);
+            }
             let text = JsFuture::from(f.text())
                 .await
                 .ok()
@@ -1144,7 +1154,7 @@ fn data(main: &Element, shared: &Shared, status: &Element) -> Result<(), JsValue
             {
                 Ok(reply) => match serde_wasm_bindgen::from_value::<ImportPreview>(reply) {
                     Ok(p) => {
-                        let _ = show_preview(&preview, &p, data, &status);
+                        let _ = show_preview(&preview, &p, data, &status, &undo);
                     }
                     Err(e) => refuse(&status, &e.to_string()),
                 },
@@ -1209,11 +1219,79 @@ fn fail(status: &Element, text: &str) {
     status.set_class_name("status error");
 }
 
+/// "Undo import": shown while the core can still put back the store as
+/// it was before the last import; hidden once it cannot. Returns its row.
+fn undo_import(parent: &Element, status: &Element) -> Result<Element, JsValue> {
+    let row = dom::add(parent, "div", "undo-import", "")?;
+    row.set_attribute("hidden", "")?;
+    let hint = dom::add(&row, "p", "hint", "")?;
+    let undo = button(&row, "import-undo", "importUndo")?;
+    let (r, status) = (row.clone(), status.clone());
+    on_click(&undo, move || {
+        let (row, status) = (r.clone(), status.clone());
+        spawn_local(async move {
+            let reply = match super::ask_now(&Ask::UndoImport) {
+                Ok(asked) => asked.await.unwrap_or(JsValue::UNDEFINED),
+                Err(e) => e,
+            };
+            let _ = row.set_attribute("hidden", "");
+            match super::answer(reply.clone()) {
+                Ok(_) => {
+                    status.set_text_content(Some(&i18n::message("importUndone")));
+                    status.set_class_name("status ok");
+                }
+                Err(why) => {
+                    let why =
+                        undo_refusal(&reply).unwrap_or_else(|| why.as_string().unwrap_or_default());
+                    fail(&status, &i18n::message_with("undoRefused", &[&why]));
+                }
+            }
+        });
+    })?;
+    show_undo(&row, &hint);
+    Ok(row)
+}
+
+/// Asks the core whether the last import can be undone; shows the row
+/// (with when it was made) if so.
+fn show_undo(row: &Element, hint: &Element) {
+    let (row, hint) = (row.clone(), hint.clone());
+    spawn_local(async move {
+        let Ok(reply) = ask(&Ask::ImportUndoable).await else {
+            let _ = row.set_attribute("hidden", "");
+            return;
+        };
+        let at = js_sys::Reflect::get(&reply, &"at".into())
+            .ok()
+            .and_then(|a| a.as_f64())
+            .unwrap_or_default();
+        let opts = js_sys::Object::new();
+        let _ = js_sys::Reflect::set(&opts, &"dateStyle".into(), &"medium".into());
+        let _ = js_sys::Reflect::set(&opts, &"timeStyle".into(), &"short".into());
+        let when: String = js_sys::Date::new(&JsValue::from_f64(at))
+            .to_locale_string(&i18n::locale(), &opts)
+            .into();
+        hint.set_text_content(Some(&i18n::message_with("importUndoHint", &[&when])));
+        let _ = row.remove_attribute("hidden");
+    });
+}
+
+/// Why an undo was refused, in the person's words (the core's code).
+fn undo_refusal(reply: &JsValue) -> Option<String> {
+    let why = js_sys::Reflect::get(reply, &"why".into()).ok()?;
+    let key = match serde_wasm_bindgen::from_value::<crate::store::UndoError>(why).ok()? {
+        crate::store::UndoError::NothingToUndo => "undoNothing",
+        crate::store::UndoError::ChangedSince => "undoChanged",
+    };
+    Some(i18n::message(key))
+}
+
 fn show_preview(
     preview: &Element,
     p: &ImportPreview,
     data: JsValue,
     status: &Element,
+    undo: &Element,
 ) -> Result<(), JsValue> {
     let range = match (p.first, p.last) {
         (Some(a), Some(b)) => i18n::message_with(
@@ -1257,15 +1335,18 @@ fn show_preview(
     }
     let go = button(preview, "import-confirm", "importConfirm")?;
     let cancel = button(preview, "import-cancel", "cancel")?;
-    let (pv, status) = (preview.clone(), status.clone());
+    let (pv, status, undo) = (preview.clone(), status.clone(), undo.clone());
     on_click(&go, move || {
-        let (data, pv, status) = (data.clone(), pv.clone(), status.clone());
+        let (data, pv, status, undo) = (data.clone(), pv.clone(), status.clone(), undo.clone());
         spawn_local(async move {
             match ask(&AskImport::Import { data: Js(data) }).await {
                 Ok(_) => {
                     status.set_text_content(Some(&i18n::message("imported")));
                     status.set_class_name("status ok");
                     pv.set_text_content(None);
+                    if let Some(hint) = undo.query_selector(".hint").ok().flatten() {
+                        show_undo(&undo, &hint);
+                    }
                 }
                 Err(why) => refuse(&status, &why.as_string().unwrap_or_default()),
             }

@@ -13,8 +13,8 @@ use crate::finds::{self, Find, Finds};
 use crate::ledger::{DayRecord, Ledger};
 use crate::settings::Settings;
 use crate::store::{
-    self, day_key, parse_day_key, FINDS_KEY, QUARANTINE_PREFIX, RUN_KEY, SCHEMA, SCHEMA_KEY,
-    SETTINGS_KEY, TOLD_WEEK_KEY,
+    self, day_key, parse_day_key, UndoImport, FINDS_KEY, QUARANTINE_PREFIX, RUN_KEY, SCHEMA,
+    SCHEMA_KEY, SETTINGS_KEY, TOLD_WEEK_KEY, UNDO_IMPORT_KEY,
 };
 use crate::tracker::{Prompted, Writes};
 
@@ -34,6 +34,8 @@ pub struct Loaded {
     pub newer_schema: Option<u32>,
     /// The posts marked useful.
     pub finds: Finds,
+    /// The store before the last import, kept to undo it.
+    pub undo: Option<UndoImport>,
     /// The prompt's stretches and card, as a stopped worker left them
     /// (`storage.session`: gone with the browser).
     pub prompted: Prompted,
@@ -53,6 +55,7 @@ pub async fn load() -> Result<Loaded, JsValue> {
         quarantined: Vec::new(),
         newer_schema: None,
         finds: Finds::default(),
+        undo: None,
         prompted: load_prompted().await,
     };
     let mut bad: Vec<SetAside> = Vec::new();
@@ -90,6 +93,11 @@ pub async fn load() -> Result<Loaded, JsValue> {
                 .and_then(|f| finds::validate(&f).map(|()| f).map_err(|e| e.to_string()))
             {
                 Ok(list) => loaded.finds = Finds::new(list),
+                Err(why) => bad.push(SetAside::whole(key, value, why)),
+            }
+        } else if key == UNDO_IMPORT_KEY {
+            match decode::<UndoImport>(&value) {
+                Ok(undo) => loaded.undo = Some(undo),
                 Err(why) => bad.push(SetAside::whole(key, value, why)),
             }
         } else if key == TOLD_WEEK_KEY {
@@ -140,6 +148,7 @@ pub async fn load() -> Result<Loaded, JsValue> {
             quarantined: Vec::new(),
             newer_schema: loaded.newer_schema,
             finds: Finds::default(),
+            undo: None,
             prompted: Prompted::default(),
         });
     }
@@ -257,12 +266,18 @@ pub fn write(writes: Writes, done: impl FnOnce(Result<(), WriteFailed>) + 'stati
     if let Some(finds) = &writes.finds {
         put(FINDS_KEY, to_js(finds));
     }
+    // The store before an import is written with the import itself.
+    if let Some(Some(undo)) = &writes.undo {
+        put(UNDO_IMPORT_KEY, to_js(undo));
+    }
     // Days merged into their week: their own keys go, only once the
     // week's totals (in `items`) are written, so a failed write loses none.
+    // So does an undone import's copy, once the store it held is back.
     let removed: js_sys::Array = writes
         .removed_days
         .iter()
         .map(|d| JsValue::from_str(&day_key(*d)))
+        .chain(matches!(writes.undo, Some(None)).then(|| JsValue::from_str(UNDO_IMPORT_KEY)))
         .collect();
     // Only the prompt's state changed: storage.local is not touched (a
     // store from a newer Thaman must keep its schema key, for one).
@@ -271,6 +286,7 @@ pub fn write(writes: Writes, done: impl FnOnce(Result<(), WriteFailed>) + 'stati
         && writes.run.is_none()
         && writes.finds.is_none()
         && writes.removed_days.is_empty()
+        && writes.undo.is_none()
     {
         if let Some(prompted) = writes.prompted {
             wasm_bindgen_futures::spawn_local(async move {
@@ -323,6 +339,7 @@ pub fn write(writes: Writes, done: impl FnOnce(Result<(), WriteFailed>) + 'stati
                 // Written; only the merged days' keys are left to remove.
                 done(Err(WriteFailed::Refused(Writes {
                     removed_days: writes.removed_days,
+                    undo: writes.undo.filter(Option::is_none),
                     ..Writes::default()
                 })))
             }

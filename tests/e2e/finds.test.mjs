@@ -229,3 +229,29 @@ test('a shortcut the page forges (untrusted keys) saves nothing', async () => {
   assert.equal(await frame.$eval('.saved', (e) => e.hidden), true, 'nothing confirmed');
   await page.close();
 });
+
+test('a find that pushes the oldest out past the cap says so in the overlay, and the popup tells', async () => {
+  const entry = truth.find((e) => e.site === 'x' && e.lang === 'en');
+  const data = await ask(ledger, { type: 'export' });
+  const base = 1_700_000_000_000;
+  const old = Array.from({ length: 10 }, (_, i) => ({
+    id: base + i, saved_at: new Date(base + i).toISOString(), date: '2023-11-14', site: 'x',
+    url: `https://x.com/someone/status/${i + 1}`, author: 'Someone', text: 'an old find',
+  }));
+  const file = { ...data, settings: { ...data.settings, finds_cap: 10 }, finds: old };
+  assert.deepEqual(await ask(ledger, { type: 'import', data: file }), { ok: true });
+  assert.equal((await finds()).length, 10, 'at the cap');
+  const { page, frame } = await openAndCentre(entry, 3);
+  await pressShortcut(page);
+  await frame.waitForSelector('.saved:not([hidden])', { timeout: 3000 });
+  assert.equal(await frame.$eval('.saved-text', (e) => e.textContent), 'Saved as useful; the oldest one was dropped (limit reached)');
+  const kept = await finds();
+  assert.equal(kept.length, 10);
+  assert.ok(!kept.some((f) => f.id === base), 'the oldest went');
+  const popup = await extensionPage(browser, 'popup.html');
+  await popup.waitForSelector('body[data-ready]');
+  assert.match(await popup.$$eval('.notice', (els) => els.map((e) => e.textContent).join(' ')), /dropped to stay under your limit of 10/);
+  await popup.close();
+  await page.close();
+  assert.deepEqual(await ask(ledger, { type: 'set_settings', settings: data.settings }), { ok: true });
+});

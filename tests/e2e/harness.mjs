@@ -217,17 +217,37 @@ export async function activity(page, ms, every = 400) {
   }
 }
 
+/** The core's refusal of a request only the options page may make (src/ports.rs `may_ask`). */
+const OPTIONS_ONLY = /^only Thaman's options page may ask this/;
+const optionsBehind = new WeakMap();
+
 /**
  * Sends a request to the background from an extension context: a frame or
  * page of the extension (the overlay frame keeps the tracked tab in front).
+ * What only the options page may ask (export, import, settings, delete:
+ * issue 19) and `context` may not, is asked from an options page opened
+ * behind the other tabs, so the tracked tab stays in front. (To see a page
+ * refused, evaluate `chrome.runtime.sendMessage` in it directly.)
  */
 export async function ask(context, message) {
-  return context.evaluate((m) => chrome.runtime.sendMessage(m), message);
+  const send = (m) => chrome.runtime.sendMessage(m);
+  const reply = await context.evaluate(send, message);
+  if (!OPTIONS_ONLY.test(reply?.error ?? '')) return reply;
+  const browser = (typeof context.page === 'function' ? context.page() : context).browser();
+  const open = async () => {
+    const page = await extensionPage(browser, 'options.html', { background: true });
+    optionsBehind.set(browser, page);
+    return page;
+  };
+  const options = optionsBehind.get(browser);
+  if (!options || options.isClosed()) return (await open()).evaluate(send, message);
+  // (An add-on reloaded in Firefox closed the old page under us.)
+  return options.evaluate(send, message).catch(async () => (await open()).evaluate(send, message));
 }
 
-/** Opens an extension page in a new tab (takes the front). */
-export async function extensionPage(browser, file = 'popup.html') {
-  const page = await browser.newPage();
+/** Opens an extension page in a new tab (takes the front, unless `background`). */
+export async function extensionPage(browser, file = 'popup.html', { background = false } = {}) {
+  const page = await browser.newPage({ background });
   if (FIREFOX) return firefoxExtensionPage(page, `${EXTENSION_ORIGIN}/${file}`);
   // Right after launch the extension may not be registered yet: its pages are
   // then refused (ERR_BLOCKED_BY_CLIENT) for a moment.

@@ -127,3 +127,44 @@ test("a content script cannot read or clear Thaman's storage", { skip: CHROMIUM_
   await cdp.detach();
   await page.close();
 });
+
+/** Sends each request from the page or frame this runs in; their replies. */
+const sendAll = (asks) => Promise.all(asks.map((m) => chrome.runtime.sendMessage(m)));
+
+test('the overlay page cannot export, import, change settings or delete everything', async () => {
+  const page = await openSite(browser, 'https://x.com/home');
+  const frame = await overlayFrame(page);
+  assert.ok(frame, 'the overlay mounts');
+  await activity(page, 3000);
+  const options = await extensionPage(browser, 'options.html', { background: true });
+  const before = await options.evaluate(sendAll, [{ type: 'export' }]).then(([e]) => e);
+  assert.ok(before.days.length > 0, 'something kept to lose');
+  const changed = { ...before.settings, idle_threshold_seconds: 15, overlay_hidden: ['x'] };
+  const asks = [
+    { type: 'export' }, { type: 'export_csv' }, { type: 'export_finds_csv' },
+    { type: 'import_preview', data: before }, { type: 'import', data: { ...before, settings: changed, days: [] } },
+    { type: 'set_settings', settings: changed }, { type: 'undo_import' }, { type: 'delete_everything' },
+  ];
+  // Run in the overlay frame's own context: Thaman's page, inside the social page.
+  const replies = await frame.evaluate(sendAll, asks);
+  asks.forEach((a, i) => {
+    assert.equal(replies[i]?.ok, false, `${a.type} from the overlay: ${JSON.stringify(replies[i])?.slice(0, 80)}`);
+    assert.match(replies[i].error, /only Thaman's options page may ask this/);
+  });
+  // The popup reads, and may not change the store either.
+  const popup = await extensionPage(browser, 'popup.html', { background: true });
+  const fromPopup = await popup.evaluate(sendAll, [{ type: 'delete_everything' }, { type: 'set_settings', settings: changed }, { type: 'popup' }]);
+  assert.deepEqual(fromPopup.slice(0, 2).map((r) => r.ok), [false, false]);
+  assert.ok(fromPopup[2].today, 'the popup still gets its view');
+  await sleep(300);
+  const after = await options.evaluate(sendAll, [{ type: 'export' }]).then(([e]) => e);
+  assert.deepEqual(after.settings, before.settings, 'settings as they were');
+  assert.ok(after.days.length >= before.days.length, 'nothing deleted');
+  assert.deepEqual(after.finds, before.finds);
+  // The options page may.
+  const [csv] = await options.evaluate(sendAll, [{ type: 'export_csv' }]);
+  assert.match(csv, /^date,site,/);
+  await popup.close();
+  await options.close();
+  await page.close();
+});

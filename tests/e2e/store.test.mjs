@@ -4,8 +4,11 @@
 // untouched and reported.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import {
-  launch, openSite, overlayFrame, extensionPage, ask, activity, sleep, restartBackground, FIREFOX,
+  launch, openSite, overlayFrame, extensionPage, ask, activity, sleep, restartBackground, reloadedBy, FIREFOX,
 } from './harness.mjs';
 import { seedExport, localDate } from './seed.mjs';
 
@@ -139,6 +142,91 @@ test('storage full: the oldest detail becomes weekly totals, the popup tells, no
     assert.ok(total(after.days) > total(before.days), 'and counting went on');
     const stored = await ext.evaluate(async () => Object.keys(await chrome.storage.local.get(null)).filter((k) => k.startsWith('day:')).length);
     assert.ok(stored < 400, `${stored} day keys left`);
+  } finally {
+    await browser.close();
+  }
+});
+
+/** The store's keys that hold the person's data, as storage has them. */
+const held = (ext) => ext.evaluate(async () => {
+  const all = await chrome.storage.local.get(null);
+  return Object.fromEntries(Object.entries(all).filter(([k]) => k === 'settings' || k === 'finds' || k.startsWith('day:')));
+});
+
+/** Loads `ext` again (Firefox sends no load event for an extension page). */
+const reload = (ext) => reloadedBy(ext, () => ext.evaluate(() => setTimeout(() => location.reload(), 0)));
+
+/** Chromium stops the service worker (the page's next ask starts it again). */
+async function stopWorker(ext) {
+  const cdp = await ext.createCDPSession();
+  await cdp.send('ServiceWorker.enable');
+  await cdp.send('ServiceWorker.stopAllWorkers');
+  await cdp.detach();
+  await sleep(1000);
+}
+
+test('an import is undone once from the options page, after a restart, to exactly the store before', async () => {
+  const browser = await launch();
+  try {
+    const ext = await extensionPage(browser, 'options.html');
+    assert.deepEqual(await ask(ext, { type: 'import', data: seedExport(Date.now(), 5, { idle_threshold_seconds: 30 }) }), { ok: true });
+    await sleep(500);
+    const before = await held(ext);
+    // Another file, through the page: more days, every site, other settings.
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'thaman-undo-')), 'backup.json');
+    fs.writeFileSync(file, JSON.stringify(seedExport(Date.now(), 9, { idle_threshold_seconds: 120 }, { allSites: true })));
+    await reload(ext);
+    await (await ext.waitForSelector('#import-file')).uploadFile(file);
+    await (await ext.waitForSelector('#import-confirm')).click();
+    await ext.waitForFunction(() => document.querySelector('.status')?.textContent === 'Imported.');
+    await ext.waitForSelector('.undo-import:not([hidden]) #import-undo');
+    await sleep(500);
+    assert.notDeepEqual(await held(ext), before, 'the import changed the store');
+    assert.ok((await ext.evaluate(() => chrome.storage.local.get('undo_import'))).undo_import, 'the store before is kept in storage');
+    // The worker restarts (Chromium; Firefox keeps its event page): the undo is still there.
+    if (!FIREFOX) await stopWorker(ext);
+    await reload(ext);
+    await (await ext.waitForSelector('.undo-import:not([hidden]) #import-undo')).click();
+    await ext.waitForFunction(() => /^Import undone/.test(document.querySelector('.status')?.textContent));
+    await sleep(500);
+    assert.deepEqual(await held(ext), before, 'exactly the store before the import');
+    assert.equal((await ext.evaluate(() => chrome.storage.local.get('undo_import'))).undo_import, undefined, 'its copy is gone');
+    assert.equal((await ask(ext, { type: 'get_settings' })).idle_threshold_seconds, 30);
+    // Once.
+    const again = await ext.evaluate(() => chrome.runtime.sendMessage({ type: 'undo_import' }));
+    assert.deepEqual([again.ok, again.why], [false, 'nothing_to_undo']);
+    // After another change: refused, with its reason, and nothing changes.
+    assert.deepEqual(await ask(ext, { type: 'import', data: seedExport(Date.now(), 3) }), { ok: true });
+    const settings = await ask(ext, { type: 'get_settings' });
+    assert.deepEqual(await ask(ext, { type: 'set_settings', settings: { ...settings, idle_threshold_seconds: 45 } }), { ok: true });
+    await sleep(500);
+    const changed = await held(ext);
+    await reload(ext);
+    await ext.waitForSelector('#import-file');
+    assert.equal(await ext.$('.undo-import:not([hidden])'), null, 'no undo offered');
+    const refused = await ext.evaluate(() => chrome.runtime.sendMessage({ type: 'undo_import' }));
+    assert.deepEqual([refused.ok, refused.why], [false, 'changed_since']);
+    assert.deepEqual(await held(ext), changed);
+  } finally {
+    await browser.close();
+  }
+});
+
+test('a file over the largest export is refused before it is read, in the person\'s words', async () => {
+  const browser = await launch();
+  try {
+    const ext = await extensionPage(browser, 'options.html');
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'thaman-big-')), 'big.json');
+    fs.writeFileSync(file, Buffer.alloc(9_000_000, 0x20)); // 9 MB of spaces: over the bound
+    const before = await held(ext);
+    await (await ext.waitForSelector('#import-file')).uploadFile(file);
+    await ext.waitForFunction(() => document.querySelector('.status.error'));
+    assert.equal(
+      await ext.$eval('.status', (e) => e.textContent),
+      'Import refused, nothing changed: the file is 9 MB; a Thaman export is at most 8 MB',
+    );
+    assert.equal(await ext.$('#import-confirm'), null, 'no preview');
+    assert.deepEqual(await held(ext), before);
   } finally {
     await browser.close();
   }
