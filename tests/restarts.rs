@@ -337,6 +337,10 @@ fn ads_on_the_page_survive_a_restart_and_count_once() {
             rule,
             labels,
             viewable,
+            ratio: 0.0,
+            area: 0.0,
+            playing: None,
+            seen_ms: 0.0,
         };
         assert_eq!(t.sensor(1, known, t1, &Z).unwrap(), None);
         store.after(&mut t, t1);

@@ -190,8 +190,22 @@ impl Tracker {
                 rule,
                 labels,
                 viewable,
+                ratio,
+                area,
+                playing,
+                seen_ms,
             } => {
-                self.known(tab, id, rule, labels, viewable, now);
+                let seen = crate::viewability::Seen {
+                    ratio,
+                    area,
+                    playing,
+                    for_ms: seen_ms,
+                };
+                self.known(tab, (id, rule, labels, viewable), seen, now, zone);
+                return Ok(None);
+            }
+            SensorEvent::Playing { id, playing } => {
+                self.playing(tab, id, playing, now, zone);
                 return Ok(None);
             }
             SensorEvent::View { id, ratio, area } => {
