@@ -62,6 +62,7 @@
       // the settings to change or the pause to run out.
     });
     hello();
+    reannounce();
   }
 
   function hello() {
@@ -76,7 +77,7 @@
       resume(); // a restarted core may have found the site on again
       checkFocus();
       // Ads first: the counter touches the page's DOM and may fail there.
-      // Slots already found mean the core restarted: it learns them again.
+      // Slots already found mean the core restarted: it learns the rest.
       ownRules(message.rules); // new to this sensor, or changed while the worker was away
       if (io) announce();
       postRules = Array.isArray(message.posts) ? message.posts : [];
@@ -109,6 +110,14 @@
   const viewed = new Set();      // ids the core counted viewable
   const savedAds = new Set();    // ids whose render the core has written
   const savedViews = new Set();  // ids whose view the core has written
+  // What the sensor last saw of each watched ad, to re-announce to a core
+  // that restarted: its intersection {ratio, area, at} (performance.now()
+  // of the report), and for video ads since when it plays (-1: it does not).
+  const lastView = new Map();
+  const videos = new Set();      // ids of slots found by a video ad's rule
+  const plays = new Map();       // video ad id -> playing since, or -1
+  const sources = new Map();     // video ad id -> the media source it played
+  const between = new WeakSet(); // marked slots between two ads of a pod
   let nextId = 1;
   let queued = [];
   let removals = false;
@@ -127,6 +136,7 @@
         css: rule.css,
         label: (rule.ops.find((op) => op.op === 'label') || {}).selectors || null,
         whileClass: (rule.ops.find((op) => op.op === 'while_class') || {}).class || null,
+        video: rule.ops.some((op) => op.op === 'video'),
         ops: rule.ops.map((op) => (op.pattern ? { ...op, pattern: pattern(op.pattern) } : op)),
       };
     } catch (error) {
@@ -162,9 +172,16 @@
     if (!found) return;
     const on = found.some(([, r]) => slot.classList.contains(rules[r].whileClass));
     if (on) {
-      for (const [candidate, r] of found) consider(candidate, r, rules[r]);
+      // Between two ads of a pod, the next begins when it plays (onAdMedia).
+      if (!between.has(slot)) for (const [candidate, r] of found) consider(candidate, r, rules[r]);
       return;
     }
+    between.delete(slot);
+    endAd(slot);
+  }
+
+  /** The ad a marked slot showed has ended: its id goes with it. */
+  function endAd(slot) {
     const id = slotIds.get(slot);
     if (!id) return;
     slotIds.delete(slot);
@@ -178,9 +195,68 @@
     viewed.delete(id);
     savedAds.delete(id);
     savedViews.delete(id);
+    lastView.delete(id);
+    plays.delete(id);
+    sources.delete(id);
+    videos.delete(id);
     if (!watched.delete(id)) return;
     io.unobserve(el);
     post({ type: 'gone', id });
+  }
+
+  // --- video ads: the 2 seconds are of the ad playing (MRC) ------------
+  // Whether the ad plays is read from its player's video element (the
+  // page's events only say when to look again): not paused, not ended, and
+  // with data to play (not starved).
+  const AD_MEDIA = ['loadstart', 'playing', 'pause', 'ended', 'emptied', 'waiting', 'seeking', 'seeked'];
+
+  const videoOf = (slot) => (slot instanceof HTMLVideoElement ? slot : slot.querySelector('video'));
+  const sourceOf = (v) => v.srcObject || v.getAttribute('src') || v.currentSrc || null;
+
+  function playingIn(slot) {
+    const v = videoOf(slot);
+    return !!v && !v.paused && !v.ended && v.readyState > 2;
+  }
+
+  /** Tells the core whether video ad `id` plays, when that changed (or `always`). */
+  function notePlaying(id, always) {
+    const slot = slots.get(id);
+    if (!slot || !watched.has(id)) return;
+    const on = playingIn(slot);
+    const was = plays.has(id) ? plays.get(id) >= 0 : null;
+    if (on && !sources.has(id)) sources.set(id, sourceOf(videoOf(slot)));
+    if (on === was && !always) return;
+    // Sent before it is noted: a core that restarted hears first what the
+    // old one knew (reannounce), then the change.
+    post({ type: 'playing', id, playing: on });
+    if (on !== was) plays.set(id, on ? performance.now() : -1);
+  }
+
+  // YouTube keeps `ad-showing` on from one ad of a pod to the next: each
+  // is a new media source loading in the same player. A source other than
+  // the one the ad played (the browser's own loadstart: a page cannot forge
+  // it) ends that ad; the next begins once the new source plays with the
+  // mark still on (the content, loaded as the mark goes, is no ad).
+  function onAdMedia(event) {
+    const el = event.composedPath()[0];
+    if (!(el instanceof HTMLMediaElement)) return;
+    for (let s = el; s; s = s.parentElement) {
+      if (between.has(s)) {
+        if (playingIn(s)) {
+          between.delete(s);
+          classChanged(s);
+        }
+        return;
+      }
+      const id = slotIds.get(s);
+      if (!id || !videos.has(id)) continue;
+      const played = sources.get(id);
+      if (event.type === 'loadstart' && event.isTrusted && marked.get(s) && played !== undefined && played !== sourceOf(el)) {
+        endAd(s);
+        between.add(s);
+      } else notePlaying(id, false);
+      return;
+    }
   }
 
   function schedule() {
@@ -227,6 +303,7 @@
       slotIds.set(slot, id);
       slots.set(id, slot);
     }
+    if (rule.video) videos.add(id);
     if (watched.has(id)) return;
     const labels = rule.label ? labelTexts(slot, rule.label) : [];
     const key = `${id}:${r}`;
@@ -262,22 +339,42 @@
   }
 
   /**
-   * Tells a restarted core every slot already sent: the ads the old core
-   * had called ads as `known` (with whether they were counted viewable, and
-   * what of them it had written), so none is lost or booked twice; the
-   * others as slots again. The ads' visibility is then reported anew.
+   * Tells a core that restarted, first thing on the new line (before the
+   * event that opened it), the ads the old core had called ads, as `known`:
+   * whether they were counted viewable and what of them it had written
+   * (`saved`), so none is lost or booked twice, and what was last seen of
+   * them — ratio, area, playing, and for how long so while
+   * the page was shown — so a dwell begun under the old core goes on.
+   */
+  function reannounce() {
+    if (!watched.size) return;
+    const now = performance.now();
+    for (const [key, text] of sent) {
+      const [id, rule] = key.split(':').map(Number);
+      if (!watched.has(id)) continue;
+      const seen = lastView.get(id);
+      const video = videos.has(id);
+      const since = plays.has(id) ? plays.get(id) : -1;
+      let from = seen && shownAt >= 0 ? Math.max(seen.at, shownAt) : now;
+      if (video) from = since >= 0 ? Math.max(from, since) : now;
+      port.postMessage({
+        type: 'known', id, rule, labels: text ? text.split('\u0001') : [], viewable: viewed.has(id),
+        saved_ad: savedAds.has(id), saved_view: savedViews.has(id),
+        ratio: seen ? seen.ratio : 0, area: seen ? seen.area : 0,
+        playing: video ? since >= 0 : undefined, seen_ms: now - from,
+      });
+    }
+  }
+
+  /**
+   * After `track` from a core that restarted: the slots it never called ads
+   * are sent again (their answer may have been lost), and the ads'
+   * visibility is reported anew.
    */
   function announce() {
     for (const [key, text] of sent) {
       const [id, rule] = key.split(':').map(Number);
-      const labels = text ? text.split('\u0001') : [];
-      if (watched.has(id)) {
-        post({
-          type: 'known', id, rule, labels, viewable: viewed.has(id),
-          saved_ad: savedAds.has(id), saved_view: savedViews.has(id),
-        });
-      }
-      else sendSlot(id, rule, labels);
+      if (!watched.has(id)) sendSlot(id, rule, text ? text.split('\u0001') : []);
     }
     for (const id of watched) {
       const el = slots.get(id);
@@ -369,13 +466,19 @@
     if (!el || watched.has(id) || !io) return;
     watched.add(id);
     io.observe(el);
+    if (videos.has(id)) notePlaying(id, true);
   }
 
   function onIntersect(entries) {
     for (const entry of entries) {
       const id = slotIds.get(entry.target);
+      if (!id) continue;
       const box = entry.boundingClientRect;
-      if (id) post({ type: 'view', id, ratio: entry.intersectionRatio, area: box.width * box.height });
+      const ratio = entry.intersectionRatio;
+      const area = box.width * box.height;
+      // Sent before it is noted (see notePlaying).
+      post({ type: 'view', id, ratio, area });
+      if (watched.has(id)) lastView.set(id, { ratio, area, at: performance.now() });
     }
   }
 
@@ -692,6 +795,7 @@
   function onVisibility() {
     post({ type: 'visibility', visible: visible() });
     checkFocus();
+    noteShown();
   }
 
   // The focus is sampled, not only followed: a tab can take the focus
@@ -702,6 +806,15 @@
       focused = now;
       post({ type: 'focus', focused });
     }
+    noteShown();
+  }
+
+  // Since when the page is visible and focused (-1: it is not), for the
+  // ads' re-announcement; noted after the change is sent (see notePlaying).
+  let shownAt = visible() && focused ? performance.now() : -1;
+  function noteShown() {
+    if (!(visible() && focused)) shownAt = -1;
+    else if (shownAt < 0) shownAt = performance.now();
   }
 
   function onFocusChange() {
@@ -848,6 +961,7 @@
     for (const type of INPUTS) window.addEventListener(type, onInput, listen);
     // On the window, capturing: the first to hear, before any of the page's.
     for (const type of MEDIA) window.addEventListener(type, onMedia, true);
+    for (const type of AD_MEDIA) window.addEventListener(type, onAdMedia, true);
     timer = setInterval(beat, HEARTBEAT_MS);
   }
 
@@ -859,6 +973,7 @@
     window.removeEventListener('blur', onFocusChange, true);
     for (const type of INPUTS) window.removeEventListener(type, onInput, listen);
     for (const type of MEDIA) window.removeEventListener(type, onMedia, true);
+    for (const type of AD_MEDIA) window.removeEventListener(type, onAdMedia, true);
     clearInterval(mediaTimer);
     mediaTimer = 0;
     followed.clear();
@@ -872,6 +987,10 @@
     viewed.clear();
     savedAds.clear();
     savedViews.clear();
+    lastView.clear();
+    videos.clear();
+    plays.clear();
+    sources.clear();
     queued = [];
     unmountOverlay();
   }

@@ -54,9 +54,12 @@ pub enum SensorEvent {
     /// After the core restarted: a slot the old core had called an ad (by
     /// `rule`, with `labels`), whether it had become viewable, and whether
     /// the old core said its render (`saved_ad`) and view (`saved_view`)
-    /// were in storage (`saved`). The new core watches it again and books
-    /// again only what storage may not have: nothing is lost, nothing
-    /// counted twice.
+    /// were in storage (`saved`): the new core watches it again and books
+    /// again only what storage may not have, so nothing is lost and nothing
+    /// counted twice. With it, what the sensor last saw of it: `ratio` of
+    /// `area` in view, playing (video ads), and for how long it has been so
+    /// while the page was visible and focused (`seen_ms`), so a dwell begun
+    /// under the old core goes on.
     Known {
         id: u32,
         rule: u32,
@@ -68,9 +71,20 @@ pub enum SensorEvent {
         saved_ad: bool,
         #[serde(default)]
         saved_view: bool,
+        #[serde(default)]
+        ratio: f64,
+        #[serde(default)]
+        area: f64,
+        #[serde(default)]
+        playing: Option<bool>,
+        #[serde(default)]
+        seen_ms: f64,
     },
     /// An ad slot's visible ratio and box area (px²) changed.
     View { id: u32, ratio: f64, area: f64 },
+    /// A video ad's player started or stopped really playing (not paused,
+    /// ended or starved), read from the element, not from the page's events.
+    Playing { id: u32, playing: bool },
     /// An ad slot left the page.
     Gone { id: u32 },
     /// The person dragged the counter here (answering a `move` that was

@@ -4,9 +4,12 @@
 //! 242,500 px² or more) have been in the viewport for 1 continuous second
 //! (2 s for video ads) while the page is in view (visible and focused).
 //! Dropping under the threshold, or the page leaving view, restarts the
-//! clock. Each slot counts once per page view; a slot of zero area never
-//! counts. A video player shows one ad after another: the sensor gives
-//! each ad a slot of its own, removed when the ad ends.
+//! clock; a video ad's clock runs only while it plays (paused, ended or
+//! starved, it restarts). Each slot counts once per page view; a slot of
+//! zero area never counts. A video player shows one ad after another: the
+//! sensor gives each ad a slot of its own, removed when the ad ends. After a
+//! restart of the core, a slot's clock resumes from what its sensor saw
+//! ([`Viewability::resume`]), so a dwell begun before it is not lost.
 //!
 //! ```text
 //! ratio  .6 .6 .6 | .4 | .6 .6 .6 .6 .6     (a sample every 250 ms)
@@ -48,11 +51,25 @@ pub fn threshold(area: f64, video: bool) -> Threshold {
     }
 }
 
+/// A slot as its sensor last saw it, re-announced after the core restarted:
+/// `ratio` of `area` in view, playing or not (video ads; `None`: not said),
+/// for `for_ms` while the page was shown.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Seen {
+    pub ratio: f64,
+    pub area: f64,
+    pub playing: Option<bool>,
+    pub for_ms: f64,
+}
+
 #[derive(Debug, Clone, PartialEq)]
 struct Slot {
     video: bool,
     ratio: f64,
     area: f64,
+    /// Whether the ad plays: display ads always; a video ad once its
+    /// sensor says so.
+    playing: bool,
     /// Since when the slot has been continuously over its threshold.
     since: Option<f64>,
     viewable: bool,
@@ -80,6 +97,7 @@ impl Viewability {
                 video,
                 ratio: 0.0,
                 area: 0.0,
+                playing: !video,
                 since: None,
                 viewable: false,
             },
@@ -101,6 +119,63 @@ impl Viewability {
             0.0
         };
         slot.area = if area.is_finite() { area.max(0.0) } else { 0.0 };
+        restart(slot, in_view, now);
+        newly
+    }
+
+    /// Video ad `id` started or stopped playing at `now`. Returns the
+    /// number of slots that became viewable (0 or 1).
+    ///
+    /// ```text
+    /// in view, playing 0 -> 1.2 s, paused 1.2 -> 3 s, playing 3 -> 4 s -> not viewable
+    /// ```
+    pub fn set_playing(&mut self, id: u32, playing: bool, now: f64) -> u32 {
+        let in_view = self.in_view;
+        let Some(slot) = self.slots.get_mut(&id) else {
+            return 0;
+        };
+        let newly = settle(slot, now);
+        slot.playing = playing || !slot.video;
+        restart(slot, in_view, now);
+        newly
+    }
+
+    /// Slot `id`, known before the core restarted, as its sensor saw it
+    /// ([`Seen`]): its clock resumes `for_ms` back if it was over its
+    /// threshold all that time (the sensor counts only while the page was
+    /// shown), so a dwell begun under the old core is neither lost nor
+    /// counted twice; then it goes on only if the page is in view now.
+    /// Returns the number of slots that became viewable (0 or 1).
+    ///
+    /// ```text
+    /// video ad, 100% of it playing for 2.1 s -> viewable now
+    /// video ad, 100% of it playing for 1.7 s -> clock at 1.7 s, viewable 0.3 s on
+    /// ```
+    pub fn resume(&mut self, id: u32, seen: Seen, now: f64) -> u32 {
+        let in_view = self.in_view;
+        let Some(slot) = self.slots.get_mut(&id) else {
+            return 0;
+        };
+        slot.ratio = if seen.ratio.is_finite() {
+            seen.ratio.clamp(0.0, 1.0)
+        } else {
+            0.0
+        };
+        slot.area = if seen.area.is_finite() {
+            seen.area.max(0.0)
+        } else {
+            0.0
+        };
+        if let Some(playing) = seen.playing {
+            slot.playing = playing || !slot.video;
+        }
+        let held = if seen.for_ms.is_finite() {
+            seen.for_ms.max(0.0)
+        } else {
+            0.0
+        };
+        slot.since = (held > 0.0 && meets(slot)).then_some(now - held);
+        let newly = settle(slot, now);
         restart(slot, in_view, now);
         newly
     }
@@ -175,9 +250,15 @@ fn settle(slot: &mut Slot, now: f64) -> u32 {
     }
 }
 
+/// Whether the slot itself meets its threshold (the page aside): enough of
+/// it in view, and playing if it is a video ad.
+fn meets(slot: &Slot) -> bool {
+    slot.playing && slot.area > 0.0 && slot.ratio >= threshold(slot.area, slot.video).ratio
+}
+
 /// Starts or stops the slot's clock after a change.
 fn restart(slot: &mut Slot, in_view: bool, now: f64) {
-    let over = in_view && slot.area > 0.0 && slot.ratio >= threshold(slot.area, slot.video).ratio;
+    let over = in_view && meets(slot);
     slot.since = match (over, slot.since) {
         (true, Some(since)) => Some(since),
         (true, None) => Some(now),
@@ -197,6 +278,7 @@ mod tests {
         let mut v = Viewability::default();
         v.set_in_view(true, 0.0);
         v.add(1, video);
+        v.set_playing(1, true, 0.0);
         v.update(1, ratio, area, 0.0);
         v.update(1, 0.0, area, dwell);
         v.viewable_count() == 1
@@ -256,13 +338,74 @@ mod tests {
         let mut v = Viewability::default();
         v.set_in_view(true, 0.0);
         v.add(1, true);
+        v.set_playing(1, true, 0.0);
         v.update(1, 1.0, SMALL, 0.0);
         assert_eq!(v.remove(1, 3000.0), 1, "counted when it ends");
         v.add(2, true);
+        v.set_playing(2, true, 3200.0);
         v.update(2, 1.0, SMALL, 3200.0);
         assert_eq!(v.remove(2, 4700.0), 0, "1.5 s is short of 2 s");
         assert_eq!(v.tick(9000.0), 0, "an ended ad's clock is stopped");
         assert_eq!(v.viewable_count(), 1);
+    }
+
+    #[test]
+    fn a_video_ad_accrues_only_while_it_plays() {
+        let mut v = Viewability::default();
+        v.set_in_view(true, 0.0);
+        v.add(1, true);
+        v.update(1, 1.0, SMALL, 0.0);
+        assert_eq!(v.tick(3000.0), 0, "in view 3 s, never played");
+        v.set_playing(1, true, 3000.0);
+        v.set_playing(1, false, 4200.0);
+        v.set_playing(1, true, 6000.0);
+        assert_eq!(v.tick(7200.0), 0, "paused in between: 1.2 s, then 1.2 s");
+        assert_eq!(v.next_deadline(), Some(8000.0));
+        assert_eq!(v.tick(8000.0), 1, "2 s playing");
+        // A display ad has nothing to play: the word changes nothing.
+        v.add(2, false);
+        v.set_playing(2, false, 8000.0);
+        v.update(2, 1.0, SMALL, 8000.0);
+        assert_eq!(v.tick(9000.0), 1);
+    }
+
+    #[test]
+    fn a_dwell_begun_before_a_restart_resumes_from_what_the_sensor_saw() {
+        let seen = |ratio, playing, for_ms| Seen {
+            ratio,
+            area: SMALL,
+            playing: Some(playing),
+            for_ms,
+        };
+        // 1.2 s before the restart and 0.9 s after: 2.1 s, viewable.
+        let mut v = Viewability::default();
+        v.set_in_view(true, 0.0);
+        v.add(1, true);
+        assert_eq!(v.resume(1, seen(1.0, true, 2100.0), 0.0), 1);
+        // 1.7 s: not yet; the clock goes on from 1.7 s, not from zero.
+        v.add(2, true);
+        assert_eq!(v.resume(2, seen(1.0, true, 1700.0), 0.0), 0);
+        assert_eq!(v.next_deadline(), Some(300.0));
+        assert_eq!(v.update(2, 0.0, SMALL, 100.0), 0, "left view at 1.8 s");
+        assert_eq!(v.tick(5000.0), 0);
+        // Paused, or under half in view, while the sensor looked: no clock.
+        v.add(3, true);
+        assert_eq!(v.resume(3, seen(1.0, false, 9000.0), 0.0), 0);
+        v.add(4, true);
+        assert_eq!(v.resume(4, seen(0.4, true, 9000.0), 0.0), 0);
+        assert_eq!(v.next_deadline(), None);
+        // The page left view as the core restarted: what was seen before
+        // counts, nothing after.
+        let mut hidden = Viewability::default();
+        hidden.add(1, false);
+        hidden.add(2, false);
+        assert_eq!(hidden.resume(1, seen(1.0, true, 1100.0), 0.0), 1);
+        assert_eq!(hidden.resume(2, seen(1.0, true, 900.0), 0.0), 0);
+        assert_eq!(hidden.tick(5000.0), 0, "no clock while out of view");
+        // Hostile durations are nothing.
+        hidden.add(3, false);
+        assert_eq!(hidden.resume(3, seen(1.0, true, f64::NAN), 0.0), 0);
+        assert_eq!(hidden.resume(3, seen(1.0, true, -5.0), 0.0), 0);
     }
 
     #[test]

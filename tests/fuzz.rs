@@ -1016,6 +1016,7 @@ proptest! {
             SensorEvent::Heartbeat {} => "heartbeat",
             SensorEvent::Slot { .. } => "slot",
             SensorEvent::View { .. } => "view",
+            SensorEvent::Playing { .. } => "playing",
             SensorEvent::Gone { .. } => "gone",
             SensorEvent::Shortcut {} => "shortcut",
             SensorEvent::Post { .. } => "post",

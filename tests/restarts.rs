@@ -350,6 +350,10 @@ fn announce(t: &mut Tracker, store: &mut Store, now: f64, saved: &(Vec<u32>, Vec
             viewable,
             saved_ad: saved.0.contains(&id),
             saved_view: saved.1.contains(&id),
+            ratio: 0.0,
+            area: 0.0,
+            playing: None,
+            seen_ms: 0.0,
         };
         assert_eq!(t.sensor(1, known, now, &Z).unwrap(), None);
         store.after(t, now);

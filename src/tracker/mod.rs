@@ -195,8 +195,12 @@ impl Tracker {
                 viewable,
                 saved_ad,
                 saved_view,
+                ratio,
+                area,
+                playing,
+                seen_ms,
             } => {
-                let seen = pages::Announced {
+                let ad = pages::Announced {
                     id,
                     rule,
                     labels,
@@ -204,7 +208,17 @@ impl Tracker {
                     saved_ad,
                     saved_view,
                 };
-                self.known(tab, seen, now, zone);
+                let seen = crate::viewability::Seen {
+                    ratio,
+                    area,
+                    playing,
+                    for_ms: seen_ms,
+                };
+                self.known(tab, ad, seen, now, zone);
+                return Ok(None);
+            }
+            SensorEvent::Playing { id, playing } => {
+                self.playing(tab, id, playing, now, zone);
                 return Ok(None);
             }
             SensorEvent::View { id, ratio, area } => {

@@ -16,7 +16,7 @@ use crate::protocol::{SensorCommand, SensorEvent};
 use crate::rules::Rule;
 use crate::settings::Settings;
 use crate::sites::{host_of_url, site_id_for_host};
-use crate::viewability::Viewability;
+use crate::viewability::{Seen, Viewability};
 
 /// One page view's ad slots.
 #[derive(Debug, Default)]
@@ -211,14 +211,12 @@ impl Pages {
     /// known 1, viewable, render saved only         -> (false, true)
     /// known 2 (label rule, "A post")               -> not an ad: (false, false)
     /// ```
-    fn restore(&mut self, tab: TabId, seen: Announced) -> (bool, bool) {
+    fn restore(&mut self, tab: TabId, seen: Announced) -> Option<(bool, bool)> {
         let id = seen.id;
         if !self.judge(tab, id, seen.rule, seen.labels) {
-            return (false, false);
+            return None;
         }
-        let Some(page) = self.open.get_mut(&tab) else {
-            return (false, false);
-        };
+        let page = self.open.get_mut(&tab)?;
         let again = (!seen.saved_ad, seen.viewable && !seen.saved_view);
         if again.0 {
             page.unsaved.ads.insert(id);
@@ -230,7 +228,7 @@ impl Pages {
                 page.unsaved.viewable.insert(id);
             }
         }
-        again
+        Some(again)
     }
 
     /// Whether slot `id` is an ad not yet known; if so, it is known now.
@@ -391,15 +389,43 @@ impl Tracker {
         track
     }
 
-    /// A slot the old core had called an ad, announced after a restart:
-    /// what storage may not have is booked again.
-    pub(super) fn known(&mut self, tab: TabId, seen: Announced, now: f64, zone: &impl Zone) {
-        let (ad, view) = self.pages.restore(tab, seen);
+    /// A slot the old core had called an ad, announced after a restart
+    /// with what its sensor saw of it: what storage may not have is booked
+    /// again, and its clock resumes from what the sensor saw.
+    pub(super) fn known(
+        &mut self,
+        tab: TabId,
+        ad: Announced,
+        seen: Seen,
+        now: f64,
+        zone: &impl Zone,
+    ) {
+        let id = ad.id;
+        let Some((render, view)) = self.pages.restore(tab, ad) else {
+            return;
+        };
         let in_view = self.attention.in_view(tab);
-        if let Some(page) = self.pages.open.get_mut(&tab) {
-            page.viewability.set_in_view(in_view, now);
-        }
-        self.book_ads(tab, u64::from(ad), u32::from(view), now, zone);
+        let newly = self.pages.open.get_mut(&tab).map_or(0, |page| {
+            page.viewability.set_in_view(in_view, now) + page.viewability.resume(id, seen, now)
+        });
+        self.book_ads(tab, u64::from(render), newly + u32::from(view), now, zone);
+    }
+
+    /// Video ad `id` of `tab` started or stopped playing.
+    pub(super) fn playing(
+        &mut self,
+        tab: TabId,
+        id: u32,
+        playing: bool,
+        now: f64,
+        zone: &impl Zone,
+    ) {
+        let newly = self
+            .pages
+            .open
+            .get_mut(&tab)
+            .map_or(0, |p| p.viewability.set_playing(id, playing, now));
+        self.book_ads(tab, 0, newly, now, zone);
     }
 
     /// Commands for sensors that none of their events asked for.
@@ -745,6 +771,123 @@ mod tests {
         let cpm = crate::valuation::cpm("x", t.region(), None).unwrap();
         assert!((state.take.unwrap().typical - cpm.typical / 1000.0).abs() < 1e-12);
         assert!((day[0].take.as_ref().unwrap().high - cpm.high / 1000.0).abs() < 1e-12);
+    }
+
+    /// A tracker with YouTube's video-ad rule, on `ledger`.
+    fn with_player(ledger: Ledger) -> Tracker {
+        let rules = crate::rules::parse_rules(
+            "youtube.com##.html5-video-player:while-class(ad-showing):video\n",
+        )
+        .unwrap();
+        Tracker::new(Settings::default(), ledger, None, &Z).with_rules(rules, Labels::default())
+    }
+
+    /// (rendered, viewable) on YouTube, all days.
+    fn youtube_ads(t: &Tracker, now: f64) -> (u64, u64) {
+        t.export(now, &Z)
+            .days
+            .iter()
+            .filter(|d| d.site == "youtube")
+            .fold((0, 0), |(r, v), d| (r + d.ads_rendered, v + d.ads_viewable))
+    }
+
+    #[test]
+    fn a_video_ads_dwell_begun_before_a_restart_is_kept_and_counted_once() {
+        for (after_ms, viewable) in [(900.0, 1), (500.0, 0)] {
+            // The old core: the ad plays in full view for 1.2 s, then the
+            // worker stops.
+            let mut old = with_player(Ledger::default());
+            let url = "https://www.youtube.com/watch?v=1";
+            old.sensor(1, hello(url), T0, &Z).unwrap();
+            let slot = SensorEvent::Slot {
+                id: 1,
+                rule: 0,
+                labels: vec![],
+            };
+            assert_eq!(
+                old.sensor(1, slot, T0, &Z).unwrap(),
+                Some(SensorCommand::Ad { id: 1 })
+            );
+            let playing = SensorEvent::Playing {
+                id: 1,
+                playing: true,
+            };
+            old.sensor(1, playing, T0, &Z).unwrap();
+            let view = SensorEvent::View {
+                id: 1,
+                ratio: 1.0,
+                area: 640.0 * 360.0,
+            };
+            old.sensor(1, view, T0, &Z).unwrap();
+            old.tick(T0 + 1200.0, &Z);
+            assert_eq!(youtube_ads(&old, T0 + 1200.0), (1, 0));
+            // The new core (from what the old one wrote), at the sensor's
+            // next event: it re-announces the ad as it saw it, in view and
+            // playing for 1.2 s + `after_ms`.
+            let mut new = with_player(old.ledger().clone());
+            let now = T0 + 1200.0 + after_ms;
+            new.sensor(1, hello(url), now, &Z).unwrap();
+            let known = SensorEvent::Known {
+                id: 1,
+                rule: 0,
+                labels: vec![],
+                viewable: false,
+                saved_ad: true,
+                saved_view: false,
+                ratio: 1.0,
+                area: 640.0 * 360.0,
+                playing: Some(true),
+                seen_ms: 1200.0 + after_ms,
+            };
+            assert_eq!(new.sensor(1, known, now, &Z).unwrap(), None);
+            // It leaves view at once (the event that woke the worker).
+            let gone = SensorEvent::View {
+                id: 1,
+                ratio: 0.0,
+                area: 640.0 * 360.0,
+            };
+            new.sensor(1, gone, now, &Z).unwrap();
+            new.tick(now + 5000.0, &Z);
+            assert_eq!(
+                youtube_ads(&new, now + 5000.0),
+                (1, viewable),
+                "1.2 s + {after_ms} ms"
+            );
+            let told = new.take_commands();
+            assert_eq!(
+                told.contains(&(1, SensorCommand::Viewable { id: 1 })),
+                viewable == 1,
+                "the sensor hears it was counted, so a third core never counts it again"
+            );
+        }
+    }
+
+    #[test]
+    fn a_paused_video_ad_is_not_viewable() {
+        let mut t = with_player(Ledger::default());
+        t.sensor(1, hello("https://www.youtube.com/watch?v=2"), T0, &Z)
+            .unwrap();
+        let slot = SensorEvent::Slot {
+            id: 1,
+            rule: 0,
+            labels: vec![],
+        };
+        t.sensor(1, slot, T0, &Z).unwrap();
+        let view = SensorEvent::View {
+            id: 1,
+            ratio: 1.0,
+            area: 640.0 * 360.0,
+        };
+        t.sensor(1, view, T0, &Z).unwrap();
+        // Playing 1.2 s, paused 2 s in full view, playing 1.2 s.
+        for (at, playing) in [(0.0, true), (1200.0, false), (3200.0, true)] {
+            t.sensor(1, SensorEvent::Playing { id: 1, playing }, T0 + at, &Z)
+                .unwrap();
+        }
+        t.sensor(1, SensorEvent::Gone { id: 1 }, T0 + 4400.0, &Z)
+            .unwrap();
+        t.tick(T0 + 9000.0, &Z);
+        assert_eq!(youtube_ads(&t, T0 + 9000.0), (1, 0));
     }
 
     #[test]

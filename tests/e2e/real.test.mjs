@@ -37,12 +37,28 @@ const CURRENT = [
   ['youtube/search-pyv-fr.html', 'https://www.youtube.com/results?search_query=diem+metaverse+', 1],
   ['youtube/search-sparkles-fr.html', 'https://www.youtube.com/results?search_query=arduino+drone', 1],
   ['youtube/search-carousel-ad-en.html', 'https://www.youtube.com/results?search_query=carousel', 1],
-  ['youtube/watch-player-ad-showing-en.html', 'https://www.youtube.com/watch?v=nrQNDcZjErw', 1, VIDEO_DWELL_MS],
+  ['youtube/watch-player-ad-showing-en.html', 'https://www.youtube.com/watch?v=nrQNDcZjErw', 1, VIDEO_DWELL_MS, true],
   ['facebook/comet-2020-feed-sponsored-en.html', 'https://www.facebook.com/', 1],
   ['twitter/x-2025-home-timeline-organic-en.html', 'https://x.com/home', 0],
   ['twitter/x-2025-profile-video-placementtracking-organic-en.html', 'https://x.com/badlogicgames', 0],
   ['tiktok/foryou-2022-organic-fr.html', 'https://www.tiktok.com/foryou', 0],
-].map(([file, url, ads, dwell = DWELL_MS]) => ({ file, url, ads, dwell, site: siteOf(url) }));
+].map(([file, url, ads, dwell = DWELL_MS, plays = false]) => ({ file, url, ads, dwell, plays, site: siteOf(url) }));
+
+/**
+ * Runs in the page: its player plays its ad, as on the live site. The
+ * capture's <video> has no source (the ad's media was never captured), and
+ * a video ad counts only while it plays: it gets one (a canvas stream, no
+ * network), muted.
+ */
+async function playTheAd() {
+  const video = document.querySelector('.html5-video-player video');
+  const canvas = Object.assign(document.createElement('canvas'), { width: 64, height: 36 });
+  const ctx = canvas.getContext('2d');
+  setInterval(() => { ctx.fillStyle = `hsl(${(Date.now() / 10) % 360} 60% 50%)`; ctx.fillRect(0, 0, 64, 36); }, 50);
+  video.muted = true;
+  video.srcObject = canvas.captureStream(20);
+  await video.play();
+}
 
 // The captures holding a <video> element. Firefox ESR 153 (headless, over
 // WebDriver BiDi) stops parsing about 1 in 5 such documents served by
@@ -147,10 +163,11 @@ async function openCapture({ file, url, site }, t) {
 
 /** Serves a capture, walks it window by window, returns the change in its site's ad counts. */
 async function walk(capture, t) {
-  const { url, dwell, site } = capture;
+  const { url, dwell, site, plays } = capture;
   const { page, before } = await openCapture(capture, t);
   await page.setViewport(WINDOW);
   assert.ok(await overlayFrame(page), `overlay on ${url}`);
+  if (plays) await page.evaluate(playTheAd);
   await sleep(500); // the sensor's first pass
   const height = await page.evaluate(() => document.documentElement.scrollHeight);
   const step = await page.evaluate(() => innerHeight);

@@ -1,8 +1,10 @@
 // A page's session survives a background restart (issue 17): the service
 // worker stops, as Chromium stops an idle one, between an ad's render and
 // its view; the new core learns the page's slots again from the sensor and
-// counts each ad once. A page nobody touches does not start a stopped worker
-// again. The prompt's stretch carries across a restart.
+// counts each ad once. A dwell begun before the restart goes on after it
+// (neither lost nor counted twice). A page nobody touches does not start a
+// stopped worker again within 2 minutes. The prompt's stretch carries across
+// a restart.
 //
 // Firefox runs the background as an event page, which the browser does not
 // stop under an open port; reloading the add-on orphans the page's sensor
@@ -15,7 +17,9 @@ import {
 
 let browser;
 let ledger; // an extension page to ask from
+let untouched; // the 2-minute watch, in a browser of its own (below)
 before(async () => {
+  if (!CHROMIUM_ONLY) untouched = watchUntouched().then((seen) => ({ seen }), (error) => ({ error }));
   browser = await launch();
   ledger = await extensionPage(browser, 'options.html');
 });
@@ -34,16 +38,23 @@ async function adCounts(site) {
     .reduce((acc, d) => ({ rendered: acc.rendered + d.ads_rendered, viewable: acc.viewable + d.ads_viewable }), { rendered: 0, viewable: 0 });
 }
 
-const running = () => browser.targets().some((t) => t.type() === 'service_worker' && t.url().startsWith(EXTENSION_ORIGIN));
+const running = (b = browser) => b.targets().some((t) => t.type() === 'service_worker' && t.url().startsWith(EXTENSION_ORIGIN));
 
-/** Stops the extension's service worker and waits until it is gone. */
-async function stopWorker(page) {
+/** Readies `stop()`, which stops the extension's service worker and waits until it is gone. */
+async function workerStopper(page, b = browser) {
   const cdp = await page.createCDPSession();
   await cdp.send('ServiceWorker.enable');
-  await cdp.send('ServiceWorker.stopAllWorkers');
-  for (let end = Date.now() + 5000; Date.now() < end && running();) await sleep(100);
-  assert.equal(running(), false, 'the worker stopped');
-  await cdp.detach();
+  return async () => {
+    await cdp.send('ServiceWorker.stopAllWorkers');
+    for (let end = Date.now() + 5000; Date.now() < end && running(b);) await sleep(20);
+    assert.equal(running(b), false, 'the worker stopped');
+    await cdp.detach();
+  };
+}
+
+/** Stops the extension's service worker and waits until it is gone. */
+async function stopWorker(page, b = browser) {
+  await (await workerStopper(page, b))();
 }
 
 test('the worker stopped between render and view: each ad counted once, rendered and viewable', { skip: CHROMIUM_ONLY }, async () => {
@@ -100,18 +111,87 @@ test("the prompt's stretch carries across a restart", { skip: CHROMIUM_ONLY }, a
   }
 });
 
-// What could wake it: the reconnect after the port closes (250 ms), the
-// heartbeat (5 s), the media check (1 s). Half a minute sees each many times.
-const UNTOUCHED_MS = 30_000;
+// A YouTube-like watch page: the player is marked `ad-showing` and plays
+// the ad (a canvas stream, no network) in full view at the top.
+const WATCH = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>YouTube</title>
+<style>body{margin:0}#movie_player{width:640px;height:360px;background:#000}video{width:100%;height:100%}.below{height:3000px}</style></head>
+<body><div class="html5-video-player" id="movie_player"><video class="video-stream html5-main-video"></video></div><div class="below"></div>
+<script>
+window.playAd = async () => {
+  document.querySelector('#movie_player').classList.add('ad-created', 'ad-showing', 'ad-interrupting');
+  const video = document.querySelector('video');
+  const canvas = Object.assign(document.createElement('canvas'), { width: 64, height: 36 });
+  const ctx = canvas.getContext('2d');
+  setInterval(() => { ctx.fillStyle = 'hsl(' + (Date.now() / 10 % 360) + ' 60% 50%)'; ctx.fillRect(0, 0, 64, 36); }, 50);
+  video.muted = true;
+  video.srcObject = canvas.captureStream(20);
+  await video.play();
+};
+</script></body></html>`;
 
-test('an untouched page does not start a stopped worker again; a touch does', { skip: CHROMIUM_ONLY }, async () => {
-  const page = await openSite(browser, 'https://x.com/home');
+/**
+ * A video ad (the 2 s rule) plays in full view; 1.2 s in, the worker is
+ * stopped; `inView` ms after it started, the person scrolls it out of view
+ * (the sensor's next event, which starts the worker again). Returns the
+ * change in YouTube's ad counts.
+ */
+async function dwellAcrossRestart(name, inView) {
+  const url = `https://www.youtube.com/watch?v=${name}`;
+  const start = await adCounts('youtube');
+  const page = await openSite(browser, url, { extra: { [url]: { body: WATCH, headers: HTML } } });
   assert.ok(await overlayFrame(page), 'tracked');
-  await stopWorker(page);
-  for (const end = Date.now() + UNTOUCHED_MS; Date.now() < end; await sleep(500)) {
-    assert.equal(running(), false, 'an untouched page started the worker');
-  }
-  await activity(page, 1500);
-  assert.equal(running(), true, 'the person\'s input starts it');
+  await sleep(500); // the sensor's first pass: the player, not yet an ad
+  const stop = await workerStopper(page);
+  await page.evaluate(() => window.playAd());
+  const shown = Date.now();
+  await sleep(1200);
+  await stop();
+  const stopped = Date.now() - shown;
+  assert.ok(stopped < inView - 100, `the worker stopped ${stopped} ms into the ad, before it left view at ${inView} ms`);
+  await sleep(inView - (Date.now() - shown));
+  await page.evaluate(() => window.scrollTo({ top: 2000, behavior: 'instant' }));
+  await sleep(1500);
+  const end = await adCounts('youtube');
   await page.close();
+  return { rendered: end.rendered - start.rendered, viewable: end.viewable - start.viewable };
+}
+
+test('a video ad 1.2 s in view, the worker stopped, 0.9 s more: viewable, once', { skip: CHROMIUM_ONLY }, async () => {
+  assert.deepEqual(await dwellAcrossRestart('dwell-2100', 2100), { rendered: 1, viewable: 1 });
+});
+
+test('a video ad 1.2 s in view, the worker stopped, 0.5 s more: not viewable', { skip: CHROMIUM_ONLY }, async () => {
+  assert.deepEqual(await dwellAcrossRestart('dwell-1700', 1700), { rendered: 1, viewable: 0 });
+});
+
+// The issue's words: an untouched page does not start a stopped worker
+// within 2 minutes. What could wake it: the reconnect after the port closes,
+// the heartbeat (5 s), the media check (1 s), the counter's frame. The watch
+// runs in a browser of its own from the start of this file, alongside the
+// tests above (which stop and start their own worker), so it adds little
+// to the file's time.
+const UNTOUCHED_MS = 120_000;
+
+/** Returns {after: ms the worker stayed stopped, woke: whether a touch then started it}. */
+async function watchUntouched() {
+  const own = await launch();
+  try {
+    const page = await openSite(own, 'https://x.com/home');
+    assert.ok(await overlayFrame(page), 'tracked');
+    await stopWorker(page, own);
+    const stopped = Date.now();
+    while (Date.now() - stopped < UNTOUCHED_MS && !running(own)) await sleep(500);
+    const after = Date.now() - stopped;
+    await activity(page, 1500);
+    return { after, woke: running(own) };
+  } finally {
+    await own.close();
+  }
+}
+
+test('an untouched page does not start a stopped worker within 2 minutes; a touch does', { skip: CHROMIUM_ONLY }, async () => {
+  const { seen, error } = await untouched;
+  if (error) throw error;
+  assert.ok(seen.after >= UNTOUCHED_MS, `an untouched page started the worker ${seen.after} ms after it stopped`);
+  assert.equal(seen.woke, true, 'the person\'s input starts it');
 });
