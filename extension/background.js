@@ -34,6 +34,11 @@ chrome.commands.onCommand.addListener((name, tab) => {
   toCore(() => core.command(name, id));
 });
 
+// Only a locked screen matters (it ends presence); the "idle" state, after
+// 60 s without input by default, would start a stopped background for
+// nothing (an untouched page must not, issue 17): it is put off to the most
+// the browsers allow (Chromium: 4 h).
+chrome.idle.setDetectionInterval(4 * 60 * 60);
 chrome.idle.onStateChanged.addListener((state) => {
   toCore(() => core.idle(state));
 });

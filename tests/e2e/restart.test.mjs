@@ -6,20 +6,24 @@
 // stopped worker again within 2 minutes. The prompt's stretch carries across
 // a restart.
 //
-// Firefox runs the background as an event page, which the browser does not
-// stop under an open port; reloading the add-on orphans the page's sensor
-// (a new one starts over), so the restart tests are Chromium's.
+// Firefox runs the background as an event page, not a service worker; the
+// same fault is made there by stopping the event page as about:debugging's
+// "Terminate background script" does (ExtensionParent.DebugUtils), from the
+// browser's own scope over WebDriver BiDi (firefox.mjs starts Firefox with
+// --remote-allow-system-access). The page's sensor stays, its port closes,
+// and its next event starts the event page again, as in Chromium.
 import { test, before, after } from 'node:test';
+import { GECKO_ID } from './firefox.mjs';
 import assert from 'node:assert/strict';
 import {
-  launch, openSite, overlayFrame, extensionPage, ask, sleep, activity, CHROMIUM_ONLY, EXTENSION_ORIGIN,
+  launch, openSite, overlayFrame, extensionPage, ask, sleep, activity, EXTENSION_ORIGIN, FIREFOX,
 } from './harness.mjs';
 
 let browser;
 let ledger; // an extension page to ask from
 let untouched; // the 2-minute watch, in a browser of its own (below)
 before(async () => {
-  if (!CHROMIUM_ONLY) untouched = watchUntouched().then((seen) => ({ seen }), (error) => ({ error }));
+  untouched = watchUntouched().then((seen) => ({ seen }), (error) => ({ error }));
   browser = await launch();
   ledger = await extensionPage(browser, 'options.html');
 });
@@ -38,16 +42,35 @@ async function adCounts(site) {
     .reduce((acc, d) => ({ rendered: acc.rendered + d.ads_rendered, viewable: acc.viewable + d.ads_viewable }), { rendered: 0, viewable: 0 });
 }
 
-const running = (b = browser) => b.targets().some((t) => t.type() === 'service_worker' && t.url().startsWith(EXTENSION_ORIGIN));
+/** Runs `expression` in Firefox's own (chrome) scope; returns its value. */
+async function inFirefox(b, expression) {
+  const tree = await b.connection.send('browsingContext.getTree', { 'moz:scope': 'chrome' });
+  const { contexts } = tree.result ?? tree;
+  const r = await b.connection.send('script.evaluate', { expression, target: { context: contexts[0].context }, awaitPromise: true });
+  const { result } = r.result ?? r;
+  if (!result) throw new Error(`${expression}: ${JSON.stringify(r)}`);
+  return result.value;
+}
+const DEBUG = `ChromeUtils.importESModule('resource://gre/modules/ExtensionParent.sys.mjs').ExtensionParent.DebugUtils`;
 
-/** Readies `stop()`, which stops the extension's service worker and waits until it is gone. */
+/** Whether the extension's background (Chromium's service worker, Firefox's event page) runs. */
+async function running(b = browser) {
+  if (FIREFOX) return (await inFirefox(b, `${DEBUG}.isBackgroundScriptRunning('${GECKO_ID}')`)) === true;
+  return b.targets().some((t) => t.type() === 'service_worker' && t.url().startsWith(EXTENSION_ORIGIN));
+}
+
+/** Readies `stop()`, which stops the extension's background and waits until it is gone. */
 async function workerStopper(page, b = browser) {
+  const wait = async () => {
+    for (let end = Date.now() + 5000; Date.now() < end && await running(b);) await sleep(20);
+    assert.equal(await running(b), false, 'the worker stopped');
+  };
+  if (FIREFOX) return async () => { await inFirefox(b, `${DEBUG}.terminateBackgroundScript('${GECKO_ID}').then(() => true)`); await wait(); };
   const cdp = await page.createCDPSession();
   await cdp.send('ServiceWorker.enable');
   return async () => {
     await cdp.send('ServiceWorker.stopAllWorkers');
-    for (let end = Date.now() + 5000; Date.now() < end && running(b);) await sleep(20);
-    assert.equal(running(b), false, 'the worker stopped');
+    await wait();
     await cdp.detach();
   };
 }
@@ -57,7 +80,7 @@ async function stopWorker(page, b = browser) {
   await (await workerStopper(page, b))();
 }
 
-test('the worker stopped between render and view: each ad counted once, rendered and viewable', { skip: CHROMIUM_ONLY }, async () => {
+test('the worker stopped between render and view: each ad counted once, rendered and viewable', async () => {
   const url = 'https://www.facebook.com/?restart';
   const start = await adCounts('facebook');
   const page = await openSite(browser, url, { extra: { [url]: { body: FEED, headers: HTML } } });
@@ -87,7 +110,12 @@ test('the worker stopped between render and view: each ad counted once, rendered
 
 const cardShown = (frame) => frame.evaluate(() => !document.querySelector('.card').hidden).catch(() => false);
 
-test("the prompt's stretch carries across a restart", { skip: CHROMIUM_ONLY }, async () => {
+// In Firefox the card did not come within 75 s after the event page was
+// stopped (storage.session held the stretch with a new "since" and no time
+// booked): reported to the integrator, left as a todo here.
+const PROMPT_TODO = FIREFOX && "Firefox: the stretch is not carried across the event page's stop (issue 17, reported)";
+
+test("the prompt's stretch carries across a restart", { todo: PROMPT_TODO }, async () => {
   const settings = await ask(ledger, { type: 'get_settings' });
   assert.deepEqual(await ask(ledger, { type: 'set_settings', settings: { ...settings, prompt_minutes: 1 } }), { ok: true });
   try {
@@ -115,11 +143,15 @@ test("the prompt's stretch carries across a restart", { skip: CHROMIUM_ONLY }, a
 // the ad (a canvas stream, no network) in full view at the top.
 const WATCH = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>YouTube</title>
 <style>body{margin:0}#movie_player{width:640px;height:360px;background:#000}video{width:100%;height:100%}.below{height:3000px}</style></head>
-<body><div class="html5-video-player" id="movie_player"><video class="video-stream html5-main-video"></video></div><div class="below"></div>
+<body><div class="html5-video-player" id="movie_player"></div><div class="below"></div>
 <script>
+// The <video> is made by script: Firefox ESR stops parsing some served
+// documents that hold one (see real.test.mjs).
+const video = document.createElement('video');
+video.className = 'video-stream html5-main-video';
+document.querySelector('#movie_player').append(video);
 window.playAd = async () => {
   document.querySelector('#movie_player').classList.add('ad-created', 'ad-showing', 'ad-interrupting');
-  const video = document.querySelector('video');
   const canvas = Object.assign(document.createElement('canvas'), { width: 64, height: 36 });
   const ctx = canvas.getContext('2d');
   setInterval(() => { ctx.fillStyle = 'hsl(' + (Date.now() / 10 % 360) + ' 60% 50%)'; ctx.fillRect(0, 0, 64, 36); }, 50);
@@ -156,11 +188,11 @@ async function dwellAcrossRestart(name, inView) {
   return { rendered: end.rendered - start.rendered, viewable: end.viewable - start.viewable };
 }
 
-test('a video ad 1.2 s in view, the worker stopped, 0.9 s more: viewable, once', { skip: CHROMIUM_ONLY }, async () => {
+test('a video ad 1.2 s in view, the worker stopped, 0.9 s more: viewable, once', async () => {
   assert.deepEqual(await dwellAcrossRestart('dwell-2100', 2100), { rendered: 1, viewable: 1 });
 });
 
-test('a video ad 1.2 s in view, the worker stopped, 0.5 s more: not viewable', { skip: CHROMIUM_ONLY }, async () => {
+test('a video ad 1.2 s in view, the worker stopped, 0.5 s more: not viewable', async () => {
   assert.deepEqual(await dwellAcrossRestart('dwell-1700', 1700), { rendered: 1, viewable: 0 });
 });
 
@@ -180,16 +212,16 @@ async function watchUntouched() {
     assert.ok(await overlayFrame(page), 'tracked');
     await stopWorker(page, own);
     const stopped = Date.now();
-    while (Date.now() - stopped < UNTOUCHED_MS && !running(own)) await sleep(500);
+    while (Date.now() - stopped < UNTOUCHED_MS && !await running(own)) await sleep(500);
     const after = Date.now() - stopped;
     await activity(page, 1500);
-    return { after, woke: running(own) };
+    return { after, woke: await running(own) };
   } finally {
     await own.close();
   }
 }
 
-test('an untouched page does not start a stopped worker within 2 minutes; a touch does', { skip: CHROMIUM_ONLY }, async () => {
+test('an untouched page does not start a stopped worker within 2 minutes; a touch does', async () => {
   const { seen, error } = await untouched;
   if (error) throw error;
   assert.ok(seen.after >= UNTOUCHED_MS, `an untouched page started the worker ${seen.after} ms after it stopped`);
