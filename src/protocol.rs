@@ -66,9 +66,12 @@ pub enum SensorEvent {
     View { id: u32, ratio: f64, area: f64 },
     /// An ad slot left the page.
     Gone { id: u32 },
-    /// The person dragged the counter here (answering a `move` that was
-    /// `done`): pixels from the inline-end edge and from the bottom.
+    /// The person dragged the counter here (sent once, when they let go):
+    /// pixels from the inline-end edge and from the bottom.
     Placed { inline: f64, bottom: f64 },
+    /// The person folded the counter to a dot (`on`) or unfolded it, with a
+    /// trusted click on the pill the sensor draws.
+    Fold { on: bool },
     /// The person pressed the "mark this post useful" shortcut on the page
     /// (a trusted key event matching [`Shortcut`]).
     Shortcut {},
@@ -114,11 +117,14 @@ pub enum SensorCommand {
     /// Ad `id` became viewable and was counted: a restarted core is told so
     /// (`known`), and never counts it again.
     Viewable { id: u32 },
+    /// What the pill shows, in words already formatted; the sensor only
+    /// draws them, and ticks the clock between two of these.
+    Pill(Box<PillView>),
     /// The overlay's frame size, as its content asked (clamped).
     Frame { width: u32, height: u32 },
-    /// The person is dragging the counter: move it by this much (screen
-    /// px, right and down); `done` when they let go.
-    Move { dx: f64, dy: f64, done: bool },
+    /// The frame has nothing left to show (no card, panel or note): the
+    /// sensor removes it, and only the pill stays.
+    CloseFrame,
     /// The person asked to keep the post in view: answer with `post` (or
     /// `no_post`). `by` says where they asked: a `key` ask the sensor
     /// answers only for a trusted press it saw and reported itself.
@@ -133,6 +139,38 @@ pub enum SensorCommand {
     Sleep { until: Option<f64> },
     /// The site is on again: the sensor watches again and says `hello`.
     Wake,
+}
+
+/// The pill as the sensor draws it in the page: every word formatted by
+/// the core, and the clock's base, so the sensor ticks it alone.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PillView {
+    /// The language and direction of Thaman's words (not the page's).
+    pub lang: String,
+    pub rtl: bool,
+    /// The site's name, "sold today", the ads and the take (empty: not shown).
+    pub site: String,
+    pub label: String,
+    pub ads: String,
+    pub take: String,
+    /// The take's range and source, as its tooltip.
+    pub take_detail: String,
+    /// Time sold (attention not marked useful) when this was sent, seconds.
+    pub sold_s: f64,
+    /// Whether it ticks now, and for at most how long (none: until told).
+    pub counting: bool,
+    pub stops_in: Option<f64>,
+    /// The ten digits the clock is written with (`0123456789`, `٠١٢٣٤٥٦٧٨٩`).
+    pub digits: String,
+    /// Folded to a dot on this site.
+    pub minimized: bool,
+    /// The pill's accessible name, and the fold button's.
+    pub name: String,
+    pub fold: String,
+    /// The frame's title (for assistive technology), when it opens.
+    pub frame_title: String,
+    /// The card or the "saved" note is up: the frame must be open.
+    pub card: bool,
 }
 
 /// Where the person asked to keep a post.
@@ -247,6 +285,27 @@ pub struct OverlayState {
     pub saved: Option<SavedView>,
 }
 
+impl OverlayState {
+    /// Time sold as the pill shows it: attention not marked useful.
+    ///
+    /// ```text
+    /// seconds 600, useful 120 -> 480     seconds 60, useful 90 -> 0
+    /// ```
+    pub fn sold(&self) -> f64 {
+        (self.seconds - self.useful).max(0.0)
+    }
+
+    /// Whether the frame must be open: a card to answer, or a note of a
+    /// post just saved (the panel opens only when the person asks).
+    ///
+    /// ```text
+    /// prompt: Some -> true     saved: Some -> true     neither -> false
+    /// ```
+    pub fn needs_frame(&self) -> bool {
+        self.prompt.is_some() || self.saved.is_some()
+    }
+}
+
 /// "Saved as useful — undo", shown for a few seconds.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SavedView {
@@ -295,8 +354,8 @@ pub enum OverlayRequest {
     MarkPost,
     /// Undo a find just saved.
     UndoFind { id: u64 },
-    /// The person drags the counter by this much (see `SensorCommand::Move`).
-    Drag { dx: f64, dy: f64, done: bool },
+    /// Nothing is left to show in the frame: it may go.
+    Close,
 }
 
 /// How long "pause on this site" lasts.
@@ -575,6 +634,31 @@ mod tests {
     }
 
     #[test]
+    fn the_pill_shows_time_sold_and_opens_the_frame_for_a_card_or_note() {
+        let mut state: OverlayState =
+            serde_json::from_value(json!({"site": "x", "seconds": 600.0, "counting": true}))
+                .unwrap();
+        state.useful = 120.0;
+        assert_eq!(state.sold(), 480.0);
+        state.useful = 900.0;
+        assert_eq!(state.sold(), 0.0, "never below nothing");
+        assert!(!state.needs_frame());
+        state.prompt = Some(PromptView {
+            minutes: 10,
+            variant: 0,
+        });
+        assert!(state.needs_frame());
+        state.prompt = None;
+        state.saved = Some(SavedView {
+            id: Some(1),
+            dropped: 0,
+            shown_s: 4.0,
+            no_post: false,
+        });
+        assert!(state.needs_frame());
+    }
+
+    #[test]
     fn overlay_requests_are_sent_as_the_core_reads_them() {
         use crate::prompt::{Answer, Reason};
         both_ways(
@@ -620,14 +704,7 @@ mod tests {
             },
             json!({"type": "undo_find", "id": 1_764_000_000_000u64}),
         );
-        both_ways(
-            OverlayRequest::Drag {
-                dx: -3.0,
-                dy: 0.5,
-                done: false,
-            },
-            json!({"type": "drag", "dx": -3.0, "dy": 0.5, "done": false}),
-        );
+        both_ways(OverlayRequest::Close, json!({"type": "close"}));
     }
 
     #[test]
@@ -678,13 +755,31 @@ mod tests {
             },
             json!({"type": "frame", "width": 440, "height": 232}),
         );
-        both_ways(
-            SensorCommand::Move {
-                dx: 1.0,
-                dy: -2.0,
-                done: true,
-            },
-            json!({"type": "move", "dx": 1.0, "dy": -2.0, "done": true}),
+        both_ways(SensorCommand::CloseFrame, json!({"type": "close_frame"}));
+        let pill = PillView {
+            lang: "ar".into(),
+            rtl: true,
+            site: "X".into(),
+            label: "مُباع اليوم".into(),
+            ads: String::new(),
+            take: String::new(),
+            take_detail: String::new(),
+            sold_s: 75.5,
+            counting: true,
+            stops_in: Some(30.0),
+            digits: "٠١٢٣٤٥٦٧٨٩".into(),
+            minimized: false,
+            name: "Thaman".into(),
+            fold: "Fold".into(),
+            frame_title: "Thaman".into(),
+            card: false,
+        };
+        let sent = serde_json::to_value(SensorCommand::Pill(Box::new(pill.clone()))).unwrap();
+        assert_eq!(sent["type"], "pill", "one flat message");
+        assert_eq!(sent["sold_s"], 75.5);
+        assert_eq!(
+            serde_json::from_value::<SensorCommand>(sent).unwrap(),
+            SensorCommand::Pill(Box::new(pill))
         );
         both_ways(SensorCommand::Ad { id: 3 }, json!({"type": "ad", "id": 3}));
         both_ways(

@@ -1022,6 +1022,7 @@ proptest! {
             SensorEvent::NoPost { .. } => "no_post",
             SensorEvent::Known { .. } => "known",
             SensorEvent::Placed { .. } => "placed",
+            SensorEvent::Fold { .. } => "fold",
         };
         prop_assert_eq!(ty, named);
         let mut more = v.clone();

@@ -42,7 +42,7 @@ use crate::valuation::Region;
 
 pub use finds::SAVED_SHOWN_MS;
 pub use outbox::{Flush, FlushClock, FlushStep, Writes, FLUSH_MS};
-pub use overlay::{drag, frame, Reaction};
+pub use overlay::{frame, Reaction};
 pub use prompting::Prompted;
 pub use settings::{pause_until, OverlayChoice};
 pub use views::{badge_due, worth_sending, Badge};
@@ -56,6 +56,11 @@ pub enum TrackerError {
     UnaskedPost(TabId),
     #[error("tab {tab}: the post was not kept: {error}")]
     Find { tab: TabId, error: FindError },
+    #[error("tab {tab}: the counter's setting was refused: {error}")]
+    Setting {
+        tab: TabId,
+        error: crate::settings::SettingsError,
+    },
 }
 
 /// What [`Tracker::footprint`] counts.
@@ -214,6 +219,17 @@ impl Tracker {
             SensorEvent::Placed { inline, bottom } => {
                 self.place(tab, inline, bottom);
                 return Ok(None);
+            }
+            SensorEvent::Fold { on } => {
+                // The site's other pages hear it with the next state.
+                let choice = settings::OverlayChoice::Minimize(on);
+                return match self.choose(tab, choice, now, zone) {
+                    Some(Err(error)) => Err(TrackerError::Setting { tab, error }),
+                    Some(Ok(commands)) => Ok(commands
+                        .into_iter()
+                        .find_map(|(t, c)| (t == tab).then_some(c))),
+                    None => Ok(None),
+                };
             }
             SensorEvent::Post {
                 ask,

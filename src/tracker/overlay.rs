@@ -1,5 +1,5 @@
 //! What a page's overlay asks, decided: the card's answer, marking time or
-//! a post useful, the site's choices, the frame's size and the drag.
+//! a post useful, the site's choices, the frame's size and its closing.
 
 use super::settings::OverlayChoice;
 use super::Tracker;
@@ -45,27 +45,6 @@ pub fn frame(width: f64, height: f64) -> SensorCommand {
     }
 }
 
-/// A drag step, relayed as is within bounds (the sensor clamps to the
-/// viewport).
-///
-/// ```text
-/// (12, -3) -> (12, -3)     (1e9, NaN) -> (10 000, 0)
-/// ```
-pub fn drag(dx: f64, dy: f64, done: bool) -> SensorCommand {
-    let clamp = |v: f64| {
-        if v.is_finite() {
-            v.clamp(-10_000.0, 10_000.0)
-        } else {
-            0.0
-        }
-    };
-    SensorCommand::Move {
-        dx: clamp(dx),
-        dy: clamp(dy),
-        done,
-    }
-}
-
 impl Tracker {
     /// Applies a request from the overlay of `tab` (a port the background
     /// has checked is Thaman's own overlay page in that tab).
@@ -101,7 +80,7 @@ impl Tracker {
             OverlayRequest::MarkPost => self
                 .ask_post_by(tab, AskedBy::Overlay, now)
                 .map_or(Reaction::Nothing, Reaction::Sensor),
-            OverlayRequest::Drag { dx, dy, done } => Reaction::Sensor(drag(dx, dy, done)),
+            OverlayRequest::Close => Reaction::Sensor(SensorCommand::CloseFrame),
             OverlayRequest::UndoFind { id } => {
                 if self.undo_find(tab, id) {
                     Reaction::Changed(Some(tab))
@@ -117,10 +96,10 @@ impl Tracker {
 mod tests {
     use super::super::testkit::*;
     use super::*;
-    use crate::protocol::PauseSpan;
+    use crate::protocol::{PauseSpan, SensorEvent};
 
     #[test]
-    fn the_frame_and_the_drag_stay_within_bounds() {
+    fn the_frame_stays_within_bounds() {
         assert_eq!(
             frame(300.0, 200.0),
             SensorCommand::Frame {
@@ -142,14 +121,20 @@ mod tests {
                 height: 32
             }
         );
-        assert_eq!(
-            drag(1e9, f64::NAN, true),
-            SensorCommand::Move {
-                dx: 10_000.0,
-                dy: 0.0,
-                done: true
-            }
-        );
+    }
+
+    #[test]
+    fn a_fold_on_the_pill_is_kept_for_the_site() {
+        let mut t = tracker();
+        t.sensor(1, hello("https://x.com/home"), T0, &Z).unwrap();
+        let shown = |t: &Tracker| t.overlay_state(1, T0, &Z).unwrap().minimized;
+        assert!(!shown(&t));
+        t.sensor(1, SensorEvent::Fold { on: true }, T0, &Z).unwrap();
+        assert!(shown(&t), "folded to a dot");
+        assert!(t.settings().overlay_minimized.contains("x"));
+        t.sensor(1, SensorEvent::Fold { on: false }, T0, &Z)
+            .unwrap();
+        assert!(!shown(&t), "unfolded");
     }
 
     #[test]
@@ -165,6 +150,11 @@ mod tests {
         assert_eq!(
             ask(&mut t, OverlayRequest::OpenOptions),
             Reaction::OpenOptions
+        );
+        assert_eq!(
+            ask(&mut t, OverlayRequest::Close),
+            Reaction::Sensor(SensorCommand::CloseFrame),
+            "the frame goes; the pill stays"
         );
         assert!(matches!(
             ask(&mut t, OverlayRequest::MarkPost),
