@@ -94,6 +94,7 @@
     else if (message.type === 'pill') safely(() => showPill(message));
     else if (message.type === 'frame') safely(() => resize(message.width, message.height));
     else if (message.type === 'close_frame') safely(frameDone);
+    else if (message.type === 'check_click') safely(() => checkClick(message.x, message.y));
     else if (message.type === 'ignore') stop();
     else if (message.type === 'sleep') sleep(message.until);
     else if (message.type === 'wake') wake();
@@ -497,10 +498,49 @@ iframe { all: initial; display: block; border: 0; background: transparent; color
     if (!cover || !parts || parts.pill.hidden) return;
     const r = parts.pill.getBoundingClientRect();
     const top = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
-    if (top && top !== host) {
+    const drawn = [parts.pill, parts.frame].filter(Boolean).map((el) => el.getBoundingClientRect());
+    if ((top && top !== host) || drawn.some((box) => pageTopLayerOver(box))) {
       host.hidePopover();
       host.showPopover(); // the newest in the top layer is the one in front
     }
+  }
+
+  /**
+   * Whether an element of the page's own top layer (a popover, a modal
+   * dialog) overlaps `box`. Only one there can be painted over the counter,
+   * and hit tests do not see one that takes no clicks (pointer-events:
+   * none) — a decoy laid over the panel to steer real clicks into it.
+   */
+  function pageTopLayerOver(box) {
+    let open = [];
+    try {
+      open = document.querySelectorAll(':popover-open, dialog:modal');
+    } catch (_) { /* a browser without these selectors has no such layer */ }
+    for (const el of open) {
+      if (el === host) continue;
+      const r = el.getBoundingClientRect();
+      if (r.width && r.height && r.left < box.right && r.right > box.left && r.top < box.bottom && r.bottom > box.top) return true;
+    }
+    return false;
+  }
+
+  /**
+   * The core asks, for a pause or hide clicked in the frame where the
+   * browser cannot say whether the frame was seen (Firefox): is the frame
+   * shown there, on top, and covered by nothing of the page's, even
+   * something that takes no clicks? Anything uncertain answers no.
+   */
+  function checkClick(x, y) {
+    let clear = false;
+    if (host && parts && parts.frame && visible() && host.matches(':popover-open') && !document.fullscreenElement) {
+      const r = parts.frame.getBoundingClientRect();
+      const px = r.left + Number(x);
+      const py = r.top + Number(y);
+      const inside = px >= r.left && px <= r.right && py >= r.top && py <= r.bottom;
+      const point = { left: px - 0.5, right: px + 0.5, top: py - 0.5, bottom: py + 0.5 };
+      clear = inside && document.elementsFromPoint(px, py)[0] === host && !pageTopLayerOver(point);
+    }
+    post({ type: 'click_seen', clear });
   }
 
   function guardHost() {

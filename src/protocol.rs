@@ -72,6 +72,9 @@ pub enum SensorEvent {
     /// The person folded the counter to a dot (`on`) or unfolded it, with a
     /// trusted click on the pill the sensor draws.
     Fold { on: bool },
+    /// Answering `check_click`: whether the counter's frame was shown, on
+    /// top and uncovered by anything of the page's at that point.
+    ClickSeen { clear: bool },
     /// The person pressed the "mark this post useful" shortcut on the page
     /// (a trusted key event matching [`Shortcut`]).
     Shortcut {},
@@ -125,6 +128,10 @@ pub enum SensorCommand {
     /// The frame has nothing left to show (no card, panel or note): the
     /// sensor removes it, and only the pill stays.
     CloseFrame,
+    /// A pause or hide was clicked at (`x`, `y`) in the frame, and the
+    /// browser could not say whether the counter was seen: the sensor
+    /// answers `click_seen` with whether its frame is on top there.
+    CheckClick { x: f64, y: f64 },
     /// The person asked to keep the post in view: answer with `post` (or
     /// `no_post`). `by` says where they asked: a `key` ask the sensor
     /// answers only for a trusted press it saw and reported itself.
@@ -343,9 +350,16 @@ pub enum OverlayRequest {
     /// "Mark the last N minutes useful" from the expanded overlay.
     MarkUseful { minutes: u32 },
     /// Pause this site for an hour, or for the rest of the day.
-    Pause { span: PauseSpan },
+    Pause {
+        span: PauseSpan,
+        #[serde(default)]
+        click: Click,
+    },
     /// Hide the counter on this site (options bring it back).
-    Hide,
+    Hide {
+        #[serde(default)]
+        click: Click,
+    },
     /// Fold the counter to a dot on this site, or unfold it.
     Minimize { on: bool },
     /// Open the options page.
@@ -356,6 +370,33 @@ pub enum OverlayRequest {
     UndoFind { id: u64 },
     /// Nothing is left to show in the frame: it may go.
     Close,
+}
+
+/// The click that asked for a choice only a person may make (pause, hide),
+/// and whether the counter was seen whole when it came.
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
+pub struct Click {
+    pub seen: Seen,
+    /// Where, in the frame (px): the sensor looks there when the browser
+    /// cannot say.
+    #[serde(default)]
+    pub x: f64,
+    #[serde(default)]
+    pub y: f64,
+}
+
+/// What the browser told the frame of its own visibility around a click.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Seen {
+    /// Visible and unobscured from the click until the choice was sent
+    /// (`IntersectionObserver` v2, `trackVisibility`).
+    Visible,
+    /// Covered, faded or moved at some moment of it: refused.
+    Obscured,
+    /// The browser cannot tell (Firefox): the page's sensor looks.
+    #[default]
+    Unknown,
 }
 
 /// How long "pause on this site" lasts.
@@ -679,19 +720,33 @@ mod tests {
             OverlayRequest::MarkUseful { minutes: 10 },
             json!({"type": "mark_useful", "minutes": 10}),
         );
+        let seen = Click {
+            seen: Seen::Visible,
+            x: 40.0,
+            y: 120.5,
+        };
         both_ways(
             OverlayRequest::Pause {
                 span: PauseSpan::Hour,
+                click: seen,
             },
-            json!({"type": "pause", "span": "hour"}),
+            json!({"type": "pause", "span": "hour", "click": {"seen": "visible", "x": 40.0, "y": 120.5}}),
         );
         both_ways(
+            OverlayRequest::Hide {
+                click: Click::default(),
+            },
+            json!({"type": "hide", "click": {"seen": "unknown", "x": 0.0, "y": 0.0}}),
+        );
+        assert_eq!(
+            serde_json::from_value::<OverlayRequest>(json!({"type": "pause", "span": "today"}))
+                .unwrap(),
             OverlayRequest::Pause {
                 span: PauseSpan::Today,
+                click: Click::default()
             },
-            json!({"type": "pause", "span": "today"}),
+            "no word of the click: not known to be seen"
         );
-        both_ways(OverlayRequest::Hide, json!({"type": "hide"}));
         both_ways(
             OverlayRequest::Minimize { on: true },
             json!({"type": "minimize", "on": true}),
@@ -756,6 +811,10 @@ mod tests {
             json!({"type": "frame", "width": 440, "height": 232}),
         );
         both_ways(SensorCommand::CloseFrame, json!({"type": "close_frame"}));
+        both_ways(
+            SensorCommand::CheckClick { x: 3.0, y: 4.5 },
+            json!({"type": "check_click", "x": 3.0, "y": 4.5}),
+        );
         let pill = PillView {
             lang: "ar".into(),
             rtl: true,

@@ -95,6 +95,8 @@ pub struct Tracker {
     prompting: prompting::Prompting,
     finds: finds::Keeper,
     outbox: outbox::Outbox,
+    /// Pauses and hides waiting for the sensor's look at their click.
+    awaiting: overlay::Awaiting,
 }
 
 impl Tracker {
@@ -128,6 +130,7 @@ impl Tracker {
             prompting: prompting::Prompting::restored(prompted.clone()),
             finds: finds::Keeper::default(),
             outbox: outbox::Outbox::new(left_open.clone(), prompted),
+            awaiting: overlay::Awaiting::default(),
         };
         if let Some(span) = left_open.and_then(|run| run.recover(&t.settings.limits())) {
             t.book(vec![span], zone);
@@ -220,6 +223,7 @@ impl Tracker {
                 self.place(tab, inline, bottom);
                 return Ok(None);
             }
+            SensorEvent::ClickSeen { clear } => return self.click_seen(tab, clear, now, zone),
             SensorEvent::Fold { on } => {
                 // The site's other pages hear it with the next state.
                 let choice = settings::OverlayChoice::Minimize(on);

@@ -16,7 +16,9 @@ use super::chrome::{self, Port};
 use super::i18n;
 use super::{dom, intl, to_js, warn};
 use crate::prompt::{Answer, Reason};
-use crate::protocol::{OverlayCall, OverlayRequest, OverlayState, OverlayUpdate, PauseSpan};
+use crate::protocol::{
+    Click, OverlayCall, OverlayRequest, OverlayState, OverlayUpdate, PauseSpan, Seen,
+};
 use crate::settings::{Language, Settings};
 use crate::sites::ads_counted;
 
@@ -324,6 +326,8 @@ impl View {
 
 struct Overlay {
     view: View,
+    /// What the browser says of the frame's visibility in the page.
+    sight: Rc<RefCell<Sight>>,
     /// The language and digits the view was built with.
     prefs: (Language, bool),
     latest: Option<(OverlayState, f64)>,
@@ -378,20 +382,107 @@ impl Overlay {
     }
 }
 
-/// Acts a moment after the click, for actions that take the overlay away:
-/// the input that caused them finishes before its frame goes.
-fn act_soon(overlay: &Rc<RefCell<Overlay>>, action: Action) {
+/// How long a pause or hide waits after its click: the input finishes
+/// before the frame goes, and the browser has reported (at most every
+/// 100 ms) whether anything covered the frame meanwhile.
+const LOOK_AFTER_MS: u32 = 300;
+
+/// What the browser says of the frame's own visibility, from
+/// `IntersectionObserver` v2 (`trackVisibility`), where it has it.
+struct Sight {
+    /// The browser tracks it (not Firefox).
+    tracked: bool,
+    visible: bool,
+    /// `performance.now()` when it was last reported not visible.
+    obscured_at: f64,
+}
+
+impl Sight {
+    /// Whether the frame was seen whole from the click (`clicked_at`, when
+    /// it was `visible_then`) until now.
+    fn since(&self, clicked_at: f64, visible_then: bool) -> Seen {
+        if !self.tracked {
+            Seen::Unknown
+        } else if visible_then && self.visible && self.obscured_at < clicked_at {
+            Seen::Visible
+        } else {
+            Seen::Obscured
+        }
+    }
+}
+
+/// Starts following whether `target` is visible and unobscured in the
+/// page, as far as the browser can say.
+fn watch_sight(target: &Element) -> Rc<RefCell<Sight>> {
+    let sight = Rc::new(RefCell::new(Sight {
+        tracked: false,
+        visible: false,
+        obscured_at: f64::NEG_INFINITY,
+    }));
+    let get =
+        |o: &JsValue, k: &str| js_sys::Reflect::get(o, &k.into()).unwrap_or(JsValue::UNDEFINED);
+    let Ok(observer_class) =
+        get(&js_sys::global(), "IntersectionObserver").dyn_into::<js_sys::Function>()
+    else {
+        return sight;
+    };
+    let s = sight.clone();
+    let on_entries = Closure::<dyn FnMut(js_sys::Array)>::new(move |entries: js_sys::Array| {
+        for entry in entries.iter() {
+            let visible = js_sys::Reflect::get(&entry, &"isVisible".into())
+                .ok()
+                .and_then(|v| v.as_bool())
+                .unwrap_or(false);
+            let mut s = s.borrow_mut();
+            s.visible = visible;
+            if !visible {
+                s.obscured_at = performance_now();
+            }
+        }
+    });
+    let options = js_sys::Object::new();
+    let _ = js_sys::Reflect::set(&options, &"trackVisibility".into(), &true.into());
+    let _ = js_sys::Reflect::set(&options, &"delay".into(), &100.into());
+    let args = js_sys::Array::of2(on_entries.as_ref(), &options);
+    let Ok(observer) = js_sys::Reflect::construct(&observer_class, &args) else {
+        return sight;
+    };
+    // A browser without v2 ignores the option: it cannot tell.
+    if get(&observer, "trackVisibility").as_bool() != Some(true) {
+        return sight;
+    }
+    let observed = get(&observer, "observe")
+        .dyn_into::<js_sys::Function>()
+        .and_then(|observe| observe.call1(&observer, target));
+    if observed.is_ok() {
+        sight.borrow_mut().tracked = true;
+        on_entries.forget(); // lives as long as the frame
+    }
+    sight
+}
+
+/// Acts on a click. Pause and hide, which take the counter away and which
+/// a page would most like to steer a click into, wait a moment and go
+/// with what the browser saw of the frame since the click.
+fn act_soon(overlay: &Rc<RefCell<Overlay>>, action: Action, button: &Element) {
     match action {
         Action::PauseHour | Action::PauseToday | Action::Hide => {
+            let clicked_at = performance_now();
+            let visible_then = overlay.borrow().sight.borrow().visible;
+            let (x, y) = box_center(button);
             let o = overlay.clone();
-            Timeout::new(200, move || o.borrow_mut().act(action)).forget();
+            Timeout::new(LOOK_AFTER_MS, move || {
+                let seen = o.borrow().sight.borrow().since(clicked_at, visible_then);
+                o.borrow_mut().act(action, Click { seen, x, y });
+            })
+            .forget();
         }
-        _ => overlay.borrow_mut().act(action),
+        _ => overlay.borrow_mut().act(action, Click::default()),
     }
 }
 
 impl Overlay {
-    fn act(&mut self, action: Action) {
+    fn act(&mut self, action: Action, click: Click) {
         let minutes = self
             .latest
             .as_ref()
@@ -401,11 +492,13 @@ impl Overlay {
             Action::MarkUseful => self.send(&OverlayRequest::MarkUseful { minutes }),
             Action::PauseHour => self.send(&OverlayRequest::Pause {
                 span: PauseSpan::Hour,
+                click,
             }),
             Action::PauseToday => self.send(&OverlayRequest::Pause {
                 span: PauseSpan::Today,
+                click,
             }),
-            Action::Hide => self.send(&OverlayRequest::Hide),
+            Action::Hide => self.send(&OverlayRequest::Hide { click }),
             Action::Options => self.send(&OverlayRequest::OpenOptions),
         }
         self.view.toggle_panel(false);
@@ -469,10 +562,10 @@ fn wire_card(overlay: &Rc<RefCell<Overlay>>) {
     // Only trusted input acts: nothing the page could script reaches here
     // (the frame is cross-origin), and synthetic events are refused too.
     for (action, button) in &view.actions {
-        let (action, o) = (*action, overlay.clone());
+        let (action, o, b) = (*action, overlay.clone(), button.clone());
         let click = Closure::<dyn FnMut(web_sys::Event)>::new(move |e: web_sys::Event| {
             if e.is_trusted() {
-                act_soon(&o, action);
+                act_soon(&o, action, &b);
             }
         });
         let _ = button.add_event_listener_with_callback("click", click.as_ref().unchecked_ref());
@@ -520,8 +613,10 @@ pub fn start_overlay() -> Result<(), JsValue> {
     if search.contains("panel=1") {
         view.toggle_panel(true);
     }
+    let sight = watch_sight(&body);
     let overlay = Rc::new(RefCell::new(Overlay {
         view,
+        sight,
         prefs,
         latest: None,
         port: None,
@@ -645,8 +740,20 @@ fn reconnect_when_asked(overlay: &Rc<RefCell<Overlay>>) {
     on_press.forget();
 }
 
+/// The centre of an element's box, in the frame (px).
+fn box_center(el: &Element) -> (f64, f64) {
+    let [left, top, width, height] = rect(el);
+    (left + width / 2.0, top + height / 2.0)
+}
+
 /// An element's laid-out size, fractions kept (`offsetWidth` rounds).
 fn box_size(el: &Element) -> (f64, f64) {
+    let [_, _, width, height] = rect(el);
+    (width, height)
+}
+
+/// `getBoundingClientRect()`: left, top, width, height.
+fn rect(el: &Element) -> [f64; 4] {
     let rect = js_sys::Reflect::get(el, &"getBoundingClientRect".into())
         .ok()
         .and_then(|f| f.dyn_into::<js_sys::Function>().ok())
@@ -657,7 +764,7 @@ fn box_size(el: &Element) -> (f64, f64) {
             .and_then(|v| v.as_f64())
             .unwrap_or(0.0)
     };
-    (read("width"), read("height"))
+    [read("left"), read("top"), read("width"), read("height")]
 }
 
 fn performance_now() -> f64 {
