@@ -549,6 +549,8 @@ export async function drawnBoxes(counter) {
  */
 export async function probeRing(page, counter) {
   const boxes = await drawnBoxes(counter);
+  // The page's own area: a click on a scrollbar (Firefox has them) is not the page's.
+  const area = await page.evaluate(() => ({ width: document.documentElement.clientWidth, height: document.documentElement.clientHeight }));
   const inside = (x, y) => boxes.some((b) => x >= b.x - 0.5 && x <= b.x + b.width + 0.5 && y >= b.y - 0.5 && y <= b.y + b.height + 0.5);
   const points = [];
   for (const b of boxes) {
@@ -556,7 +558,7 @@ export async function probeRing(page, counter) {
       const xs = [b.x - d, b.x + b.width / 2, b.x + b.width + d];
       const ys = [b.y - d, b.y + b.height / 2, b.y + b.height + d];
       for (const x of xs) for (const y of ys) {
-        if (!inside(x, y) && x >= 0 && y >= 0 && x < 1280 && y < 800) points.push({ x: Math.round(x * 10) / 10, y: Math.round(y * 10) / 10 });
+        if (!inside(x, y) && x >= 0 && y >= 0 && x < area.width && y < area.height) points.push({ x: Math.round(x * 10) / 10, y: Math.round(y * 10) / 10 });
       }
     }
   }
