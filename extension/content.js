@@ -1,8 +1,8 @@
 // Thaman's sensor: the only script on the page. It reports what it sees —
 // visibility, focus, input (at most one a second), media really playing, a
 // heartbeat while visible, candidate ad slots with their label text and,
-// for the slots the core calls ads, their visible ratio — and mounts the
-// overlay frame when the core says so. It decides nothing: the core
+// for the slots the core calls ads, their visible ratio — and draws the
+// counter with the words the core formatted. It decides nothing: the core
 // timestamps and judges every event, and says which slots are ads.
 // Sensing starts first and alone: nothing the page does to the counter
 // (which may fail to mount) stops it.
@@ -94,8 +94,10 @@
       if (message.show) mountOverlay();
       else unmountOverlay();
     }
+    else if (message.type === 'pill') safely(() => showPill(message));
     else if (message.type === 'frame') safely(() => resize(message.width, message.height));
-    else if (message.type === 'move') safely(() => move(message.dx, message.dy, message.done));
+    else if (message.type === 'close_frame') safely(frameDone);
+    else if (message.type === 'check_click') safely(() => checkClick(message.x, message.y));
     else if (message.type === 'ignore') stop();
     else if (message.type === 'sleep') sleep(message.until);
     else if (message.type === 'wake') wake();
@@ -553,16 +555,63 @@
     try { return item.querySelectorAll(sel); } catch (_) { return []; }
   }
 
-  // The frame's box. Every property is set inline with !important (the
+  // --- the counter: a pill drawn here, a frame only for the card or panel
+  // The pill is a few text nodes in a closed shadow root, with words the
+  // core formatted (`pill`); its clock ticks here from the core's last
+  // state. Where a forged click would matter (the prompt card, the panel's
+  // settings) an extension frame opens above it, and goes when it is done.
+
+  // The host's box. Every property is set inline with !important (the
   // page's own CSS cannot win), and put back if the page's script changes
-  // the attribute or removes the element.
+  // the attribute or removes the element. It takes no clicks itself: only
+  // what it draws does, so a click beside the pill reaches the page.
   const hostStyle = {
     all: 'initial', position: 'fixed', 'z-index': '2147483647', bottom: '16px', right: '16px', left: 'auto',
-    width: '440px', height: '44px', display: 'block', 'pointer-events': 'auto',
+    display: 'block', 'pointer-events': 'none',
     visibility: 'visible', opacity: '1', transform: 'none',
   };
+  // Inside the closed shadow root, out of the page's reach (a constructable
+  // sheet: a page's style-src cannot block it). Light and dark follow the
+  // person's colour scheme; the pill's own direction follows Thaman's words.
+  const COUNTER_CSS = `
+.counter { display: flex; flex-direction: column; align-items: flex-end; gap: 8px; pointer-events: none; direction: ltr; }
+.counter.left { align-items: flex-start; }
+iframe { all: initial; display: block; border: 0; background: transparent; color-scheme: normal; pointer-events: auto; }
+.pill {
+  all: initial; box-sizing: border-box; height: 44px; max-width: 440px; pointer-events: auto;
+  display: flex; align-items: center; gap: 8px; padding-inline: 14px; border-radius: 22px;
+  background: rgba(16, 42, 46, 0.92); color: #f4efe3; box-shadow: 0 1px 3px rgba(0, 0, 0, 0.35);
+  white-space: nowrap; cursor: pointer; touch-action: none; user-select: none; -webkit-user-select: none;
+  font: 13px/1.2 system-ui, "Noto Sans", "Noto Sans Arabic", "DejaVu Sans", sans-serif;
+}
+.pill[hidden], .pill > span:empty { display: none; }
+.pill:focus-visible { outline: 2px solid #ffd77a; outline-offset: 2px; }
+.pill > span { flex: none; }
+.dot { width: 8px; height: 8px; border-radius: 50%; background: #8a9a9c; }
+.pill.counting .dot { background: #e0b44c; }
+.site { font-weight: 600; }
+.time { direction: ltr; unicode-bidi: isolate; font-variant-numeric: tabular-nums; font-weight: 700; font-size: 15px; color: #ffd77a; }
+.label, .ads { opacity: 0.8; }
+.take { font-weight: 600; cursor: help; }
+.fold {
+  all: initial; font: inherit; font-weight: 700; line-height: 1; cursor: pointer; flex: none; color: inherit;
+  opacity: 0.6; padding: 2px 4px; border-radius: 6px;
+}
+.fold:hover, .fold:focus-visible { opacity: 1; outline: 2px solid #ffd77a; }
+.pill.min { width: 44px; padding: 0; justify-content: center; }
+.pill.min > :not(.dot) { display: none; }
+.pill.min .dot { width: 14px; height: 14px; }
+@media (prefers-color-scheme: light) {
+  .pill { background: rgba(255, 251, 242, 0.96); color: #17363a; box-shadow: 0 1px 4px rgba(0, 0, 0, 0.25); }
+  .time { color: #8a5a00; }
+}`;
+  const DRAG_SLOP_PX = 5; // pointer travel that makes a press a drag, not a click
   let guard = null;
   let patrol = 0;
+  let parts = null;  // the counter's elements: {box, pill, dot, site, time, label, ads, take, fold, frame}
+  let pill = null;   // the core's last `pill`
+  let pillAt = 0;    // performance.now() when it came
+  let ticking = 0;
 
   function applyHostStyle() {
     host.removeAttribute('style');
@@ -574,8 +623,8 @@
   /**
    * Puts the host back where it belongs: a child of <html> (not moved into
    * a hidden parent), shown in the top layer above any z-index, and, if
-   * something of the page's covers it there, raised above that. A page in
-   * fullscreen keeps the screen.
+   * something of the page's covers the pill there, raised above that. A
+   * page in fullscreen keeps the screen.
    */
   function reassert(cover) {
     if (!host) return;
@@ -583,13 +632,52 @@
     // Fullscreen (a video) closes every popover, and keeps the screen.
     if (typeof host.showPopover !== 'function' || document.fullscreenElement) return;
     if (!host.matches(':popover-open')) return host.showPopover();
-    if (!cover) return;
-    const r = host.getBoundingClientRect();
+    if (!cover || !parts || parts.pill.hidden) return;
+    const r = parts.pill.getBoundingClientRect();
     const top = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
-    if (top && top !== host) {
+    const drawn = [parts.pill, parts.frame].filter(Boolean).map((el) => el.getBoundingClientRect());
+    if ((top && top !== host) || drawn.some((box) => pageTopLayerOver(box))) {
       host.hidePopover();
       host.showPopover(); // the newest in the top layer is the one in front
     }
+  }
+
+  /**
+   * Whether an element of the page's own top layer (a popover, a modal
+   * dialog) overlaps `box`. Only one there can be painted over the counter,
+   * and hit tests do not see one that takes no clicks (pointer-events:
+   * none) — a decoy laid over the panel to steer real clicks into it.
+   */
+  function pageTopLayerOver(box) {
+    let open = [];
+    try {
+      open = document.querySelectorAll(':popover-open, dialog:modal');
+    } catch (_) { /* a browser without these selectors has no such layer */ }
+    for (const el of open) {
+      if (el === host) continue;
+      const r = el.getBoundingClientRect();
+      if (r.width && r.height && r.left < box.right && r.right > box.left && r.top < box.bottom && r.bottom > box.top) return true;
+    }
+    return false;
+  }
+
+  /**
+   * The core asks, for a pause or hide clicked in the frame where the
+   * browser cannot say whether the frame was seen (Firefox): is the frame
+   * shown there, on top, and covered by nothing of the page's, even
+   * something that takes no clicks? Anything uncertain answers no.
+   */
+  function checkClick(x, y) {
+    let clear = false;
+    if (host && parts && parts.frame && visible() && host.matches(':popover-open') && !document.fullscreenElement) {
+      const r = parts.frame.getBoundingClientRect();
+      const px = r.left + Number(x);
+      const py = r.top + Number(y);
+      const inside = px >= r.left && px <= r.right && py >= r.top && py <= r.bottom;
+      const point = { left: px - 0.5, right: px + 0.5, top: py - 0.5, bottom: py + 0.5 };
+      clear = inside && document.elementsFromPoint(px, py)[0] === host && !pageTopLayerOver(point);
+    }
+    post({ type: 'click_seen', clear });
   }
 
   function guardHost() {
@@ -607,7 +695,7 @@
     if (!patrol) patrol = setInterval(() => visible() && safely(() => reassert(true)), 1000);
   }
 
-  // Where the frame sits: the page's inline-end corner (bottom right, or
+  // Where the counter sits: the page's inline-end corner (bottom right, or
   // bottom left on a right-to-left page), raised above the page's own
   // fixed controls there; or where the person dragged it on this site.
   const place = { edge: null, inline: 16, bottom: 16, chosen: false };
@@ -638,14 +726,16 @@
   function clearFixed() {
     if (!host || place.chosen) return;
     const { width, height } = viewport();
+    // The widest the pill may grow: its words change, its place does not.
+    const pillW = PILL_W;
     let bottom = 16;
     for (let round = 0; round < 4; round++) {
       const top = height - bottom - PILL_H;
-      const left = place.edge === 'right' ? width - 16 - PILL_W : 16;
+      const left = place.edge === 'right' ? width - 16 - pillW : 16;
       const boxes = new Set();
       // A grid of points, inset: hit tests follow rounded corners.
       for (let i = 0; i < 8; i++) {
-        const x = left + 8 + (i * (PILL_W - 16)) / 7;
+        const x = left + 8 + (i * (pillW - 16)) / 7;
         for (const y of [top + 8, top + PILL_H / 2, top + PILL_H - 8]) {
           for (const el of document.elementsFromPoint(x, y)) {
             if (el === host) continue;
@@ -655,7 +745,7 @@
         }
       }
       // A box taller than half the screen is a layout column or a
-      // backdrop, not a control the frame could sit above.
+      // backdrop, not a control the counter could sit above.
       const tops = [...boxes].map((b) => b.getBoundingClientRect()).filter((r) => r.height < height / 2).map((r) => r.top);
       if (!tops.length) break;
       bottom = Math.max(bottom, height - Math.min(...tops) + 8);
@@ -670,19 +760,8 @@
     hostStyle[place.edge] = `${place.inline}px`;
     hostStyle[other] = 'auto';
     hostStyle.bottom = `${place.bottom}px`;
+    if (parts) parts.box.classList.toggle('left', place.edge === 'left');
     if (host) guardHost();
-  }
-
-  /** The person drags the counter (relayed from its frame by the core). */
-  function move(dx, dy, done) {
-    if (!host) return;
-    const clamp = (v, hi) => Math.round(Math.min(Math.max(0, hi), Math.max(0, v)));
-    const { width, height } = viewport();
-    place.chosen = true;
-    place.inline = clamp(place.inline + (place.edge === 'right' ? -dx : dx), width - 44);
-    place.bottom = clamp(place.bottom - dy, height - 44);
-    placeHost();
-    if (done) post({ type: 'placed', inline: place.inline, bottom: place.bottom });
   }
 
   let clearing = 0;
@@ -719,34 +798,54 @@
     }
   }
 
+  /** `<tag class=...>` in the counter. */
+  function part(tag, className, parent) {
+    const el = document.createElement(tag);
+    el.className = className;
+    parent.append(el);
+    return el;
+  }
+
   /**
    * A plain <div> on <html>: the page owns the custom-element registry and
    * cannot upgrade a built-in element, and no name, id or class says what
-   * it is. Its closed shadow root holds the frame.
+   * it is. Its closed shadow root holds the pill (and the frame, when open).
    */
   function mount() {
     safely(removeStale);
     host = document.createElement('div');
     const root = host.attachShadow({ mode: 'closed' });
     const sheet = new CSSStyleSheet();
-    sheet.replaceSync('iframe{all:initial!important;border:0!important;width:100%!important;height:100%!important;display:block!important;background:transparent!important;color-scheme:normal!important;visibility:visible!important;opacity:1!important}');
+    sheet.replaceSync(COUNTER_CSS);
     root.adoptedStyleSheets = [sheet];
-    const frame = document.createElement('iframe');
+    const box = part('div', 'counter', root);
+    const p = part('div', 'pill', box);
+    // A button that opens the panel; its name says what it shows.
+    p.setAttribute('role', 'button');
+    p.tabIndex = 0;
+    p.setAttribute('aria-expanded', 'false');
+    p.hidden = true; // until the core's first words
+    parts = { box, pill: p, frame: null };
+    for (const name of ['dot', 'site', 'time', 'label', 'ads', 'take']) parts[name] = part('span', name, p);
+    parts.dot.setAttribute('aria-hidden', 'true');
+    parts.fold = part('button', 'fold', p);
+    parts.fold.type = 'button';
+    parts.fold.textContent = '–';
+    p.addEventListener('click', onPillClick);
+    p.addEventListener('keydown', onPillKey);
+    p.addEventListener('pointerdown', onPillDown);
+    p.addEventListener('pointermove', onPillMove);
+    p.addEventListener('pointerup', onPillUp);
+    p.addEventListener('pointercancel', onPillUp);
     place.edge = pageEdge();
-    // The frame aligns its content to the edge it sits at. Asked for by its
-    // bare name, Chromium gives the per-session (dynamic) URL, the only one
-    // pages may load (manifest: use_dynamic_url).
-    frame.src = `${chrome.runtime.getURL('overlay.html')}?edge=${place.edge}`;
-    frame.title = chrome.i18n.getMessage('overlayFrameTitle');
-    frame.setAttribute('allowtransparency', 'true');
-    root.append(frame);
     host.setAttribute('popover', 'manual');
     // A script of the page that hides or closes it is undone (reassert).
     host.addEventListener('toggle', (e) => { if (e.newState === 'closed') setTimeout(() => safely(() => reassert(false)), 0); });
     document.documentElement.append(host);
     placeHost();
     reassert(false);
-    // The page's controls may come later than the frame.
+    drawPill();
+    // The page's controls may come later than the counter.
     if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', clearSoon, { once: true });
     else clearSoon();
     window.addEventListener('load', clearSoon, { once: true });
@@ -757,19 +856,17 @@
   /**
    * A copy of this script from before an update or reload may have left
    * its counter behind (Firefox unloads it without a word): one counter.
-   * Known by what is inside its closed shadow root — this extension's
-   * overlay page — which only the extension can look into (Firefox's
-   * `openOrClosedShadowRoot`; in Chromium an orphaned copy removes its own
-   * counter when its port closes, see connect()).
+   * Known by what is inside its closed shadow root, which only the
+   * extension can look into (Firefox's `openOrClosedShadowRoot`; in
+   * Chromium an orphaned copy removes its own counter when its port
+   * closes, see connect()).
    */
   function removeStale() {
     const open = (el) => el.openOrClosedShadowRoot;
     for (const el of [...document.documentElement.children]) {
       if (el.localName !== 'div') continue;
-      const frame = open(el)?.querySelector('iframe');
-      let url = null;
-      try { url = frame && new URL(frame.src); } catch (_) { url = null; }
-      if (url && /^(chrome|moz)-extension:$/.test(url.protocol) && url.pathname === '/overlay.html') el.remove();
+      const root = open(el);
+      if (root && root.querySelector(':scope > .counter > .pill')) el.remove();
     }
   }
 
@@ -778,18 +875,193 @@
     mountTimer = 0;
     clearInterval(patrol);
     patrol = 0;
+    clearInterval(ticking);
+    ticking = 0;
+    drag = null;
     if (guard) guard.disconnect();
     guard = null;
     if (host) host.remove();
     host = null;
+    parts = null;
   }
 
+  let cardWaits = false; // a card came up while a frame that may be closing was open
+
+  /** The core's words for the pill: kept, and drawn if the counter is up. */
+  function showPill(view) {
+    const card = view.card && !(pill && pill.card);
+    pill = view;
+    pillAt = performance.now();
+    drawPill();
+    // A card or a note just came up: the frame opens to show it (an open
+    // one shows it too, unless it had already asked to go).
+    if (card && parts && parts.frame) cardWaits = true;
+    else if (card) openFrame(false);
+  }
+
+  /** The frame asked to go; a card that came meanwhile gets a frame of its own. */
+  function frameDone() {
+    closeFrame();
+    if (cardWaits && pill && pill.card) openFrame(false);
+    cardWaits = false;
+  }
+
+  function drawPill() {
+    if (!parts || !pill) return;
+    const { pill: p, site, label, ads, take, fold } = parts;
+    const set = (el, text) => { if (el.textContent !== text) el.textContent = text; };
+    p.hidden = false;
+    p.lang = pill.lang;
+    p.dir = pill.rtl ? 'rtl' : 'ltr';
+    set(site, pill.site);
+    set(label, pill.label);
+    set(ads, pill.ads);
+    set(take, pill.take);
+    take.title = pill.take_detail;
+    p.classList.toggle('min', pill.minimized);
+    p.setAttribute('aria-label', pill.name);
+    fold.setAttribute('aria-label', pill.fold);
+    fold.title = pill.fold;
+    if (parts.frame) parts.frame.title = pill.frame_title;
+    clearInterval(ticking);
+    ticking = pill.counting ? setInterval(drawTime, 1000) : 0;
+    drawTime();
+    fitPill();
+  }
+
+  /**
+   * Sizes the pill to whole pixels: an edge inside a pixel is hit-tested as
+   * covering it, and would take a click one pixel beside what is drawn.
+   */
+  function fitPill() {
+    const p = parts.pill;
+    p.style.width = '';
+    if (pill.minimized) return; // a dot is 44 px square already
+    p.style.width = `${Math.ceil(p.getBoundingClientRect().width)}px`;
+  }
+
+  /** The clock, ticked from the core's last state (as `format::clock`). */
+  function drawTime() {
+    if (!parts || !pill) return;
+    const elapsed = (performance.now() - pillAt) / 1000;
+    const limit = pill.stops_in == null ? Infinity : pill.stops_in;
+    const counting = pill.counting && elapsed < limit;
+    const total = Math.max(0, Math.floor(pill.sold_s + (pill.counting ? Math.min(Math.max(0, elapsed), limit) : 0)));
+    const two = (n) => String(n).padStart(2, '0');
+    const text = `${Math.floor(total / 3600)}:${two(Math.floor(total / 60) % 60)}:${two(total % 60)}`
+      .replace(/[0-9]/g, (d) => pill.digits[d] || d);
+    if (parts.time.textContent !== text) {
+      const longer = parts.time.textContent.length !== text.length; // 9:59:59 -> 10:00:00
+      parts.time.textContent = text;
+      if (longer) fitPill();
+    }
+    parts.pill.classList.toggle('counting', counting);
+    if (!counting && ticking) {
+      clearInterval(ticking); // it stopped by itself; the core's next state starts it again
+      ticking = 0;
+    }
+  }
+
+  /** Opens the extension frame above the pill: with the panel, or for the card. */
+  function openFrame(panel) {
+    if (!parts || parts.frame) return;
+    const frame = document.createElement('iframe');
+    // The frame aligns its content to the edge it sits at. Asked for by its
+    // bare name, Chromium gives the per-session (dynamic) URL, the only one
+    // pages may load (manifest: use_dynamic_url).
+    frame.src = `${chrome.runtime.getURL('overlay.html')}?edge=${place.edge}${panel ? '&panel=1' : ''}`;
+    frame.title = pill ? pill.frame_title : '';
+    frame.setAttribute('allowtransparency', 'true');
+    // No size until its content says how much it draws.
+    frame.style.width = '0px';
+    frame.style.height = '0px';
+    parts.box.prepend(frame);
+    parts.frame = frame;
+    cardWaits = false;
+    parts.pill.setAttribute('aria-expanded', String(panel));
+  }
+
+  function closeFrame() {
+    if (!parts || !parts.frame) return;
+    parts.frame.remove();
+    parts.frame = null;
+    parts.pill.setAttribute('aria-expanded', 'false');
+  }
+
+  /** The frame's content asked for exactly this room (clamped by the core). */
   function resize(width, height) {
-    if (!host) return;
-    const px = (v, lo, hi) => `${Math.min(hi, Math.max(lo, Number(v) || lo))}px`;
-    hostStyle.width = px(width, 40, 480);
-    hostStyle.height = px(height, 32, 320);
-    guardHost();
+    if (!parts || !parts.frame) return;
+    parts.frame.style.width = `${Number(width) || 0}px`;
+    parts.frame.style.height = `${Number(height) || 0}px`;
+  }
+
+  /** Folds the pill to a dot or unfolds it; the core keeps it for the site. */
+  function fold(on) {
+    if (pill) {
+      pill.minimized = on; // at once; the core's next state confirms
+      drawPill();
+    }
+    if (on && !(pill && pill.card)) closeFrame();
+    post({ type: 'fold', on });
+  }
+
+  /** A click on the pill: the panel opens or closes (a dot unfolds). */
+  function press() {
+    if (pill && pill.minimized) return fold(false);
+    if (!parts.frame) openFrame(true);
+    else if (!(pill && pill.card)) closeFrame(); // a card waits for its answer
+  }
+
+  let drag = null;     // a drag of the pill under way
+  let swallow = false; // a drag just ended: its click is not a press
+
+  function onPillClick(e) {
+    if (!e.isTrusted || !parts) return;
+    if (swallow) {
+      swallow = false;
+      return;
+    }
+    if (e.composedPath().includes(parts.fold)) return fold(true);
+    press();
+  }
+
+  function onPillKey(e) {
+    if (!e.isTrusted || !parts || e.composedPath().includes(parts.fold)) return;
+    if (e.key === 'Enter' || e.key === ' ') {
+      e.preventDefault();
+      press();
+    } else if (e.key === 'Escape' && parts.frame && !(pill && pill.card)) closeFrame();
+  }
+
+  // Dragging moves the host here, in the page; the place is told to the
+  // core once, when the person lets go.
+  function onPillDown(e) {
+    if (!e.isTrusted || e.button !== 0 || !parts || e.composedPath().includes(parts.fold)) return;
+    drag = { x: e.clientX, y: e.clientY, inline: place.inline, bottom: place.bottom, moved: false };
+    parts.pill.setPointerCapture(e.pointerId);
+  }
+
+  function onPillMove(e) {
+    if (!drag || !e.isTrusted) return;
+    const dx = e.clientX - drag.x;
+    const dy = e.clientY - drag.y;
+    if (!drag.moved && Math.hypot(dx, dy) < DRAG_SLOP_PX) return;
+    drag.moved = true;
+    const clamp = (v, hi) => Math.round(Math.min(Math.max(0, hi), Math.max(0, v)));
+    const { width, height } = viewport();
+    place.chosen = true;
+    place.inline = clamp(drag.inline + (place.edge === 'right' ? -dx : dx), width - 44);
+    place.bottom = clamp(drag.bottom - dy, height - 44);
+    placeHost();
+  }
+
+  function onPillUp() {
+    const done = drag;
+    drag = null;
+    if (!done || !done.moved) return;
+    swallow = true; // the click this release makes is not a press
+    setTimeout(() => { swallow = false; }, 0);
+    post({ type: 'placed', inline: place.inline, bottom: place.bottom });
   }
 
   function onVisibility() {

@@ -10,12 +10,12 @@ pub const HEARTBEAT_MS: f64 = 5_000.0;
 /// The sensor reports input (scroll, keys, pointer) at most this often.
 pub const INPUT_EVERY_MS: f64 = 1_000.0;
 
-/// The counter's pill (px): the overlay frame's size until its content
-/// asks for another; folded to a dot, it is `PILL_HEIGHT` square.
+/// The counter's pill (px): at its widest, and its height; folded to a
+/// dot, it is `PILL_HEIGHT` square.
 pub const PILL_WIDTH: u32 = 440;
 pub const PILL_HEIGHT: u32 = 44;
-/// The sizes the overlay frame may take (px): what its content asks is
-/// clamped to these.
+/// The sizes the counter's frame (card, panel, note) may take (px): what
+/// its content asks is clamped to these.
 pub const FRAME_MIN_WIDTH: u32 = 40;
 pub const FRAME_MAX_WIDTH: u32 = 480;
 pub const FRAME_MIN_HEIGHT: u32 = 32;

@@ -87,9 +87,15 @@ pub enum SensorEvent {
     Playing { id: u32, playing: bool },
     /// An ad slot left the page.
     Gone { id: u32 },
-    /// The person dragged the counter here (answering a `move` that was
-    /// `done`): pixels from the inline-end edge and from the bottom.
+    /// The person dragged the counter here (sent once, when they let go):
+    /// pixels from the inline-end edge and from the bottom.
     Placed { inline: f64, bottom: f64 },
+    /// The person folded the counter to a dot (`on`) or unfolded it, with a
+    /// trusted click on the pill the sensor draws.
+    Fold { on: bool },
+    /// Answering `check_click`: whether the counter's frame was shown, on
+    /// top and uncovered by anything of the page's at that point.
+    ClickSeen { clear: bool },
     /// The person pressed the "mark this post useful" shortcut on the page
     /// (a trusted key event matching [`Shortcut`]).
     Shortcut {},
@@ -142,11 +148,18 @@ pub enum SensorCommand {
     /// The renders of `ads` and the views of `viewable` are in storage: a
     /// restarted core need not book them again (`known`'s `saved_*`).
     Saved { ads: Vec<u32>, viewable: Vec<u32> },
+    /// What the pill shows, in words already formatted; the sensor only
+    /// draws them, and ticks the clock between two of these.
+    Pill(Box<PillView>),
     /// The overlay's frame size, as its content asked (clamped).
     Frame { width: u32, height: u32 },
-    /// The person is dragging the counter: move it by this much (screen
-    /// px, right and down); `done` when they let go.
-    Move { dx: f64, dy: f64, done: bool },
+    /// The frame has nothing left to show (no card, panel or note): the
+    /// sensor removes it, and only the pill stays.
+    CloseFrame,
+    /// A pause or hide was clicked at (`x`, `y`) in the frame, and the
+    /// browser could not say whether the counter was seen: the sensor
+    /// answers `click_seen` with whether its frame is on top there.
+    CheckClick { x: f64, y: f64 },
     /// The person asked to keep the post in view: answer with `post` (or
     /// `no_post`). `by` says where they asked: a `key` ask the sensor
     /// answers only for a trusted press it saw and reported itself.
@@ -161,6 +174,38 @@ pub enum SensorCommand {
     Sleep { until: Option<f64> },
     /// The site is on again: the sensor watches again and says `hello`.
     Wake,
+}
+
+/// The pill as the sensor draws it in the page: every word formatted by
+/// the core, and the clock's base, so the sensor ticks it alone.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PillView {
+    /// The language and direction of Thaman's words (not the page's).
+    pub lang: String,
+    pub rtl: bool,
+    /// The site's name, "sold today", the ads and the take (empty: not shown).
+    pub site: String,
+    pub label: String,
+    pub ads: String,
+    pub take: String,
+    /// The take's range and source, as its tooltip.
+    pub take_detail: String,
+    /// Time sold (attention not marked useful) when this was sent, seconds.
+    pub sold_s: f64,
+    /// Whether it ticks now, and for at most how long (none: until told).
+    pub counting: bool,
+    pub stops_in: Option<f64>,
+    /// The ten digits the clock is written with (`0123456789`, `٠١٢٣٤٥٦٧٨٩`).
+    pub digits: String,
+    /// Folded to a dot on this site.
+    pub minimized: bool,
+    /// The pill's accessible name, and the fold button's.
+    pub name: String,
+    pub fold: String,
+    /// The frame's title (for assistive technology), when it opens.
+    pub frame_title: String,
+    /// The card or the "saved" note is up: the frame must be open.
+    pub card: bool,
 }
 
 /// Where the person asked to keep a post.
@@ -276,6 +321,27 @@ pub struct OverlayState {
     pub saved: Option<SavedView>,
 }
 
+impl OverlayState {
+    /// Time sold as the pill shows it: attention not marked useful.
+    ///
+    /// ```text
+    /// seconds 600, useful 120 -> 480     seconds 60, useful 90 -> 0
+    /// ```
+    pub fn sold(&self) -> f64 {
+        (self.seconds - self.useful).max(0.0)
+    }
+
+    /// Whether the frame must be open: a card to answer, or a note of a
+    /// post just saved (the panel opens only when the person asks).
+    ///
+    /// ```text
+    /// prompt: Some -> true     saved: Some -> true     neither -> false
+    /// ```
+    pub fn needs_frame(&self) -> bool {
+        self.prompt.is_some() || self.saved.is_some()
+    }
+}
+
 /// "Saved as useful — undo", shown for a few seconds.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SavedView {
@@ -313,9 +379,16 @@ pub enum OverlayRequest {
     /// "Mark the last N minutes useful" from the expanded overlay.
     MarkUseful { minutes: u32 },
     /// Pause this site for an hour, or for the rest of the day.
-    Pause { span: PauseSpan },
+    Pause {
+        span: PauseSpan,
+        #[serde(default)]
+        click: Click,
+    },
     /// Hide the counter on this site (options bring it back).
-    Hide,
+    Hide {
+        #[serde(default)]
+        click: Click,
+    },
     /// Fold the counter to a dot on this site, or unfold it.
     Minimize { on: bool },
     /// Open the options page.
@@ -324,8 +397,35 @@ pub enum OverlayRequest {
     MarkPost,
     /// Undo a find just saved.
     UndoFind { id: u64 },
-    /// The person drags the counter by this much (see `SensorCommand::Move`).
-    Drag { dx: f64, dy: f64, done: bool },
+    /// Nothing is left to show in the frame: it may go.
+    Close,
+}
+
+/// The click that asked for a choice only a person may make (pause, hide),
+/// and whether the counter was seen whole when it came.
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
+pub struct Click {
+    pub seen: Seen,
+    /// Where, in the frame (px): the sensor looks there when the browser
+    /// cannot say.
+    #[serde(default)]
+    pub x: f64,
+    #[serde(default)]
+    pub y: f64,
+}
+
+/// What the browser told the frame of its own visibility around a click.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Seen {
+    /// Visible and unobscured from the click until the choice was sent
+    /// (`IntersectionObserver` v2, `trackVisibility`).
+    Visible,
+    /// Covered, faded or moved at some moment of it: refused.
+    Obscured,
+    /// The browser cannot tell (Firefox): the page's sensor looks.
+    #[default]
+    Unknown,
 }
 
 /// How long "pause on this site" lasts.
@@ -608,6 +708,31 @@ mod tests {
     }
 
     #[test]
+    fn the_pill_shows_time_sold_and_opens_the_frame_for_a_card_or_note() {
+        let mut state: OverlayState =
+            serde_json::from_value(json!({"site": "x", "seconds": 600.0, "counting": true}))
+                .unwrap();
+        state.useful = 120.0;
+        assert_eq!(state.sold(), 480.0);
+        state.useful = 900.0;
+        assert_eq!(state.sold(), 0.0, "never below nothing");
+        assert!(!state.needs_frame());
+        state.prompt = Some(PromptView {
+            minutes: 10,
+            variant: 0,
+        });
+        assert!(state.needs_frame());
+        state.prompt = None;
+        state.saved = Some(SavedView {
+            id: Some(1),
+            dropped: 0,
+            shown_s: 4.0,
+            no_post: false,
+        });
+        assert!(state.needs_frame());
+    }
+
+    #[test]
     fn overlay_requests_are_sent_as_the_core_reads_them() {
         use crate::prompt::{Answer, Reason};
         both_ways(
@@ -628,19 +753,33 @@ mod tests {
             OverlayRequest::MarkUseful { minutes: 10 },
             json!({"type": "mark_useful", "minutes": 10}),
         );
+        let seen = Click {
+            seen: Seen::Visible,
+            x: 40.0,
+            y: 120.5,
+        };
         both_ways(
             OverlayRequest::Pause {
                 span: PauseSpan::Hour,
+                click: seen,
             },
-            json!({"type": "pause", "span": "hour"}),
+            json!({"type": "pause", "span": "hour", "click": {"seen": "visible", "x": 40.0, "y": 120.5}}),
         );
         both_ways(
+            OverlayRequest::Hide {
+                click: Click::default(),
+            },
+            json!({"type": "hide", "click": {"seen": "unknown", "x": 0.0, "y": 0.0}}),
+        );
+        assert_eq!(
+            serde_json::from_value::<OverlayRequest>(json!({"type": "pause", "span": "today"}))
+                .unwrap(),
             OverlayRequest::Pause {
                 span: PauseSpan::Today,
+                click: Click::default()
             },
-            json!({"type": "pause", "span": "today"}),
+            "no word of the click: not known to be seen"
         );
-        both_ways(OverlayRequest::Hide, json!({"type": "hide"}));
         both_ways(
             OverlayRequest::Minimize { on: true },
             json!({"type": "minimize", "on": true}),
@@ -653,14 +792,7 @@ mod tests {
             },
             json!({"type": "undo_find", "id": 1_764_000_000_000u64}),
         );
-        both_ways(
-            OverlayRequest::Drag {
-                dx: -3.0,
-                dy: 0.5,
-                done: false,
-            },
-            json!({"type": "drag", "dx": -3.0, "dy": 0.5, "done": false}),
-        );
+        both_ways(OverlayRequest::Close, json!({"type": "close"}));
     }
 
     #[test]
@@ -713,13 +845,35 @@ mod tests {
             },
             json!({"type": "frame", "width": 440, "height": 232}),
         );
+        both_ways(SensorCommand::CloseFrame, json!({"type": "close_frame"}));
         both_ways(
-            SensorCommand::Move {
-                dx: 1.0,
-                dy: -2.0,
-                done: true,
-            },
-            json!({"type": "move", "dx": 1.0, "dy": -2.0, "done": true}),
+            SensorCommand::CheckClick { x: 3.0, y: 4.5 },
+            json!({"type": "check_click", "x": 3.0, "y": 4.5}),
+        );
+        let pill = PillView {
+            lang: "ar".into(),
+            rtl: true,
+            site: "X".into(),
+            label: "مُباع اليوم".into(),
+            ads: String::new(),
+            take: String::new(),
+            take_detail: String::new(),
+            sold_s: 75.5,
+            counting: true,
+            stops_in: Some(30.0),
+            digits: "٠١٢٣٤٥٦٧٨٩".into(),
+            minimized: false,
+            name: "Thaman".into(),
+            fold: "Fold".into(),
+            frame_title: "Thaman".into(),
+            card: false,
+        };
+        let sent = serde_json::to_value(SensorCommand::Pill(Box::new(pill.clone()))).unwrap();
+        assert_eq!(sent["type"], "pill", "one flat message");
+        assert_eq!(sent["sold_s"], 75.5);
+        assert_eq!(
+            serde_json::from_value::<SensorCommand>(sent).unwrap(),
+            SensorCommand::Pill(Box::new(pill))
         );
         both_ways(SensorCommand::Ad { id: 3 }, json!({"type": "ad", "id": 3}));
         both_ways(

@@ -1023,6 +1023,8 @@ proptest! {
             SensorEvent::NoPost { .. } => "no_post",
             SensorEvent::Known { .. } => "known",
             SensorEvent::Placed { .. } => "placed",
+            SensorEvent::Fold { .. } => "fold",
+            SensorEvent::ClickSeen { .. } => "click_seen",
         };
         prop_assert_eq!(ty, named);
         let mut more = v.clone();

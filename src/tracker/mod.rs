@@ -42,7 +42,7 @@ use crate::valuation::Region;
 
 pub use finds::SAVED_SHOWN_MS;
 pub use outbox::{Flush, FlushClock, FlushStep, Writes, FLUSH_MS};
-pub use overlay::{drag, frame, Reaction};
+pub use overlay::{frame, Reaction};
 pub use prompting::Prompted;
 pub use settings::{pause_until, OverlayChoice};
 pub use views::{badge_due, worth_sending, Badge};
@@ -56,6 +56,11 @@ pub enum TrackerError {
     UnaskedPost(TabId),
     #[error("tab {tab}: the post was not kept: {error}")]
     Find { tab: TabId, error: FindError },
+    #[error("tab {tab}: the counter's setting was refused: {error}")]
+    Setting {
+        tab: TabId,
+        error: crate::settings::SettingsError,
+    },
 }
 
 /// What [`Tracker::footprint`] counts.
@@ -92,6 +97,8 @@ pub struct Tracker {
     outbox: outbox::Outbox,
     /// The store before the last import, while it can be undone.
     undo: Option<crate::store::UndoImport>,
+    /// Pauses and hides waiting for the sensor's look at their click.
+    awaiting: overlay::Awaiting,
 }
 
 impl Tracker {
@@ -126,6 +133,7 @@ impl Tracker {
             finds: finds::Keeper::default(),
             outbox: outbox::Outbox::new(left_open.clone(), prompted),
             undo: None,
+            awaiting: overlay::Awaiting::default(),
         };
         if let Some(span) = left_open.and_then(|run| run.recover(&t.settings.limits())) {
             t.book(vec![span], zone);
@@ -241,6 +249,18 @@ impl Tracker {
             SensorEvent::Placed { inline, bottom } => {
                 self.place(tab, inline, bottom);
                 return Ok(None);
+            }
+            SensorEvent::ClickSeen { clear } => return self.click_seen(tab, clear, now, zone),
+            SensorEvent::Fold { on } => {
+                // The site's other pages hear it with the next state.
+                let choice = settings::OverlayChoice::Minimize(on);
+                return match self.choose(tab, choice, now, zone) {
+                    Some(Err(error)) => Err(TrackerError::Setting { tab, error }),
+                    Some(Ok(commands)) => Ok(commands
+                        .into_iter()
+                        .find_map(|(t, c)| (t == tab).then_some(c))),
+                    None => Ok(None),
+                };
             }
             SensorEvent::Post {
                 ask,

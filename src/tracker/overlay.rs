@@ -1,12 +1,14 @@
 //! What a page's overlay asks, decided: the card's answer, marking time or
-//! a post useful, the site's choices, the frame's size and the drag.
+//! a post useful, the site's choices, the frame's size and its closing.
 
 use super::settings::OverlayChoice;
 use super::Tracker;
 use crate::attention::TabId;
 use crate::calendar::Zone;
 use crate::limits::{FRAME_MAX_HEIGHT, FRAME_MAX_WIDTH, FRAME_MIN_HEIGHT, FRAME_MIN_WIDTH};
-use crate::protocol::{AskedBy, OverlayRequest, SensorCommand};
+use crate::protocol::{AskedBy, Click, OverlayRequest, Seen, SensorCommand};
+use crate::tracker::TrackerError;
+use std::collections::BTreeMap;
 
 /// What the background must do after an overlay's request.
 #[derive(Debug, Clone, PartialEq)]
@@ -24,6 +26,36 @@ pub enum Reaction {
     Sensor(SensorCommand),
     /// Open the options page.
     OpenOptions,
+}
+
+/// How long a pause or hide waits for the sensor's look at its click.
+const LOOK_WAIT_MS: f64 = 3_000.0;
+
+/// Pauses and hides whose click the browser could not vouch for, each
+/// waiting for the sensor to look at the click point (`check_click`).
+#[derive(Debug, Default)]
+pub struct Awaiting {
+    choices: BTreeMap<TabId, (OverlayChoice, f64)>,
+}
+
+/// What a pause or hide may do, by what was seen of its click.
+///
+/// ```text
+/// Visible -> Apply     Obscured -> Refuse     Unknown -> Look (the sensor's check)
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verdict {
+    Apply,
+    Refuse,
+    Look,
+}
+
+pub fn verdict(click: &Click) -> Verdict {
+    match click.seen {
+        Seen::Visible => Verdict::Apply,
+        Seen::Obscured => Verdict::Refuse,
+        Seen::Unknown => Verdict::Look,
+    }
 }
 
 /// The overlay frame's size, within what a card or panel may take.
@@ -45,28 +77,45 @@ pub fn frame(width: f64, height: f64) -> SensorCommand {
     }
 }
 
-/// A drag step, relayed as is within bounds (the sensor clamps to the
-/// viewport).
-///
-/// ```text
-/// (12, -3) -> (12, -3)     (1e9, NaN) -> (10 000, 0)
-/// ```
-pub fn drag(dx: f64, dy: f64, done: bool) -> SensorCommand {
-    let clamp = |v: f64| {
-        if v.is_finite() {
-            v.clamp(-10_000.0, 10_000.0)
-        } else {
-            0.0
-        }
-    };
-    SensorCommand::Move {
-        dx: clamp(dx),
-        dy: clamp(dy),
-        done,
-    }
-}
+/// Why a pause or hide was refused.
+const COVERED: &str = "the counter was covered or hidden when clicked";
 
 impl Tracker {
+    /// Keeps `choice` until the sensor has looked at its click.
+    fn look(&mut self, tab: TabId, choice: OverlayChoice, click: Click, now: f64) -> Reaction {
+        self.awaiting.choices.insert(tab, (choice, now));
+        Reaction::Sensor(SensorCommand::CheckClick {
+            x: if click.x.is_finite() { click.x } else { 0.0 },
+            y: if click.y.is_finite() { click.y } else { 0.0 },
+        })
+    }
+
+    /// The sensor looked at a click (`click_seen`): the choice waiting for
+    /// it is made if the counter was clear there, and fresh; dropped else.
+    /// The commands it makes go to every tab of the site.
+    pub(super) fn click_seen(
+        &mut self,
+        tab: TabId,
+        clear: bool,
+        now: f64,
+        zone: &impl Zone,
+    ) -> Result<Option<SensorCommand>, TrackerError> {
+        let Some((choice, at)) = self.awaiting.choices.remove(&tab) else {
+            return Ok(None);
+        };
+        if !clear || now - at > LOOK_WAIT_MS {
+            return Ok(None);
+        }
+        match self.choose(tab, choice, now, zone) {
+            Some(Ok(commands)) => {
+                self.queue_commands(commands);
+                Ok(None)
+            }
+            Some(Err(error)) => Err(TrackerError::Setting { tab, error }),
+            None => Ok(None),
+        }
+    }
+
     /// Applies a request from the overlay of `tab` (a port the background
     /// has checked is Thaman's own overlay page in that tab).
     pub fn overlay(
@@ -94,14 +143,22 @@ impl Tracker {
                 self.mark_useful(tab, minutes, now, zone);
                 Reaction::Changed(None)
             }
-            OverlayRequest::Pause { span } => choose(self, OverlayChoice::Pause(span)),
-            OverlayRequest::Hide => choose(self, OverlayChoice::Hide),
+            OverlayRequest::Pause { span, click } => match verdict(&click) {
+                Verdict::Apply => choose(self, OverlayChoice::Pause(span)),
+                Verdict::Refuse => Reaction::Refused(COVERED.into()),
+                Verdict::Look => self.look(tab, OverlayChoice::Pause(span), click, now),
+            },
+            OverlayRequest::Hide { click } => match verdict(&click) {
+                Verdict::Apply => choose(self, OverlayChoice::Hide),
+                Verdict::Refuse => Reaction::Refused(COVERED.into()),
+                Verdict::Look => self.look(tab, OverlayChoice::Hide, click, now),
+            },
             OverlayRequest::Minimize { on } => choose(self, OverlayChoice::Minimize(on)),
             OverlayRequest::OpenOptions => Reaction::OpenOptions,
             OverlayRequest::MarkPost => self
                 .ask_post_by(tab, AskedBy::Overlay, now)
                 .map_or(Reaction::Nothing, Reaction::Sensor),
-            OverlayRequest::Drag { dx, dy, done } => Reaction::Sensor(drag(dx, dy, done)),
+            OverlayRequest::Close => Reaction::Sensor(SensorCommand::CloseFrame),
             OverlayRequest::UndoFind { id } => {
                 if self.undo_find(tab, id) {
                     Reaction::Changed(Some(tab))
@@ -117,10 +174,10 @@ impl Tracker {
 mod tests {
     use super::super::testkit::*;
     use super::*;
-    use crate::protocol::PauseSpan;
+    use crate::protocol::{Click, PauseSpan, Seen, SensorEvent};
 
     #[test]
-    fn the_frame_and_the_drag_stay_within_bounds() {
+    fn the_frame_stays_within_bounds() {
         assert_eq!(
             frame(300.0, 200.0),
             SensorCommand::Frame {
@@ -142,14 +199,89 @@ mod tests {
                 height: 32
             }
         );
-        assert_eq!(
-            drag(1e9, f64::NAN, true),
-            SensorCommand::Move {
-                dx: 10_000.0,
-                dy: 0.0,
-                done: true
-            }
+    }
+
+    const SEEN: Click = Click {
+        seen: Seen::Visible,
+        x: 10.0,
+        y: 10.0,
+    };
+
+    #[test]
+    fn a_pause_or_hide_clicked_on_a_covered_counter_changes_nothing() {
+        let mut t = tracker();
+        t.sensor(1, hello("https://x.com/home"), T0, &Z).unwrap();
+        let before = t.settings().clone();
+        let covered = Click {
+            seen: Seen::Obscured,
+            ..SEEN
+        };
+        let r = t.overlay(
+            1,
+            OverlayRequest::Pause {
+                span: PauseSpan::Today,
+                click: covered,
+            },
+            T0,
+            &Z,
         );
+        assert!(matches!(r, Reaction::Refused(_)), "{r:?}");
+        let r = t.overlay(1, OverlayRequest::Hide { click: covered }, T0, &Z);
+        assert!(matches!(r, Reaction::Refused(_)), "{r:?}");
+        assert_eq!(t.settings(), &before);
+    }
+
+    #[test]
+    fn where_the_browser_cannot_tell_the_sensor_looks_at_the_click() {
+        let mut t = tracker();
+        t.sensor(1, hello("https://x.com/home"), T0, &Z).unwrap();
+        let unknown = Click {
+            seen: Seen::Unknown,
+            x: 40.0,
+            y: 12.0,
+        };
+        let hide = |t: &mut Tracker| t.overlay(1, OverlayRequest::Hide { click: unknown }, T0, &Z);
+        assert_eq!(
+            hide(&mut t),
+            Reaction::Sensor(SensorCommand::CheckClick { x: 40.0, y: 12.0 })
+        );
+        // Covered at that point: nothing.
+        t.sensor(1, SensorEvent::ClickSeen { clear: false }, T0 + 400.0, &Z)
+            .unwrap();
+        assert!(t.settings().overlay_hidden.is_empty());
+        // A look nobody asked for (a second answer) does nothing either.
+        t.sensor(1, SensorEvent::ClickSeen { clear: true }, T0 + 400.0, &Z)
+            .unwrap();
+        assert!(t.settings().overlay_hidden.is_empty());
+        // Clear, but too late: nothing.
+        hide(&mut t);
+        t.sensor(1, SensorEvent::ClickSeen { clear: true }, T0 + 5_000.0, &Z)
+            .unwrap();
+        assert!(t.settings().overlay_hidden.is_empty());
+        // Clear, at once: hidden, and the site's sensors are told.
+        hide(&mut t);
+        t.take_commands();
+        t.sensor(1, SensorEvent::ClickSeen { clear: true }, T0 + 300.0, &Z)
+            .unwrap();
+        assert!(t.settings().overlay_hidden.contains("x"));
+        assert_eq!(
+            t.take_commands(),
+            vec![(1, SensorCommand::Overlay { show: false })]
+        );
+    }
+
+    #[test]
+    fn a_fold_on_the_pill_is_kept_for_the_site() {
+        let mut t = tracker();
+        t.sensor(1, hello("https://x.com/home"), T0, &Z).unwrap();
+        let shown = |t: &Tracker| t.overlay_state(1, T0, &Z).unwrap().minimized;
+        assert!(!shown(&t));
+        t.sensor(1, SensorEvent::Fold { on: true }, T0, &Z).unwrap();
+        assert!(shown(&t), "folded to a dot");
+        assert!(t.settings().overlay_minimized.contains("x"));
+        t.sensor(1, SensorEvent::Fold { on: false }, T0, &Z)
+            .unwrap();
+        assert!(!shown(&t), "unfolded");
     }
 
     #[test]
@@ -157,7 +289,7 @@ mod tests {
         let mut t = tracker();
         let ask = |t: &mut Tracker, r| t.overlay(1, r, T0, &Z);
         assert_eq!(
-            ask(&mut t, OverlayRequest::Hide),
+            ask(&mut t, OverlayRequest::Hide { click: SEEN }),
             Reaction::Nothing,
             "untracked"
         );
@@ -165,6 +297,11 @@ mod tests {
         assert_eq!(
             ask(&mut t, OverlayRequest::OpenOptions),
             Reaction::OpenOptions
+        );
+        assert_eq!(
+            ask(&mut t, OverlayRequest::Close),
+            Reaction::Sensor(SensorCommand::CloseFrame),
+            "the frame goes; the pill stays"
         );
         assert!(matches!(
             ask(&mut t, OverlayRequest::MarkPost),
@@ -174,7 +311,8 @@ mod tests {
             ask(
                 &mut t,
                 OverlayRequest::Pause {
-                    span: PauseSpan::Hour
+                    span: PauseSpan::Hour,
+                    click: SEEN,
                 }
             ),
             Reaction::Settings(vec![(

@@ -11,7 +11,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
 use super::chrome::{self, Port};
-use super::{added_sites, i18n, intl, now_ms, storage, to_js, warn};
+use super::{added_sites, i18n, intl, now_ms, pill, storage, to_js, warn};
 use crate::attention::TabId;
 use crate::calendar::Date;
 use crate::calendar::Zone;
@@ -53,6 +53,8 @@ struct State {
     /// What each tab's overlay was last sent, and when: unchanged states
     /// are not sent again (the overlay ticks on its own).
     pushed: BTreeMap<TabId, (OverlayState, f64)>,
+    /// The same for each tab's pill, drawn by its sensor.
+    pills: BTreeMap<TabId, (OverlayState, f64)>,
     /// When storage is written next (`timer` follows it).
     flush_clock: FlushClock,
     /// The first day of the last week the notification told.
@@ -112,6 +114,7 @@ pub async fn load_background() -> Result<Background, JsValue> {
         wake_timer: None,
         badge: (None, f64::NEG_INFINITY),
         pushed: BTreeMap::new(),
+        pills: BTreeMap::new(),
         flush_clock: FlushClock::default(),
         told_week: loaded.told_week,
         me: Weak::new(),
@@ -237,9 +240,10 @@ impl State {
         };
         if matches!(event, SensorEvent::Hello { .. }) {
             self.sensors.insert(tab, port.clone());
-            // A sensor back after a restart: its page's counter, which does
-            // not reconnect on its own (an idle page must not wake the
-            // worker), is asked to.
+            self.pills.remove(&tab); // a new sensor knows nothing yet
+                                     // A sensor back after a restart: its page's counter, which does
+                                     // not reconnect on its own (an idle page must not wake the
+                                     // worker), is asked to.
             if !self.overlays.contains_key(&tab) {
                 if let Ok(p) = to_js(&OverlayCall::OverlayReconnect) {
                     if let Ok(p) = chrome::runtime_send_message(&p) {
@@ -307,6 +311,7 @@ impl State {
             {
                 self.sensors.remove(&tab);
                 self.pushed.remove(&tab);
+                self.pills.remove(&tab);
                 self.tracker.closed(tab, now_ms(), &BrowserZone);
                 self.changed(None);
             }
@@ -453,7 +458,16 @@ impl State {
         self.arm_week_alarm();
         let settings = self.tracker.settings().clone();
         added_sites::sync(settings.custom_sites.clone());
-        wasm_bindgen_futures::spawn_local(async move { i18n::follow(&settings).await });
+        let me = self.me.clone();
+        wasm_bindgen_futures::spawn_local(async move {
+            i18n::follow(&settings).await;
+            // The pills' words again, in the language just loaded.
+            if let Some(state) = me.upgrade() {
+                let mut state = state.borrow_mut();
+                state.pills.clear();
+                state.push_pills(None, now_ms());
+            }
+        });
     }
 
     /// After any change: update overlays (one tab's, or all), write, and
@@ -596,6 +610,7 @@ impl State {
 
     fn push_overlays(&mut self, only: Option<TabId>) {
         let now = now_ms();
+        self.push_pills(only, now);
         for (tab, ports) in &self.overlays {
             if only.is_some_and(|t| t != *tab) {
                 continue;
@@ -615,6 +630,28 @@ impl State {
                 post(port, &update);
             }
             self.pushed.insert(*tab, (state, now));
+        }
+    }
+
+    /// Each sensor's pill, in words, when what it shows changed (it ticks
+    /// on its own between).
+    fn push_pills(&mut self, only: Option<TabId>, now: f64) {
+        for (tab, port) in &self.sensors {
+            if only.is_some_and(|t| t != *tab) {
+                continue;
+            }
+            let Some(state) = self.tracker.overlay_state(*tab, now, &BrowserZone) else {
+                continue;
+            };
+            if self
+                .pills
+                .get(tab)
+                .is_some_and(|old| !worth_sending(old, &state, now))
+            {
+                continue;
+            }
+            post(port, &SensorCommand::Pill(Box::new(pill::view(&state))));
+            self.pills.insert(*tab, (state, now));
         }
     }
 

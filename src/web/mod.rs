@@ -21,6 +21,8 @@ pub mod intl;
 pub mod options;
 #[cfg(feature = "overlay")]
 pub mod overlay;
+#[cfg(feature = "background")]
+mod pill;
 #[cfg(feature = "popup")]
 pub mod popup;
 #[cfg(feature = "background")]

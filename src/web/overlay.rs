@@ -1,7 +1,9 @@
-//! The on-page overlay: today's attention on this site, `h:mm:ss`,
-//! rendered in the extension iframe the sensor places
-//! in a closed shadow root. It shows what the background core holds and
-//! ticks locally between updates so the page never waits on a message.
+//! The counter's extension frame: the prompt card, the panel (today on this
+//! site, and the site's choices) and the "saved" note. The page's sensor
+//! draws the pill itself and opens this frame above it, in its closed
+//! shadow root, only while one of these is up: here trusted clicks land in
+//! an extension page the site cannot script. The frame asks for exactly
+//! the room it draws, and to be closed when nothing is left.
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -13,20 +15,15 @@ use web_sys::{Document, Element};
 use super::chrome::{self, Port};
 use super::i18n;
 use super::{dom, intl, to_js, warn};
-use crate::format::clock;
-use crate::limits::{PILL_HEIGHT, PILL_WIDTH};
 use crate::prompt::{Answer, Reason};
-use crate::protocol::{OverlayCall, OverlayRequest, OverlayState, OverlayUpdate, PauseSpan};
+use crate::protocol::{
+    Click, OverlayCall, OverlayRequest, OverlayState, OverlayUpdate, PauseSpan, Seen,
+};
 use crate::settings::{Language, Settings};
 use crate::sites::ads_counted;
-use crate::summary::OWN_CPM_MARK;
 
-/// Frame sizes the overlay asks for: the pill alone, or with the card.
-const PILL: (u32, u32) = (PILL_WIDTH, PILL_HEIGHT);
-const WITH_CARD: (u32, u32) = (PILL_WIDTH, 232);
-const WITH_PANEL: (u32, u32) = (PILL_WIDTH, 300);
-const DOT: (u32, u32) = (PILL_HEIGHT, PILL_HEIGHT);
-const WITH_SAVED: (u32, u32) = (PILL_WIDTH, 100);
+/// The room between the sections the frame stacks (overlay.css `gap`).
+const GAP_PX: f64 = 8.0;
 const REASONS: [(Reason, &str); 4] = [
     (Reason::Learned, "reasonLearned"),
     (Reason::Work, "reasonWork"),
@@ -36,11 +33,6 @@ const REASONS: [(Reason, &str); 4] = [
 
 /// The overlay's elements; built once, updated in place.
 pub struct View {
-    pill: Element,
-    site: Element,
-    time: Element,
-    ads: Element,
-    take: Element,
     card: Element,
     question: Element,
     reasons: Vec<(Reason, Element)>,
@@ -51,15 +43,12 @@ pub struct View {
     /// attention, useful, sold, ads
     panel_values: [Element; 4],
     actions: Vec<(Action, Element)>,
-    /// Folds the pill to a dot.
-    fold: Element,
     /// "Saved as useful — undo", for a few seconds after marking a post.
     saved: Element,
     saved_text: Element,
     undo: Element,
     /// The state last rendered, with the site's name: a tick (which moves
-    /// only the clock) does not format the ads, the money and the name
-    /// again (`Intl.NumberFormat` is costly to make, once a second).
+    /// only the panel's clock) does not format the name again.
     last: std::cell::RefCell<Option<(OverlayState, String)>>,
 }
 
@@ -155,34 +144,7 @@ impl View {
         undo.set_attribute("type", "button")?;
         parent.append_child(&saved)?;
 
-        let pill = dom::element(doc, "main", "pill", "")?;
-        // A button that opens the panel; its name says what it shows.
-        pill.set_attribute("role", "button")?;
-        pill.set_attribute("tabindex", "0")?;
-        pill.set_attribute("aria-expanded", "false")?;
-        pill.set_attribute("aria-controls", "panel")?;
-        pill.set_attribute("aria-label", &i18n::message("overlayLabel"))?;
-        let dot = dom::element(doc, "span", "dot", "")?;
-        dot.set_attribute("aria-hidden", "true")?;
-        let site = dom::element(doc, "span", "site", "")?;
-        let time = dom::element(doc, "span", "time", "")?;
-        let label = dom::element(doc, "span", "label", &i18n::message("overlaySoldToday"))?;
-        let ads = dom::element(doc, "span", "ads", "")?;
-        let take = dom::element(doc, "span", "take", "")?;
-        let fold = dom::element(doc, "button", "fold", "–")?;
-        fold.set_attribute("type", "button")?;
-        fold.set_attribute("aria-label", &i18n::message("overlayFold"))?;
-        fold.set_attribute("title", &i18n::message("overlayFold"))?;
-        for child in [&dot, &site, &time, &label, &ads, &take, &fold] {
-            pill.append_child(child)?;
-        }
-        parent.append_child(&pill)?;
         Ok(View {
-            pill,
-            site,
-            time,
-            ads,
-            take,
             card,
             question,
             reasons,
@@ -191,7 +153,6 @@ impl View {
             panel_title,
             panel_values,
             actions,
-            fold,
             saved,
             saved_text,
             undo,
@@ -199,105 +160,55 @@ impl View {
         })
     }
 
-    /// Shows `state`, `elapsed_s` seconds after it was received. It ticks
-    /// only while counting, and stops by itself when `stops_in` runs out.
+    /// Shows `state`, `elapsed_s` seconds after it was received: the
+    /// panel's time ticks only while counting, and stops by itself when
+    /// `stops_in` runs out.
     pub fn render(&self, state: &OverlayState, elapsed_s: f64) {
         let ticked = if state.counting {
             elapsed_s.clamp(0.0, state.stops_in.unwrap_or(f64::INFINITY))
         } else {
             0.0
         };
-        // The pill shows time sold: attention not marked useful.
-        let seconds = (state.seconds - state.useful).max(0.0) + ticked;
-        let text = clock(seconds, i18n::digits());
-        if self.time.text_content().as_deref() != Some(text.as_str()) {
-            self.time.set_text_content(Some(&text));
-        }
         let name = match self.last.borrow().as_ref() {
             Some((last, name)) if last == state => Some(name.clone()),
             _ => None,
         };
-        let name = match name {
-            Some(name) => name,
-            None => {
-                let name = self.render_state(state);
-                *self.last.borrow_mut() = Some((state.clone(), name.clone()));
-                name
-            }
-        };
-        let counting = state.counting && state.stops_in.is_none_or(|s| elapsed_s < s);
-        let _ = self
-            .pill
-            .class_list()
-            .toggle_with_force("counting", counting);
-        if self.pill.class_list().contains("min") != state.minimized {
-            let _ = self
-                .pill
-                .class_list()
-                .toggle_with_force("min", state.minimized);
-            let key = if state.minimized {
-                "overlayUnfold"
-            } else {
-                "overlayLabel"
-            };
-            let _ = self.pill.set_attribute("aria-label", &i18n::message(key));
-            if state.minimized {
-                self.toggle_panel(false);
-            }
+        let name = name.unwrap_or_else(|| {
+            let name = i18n::site_name(&state.site);
+            *self.last.borrow_mut() = Some((state.clone(), name.clone()));
+            name
+        });
+        // Folded to a dot, the counter shows no panel.
+        if state.minimized {
+            self.toggle_panel(false);
         }
         self.render_card(state, &name);
         self.render_saved(state, elapsed_s);
         if self.panel_shown() {
-            self.render_panel(state, seconds + state.useful, &name);
+            self.render_panel(state, state.seconds + ticked, &name);
         }
     }
 
-    /// What changes only with a new state: the ads, the take, the site's
-    /// name (returned).
-    fn render_state(&self, state: &OverlayState) -> String {
-        let ads = if ads_counted(&state.site) {
-            intl::counted("overlayAds", state.ads, &[])
-        } else {
-            String::new()
-        };
-        if self.ads.text_content().as_deref() != Some(ads.as_str()) {
-            self.ads.set_text_content(Some(&ads));
-        }
-        let (take, detail) = match &state.take {
-            Some(t) => {
-                let money = |usd: f64| intl::cash(usd, &state.currency, state.usd_rate);
-                let source = if t.override_used {
-                    i18n::message("takeOwnCpm")
-                } else {
-                    t.source.clone()
-                };
-                let detail =
-                    i18n::message_with("takeDetail", &[&money(t.low), &money(t.high), &source]);
-                let mut short = i18n::message_with(
-                    "takeShort",
-                    &[&intl::cash_short(
-                        t.typical,
-                        &state.currency,
-                        state.usd_rate,
-                    )],
-                );
-                // The person's own price, marked as theirs (the title says so).
-                if t.override_used {
-                    short.push_str(OWN_CPM_MARK);
-                }
-                (short, detail)
+    /// Whether anything is shown: else the frame may go.
+    pub fn shows_anything(&self) -> bool {
+        self.card_shown() || self.panel_shown() || self.saved_shown()
+    }
+
+    /// The room the shown sections take, stacked (px, rounded up): exactly
+    /// what the frame draws.
+    pub fn drawn_size(&self) -> (u32, u32) {
+        let (mut width, mut height, mut shown) = (0.0f64, 0.0f64, 0u32);
+        for section in [&self.card, &self.panel, &self.saved] {
+            if section.has_attribute("hidden") {
+                continue;
             }
-            None => (String::new(), String::new()),
-        };
-        if self.take.text_content().as_deref() != Some(take.as_str()) {
-            self.take.set_text_content(Some(&take));
-            let _ = self.take.set_attribute("title", &detail);
+            let (w, h) = box_size(section);
+            width = width.max(w);
+            height += h;
+            shown += 1;
         }
-        let name = i18n::site_name(&state.site);
-        if self.site.text_content().as_deref() != Some(name.as_str()) {
-            self.site.set_text_content(Some(&name));
-        }
-        name
+        height += GAP_PX * f64::from(shown.saturating_sub(1));
+        (width.ceil() as u32, height.ceil() as u32)
     }
 
     fn render_panel(&self, state: &OverlayState, attention: f64, site_name: &str) {
@@ -376,9 +287,6 @@ impl View {
         } else {
             self.panel.set_attribute("hidden", "")
         };
-        let _ = self
-            .pill
-            .set_attribute("aria-expanded", if open { "true" } else { "false" });
     }
 
     fn render_card(&self, state: &OverlayState, site_name: &str) {
@@ -422,28 +330,16 @@ impl View {
     }
 }
 
-/// A drag of the pill under way: where the pointer started and was last
-/// (screen px: the frame moves under it, the screen does not).
-struct Drag {
-    start: (f64, f64),
-    last: (f64, f64),
-    moved: bool,
-}
-
-/// Pointer travel that makes a press a drag rather than a click.
-const DRAG_SLOP_PX: f64 = 5.0;
-
 struct Overlay {
-    drag: Option<Drag>,
-    /// A drag just ended: the click it produces does not open the panel.
-    swallow_click: bool,
     view: View,
+    /// What the browser says of the frame's visibility in the page.
+    sight: Rc<RefCell<Sight>>,
     /// The language and digits the view was built with.
     prefs: (Language, bool),
     latest: Option<(OverlayState, f64)>,
     port: Option<Port>,
-    /// The frame size last asked for.
-    size: (u32, u32),
+    /// The frame size last asked for; none once it asked to be closed.
+    size: Option<(u32, u32)>,
 }
 
 impl Overlay {
@@ -452,23 +348,21 @@ impl Overlay {
             self.view
                 .render(state, (performance_now() - received_at) / 1000.0);
         }
-        let want = if self.view.card_shown() {
-            WITH_CARD
-        } else if self.view.panel_shown() {
-            WITH_PANEL
-        } else if self.view.saved_shown() {
-            WITH_SAVED
-        } else if self.minimized() {
-            DOT
-        } else {
-            PILL
-        };
-        if want != self.size {
-            self.size = want;
-            self.send(&OverlayRequest::Size {
-                width: want.0.into(),
-                height: want.1.into(),
-            });
+        // Before the core's first state there is nothing to judge by.
+        if self.latest.is_none() {
+            return;
+        }
+        let want = self.view.shows_anything().then(|| self.view.drawn_size());
+        if want == self.size {
+            return;
+        }
+        self.size = want;
+        match want {
+            Some((width, height)) => self.send(&OverlayRequest::Size {
+                width: width.into(),
+                height: height.into(),
+            }),
+            None => self.send(&OverlayRequest::Close),
         }
     }
 
@@ -494,20 +388,107 @@ impl Overlay {
     }
 }
 
-/// Acts a moment after the click, for actions that take the overlay away:
-/// the input that caused them finishes before its frame goes.
-fn act_soon(overlay: &Rc<RefCell<Overlay>>, action: Action) {
+/// How long a pause or hide waits after its click: the input finishes
+/// before the frame goes, and the browser has reported (at most every
+/// 100 ms) whether anything covered the frame meanwhile.
+const LOOK_AFTER_MS: u32 = 300;
+
+/// What the browser says of the frame's own visibility, from
+/// `IntersectionObserver` v2 (`trackVisibility`), where it has it.
+struct Sight {
+    /// The browser tracks it (not Firefox).
+    tracked: bool,
+    visible: bool,
+    /// `performance.now()` when it was last reported not visible.
+    obscured_at: f64,
+}
+
+impl Sight {
+    /// Whether the frame was seen whole from the click (`clicked_at`, when
+    /// it was `visible_then`) until now.
+    fn since(&self, clicked_at: f64, visible_then: bool) -> Seen {
+        if !self.tracked {
+            Seen::Unknown
+        } else if visible_then && self.visible && self.obscured_at < clicked_at {
+            Seen::Visible
+        } else {
+            Seen::Obscured
+        }
+    }
+}
+
+/// Starts following whether `target` is visible and unobscured in the
+/// page, as far as the browser can say.
+fn watch_sight(target: &Element) -> Rc<RefCell<Sight>> {
+    let sight = Rc::new(RefCell::new(Sight {
+        tracked: false,
+        visible: false,
+        obscured_at: f64::NEG_INFINITY,
+    }));
+    let get =
+        |o: &JsValue, k: &str| js_sys::Reflect::get(o, &k.into()).unwrap_or(JsValue::UNDEFINED);
+    let Ok(observer_class) =
+        get(&js_sys::global(), "IntersectionObserver").dyn_into::<js_sys::Function>()
+    else {
+        return sight;
+    };
+    let s = sight.clone();
+    let on_entries = Closure::<dyn FnMut(js_sys::Array)>::new(move |entries: js_sys::Array| {
+        for entry in entries.iter() {
+            let visible = js_sys::Reflect::get(&entry, &"isVisible".into())
+                .ok()
+                .and_then(|v| v.as_bool())
+                .unwrap_or(false);
+            let mut s = s.borrow_mut();
+            s.visible = visible;
+            if !visible {
+                s.obscured_at = performance_now();
+            }
+        }
+    });
+    let options = js_sys::Object::new();
+    let _ = js_sys::Reflect::set(&options, &"trackVisibility".into(), &true.into());
+    let _ = js_sys::Reflect::set(&options, &"delay".into(), &100.into());
+    let args = js_sys::Array::of2(on_entries.as_ref(), &options);
+    let Ok(observer) = js_sys::Reflect::construct(&observer_class, &args) else {
+        return sight;
+    };
+    // A browser without v2 ignores the option: it cannot tell.
+    if get(&observer, "trackVisibility").as_bool() != Some(true) {
+        return sight;
+    }
+    let observed = get(&observer, "observe")
+        .dyn_into::<js_sys::Function>()
+        .and_then(|observe| observe.call1(&observer, target));
+    if observed.is_ok() {
+        sight.borrow_mut().tracked = true;
+        on_entries.forget(); // lives as long as the frame
+    }
+    sight
+}
+
+/// Acts on a click. Pause and hide, which take the counter away and which
+/// a page would most like to steer a click into, wait a moment and go
+/// with what the browser saw of the frame since the click.
+fn act_soon(overlay: &Rc<RefCell<Overlay>>, action: Action, button: &Element) {
     match action {
         Action::PauseHour | Action::PauseToday | Action::Hide => {
+            let clicked_at = performance_now();
+            let visible_then = overlay.borrow().sight.borrow().visible;
+            let (x, y) = box_center(button);
             let o = overlay.clone();
-            Timeout::new(200, move || o.borrow_mut().act(action)).forget();
+            Timeout::new(LOOK_AFTER_MS, move || {
+                let seen = o.borrow().sight.borrow().since(clicked_at, visible_then);
+                o.borrow_mut().act(action, Click { seen, x, y });
+            })
+            .forget();
         }
-        _ => overlay.borrow_mut().act(action),
+        _ => overlay.borrow_mut().act(action, Click::default()),
     }
 }
 
 impl Overlay {
-    fn act(&mut self, action: Action) {
+    fn act(&mut self, action: Action, click: Click) {
         let minutes = self
             .latest
             .as_ref()
@@ -517,11 +498,13 @@ impl Overlay {
             Action::MarkUseful => self.send(&OverlayRequest::MarkUseful { minutes }),
             Action::PauseHour => self.send(&OverlayRequest::Pause {
                 span: PauseSpan::Hour,
+                click,
             }),
             Action::PauseToday => self.send(&OverlayRequest::Pause {
                 span: PauseSpan::Today,
+                click,
             }),
-            Action::Hide => self.send(&OverlayRequest::Hide),
+            Action::Hide => self.send(&OverlayRequest::Hide { click }),
             Action::Options => self.send(&OverlayRequest::OpenOptions),
         }
         self.view.toggle_panel(false);
@@ -540,66 +523,9 @@ impl Overlay {
         self.render();
     }
 
-    fn minimized(&self) -> bool {
-        self.latest.as_ref().is_some_and(|(s, _)| s.minimized)
-    }
-
-    /// Folds the pill to a dot, or unfolds it; the core remembers it per site.
-    fn fold(&mut self, on: bool) {
-        if let Some((state, _)) = self.latest.as_mut() {
-            state.minimized = on; // at once; the core's next state confirms
-        }
-        self.send(&OverlayRequest::Minimize { on });
-        self.render();
-    }
-
-    fn drag_start(&mut self, e: &web_sys::PointerEvent) {
-        let at = (f64::from(e.screen_x()), f64::from(e.screen_y()));
-        self.drag = Some(Drag {
-            start: at,
-            last: at,
-            moved: false,
-        });
-        let _ = self.view.pill.set_pointer_capture(e.pointer_id());
-    }
-
-    /// Asks the sensor (through the core) to move the frame with the pointer.
-    fn drag_move(&mut self, e: &web_sys::PointerEvent) {
-        let at = (f64::from(e.screen_x()), f64::from(e.screen_y()));
-        let Some(d) = self.drag.as_mut() else { return };
-        if !d.moved && (at.0 - d.start.0).hypot(at.1 - d.start.1) < DRAG_SLOP_PX {
-            return;
-        }
-        d.moved = true;
-        let (dx, dy) = (at.0 - d.last.0, at.1 - d.last.1);
-        d.last = at;
-        self.send(&OverlayRequest::Drag {
-            dx,
-            dy,
-            done: false,
-        });
-    }
-
-    fn drag_end(&mut self) {
-        if self.drag.take().is_some_and(|d| d.moved) {
-            self.swallow_click = true;
-            self.send(&OverlayRequest::Drag {
-                dx: 0.0,
-                dy: 0.0,
-                done: true,
-            });
-        }
-    }
-
-    fn toggle(&mut self) {
-        if std::mem::take(&mut self.swallow_click) {
-            return; // the end of a drag, not a click
-        }
-        if self.minimized() {
-            return self.fold(false);
-        }
-        let open = !self.view.panel_shown();
-        self.view.toggle_panel(open);
+    /// The panel closes (Esc); with nothing else shown, the frame goes.
+    fn close_panel(&mut self) {
+        self.view.toggle_panel(false);
         self.render();
     }
 }
@@ -642,61 +568,14 @@ fn wire_card(overlay: &Rc<RefCell<Overlay>>) {
     // Only trusted input acts: nothing the page could script reaches here
     // (the frame is cross-origin), and synthetic events are refused too.
     for (action, button) in &view.actions {
-        let (action, o) = (*action, overlay.clone());
+        let (action, o, b) = (*action, overlay.clone(), button.clone());
         let click = Closure::<dyn FnMut(web_sys::Event)>::new(move |e: web_sys::Event| {
             if e.is_trusted() {
-                act_soon(&o, action);
+                act_soon(&o, action, &b);
             }
         });
         let _ = button.add_event_listener_with_callback("click", click.as_ref().unchecked_ref());
         click.forget();
-    }
-    let o = overlay.clone();
-    let click = Closure::<dyn FnMut(web_sys::Event)>::new(move |e: web_sys::Event| {
-        if e.is_trusted() {
-            o.borrow_mut().toggle();
-        }
-    });
-    let _ = view
-        .pill
-        .add_event_listener_with_callback("click", click.as_ref().unchecked_ref());
-    click.forget();
-    // Dragging the pill moves the frame (the page's sensor moves it; the
-    // core remembers the place per site).
-    let o = overlay.clone();
-    let down = Closure::<dyn FnMut(web_sys::PointerEvent)>::new(move |e: web_sys::PointerEvent| {
-        let on_fold = e
-            .target()
-            .and_then(|t| t.dyn_into::<Element>().ok())
-            .is_some_and(|t| t.closest(".fold").ok().flatten().is_some());
-        if e.is_trusted() && e.button() == 0 && !on_fold {
-            o.borrow_mut().drag_start(&e);
-        }
-    });
-    let _ = view
-        .pill
-        .add_event_listener_with_callback("pointerdown", down.as_ref().unchecked_ref());
-    down.forget();
-    let o = overlay.clone();
-    let moved =
-        Closure::<dyn FnMut(web_sys::PointerEvent)>::new(move |e: web_sys::PointerEvent| {
-            if e.is_trusted() {
-                o.borrow_mut().drag_move(&e);
-            }
-        });
-    let _ = view
-        .pill
-        .add_event_listener_with_callback("pointermove", moved.as_ref().unchecked_ref());
-    moved.forget();
-    for kind in ["pointerup", "pointercancel"] {
-        let o = overlay.clone();
-        let up = Closure::<dyn FnMut(web_sys::Event)>::new(move |_: web_sys::Event| {
-            o.borrow_mut().drag_end()
-        });
-        let _ = view
-            .pill
-            .add_event_listener_with_callback(kind, up.as_ref().unchecked_ref());
-        up.forget();
     }
     let o = overlay.clone();
     let undo = Closure::<dyn FnMut(web_sys::Event)>::new(move |e: web_sys::Event| {
@@ -709,46 +588,10 @@ fn wire_card(overlay: &Rc<RefCell<Overlay>>) {
         .add_event_listener_with_callback("click", undo.as_ref().unchecked_ref());
     undo.forget();
     let o = overlay.clone();
-    let fold = Closure::<dyn FnMut(web_sys::Event)>::new(move |e: web_sys::Event| {
-        e.stop_propagation(); // not also a click on the pill
-        if e.is_trusted() {
-            o.borrow_mut().fold(true);
-        }
-    });
-    let _ = view
-        .fold
-        .add_event_listener_with_callback("click", fold.as_ref().unchecked_ref());
-    fold.forget();
-    let o = overlay.clone();
-    let keys =
-        Closure::<dyn FnMut(web_sys::KeyboardEvent)>::new(move |e: web_sys::KeyboardEvent| {
-            if !e.is_trusted() {
-                return;
-            }
-            let key = e.key();
-            let open = o.borrow().view.panel_shown();
-            if key == "Enter" || key == " " {
-                e.prevent_default();
-                o.borrow_mut().toggle();
-            } else if key == "Escape" && open {
-                o.borrow_mut().toggle();
-            }
-        });
-    let _ = view
-        .pill
-        .add_event_listener_with_callback("keydown", keys.as_ref().unchecked_ref());
-    keys.forget();
-    let o = overlay.clone();
     let esc =
         Closure::<dyn FnMut(web_sys::KeyboardEvent)>::new(move |e: web_sys::KeyboardEvent| {
             if e.is_trusted() && e.key() == "Escape" && o.borrow().view.panel_shown() {
-                o.borrow_mut().toggle();
-                let _ = o
-                    .borrow()
-                    .view
-                    .pill
-                    .unchecked_ref::<web_sys::HtmlElement>()
-                    .focus();
+                o.borrow_mut().close_panel();
             }
         });
     let _ = view
@@ -772,21 +615,24 @@ pub fn start_overlay() -> Result<(), JsValue> {
     }
     let prefs = (Language::Auto, false);
     let view = View::mount(&doc, &body)?;
+    // Opened by a press on the pill: with the panel (else for the card).
+    if search.contains("panel=1") {
+        view.toggle_panel(true);
+    }
+    let sight = watch_sight(&body);
     let overlay = Rc::new(RefCell::new(Overlay {
-        drag: None,
-        swallow_click: false,
         view,
+        sight,
         prefs,
         latest: None,
         port: None,
-        size: PILL,
+        size: None,
     }));
     wire_card(&overlay);
     connect(overlay.clone());
     reconnect_when_asked(&overlay);
     let ticking = overlay.clone();
-    // Once a second is all a clock of seconds needs (the bench showed the
-    // 4 Hz tick as the overlay frame's main cost).
+    // Once a second is all the panel's clock of seconds needs.
     Interval::new(1000, move || ticking.borrow_mut().render()).forget();
     Ok(())
 }
@@ -804,9 +650,12 @@ fn relocalize(overlay: Rc<RefCell<Overlay>>, (language, arabic_digits): (Languag
         let Ok(doc) = dom::document() else { return };
         let Some(body) = doc.body() else { return };
         let _ = dom::apply_locale(&doc);
+        // An open panel stays open in the new words.
+        let open = overlay.borrow().view.panel_shown();
         body.set_text_content(None);
         match View::mount(&doc, &body) {
             Ok(view) => {
+                view.toggle_panel(open);
                 overlay.borrow_mut().view = view;
                 wire_card(&overlay);
                 overlay.borrow_mut().render();
@@ -855,7 +704,7 @@ fn connect(overlay: Rc<RefCell<Overlay>>) {
         let mut o = receiving_port.borrow_mut();
         o.port = Some(port.clone());
         // A new worker knows nothing of the frame: say the size again.
-        o.size = (0, 0);
+        o.size = Some((0, 0));
     }
     // Both live as long as the port; a reconnect is rare (worker restart).
     on_message.forget();
@@ -895,6 +744,33 @@ fn reconnect_when_asked(overlay: &Rc<RefCell<Overlay>>) {
         );
     }
     on_press.forget();
+}
+
+/// The centre of an element's box, in the frame (px).
+fn box_center(el: &Element) -> (f64, f64) {
+    let [left, top, width, height] = rect(el);
+    (left + width / 2.0, top + height / 2.0)
+}
+
+/// An element's laid-out size, fractions kept (`offsetWidth` rounds).
+fn box_size(el: &Element) -> (f64, f64) {
+    let [_, _, width, height] = rect(el);
+    (width, height)
+}
+
+/// `getBoundingClientRect()`: left, top, width, height.
+fn rect(el: &Element) -> [f64; 4] {
+    let rect = js_sys::Reflect::get(el, &"getBoundingClientRect".into())
+        .ok()
+        .and_then(|f| f.dyn_into::<js_sys::Function>().ok())
+        .and_then(|f| f.call0(el).ok());
+    let read = |key: &str| {
+        rect.as_ref()
+            .and_then(|r| js_sys::Reflect::get(r, &key.into()).ok())
+            .and_then(|v| v.as_f64())
+            .unwrap_or(0.0)
+    };
+    [read("left"), read("top"), read("width"), read("height")]
 }
 
 fn performance_now() -> f64 {

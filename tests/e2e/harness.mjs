@@ -149,22 +149,214 @@ export async function restartBackground(browser, ext) {
   return { site, ext };
 }
 
-/** The overlay frame in `page`, or null after `timeout` ms. */
+/**
+ * The counter in `page` — the pill the sensor draws in its closed shadow
+ * root, and the extension frame it opens above it for the card or the
+ * panel — once the pill shows a time; or null after `timeout` ms.
+ */
 export async function overlayFrame(page, { timeout = 8000 } = {}) {
-  const deadline = Date.now() + timeout;
-  for (;;) {
-    const frame = await findFrame(page, isOverlayUrl);
-    if (frame) {
+  const counter = new Counter(page);
+  for (const deadline = Date.now() + timeout; ; await sleep(100)) {
+    const time = await counter.pill((root) => root.querySelector('.pill:not([hidden]) .time')?.textContent || '').catch(() => '');
+    if (time) return counter;
+    if (Date.now() >= deadline) return null;
+  }
+}
+
+// What a test's function touches in the frame, not the pill: it then runs
+// in the frame (the names of the card's, the panel's and the note's parts).
+const FRAME_PARTS = /#panel|\.panel|\.card|\.saved|\.undo|\.mark|\.question|\.reason|\.answers|\.useful|\.later|\.pause|\.hide(?!den)|\.options|\.today|\.stat-|innerHeight|document\.body|getAnimations/;
+const inFrame = (what) => FRAME_PARTS.test(String(what));
+
+/**
+ * Thaman's counter in a page. A test reads the pill through the driver,
+ * which can see into a closed shadow root (CDP's DOM in Chromium, BiDi's
+ * `includeShadowTree` in Firefox) — the page itself never can — and the
+ * card and panel in the extension frame, while it is open. Its `evaluate`,
+ * `waitForFunction`, `$eval`, `waitForSelector`, `click` and `focus` run
+ * where what they name is: `document` is the shadow root for the pill.
+ */
+export class Counter {
+  constructor(page) {
+    this.page = page;
+  }
+
+  /** Runs `fn(root, ...args)` in the page, `root` the counter's closed shadow root; returns its value (JSON). */
+  async pill(fn, ...args) {
+    return callInRoot(this.page, `function (json) { return (${fn}).apply(null, [this, ...JSON.parse(json)]); }`, args);
+  }
+
+  /** The extension frame while open (card, panel or note), or null after `timeout` ms. */
+  async frame({ timeout = 5000 } = {}) {
+    for (const deadline = Date.now() + timeout; ; await sleep(100)) {
+      const frame = await findFrame(this.page, isOverlayUrl);
+      if (frame) return frame;
+      if (Date.now() >= deadline) return null;
+    }
+  }
+
+  /**
+   * Runs `call(frame, ms left)` in the frame, which a test expects open. The
+   * frame may be replaced meanwhile (it closes when its panel does, and
+   * opens again for a note): a call cut off by that runs in the new one.
+   */
+  async #inFrame(call, timeout = 5000) {
+    const deadline = Date.now() + timeout;
+    for (;;) {
+      const frame = await this.frame({ timeout: Math.max(0, deadline - Date.now()) });
+      if (!frame) throw new Error('the counter\'s frame is not open');
       try {
-        await frame.waitForSelector('.pill .time:not(:empty)', { timeout: Math.max(100, deadline - Date.now()) });
-        return frame;
+        return await call(frame, Math.max(100, deadline - Date.now()));
       } catch (e) {
-        if (Date.now() >= deadline) return null;
+        if (Date.now() >= deadline || !/detached|context was destroyed|Target closed|no such frame|no longer exist|Navigating frame/i.test(e.message)) throw e;
+        await sleep(100);
       }
     }
-    if (Date.now() >= deadline) return null;
-    await sleep(100);
   }
+
+  /** `fn` with `document` standing for the pill's shadow root. */
+  #shim(fn) {
+    return `function (json) {
+      const root = this;
+      const pill = root.querySelector('.pill');
+      const document = {
+        querySelector: (s) => root.querySelector(s),
+        querySelectorAll: (s) => root.querySelectorAll(s),
+        documentElement: { dir: pill ? pill.dir : '', lang: pill ? pill.lang : '' },
+      };
+      return (${fn}).apply(null, JSON.parse(json));
+    }`;
+  }
+
+  async evaluate(fn, ...args) {
+    // A request to the background, as callers of the old always-on frame made it.
+    if (/chrome\.runtime\.sendMessage/.test(String(fn))) return this.ask(args[0]);
+    if (inFrame(fn)) return this.#inFrame((f) => f.evaluate(fn, ...args));
+    return callInRoot(this.page, this.#shim(fn), args);
+  }
+
+  /** Polls `fn` until it returns something truthy; returns a handle-like {jsonValue()}. */
+  async waitForFunction(fn, { timeout = 30000 } = {}, ...args) {
+    if (inFrame(fn)) return this.#inFrame((f, ms) => f.waitForFunction(fn, { timeout: ms }, ...args), timeout);
+    for (const deadline = Date.now() + timeout; ; await sleep(100)) {
+      const value = await this.evaluate(fn, ...args).catch(() => undefined);
+      if (value) return { jsonValue: async () => value };
+      if (Date.now() >= deadline) throw new Error(`waiting for the pill: ${String(fn).slice(0, 120)}`);
+    }
+  }
+
+  async $eval(selector, fn, ...args) {
+    if (inFrame(selector)) return this.#inFrame((f) => f.$eval(selector, fn, ...args));
+    return this.pill(`(root, sel, ...rest) => (${fn})(root.querySelector(sel), ...rest)`, selector, ...args);
+  }
+
+  async waitForSelector(selector, { timeout = 30000 } = {}) {
+    if (inFrame(selector)) return this.#inFrame((f, ms) => f.waitForSelector(selector, { timeout: ms }), timeout);
+    return this.waitForFunction(`(s) => !!document.querySelector(s)`, { timeout }, selector);
+  }
+
+  /** The page-relative box of a part of the pill (or of the pill). */
+  async box(selector = '.pill') {
+    return this.pill((root, sel) => {
+      const el = root.querySelector(sel);
+      if (!el) return null;
+      const r = el.getBoundingClientRect();
+      return { x: r.x, y: r.y, width: r.width, height: r.height };
+    }, selector);
+  }
+
+  /** A real (trusted) click on a part of the pill, or in the frame. */
+  async click(selector) {
+    if (inFrame(selector)) return this.#inFrame((f) => f.click(selector));
+    const b = await this.box(selector);
+    if (!b) throw new Error(`no ${selector} in the pill`);
+    await this.page.mouse.click(b.x + b.width / 2, b.y + b.height / 2);
+  }
+
+  async focus(selector) {
+    if (inFrame(selector)) return this.#inFrame((f) => f.focus(selector));
+    await this.pill((root, sel) => root.querySelector(sel).focus(), selector);
+  }
+
+  /** Asks the background from an extension page in a background tab (the tracked tab keeps the front). */
+  async ask(message) {
+    const ext = await quietExtensionPage(this.page.browser());
+    return ext.evaluate((m) => chrome.runtime.sendMessage(m), message);
+  }
+}
+
+// The driver's way into the counter's closed shadow root, per page.
+const sessions = new WeakMap();
+
+/** Calls `declaration` (a function source taking one JSON string) on the counter's shadow root; its value, as JSON. */
+async function callInRoot(page, declaration, args) {
+  const json = JSON.stringify(args);
+  const wrapped = `function (json) { const v = (${declaration}).call(this, json); return v === undefined ? 'null' : JSON.stringify(v); }`;
+  const text = FIREFOX ? await bidiCall(page, wrapped, json) : await cdpCall(page, wrapped, json);
+  return JSON.parse(text);
+}
+
+async function cdpCall(page, declaration, json) {
+  let cdp = sessions.get(page);
+  if (!cdp) {
+    cdp = await page.createCDPSession();
+    sessions.set(page, cdp);
+  }
+  const host = await cdp.send('Runtime.evaluate', { expression: COUNTER });
+  if (!host.result.objectId) throw new Error('no counter on the page');
+  const { node } = await cdp.send('DOM.describeNode', { objectId: host.result.objectId, depth: 1, pierce: true });
+  const shadow = node.shadowRoots && node.shadowRoots[0];
+  if (!shadow) throw new Error('the counter has no shadow root');
+  const { object } = await cdp.send('DOM.resolveNode', { backendNodeId: shadow.backendNodeId });
+  const r = await cdp.send('Runtime.callFunctionOn', {
+    objectId: object.objectId, functionDeclaration: declaration, arguments: [{ value: json }], returnByValue: true, awaitPromise: true,
+  });
+  cdp.send('Runtime.releaseObjectGroup', { objectGroup: '' }).catch(() => {});
+  if (r.exceptionDetails) throw new Error(r.exceptionDetails.exception?.description || r.exceptionDetails.text);
+  return r.result.value;
+}
+
+async function bidiCall(page, declaration, json) {
+  const connection = page.browser().connection;
+  const target = { context: page.mainFrame()._id };
+  const found = await connection.send('script.evaluate', {
+    expression: COUNTER, target, awaitPromise: false, resultOwnership: 'root',
+    serializationOptions: { includeShadowTree: 'all', maxDomDepth: 0 },
+  });
+  const host = found.result.result;
+  const shadow = host && host.type === 'node' && host.value && host.value.shadowRoot;
+  if (!shadow) throw new Error('no counter on the page');
+  const r = await connection.send('script.callFunction', {
+    functionDeclaration: declaration, this: { sharedId: shadow.sharedId },
+    arguments: [{ type: 'string', value: json }], target, awaitPromise: true, resultOwnership: 'none',
+  });
+  if (host.handle) connection.send('script.disown', { handles: [host.handle], target }).catch(() => {});
+  if (r.result.type === 'exception') throw new Error(r.result.exceptionDetails.text);
+  return r.result.result.value;
+}
+
+// One extension page per browser, in a background tab, to ask from.
+const quietPages = new WeakMap();
+
+async function quietExtensionPage(browser) {
+  const known = quietPages.get(browser);
+  if (known && !known.isClosed()) return known;
+  const page = await browser.newPage({ background: true });
+  const url = `${EXTENSION_ORIGIN}/options.html`;
+  if (FIREFOX) await firefoxExtensionPage(page, url);
+  else {
+    for (let tries = 0; ; tries++) {
+      try {
+        await page.goto(url);
+        break;
+      } catch (e) {
+        if (tries >= 20 || !/ERR_BLOCKED_BY_CLIENT/.test(e.message)) throw e;
+        await sleep(250);
+      }
+    }
+  }
+  quietPages.set(browser, page);
+  return page;
 }
 
 /** The frame of `page` whose document's URL passes `test`, if any. */
@@ -177,9 +369,9 @@ async function findFrame(page, test) {
   return undefined;
 }
 
-/** What the overlay shows: {site, time, counting, dir, lang}. */
-export async function readOverlay(frame) {
-  return frame.evaluate(() => ({
+/** What the pill shows: {site, time, label, ads, counting, dir, lang}. */
+export async function readOverlay(counter) {
+  return counter.evaluate(() => ({
     site: document.querySelector('.site').textContent,
     time: document.querySelector('.time').textContent,
     label: document.querySelector('.label').textContent,
@@ -230,6 +422,7 @@ const optionsBehind = new WeakMap();
  * refused, evaluate `chrome.runtime.sendMessage` in it directly.)
  */
 export async function ask(context, message) {
+  if (context instanceof Counter) return context.ask(message);
   const send = (m) => chrome.runtime.sendMessage(m);
   const reply = await context.evaluate(send, message);
   if (!OPTIONS_ONLY.test(reply?.error ?? '')) return reply;
@@ -300,6 +493,15 @@ export function attentionOf(data, site) {
  * round trip; a click computed before that lands elsewhere).
  */
 export async function clickSettled(frame, selector, { timeout = 5000 } = {}) {
+  if (frame instanceof Counter) {
+    // The pill is in the page: a real click on it. The rest is in the frame.
+    if (!inFrame(selector)) {
+      await frame.waitForFunction((sel) => { const r = document.querySelector(sel)?.getBoundingClientRect(); return r && r.width > 0; }, { timeout }, selector);
+      return frame.click(selector);
+    }
+    frame = await frame.frame({ timeout });
+    if (!frame) throw new Error(`no frame to click ${selector} in`);
+  }
   await frame.waitForFunction((sel) => {
     const el = document.querySelector(sel);
     if (!el) return false;
@@ -310,7 +512,15 @@ export async function clickSettled(frame, selector, { timeout = 5000 } = {}) {
   // frame's hit-test region changed to the page beneath it: the frame then
   // sees no pointerdown at all. Only that case is clicked again; a click the
   // frame did receive is never repeated.
-  const reached = () => frame.evaluate(() => window.__thamanPresses || 0);
+  // A frame gone right after the click was reached: its action closed it.
+  const reached = async () => {
+    try {
+      return await frame.evaluate(() => window.__thamanPresses || 0);
+    } catch (e) {
+      if (/detached|context was destroyed|Target closed|no such frame|no longer exist/i.test(e.message)) return Infinity;
+      throw e;
+    }
+  };
   await frame.evaluate(() => {
     if (window.__thamanPresses !== undefined) return;
     window.__thamanPresses = 0;
@@ -339,4 +549,54 @@ export async function openAdFixture(browser, entry) {
   const headers = { 'content-type': 'text/html; charset=utf-8', ...(entry.csp ? { 'content-security-policy': entry.csp } : {}) };
   const page = await openSite(browser, entry.url, { extra: { [entry.url]: { body, headers } } });
   return { page, frame: await overlayFrame(page) };
+}
+
+/**
+ * What the counter draws, as page boxes: the pill, and the frame while
+ * open (each exactly what it paints).
+ */
+export async function drawnBoxes(counter) {
+  const boxes = [await counter.box('.pill')];
+  const frame = await counter.box('iframe');
+  if (frame && frame.width > 0) boxes.push(frame);
+  return boxes.filter(Boolean);
+}
+
+/**
+ * Real clicks on a ring 1–20 px outside each box the counter draws (points
+ * inside another drawn box are left out): returns the points whose click
+ * did not reach the page. Links on the page are not followed.
+ */
+export async function probeRing(page, counter) {
+  const boxes = await drawnBoxes(counter);
+  // The page's own area: a click on a scrollbar (Firefox has them) is not the page's.
+  const area = await page.evaluate(() => ({ width: document.documentElement.clientWidth, height: document.documentElement.clientHeight }));
+  const inside = (x, y) => boxes.some((b) => x >= b.x - 0.5 && x <= b.x + b.width + 0.5 && y >= b.y - 0.5 && y <= b.y + b.height + 0.5);
+  const points = [];
+  for (const b of boxes) {
+    for (const d of [1, 2, 5, 10, 20]) {
+      const xs = [b.x - d, b.x + b.width / 2, b.x + b.width + d];
+      const ys = [b.y - d, b.y + b.height / 2, b.y + b.height + d];
+      for (const x of xs) for (const y of ys) {
+        if (!inside(x, y) && x >= 0 && y >= 0 && x < area.width && y < area.height) points.push({ x: Math.round(x * 10) / 10, y: Math.round(y * 10) / 10 });
+      }
+    }
+  }
+  await page.evaluate((host) => {
+    window.__thamanProbe = [];
+    addEventListener('click', (e) => {
+      if (!e.isTrusted || e.target === host) return; // the counter's own clicks go on
+      window.__thamanProbe.push([e.clientX, e.clientY]);
+      e.preventDefault();
+      e.stopImmediatePropagation();
+    }, true);
+  }, await page.evaluateHandle(COUNTER));
+  const missed = [];
+  for (const p of points) {
+    const before = await page.evaluate(() => window.__thamanProbe.length);
+    await page.mouse.click(p.x, p.y);
+    const reached = await page.evaluate((n) => window.__thamanProbe.length > n, before);
+    if (!reached) missed.push(p);
+  }
+  return { points: points.length, missed, boxes };
 }

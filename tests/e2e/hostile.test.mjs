@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import {
-  launch, openSite, overlayFrame, activity, ask, extensionPage, sleep, FIXTURES, AD_FIXTURES, COUNTER,
+  launch, openSite, overlayFrame, activity, ask, extensionPage, sleep, clickSettled, FIXTURES, AD_FIXTURES, COUNTER,
 } from './harness.mjs';
 
 test('a flooding, lying page keeps responding and does not change the counts', async () => {
@@ -142,6 +142,55 @@ test('a page that hides, moves, covers or closes the counter: it is shown again 
     });
     await back('closed by the page (hidePopover)', (h) => h.hidePopover());
     await back('its popover attribute removed', (h) => h.removeAttribute('popover'));
+    await page.close();
+  } finally {
+    await browser.close();
+  }
+});
+
+test('a decoy the page lays over the panel, taking no clicks: a real click through it changes no setting', async () => {
+  const browser = await launch();
+  try {
+    const ext = await extensionPage(browser, 'options.html');
+    const before = await ask(ext, { type: 'get_settings' });
+    const page = await openSite(browser, 'https://x.com/home');
+    const counter = await overlayFrame(page);
+    assert.ok(counter, 'the counter is shown');
+    await clickSettled(counter, '.pill');
+    const frame = await counter.frame();
+    await frame.waitForFunction(() => {
+      const r = document.querySelector('#panel')?.getBoundingClientRect();
+      if (!r) return false;
+      return r.height > 100 && Math.abs(r.top) < 1 && Math.abs(innerHeight - r.bottom) < 1
+        && document.getAnimations().every((a) => a.playState !== 'running');
+    }, { polling: 100 });
+    await sleep(300); // the browser has seen the panel, uncovered
+    // Where "Pause here for today" is, in the page.
+    const box = await counter.box('iframe');
+    const button = await frame.evaluate(() => {
+      const r = document.querySelector('#panel .pause-today').getBoundingClientRect();
+      return { x: r.x + r.width / 2, y: r.y + r.height / 2 };
+    });
+    // The page's own popover (top layer, opened after the counter's) over
+    // the panel, inviting a click it lets through: pointer-events: none.
+    await page.evaluate((b) => {
+      const decoy = document.createElement('div');
+      decoy.popover = 'manual';
+      decoy.textContent = 'Tap here to claim your prize';
+      decoy.style.cssText = `position:fixed;margin:0;border:0;padding:0;inset:auto;left:${b.x - 10}px;top:${b.y - 10}px;`
+        + `width:${b.width + 20}px;height:${b.height + 20}px;background:#fff;color:#000;font:24px sans-serif;pointer-events:none`;
+      document.body.append(decoy);
+      decoy.showPopover();
+    }, box);
+    await frame.evaluate(() => {
+      window.__presses = 0;
+      addEventListener('pointerdown', (e) => { if (e.isTrusted) window.__presses++; }, true);
+    });
+    await page.mouse.click(box.x + button.x, box.y + button.y);
+    assert.equal(await frame.evaluate(() => window.__presses), 1, 'the real click went through the decoy into the panel');
+    await sleep(2000);
+    assert.deepEqual(await ask(ext, { type: 'get_settings' }), before, 'no pause, no hiding');
+    assert.equal(await page.evaluate(`!!${COUNTER}`), true, 'the counter is still on the page');
     await page.close();
   } finally {
     await browser.close();

@@ -106,7 +106,7 @@ for (const [lang, words] of [['ar', ARABIC], ['en', ENGLISH]]) {
     const frame = await overlayFrame(page);
     await activity(page, 1500);
     await clickSettled(frame, '.pill');
-    await frame.waitForFunction(() => !document.querySelector('#panel').hidden && window.innerHeight >= 250);
+    await frame.waitForFunction(() => { const r = document.querySelector('#panel').getBoundingClientRect(); return !document.querySelector('#panel').hidden && r.height > 100 && r.top >= 0 && r.bottom <= innerHeight; });
     for (const [n, want] of Object.entries(words.minutes)) {
       await setSettings(ext, { ...s, language: lang, arabic_digits: lang === 'ar', prompt_minutes: Number(n) });
       const shown = await frame.waitForFunction((w) => {

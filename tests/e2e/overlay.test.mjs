@@ -1,12 +1,13 @@
-// The overlay's panel and its isolation, in real Chromium: the pill opens
-// today on this site (by click and by keyboard), its buttons mark time
-// useful, pause the site and hide the counter; a hostile page can neither
-// restyle the overlay away, read its numbers, nor forge a click or a
-// message that changes data.
+// The overlay's panel and its isolation, in real Chromium: the pill (drawn
+// in the page) opens today on this site (by click and by keyboard) in the
+// extension's frame, whose buttons mark time useful, pause the site and
+// hide the counter; in every state the counter takes no click beside what
+// it draws; a hostile page can neither restyle the overlay away, read its
+// numbers, nor forge a click or a message that changes data.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  launch, openSite, overlayFrame, activity, ask, extensionPage, screenshot, sleep, clickSettled, COUNTER,
+  launch, openSite, overlayFrame, activity, ask, extensionPage, screenshot, sleep, clickSettled, probeRing, openAdFixture, AD_FIXTURES, COUNTER,
 } from './harness.mjs';
 import { seedExport } from './seed.mjs';
 
@@ -27,43 +28,61 @@ const settings = () => ask(ext, { type: 'get_settings' });
 const setSettings = async (s) => assert.deepEqual(await ask(ext, { type: 'set_settings', settings: s }), { ok: true });
 const today = async (site) => (await ask(ext, { type: 'export' })).days.filter((d) => d.site === site)
   .reduce((a, d) => ({ attention: a.attention + d.attention_seconds, useful: a.useful + d.useful_seconds }), { attention: 0, useful: 0 });
-/** Opens the panel and waits until the frame has grown to hold it. */
-async function openPanel(frame) {
-  await clickSettled(frame, '.pill');
-  await frame.waitForFunction(() => !document.querySelector('#panel').hidden && window.innerHeight >= 250);
+/** Opens the panel and waits until the frame has grown to hold exactly it. */
+async function openPanel(counter) {
+  await clickSettled(counter, '.pill');
+  const frame = await counter.frame();
+  await frame.waitForFunction(() => {
+    const r = document.querySelector('#panel').getBoundingClientRect();
+    return r.height > 100 && Math.abs(r.top) < 1 && Math.abs(innerHeight - r.bottom) < 1;
+  });
+  return frame;
 }
-const panelShown = (frame) => frame.evaluate(() => !document.querySelector('#panel').hidden);
+/** Whether the panel is up: the frame is open and shows it. */
+async function panelShown(counter) {
+  const frame = await counter.frame({ timeout: 300 });
+  return !!frame && frame.evaluate(() => !document.querySelector('#panel').hidden).catch(() => false);
+}
+/** Waits until the frame is gone (only the pill is left). */
+async function frameGone(counter) {
+  for (let i = 0; i < 50; i++) {
+    if (!(await counter.frame({ timeout: 0 }))) return;
+    await sleep(100);
+  }
+  throw new Error('the frame stayed');
+}
 
 test('the pill opens today on this site by click and by keyboard; Esc closes it', async () => {
   const page = await openSite(browser, 'https://x.com/home');
   const frame = await overlayFrame(page);
   await activity(page, 3000);
   assert.equal(await panelShown(frame), false);
-  await openPanel(frame);
-  const panel = await frame.evaluate(() => ({
+  const inner = await openPanel(frame);
+  const panel = await inner.evaluate(() => ({
     title: document.querySelector('#panel-title').textContent,
     values: [...document.querySelectorAll('#panel dd')].map((d) => d.textContent),
     buttons: [...document.querySelectorAll('#panel button')].map((b) => b.textContent),
-    expanded: document.querySelector('.pill').getAttribute('aria-expanded'),
   }));
+  panel.expanded = await frame.pill((root) => root.querySelector('.pill').getAttribute('aria-expanded'));
   assert.equal(panel.title, 'Today on X');
   assert.equal(panel.values.length, 4);
   assert.match(panel.values[0], /min/);
   assert.deepEqual(panel.buttons, ['This post was useful', 'Mark the last 10 minutes useful', 'Pause here for an hour', 'Pause here for today', 'Hide the counter here', 'Options']);
   assert.equal(panel.expanded, 'true');
-  // The frame grew to hold the panel.
-  const box = await (await frame.frameElement()).boundingBox();
-  assert.ok(box.height >= 250, `frame height ${box.height}`);
+  // The frame grew to hold the panel, and no more.
+  const box = await frame.box('iframe');
+  assert.ok(box.height >= 100 && box.width >= 300, `frame ${JSON.stringify(box)}`);
   await sleep(400); // past the panel's rise
   await screenshot(page, 'overlay-panel-en', { clip: { x: 1280 - 470, y: 800 - 330, width: 470, height: 330 } });
-  await frame.focus('#panel .mark');
+  await inner.focus('#panel .mark');
   await page.keyboard.press('Escape');
-  await frame.waitForFunction(() => document.querySelector('#panel').hidden);
+  await frameGone(frame); // the panel closed, and its frame went with it
   await frame.focus('.pill');
   await page.keyboard.press('Enter');
-  await frame.waitForFunction(() => !document.querySelector('#panel').hidden);
+  assert.equal(await panelShown(frame) || (await sleep(1000), await panelShown(frame)), true, 'Enter on the pill opens it');
+  await frame.focus('.pill');
   await page.keyboard.press('Escape');
-  await frame.waitForFunction(() => document.querySelector('#panel').hidden);
+  await frameGone(frame);
   await page.close();
 });
 
@@ -74,8 +93,8 @@ test('"mark the last N minutes useful" moves attention to useful, never past it'
   const frame = await overlayFrame(page);
   await activity(page, 4000);
   const before = await today('x');
-  await openPanel(frame);
-  await frame.waitForFunction(() => /last 5 minutes/.test(document.querySelector('#panel .mark').textContent));
+  const inner = await openPanel(frame);
+  await inner.waitForFunction(() => /last 5 minutes/.test(document.querySelector('#panel .mark').textContent));
   await clickSettled(frame, '#panel .mark');
   await sleep(300);
   const after = await today('x');
@@ -104,8 +123,8 @@ test('pause for an hour and hide here: the counter goes, counting follows the ch
 
   const again = await openSite(browser, 'https://x.com/home');
   frame = await overlayFrame(again);
-  await openPanel(frame);
-  await frame.focus('#panel .hide');
+  const inner = await openPanel(frame);
+  await inner.focus('#panel .hide');
   await again.keyboard.press('Enter'); // the keyboard works as well as the mouse
   await again.waitForFunction(`!${COUNTER}`, { timeout: 5000 });
   assert.deepEqual((await settings()).overlay_hidden, ['x']);
@@ -120,16 +139,19 @@ test('the counter folds to a dot, stays folded on the site, and unfolds', async 
   const s = await settings();
   const page = await openSite(browser, 'https://x.com/home');
   let frame = await overlayFrame(page);
+  const dot = () => document.querySelector('.pill').getBoundingClientRect().width <= 48 && document.querySelector('.pill').classList.contains('min');
   await clickSettled(frame, '.pill .fold');
-  await frame.waitForFunction(() => window.innerWidth <= 48 && document.querySelector('.pill').classList.contains('min'));
+  await frame.waitForFunction(dot);
+  for (let i = 0; i < 20 && !(await settings()).overlay_minimized.length; i++) await sleep(100);
   assert.deepEqual((await settings()).overlay_minimized, ['x']);
   assert.equal(await panelShown(frame), false, 'folding is not a click on the pill');
   await screenshot(page, 'overlay-dot', { clip: { x: 1280 - 80, y: 800 - 80, width: 80, height: 80 } });
   await page.reload({ waitUntil: 'domcontentloaded' });
   frame = await overlayFrame(page);
-  await frame.waitForFunction(() => window.innerWidth <= 48, { timeout: 5000 });
+  await frame.waitForFunction(dot, { timeout: 5000 });
   await clickSettled(frame, '.pill');
-  await frame.waitForFunction(() => window.innerWidth >= 400 && !document.querySelector('.pill').classList.contains('min'));
+  await frame.waitForFunction(() => document.querySelector('.pill').getBoundingClientRect().width >= 200 && !document.querySelector('.pill').classList.contains('min'));
+  for (let i = 0; i < 20 && (await settings()).overlay_minimized.length; i++) await sleep(100);
   assert.deepEqual((await settings()).overlay_minimized, []);
   await setSettings(s);
   await page.close();
@@ -150,19 +172,21 @@ test('a hostile page cannot restyle, read or forge the overlay', async () => {
   assert.equal(attempts['frames reachable'], '0');
   assert.match(attempts['attachShadow again'], /refused/);
   assert.equal(attempts['chrome.runtime'], 'false', 'no way to message the extension');
-  // Its CSS and its script both lost: the box is where Thaman put it.
+  // Its CSS and its script both lost: the box is where Thaman put it, and
+  // exactly as large as the pill it draws.
   const host = await (await page.evaluateHandle(COUNTER)).evaluate((h) => {
     const c = getComputedStyle(h);
-    return { display: c.display, visibility: c.visibility, opacity: c.opacity, transform: c.transform, width: h.getBoundingClientRect().width };
+    const r = h.getBoundingClientRect();
+    return { display: c.display, visibility: c.visibility, opacity: c.opacity, transform: c.transform, width: r.width, height: r.height };
   });
-  assert.deepEqual(host, { display: 'block', visibility: 'visible', opacity: '1', transform: 'none', width: 440 });
+  const pillBox = await frame.box('.pill');
+  assert.deepEqual(host, { display: 'block', visibility: 'visible', opacity: '1', transform: 'none', width: pillBox.width, height: 44 });
   const pill = await frame.evaluate(() => {
     const c = getComputedStyle(document.querySelector('.pill'));
     return [c.visibility, c.opacity, c.display];
   });
   assert.deepEqual(pill, ['visible', '1', 'flex']);
-  const box = await (await frame.frameElement()).boundingBox();
-  assert.ok(box.width === 440 && box.height >= 44, JSON.stringify(box));
+  assert.ok(pillBox.width > 200 && pillBox.width <= 440 && pillBox.height === 44, JSON.stringify(pillBox));
   // Nothing forged changed data: no useful time, no pause, no hiding.
   assert.equal((await today('reddit')).useful, 0);
   assert.equal(await panelShown(frame), false, 'forged clicks did not open the panel');
@@ -178,8 +202,8 @@ test('the panel in Arabic: right to left, Arabic-Indic digits', async () => {
   const frame = await overlayFrame(page);
   await frame.waitForFunction(() => document.documentElement.dir === 'rtl', { timeout: 5000 });
   await activity(page, 2000);
-  await openPanel(frame);
-  const text = await frame.evaluate(() => document.body.innerText);
+  const inner = await openPanel(frame);
+  const text = await inner.evaluate(() => document.body.innerText);
   assert.match(text, /اليوم على إكس/);
   assert.match(text, /[\u0660-\u0669]/);
   await sleep(400);
@@ -187,3 +211,36 @@ test('the panel in Arabic: right to left, Arabic-Indic digits', async () => {
   await setSettings(s);
   await page.close();
 });
+
+/** Probes clicks on a ring 1–20 px outside the counter; every one must reach the page. */
+async function ringReachesPage(page, counter, state) {
+  const { points, missed, boxes } = await probeRing(page, counter);
+  assert.ok(points >= 20, `${state}: ${points} probe points`);
+  assert.deepEqual(missed, [], `${state}: clicks beside the counter (${JSON.stringify(boxes)}) that did not reach the page`);
+}
+
+for (const lang of ['en', 'ar']) {
+  test(`(${lang}) in every state the counter takes only the clicks on what it draws`, async () => {
+    const s = await settings();
+    await setSettings({ ...s, language: lang });
+    // A right-to-left page puts the counter at the left.
+    const page = lang === 'ar'
+      ? (await openAdFixture(browser, AD_FIXTURES.find((e) => e.file === 'x-ar.html'))).page
+      : await openSite(browser, 'https://x.com/home');
+    const counter = await overlayFrame(page);
+    assert.ok(counter, 'the counter is shown');
+    await counter.waitForFunction((want) => document.documentElement.lang.startsWith(want), { timeout: 5000 }, lang);
+    await ringReachesPage(page, counter, 'pill');
+    await openPanel(counter);
+    await ringReachesPage(page, counter, 'panel');
+    await clickSettled(counter, '.pill');
+    await frameGone(counter);
+    await clickSettled(counter, '.pill .fold');
+    await counter.waitForFunction(() => document.querySelector('.pill').classList.contains('min'));
+    await ringReachesPage(page, counter, 'dot');
+    await clickSettled(counter, '.pill');
+    await counter.waitForFunction(() => !document.querySelector('.pill').classList.contains('min'));
+    await setSettings(s);
+    await page.close();
+  });
+}

@@ -18,7 +18,7 @@ after(async () => { await browser?.close(); });
 
 const settings = () => ask(ext, { type: 'get_settings' });
 
-/** The frame's box, and every fixed or sticky box of the page it overlaps. */
+/** The counter's box, and every fixed or sticky box of the page it overlaps. */
 async function overlaps(page) {
   return page.evaluate((host) => {
     const h = host.getBoundingClientRect();
@@ -61,7 +61,7 @@ for (const entry of truth) {
     assert.deepEqual(hit, []);
     const edge = entry.lang === 'ar' ? box.left : box.right;
     assert.equal(edge, 16, JSON.stringify(box));
-    assert.equal(await frame.evaluate(() => document.body.classList.contains('edge-left')), entry.lang === 'ar');
+    assert.equal(await frame.pill((root) => root.querySelector('.counter').classList.contains('left')), entry.lang === 'ar');
     if (entry.file === 'x-ar.html') await screenshot(page, 'placement-x-ar', { clip: { x: 0, y: 800 - 80, width: 480, height: 80 } });
     await page.close();
   });
@@ -70,9 +70,8 @@ for (const entry of truth) {
 test('dragged, the counter moves with the pointer and keeps its place on the site', async () => {
   let page = await openSite(browser, 'https://x.com/home');
   let frame = await overlayFrame(page);
-  const pill = await (await frame.frameElement()).boundingBox();
-  // The pill hugs the frame's right end; grab it near there.
-  const at = { x: pill.x + pill.width - 120, y: pill.y + pill.height / 2 };
+  const pill = await frame.box('.pill');
+  const at = { x: pill.x + pill.width / 2, y: pill.y + pill.height / 2 };
   await page.mouse.move(at.x, at.y);
   await page.mouse.down();
   for (let i = 1; i <= 10; i++) {
@@ -84,7 +83,7 @@ test('dragged, the counter moves with the pointer and keeps its place on the sit
   const moved = await overlaps(page);
   assert.ok(Math.abs(moved.box.right - (16 + 300)) <= 6, `moved 300 px left: ${JSON.stringify(moved.box)}`);
   assert.ok(Math.abs(moved.box.bottom - (16 + 200)) <= 6, `moved 200 px up: ${JSON.stringify(moved.box)}`);
-  assert.equal(await frame.evaluate(() => document.querySelector('#panel').hidden), true, 'a drag is not a click');
+  assert.equal(await frame.frame({ timeout: 500 }), null, 'a drag is not a click: no panel opened');
   let place;
   for (let i = 0; i < 20 && !place; i++) {
     place = (await settings()).overlay_positions?.x;
@@ -102,7 +101,7 @@ test('dragged, the counter moves with the pointer and keeps its place on the sit
   await other.close();
   // Clicking without moving still opens the panel.
   await clickSettled(frame, '.pill');
-  await frame.waitForFunction(() => !document.querySelector('#panel').hidden);
+  await (await frame.frame()).waitForFunction(() => !document.querySelector('#panel').hidden);
   const s = await settings();
   delete s.overlay_positions.x;
   assert.deepEqual(await ask(ext, { type: 'set_settings', settings: s }), { ok: true });
@@ -121,7 +120,10 @@ for (const lang of ['en', 'ar']) {
     const y = () => page.evaluate(() => window.scrollY);
     await screenshot(page, `overlay-pill-dark-${lang}`, { clip: { x: 1280 - 470, y: (await y()) + 800 - 70, width: 470, height: 70 } });
     await clickSettled(frame, '.pill');
-    await frame.waitForFunction(() => !document.querySelector('#panel').hidden && window.innerHeight >= 250);
+    await (await frame.frame()).waitForFunction(() => {
+      const r = document.querySelector('#panel').getBoundingClientRect();
+      return r.height > 100 && Math.abs(r.top) < 1 && Math.abs(innerHeight - r.bottom) < 1;
+    });
     await sleep(300);
     await screenshot(page, `overlay-panel-dark-${lang}`, { clip: { x: 1280 - 470, y: (await y()) + 800 - 330, width: 470, height: 330 } });
     await page.emulateMediaFeatures([{ name: 'prefers-color-scheme', value: 'light' }]);

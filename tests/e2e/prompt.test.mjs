@@ -4,14 +4,18 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  launch, openSite, overlayFrame, activity, ask, sleep, screenshot, clockSeconds, clickSettled, extensionPage, FIREFOX, COUNTER,
+  launch, openSite, overlayFrame, activity, ask, sleep, screenshot, clockSeconds, clickSettled, extensionPage, probeRing, FIREFOX, COUNTER,
 } from './harness.mjs';
 
 let browser;
 before(async () => { browser = await launch(); });
 after(async () => { await browser?.close(); });
 
-const cardShown = (frame) => frame.evaluate(() => !document.querySelector('.card').hidden);
+/** Whether the card is up: the counter's frame is open and shows it. */
+async function cardShown(counter) {
+  const frame = await counter.frame({ timeout: 0 });
+  return !!frame && frame.evaluate(() => !document.querySelector('.card').hidden).catch(() => false);
+}
 
 test('after a minute of presence the card asks; Useful makes that minute useful', async () => {
   const back = await openSite(browser, 'https://www.facebook.com/');
@@ -30,9 +34,13 @@ test('after a minute of presence the card asks; Useful makes that minute useful'
   assert.equal(await cardShown(backFrame), false, 'never in the background tab');
   const question = await frame.$eval('.question', (e) => e.textContent);
   assert.match(question, /1 minutes? on Facebook|Facebook/);
-  // The frame grew to hold the card; the page still works around it.
+  // The frame opened to hold the card; the page still works around it.
   const size = await page.evaluate(`${COUNTER}.getBoundingClientRect().height`);
   assert.ok(size > 150, `frame height ${size}`);
+  // Only what it draws takes clicks: a ring around the card and the pill reaches the page.
+  await (await frame.frame()).waitForFunction(() => document.getAnimations().every((a) => a.playState !== 'running'));
+  const ring = await probeRing(page, frame);
+  assert.deepEqual(ring.missed, [], `clicks beside the card (${JSON.stringify(ring.boxes)}) that did not reach the page`);
   await screenshot(page, 'prompt-card-en');
   // The same card in the dark, and in Arabic (right to left), light and dark
   // (emulating the colour scheme needs Chromium's DevTools protocol).

@@ -8,7 +8,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import {
-  launch, openSite, overlayFrame, activity, ask, sleep, clickSettled, extensionPage, ROOT,
+  launch, openSite, overlayFrame, activity, ask, sleep, clickSettled, extensionPage, ROOT, COUNTER,
 } from './harness.mjs';
 import { seedExport } from './seed.mjs';
 import { uiFingerprint } from './fingerprint.mjs';
@@ -19,7 +19,9 @@ const LANGS = ['en', 'ar'];
 const SCHEMES = ['light', 'dark'];
 const made = [];
 
-const still = (frame) => frame.waitForFunction(() => document.getAnimations().every((a) => a.playState !== 'running'));
+/** The counter's frame (card or panel), once nothing in it moves. */
+const still = async (counter) => (await counter.frame({ timeout: 0 }))
+  ?.waitForFunction(() => document.getAnimations().every((a) => a.playState !== 'running'));
 
 async function shot(page, name, options = {}) {
   const file = `${name}.png`;
@@ -28,9 +30,9 @@ async function shot(page, name, options = {}) {
   console.log(`docs/${file}`);
 }
 
-/** The counter's frame on `page` with a margin, in the page's coordinates. */
+/** The counter (pill, and frame when open) on `page` with a margin, in the page's coordinates. */
 async function around(page, frame, pad = 16) {
-  const b = await (await frame.frameElement()).boundingBox();
+  const b = await page.evaluate(`(() => { const r = ${COUNTER}.getBoundingClientRect(); return { x: r.x, y: r.y, width: r.width, height: r.height }; })()`);
   const scrollY = await page.evaluate(() => window.scrollY);
   const x = Math.max(0, Math.floor(b.x - pad));
   const y = Math.max(0, Math.floor(b.y - pad));
@@ -56,7 +58,10 @@ try {
   if (!frame) throw new Error('the counter did not appear on the demo feed');
 
   // The prompt card: a minute of presence with the interval at one minute.
-  const cardUp = () => frame.evaluate(() => !document.querySelector('.card').hidden);
+  const cardUp = async () => {
+    const f = await frame.frame({ timeout: 0 });
+    return !!f && f.evaluate(() => !document.querySelector('.card').hidden).catch(() => false);
+  };
   for (const end = Date.now() + 90_000; !(await cardUp()) && Date.now() < end;) await activity(page, 1000);
   if (!(await cardUp())) throw new Error('the prompt card did not appear');
   for (const lang of LANGS) {
@@ -70,7 +75,7 @@ try {
     }
   }
   await clickSettled(frame, '.card .later');
-  await frame.waitForFunction(() => document.querySelector('.card').hidden);
+  while (await frame.frame({ timeout: 0 })) await sleep(100); // the card answered, its frame goes
 
   for (const lang of LANGS) {
     await language(lang);
@@ -82,12 +87,15 @@ try {
       await activity(page, 1500);
       await shot(page, `demo-${suffix}`);
       await clickSettled(frame, '.pill');
-      await frame.waitForFunction(() => !document.querySelector('#panel').hidden && window.innerHeight >= 250);
+      await (await frame.frame()).waitForFunction(() => {
+        const r = document.querySelector('#panel').getBoundingClientRect();
+        return r.height > 100 && Math.abs(r.top) < 1 && Math.abs(innerHeight - r.bottom) < 1;
+      });
       await still(frame);
       await shot(page, `overlay-panel-${suffix}`, { clip: await around(page, frame) });
       await frame.focus('#panel .mark');
       await page.keyboard.press('Escape');
-      await frame.waitForFunction(() => document.querySelector('#panel').hidden);
+      while (await frame.frame({ timeout: 0 })) await sleep(100); // the panel closed, its frame goes
 
       for (const [file, name, size] of [
         ['popup.html', 'popup', null], ['summary.html', 'summary', 'full'], ['options.html', 'options', 'full'],
