@@ -161,7 +161,12 @@ test('the panel offers "mark the last N minutes useful" only once N minutes were
   const frame = await overlayFrame(page);
   await activity(page, 1500);
   await clickSettled(frame, '.pill');
-  await frame.waitForFunction(() => !document.querySelector('#panel').hidden && window.innerHeight >= 250);
+  // The panel is up, and its frame has grown to hold exactly it.
+  await frame.waitForFunction(() => {
+    const panel = document.querySelector('#panel');
+    const r = panel.getBoundingClientRect();
+    return !panel.hidden && r.height > 100 && Math.abs(innerHeight - r.bottom) < 1;
+  });
   await sleep(300);
   assert.equal(await frame.$eval('#panel .mark', (b) => b.hidden && getComputedStyle(b).display), 'none',
     'under a minute counted: no "last 10 minutes" to mark');
