@@ -6,7 +6,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  launch, openSite, overlayFrame, activity, ask, extensionPage, sleep, EXTENSION_ORIGIN, CHROMIUM_ONLY,
+  launch, openSite, overlayFrame, activity, ask, extensionPage, sleep, clickSettled, EXTENSION_ORIGIN, CHROMIUM_ONLY,
 } from './harness.mjs';
 
 let browser;
@@ -82,8 +82,12 @@ test('a content script cannot speak for the overlay; the overlay page can', { sk
     'nothing marked useful, hidden, paused or folded',
   );
 
-  // The same request from Thaman's own overlay page is taken.
-  await frame.evaluate(asOverlay, [{ type: 'mark_useful', minutes: 1440 }]);
+  // The same request from Thaman's own overlay page (open while its panel
+  // is) is taken.
+  await clickSettled(frame, '.pill');
+  const own = await frame.frame();
+  assert.ok(own, 'the panel opens in the overlay page');
+  await own.evaluate(asOverlay, [{ type: 'mark_useful', minutes: 1440 }]);
   await sleep(300);
   const afterOwn = kept(await ask(frame, { type: 'export' }), 'x');
   assert.ok(afterOwn.useful > 0, `the overlay marked ${afterOwn.useful} s useful`);
@@ -145,8 +149,12 @@ test('the overlay page cannot export, import, change settings or delete everythi
     { type: 'import_preview', data: before }, { type: 'import', data: { ...before, settings: changed, days: [] } },
     { type: 'set_settings', settings: changed }, { type: 'undo_import' }, { type: 'delete_everything' },
   ];
-  // Run in the overlay frame's own context: Thaman's page, inside the social page.
-  const replies = await frame.evaluate(sendAll, asks);
+  // Run in the overlay page's own context (open while its panel is):
+  // Thaman's page, inside the social page.
+  await clickSettled(frame, '.pill');
+  const own = await frame.frame();
+  assert.ok(own, 'the panel opens in the overlay page');
+  const replies = await own.evaluate(sendAll, asks);
   asks.forEach((a, i) => {
     assert.equal(replies[i]?.ok, false, `${a.type} from the overlay: ${JSON.stringify(replies[i])?.slice(0, 80)}`);
     assert.match(replies[i].error, /only Thaman's options page may ask this/);
