@@ -15,93 +15,9 @@ fn text(root: &web_sys::Element, selector: &str) -> String {
         .unwrap()
 }
 
-#[wasm_bindgen_test]
-fn overlay_ticks_from_the_state_it_was_given() {
-    let doc = web_sys::window().unwrap().document().unwrap();
-    let root = doc.create_element("div").unwrap();
-    let view = View::mount(&doc, &root).unwrap();
-    let state = OverlayState {
-        site: "x".into(),
-        seconds: 59.5,
-        counting: true,
-        ads: 2,
-        take: None,
-        currency: "USD".into(),
-        usd_rate: 1.0,
-        stops_in: None,
-        useful: 0.0,
-        prompt: None,
-        language: Default::default(),
-        arabic_digits: false,
-        mark_minutes: 10,
-        minimized: false,
-        saved: None,
-    };
-    view.render(&state, 1.0);
-    assert_eq!(text(&root, ".time"), "0:01:00");
-    assert_eq!(text(&root, ".ads"), "overlayAds_other: 2");
-    assert!(root.query_selector(".pill.counting").unwrap().is_some());
-}
-
-#[wasm_bindgen_test]
-fn overlay_stops_ticking_when_presence_runs_out() {
-    let doc = web_sys::window().unwrap().document().unwrap();
-    let root = doc.create_element("div").unwrap();
-    let view = View::mount(&doc, &root).unwrap();
-    let state = OverlayState {
-        site: "x".into(),
-        seconds: 10.0,
-        counting: true,
-        ads: 0,
-        take: None,
-        currency: "USD".into(),
-        usd_rate: 1.0,
-        stops_in: Some(5.0),
-        useful: 0.0,
-        prompt: None,
-        language: Default::default(),
-        arabic_digits: false,
-        mark_minutes: 10,
-        minimized: false,
-        saved: None,
-    };
-    view.render(&state, 3.0);
-    assert_eq!(text(&root, ".time"), "0:00:13");
-    view.render(&state, 60.0);
-    assert_eq!(text(&root, ".time"), "0:00:15");
-    assert!(root.query_selector(".pill.counting").unwrap().is_none());
-}
-
-#[wasm_bindgen_test]
-fn stopped_overlay_does_not_tick() {
-    let doc = web_sys::window().unwrap().document().unwrap();
-    let root = doc.create_element("div").unwrap();
-    let view = View::mount(&doc, &root).unwrap();
-    view.render(
-        &OverlayState {
-            site: "reddit".into(),
-            seconds: 59.5,
-            counting: false,
-            ads: 0,
-            take: None,
-            currency: "USD".into(),
-            usd_rate: 1.0,
-            stops_in: None,
-            useful: 0.0,
-            prompt: None,
-            language: Default::default(),
-            arabic_digits: false,
-            mark_minutes: 10,
-            minimized: false,
-            saved: None,
-        },
-        30.0,
-    );
-    assert_eq!(text(&root, ".time"), "0:00:59");
-    assert!(root.query_selector(".pill.counting").unwrap().is_none());
-    // Outside an extension there are no locales: the key shows, never a blank.
-    assert_eq!(text(&root, ".site"), "site_reddit");
-}
+// The pill is drawn by the sensor now (content.js `drawTime` ticks the
+// clock from the worker's last words, src/web/pill.rs): its ticking is
+// read in the browser by tests/e2e/foundation.test.mjs.
 
 #[wasm_bindgen_test]
 fn money_in_english_and_arabic() {
