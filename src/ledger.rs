@@ -20,6 +20,58 @@ pub const MAX_ADS_PER_DAY: u64 = 100_000;
 /// read for hours shows a few hundred). The tracker refuses more slots.
 pub const MAX_ADS_PER_PAGE: usize = 1_000;
 
+/// Most choices on the goal card one site can count in one day: more is
+/// not a person answering a card. Import refuses more.
+pub const MAX_GOAL_CHOICES_PER_DAY: u32 = 10_000;
+
+/// What the person chose on the price card past the daily goal, counted.
+///
+/// ```text
+/// add(Continue), add(Continue), add(Leave) -> {continued 2, week 0, left 1}
+/// ```
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct GoalChoices {
+    pub continued: u32,
+    /// "Open my week".
+    pub week: u32,
+    pub left: u32,
+}
+
+impl GoalChoices {
+    pub fn add(&mut self, choice: crate::tracker::GoalChoice) {
+        use crate::tracker::GoalChoice;
+        let n = match choice {
+            GoalChoice::Continue => &mut self.continued,
+            GoalChoice::Week => &mut self.week,
+            GoalChoice::Leave => &mut self.left,
+        };
+        *n = n.saturating_add(1).min(MAX_GOAL_CHOICES_PER_DAY);
+    }
+
+    pub fn is_empty(&self) -> bool {
+        *self == GoalChoices::default()
+    }
+
+    /// Whether `days` days could hold these counts.
+    ///
+    /// ```text
+    /// {continued 3}, 1 day -> true     {left 10 001}, 1 day -> false
+    /// ```
+    pub fn plausible(&self, days: u8) -> bool {
+        let max = MAX_GOAL_CHOICES_PER_DAY * u32::from(days.max(1));
+        [self.continued, self.week, self.left]
+            .iter()
+            .all(|n| *n <= max)
+    }
+
+    fn absorb(&mut self, other: &GoalChoices) {
+        self.continued = self.continued.saturating_add(other.continued);
+        self.week = self.week.saturating_add(other.week);
+        self.left = self.left.saturating_add(other.left);
+    }
+}
+
 /// One site on one day. Fields not yet measured stay 0.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
@@ -32,6 +84,9 @@ pub struct DayRecord {
     pub reasons: Reasons,
     /// Prompt cards shown.
     pub prompts: u32,
+    /// The choices made on the goal card, counted on the card's site.
+    #[serde(skip_serializing_if = "GoalChoices::is_empty")]
+    pub goal: GoalChoices,
     /// Attention by local hour of the day, ms (for "the hour you gave most").
     #[serde(skip_serializing_if = "Hours::is_empty")]
     pub hours: Hours,
@@ -63,6 +118,7 @@ impl DayRecord {
             && self.ads_viewable <= self.ads_rendered
             && self.ads_rendered <= MAX_ADS_PER_DAY * u64::from(self.span_days())
             && self.merged_days <= 7
+            && self.goal.plausible(self.span_days())
     }
 
     /// Days the record covers: 1, or up to 7 once merged into its week.
@@ -86,6 +142,7 @@ impl DayRecord {
         self.reasons.people += other.reasons.people;
         self.reasons.reach += other.reasons.reach;
         self.prompts = self.prompts.saturating_add(other.prompts);
+        self.goal.absorb(&other.goal);
         self.merged_days = days.min(7);
         self.hours = Hours::default();
     }
@@ -460,5 +517,40 @@ mod tests {
             ..rec
         }
         .plausible());
+    }
+
+    #[test]
+    fn the_goal_cards_choices_are_counted_bounded_and_merged() {
+        use crate::tracker::GoalChoice;
+        let d = |s: &str| -> Date { s.parse().unwrap() };
+        let mut g = GoalChoices::default();
+        g.add(GoalChoice::Continue);
+        g.add(GoalChoice::Continue);
+        g.add(GoalChoice::Leave);
+        assert_eq!((g.continued, g.week, g.left), (2, 0, 1));
+        let rec = DayRecord {
+            goal: GoalChoices {
+                left: MAX_GOAL_CHOICES_PER_DAY,
+                ..g
+            },
+            ..DayRecord::default()
+        };
+        assert!(rec.plausible());
+        let mut over = rec;
+        over.goal.add(GoalChoice::Leave);
+        assert_eq!(
+            over.goal.left, MAX_GOAL_CHOICES_PER_DAY,
+            "stops at the bound"
+        );
+        over.goal.left += 1;
+        assert!(!over.plausible());
+        // A week's days merged keep their choices.
+        let mut ledger = Ledger::default();
+        for day in ["2026-11-02", "2026-11-03"] {
+            ledger.record_mut(d(day), "x").attention_ms = 1000.0;
+            ledger.record_mut(d(day), "x").goal.add(GoalChoice::Week);
+        }
+        ledger.compact(d("2026-11-16"), crate::calendar::Weekday::Monday);
+        assert_eq!(ledger.record(d("2026-11-02"), "x").goal.week, 2);
     }
 }

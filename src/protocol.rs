@@ -319,6 +319,9 @@ pub struct OverlayState {
     /// A post was just saved as useful from this tab (or could not be).
     #[serde(default)]
     pub saved: Option<SavedView>,
+    /// The price card past the daily goal, when this tab shows it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub goal: Option<GoalView>,
 }
 
 impl OverlayState {
@@ -335,10 +338,11 @@ impl OverlayState {
     /// post just saved (the panel opens only when the person asks).
     ///
     /// ```text
-    /// prompt: Some -> true     saved: Some -> true     neither -> false
+    /// prompt: Some -> true     saved: Some -> true     goal: Some -> true
+    /// none of them -> false
     /// ```
     pub fn needs_frame(&self) -> bool {
-        self.prompt.is_some() || self.saved.is_some()
+        self.prompt.is_some() || self.saved.is_some() || self.goal.is_some()
     }
 }
 
@@ -354,6 +358,20 @@ pub struct SavedView {
     /// Nothing was saved because no post was in view (`id` is `None`).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub no_post: bool,
+}
+
+/// The price card past the daily goal as the overlay shows it: "You have
+/// sold 1 h 12 min today — ≈ $0.41 to the platforms".
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GoalView {
+    /// Time sold today on tracked sites together, seconds.
+    pub sold_s: f64,
+    /// The platforms' take today, USD (typical); none without a CPM.
+    #[serde(default)]
+    pub take: Option<f64>,
+    /// Some of the take is priced at the person's own CPM.
+    #[serde(default)]
+    pub own_cpm: bool,
 }
 
 /// The prompt card as the overlay shows it.
@@ -399,6 +417,8 @@ pub enum OverlayRequest {
     UndoFind { id: u64 },
     /// Nothing is left to show in the frame: it may go.
     Close,
+    /// The person chose on the price card past the daily goal.
+    Goal { choice: crate::tracker::GoalChoice },
 }
 
 /// The click that asked for a choice only a person may make (pause, hide),
@@ -659,6 +679,7 @@ mod tests {
                 shown_s: 8.0,
                 no_post: false,
             }),
+            goal: None,
         });
         assert_eq!(
             serde_json::to_value(&u).unwrap(),
@@ -730,6 +751,32 @@ mod tests {
             no_post: false,
         });
         assert!(state.needs_frame());
+        state.saved = None;
+        state.goal = Some(GoalView {
+            sold_s: 4320.0,
+            take: Some(0.41),
+            own_cpm: false,
+        });
+        assert!(state.needs_frame(), "the card past the daily goal");
+    }
+
+    #[test]
+    fn the_goal_cards_choices_are_sent_as_the_core_reads_them() {
+        use crate::tracker::GoalChoice;
+        for (choice, name) in [
+            (GoalChoice::Continue, "continue"),
+            (GoalChoice::Week, "week"),
+            (GoalChoice::Leave, "leave"),
+        ] {
+            both_ways(
+                OverlayRequest::Goal { choice },
+                json!({"type": "goal", "choice": name}),
+            );
+        }
+        assert!(serde_json::from_value::<OverlayRequest>(
+            json!({"type": "goal", "choice": "stay forever"})
+        )
+        .is_err());
     }
 
     #[test]

@@ -13,8 +13,8 @@ use crate::sites::{custom_host, site_id_for_host, valid_site_id, MAX_CUSTOM_SITE
 use crate::valuation::Region;
 
 /// The settings format this build reads and writes: 1 (no `version`
-/// field) had no `ad_rules`; 2 added them.
-pub const SETTINGS_VERSION: u32 = 2;
+/// field) had no `ad_rules`; 2 added them; 3 added `goal_card`.
+pub const SETTINGS_VERSION: u32 = 3;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
@@ -47,6 +47,9 @@ pub struct Settings {
     /// Attention a day the person is content with, minutes (0: no goal);
     /// the badge changes colour past it.
     pub daily_goal_minutes: u32,
+    /// Past the daily goal, opening or returning to a site shows a card
+    /// with the day's price (time sold, the platforms' take).
+    pub goal_card: bool,
     /// The language of Thaman's pages; `Auto` follows the browser.
     pub language: Language,
     /// Write numbers with Arabic-Indic digits (٠١٢٣).
@@ -80,7 +83,7 @@ pub struct Settings {
 /// one refused (its fields may mean what this build cannot know).
 ///
 /// ```text
-/// 1 -> 2     2 -> 2     3 -> Err("settings format 3 is newer …")
+/// 1 -> 3     2 -> 3     3 -> 3     4 -> Err("settings format 4 is newer …")
 /// ```
 fn read_version<'de, D: serde::Deserializer<'de>>(d: D) -> Result<u32, D::Error> {
     let found = u32::deserialize(d)?;
@@ -148,6 +151,7 @@ impl Default for Settings {
             prompt_daily_cap: 6,
             week_start: None,
             daily_goal_minutes: 0,
+            goal_card: true,
             language: Language::Auto,
             arabic_digits: false,
             custom_sites: BTreeSet::new(),
@@ -346,6 +350,7 @@ impl Settings {
             prompt_daily_cap,
             week_start,
             daily_goal_minutes,
+            goal_card,
             language,
             arabic_digits,
             custom_sites,
@@ -605,5 +610,28 @@ mod tests {
         newer["version"] = serde_json::json!(SETTINGS_VERSION + 1);
         let err = serde_json::from_value::<Settings>(newer).unwrap_err();
         assert!(err.to_string().contains("newer"), "{err}");
+    }
+
+    #[test]
+    fn format_2_settings_gain_the_goal_card_switched_on() {
+        let v2: Settings = serde_json::from_str(
+            r#"{"version": 2, "daily_goal_minutes": 90, "ad_rules": "x.com##div.promo"}"#,
+        )
+        .unwrap();
+        assert_eq!(v2.version, SETTINGS_VERSION);
+        assert!(v2.goal_card, "on, as for a new person");
+        assert_eq!(v2.daily_goal_minutes, 90);
+        assert!(v2.validate().is_ok());
+        let off = Settings {
+            goal_card: false,
+            ..Settings::default()
+        };
+        let json = serde_json::to_value(&off).unwrap();
+        assert_eq!(
+            (json["version"].as_u64(), &json["goal_card"]),
+            (Some(3), &serde_json::json!(false))
+        );
+        assert_eq!(serde_json::from_value::<Settings>(json).unwrap(), off);
+        assert_eq!(Settings::default().changed_fields(&off), vec!["goal_card"]);
     }
 }

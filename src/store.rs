@@ -23,7 +23,7 @@ use thiserror::Error;
 
 use crate::calendar::Date;
 pub use crate::ledger::MAX_ADS_PER_DAY;
-use crate::ledger::{Day, DayRecord, Hours, Ledger};
+use crate::ledger::{Day, DayRecord, GoalChoices, Hours, Ledger, MAX_GOAL_CHOICES_PER_DAY};
 use crate::prompt::Reasons;
 use crate::settings::{Settings, SettingsError};
 use crate::sites::valid_site_id;
@@ -169,6 +169,10 @@ pub struct DayRow {
     /// the retention: how many days they cover (2–7; 1 for a lone day).
     #[serde(default, skip_serializing_if = "is_zero")]
     pub merged_days: u8,
+    /// The choices made on the goal card (omitted when none; absent from
+    /// exports made before the card).
+    #[serde(default, skip_serializing_if = "GoalChoices::is_empty")]
+    pub goal: GoalChoices,
 }
 
 fn is_zero(n: &u8) -> bool {
@@ -189,6 +193,7 @@ impl DayRow {
             reasons: rec.reasons,
             hours: rec.hours,
             merged_days: rec.merged_days,
+            goal: rec.goal,
         }
     }
 
@@ -200,6 +205,7 @@ impl DayRow {
             ads_viewable: self.ads_viewable,
             reasons: self.reasons,
             prompts: 0,
+            goal: self.goal,
             hours: self.hours,
             merged_days: self.merged_days,
         }
@@ -231,6 +237,8 @@ pub enum ImportError {
     BadAds { date: Date, site: String },
     #[error("{date} {site}: useful time is more than attention time")]
     UsefulOverAttention { date: Date, site: String },
+    #[error("{date} {site}: goal card choices must be 0 to {MAX_GOAL_CHOICES_PER_DAY} a day")]
+    BadGoalChoices { date: Date, site: String },
     #[error("{date} {site}: listed twice")]
     Duplicate { date: Date, site: String },
     #[error("useful finds: {0}")]
@@ -390,6 +398,9 @@ pub fn validate(export: &Export) -> Result<(), ImportError> {
         if row.useful_seconds > row.attention_seconds {
             return Err(ImportError::UsefulOverAttention { date, site });
         }
+        if !row.goal.plausible(row.merged_days) {
+            return Err(ImportError::BadGoalChoices { date, site });
+        }
         if !seen.insert((date, site.clone())) {
             return Err(ImportError::Duplicate { date, site });
         }
@@ -543,6 +554,7 @@ mod tests {
             reasons: Reasons::default(),
             hours: Hours::default(),
             merged_days: 0,
+            goal: GoalChoices::default(),
         }
     }
 
@@ -580,6 +592,11 @@ mod tests {
             },
             hours: Hours([3_600_000; 24]),
             merged_days: 0,
+            goal: GoalChoices {
+                continued: MAX_GOAL_CHOICES_PER_DAY,
+                week: MAX_GOAL_CHOICES_PER_DAY,
+                left: MAX_GOAL_CHOICES_PER_DAY,
+            },
         };
         let first: Date = "2025-01-01".parse().unwrap();
         let mut e = export(Vec::new());
@@ -772,6 +789,51 @@ mod tests {
         }
         assert_eq!(ledger, Ledger::default());
         assert_eq!(settings, Settings::default());
+    }
+
+    #[test]
+    fn the_goal_cards_choices_travel_and_an_export_without_them_still_imports() {
+        let mut ledger = Ledger::default();
+        let rec = ledger.record_mut("2026-11-23".parse().unwrap(), "x");
+        rec.attention_ms = 90_000.0;
+        rec.goal.continued = 3;
+        rec.goal.left = 1;
+        let rows: Vec<DayRow> = ledger
+            .rows()
+            .map(|(date, site, rec)| DayRow::new(date, site, rec))
+            .collect();
+        let json = serde_json::to_value(export(rows)).unwrap();
+        assert_eq!(
+            json["days"][0]["goal"],
+            serde_json::json!({"continued": 3, "week": 0, "left": 1})
+        );
+        let back: Export = serde_json::from_value(json).unwrap();
+        let (mut into, mut settings) = (Ledger::default(), Settings::default());
+        apply(&back, &mut into, &mut settings).unwrap();
+        assert_eq!(into, ledger);
+        // Written before the card: no `goal`, nothing counted.
+        let older: Export = serde_json::from_str(
+            r#"{"schema": 1, "exported_at": "2026-11-23T00:00:00.000Z", "settings": {},
+                "days": [{"date": "2026-11-23", "site": "x", "attention_seconds": 5}]}"#,
+        )
+        .unwrap();
+        apply(&older, &mut into, &mut settings).unwrap();
+        assert!(into
+            .record("2026-11-23".parse().unwrap(), "x")
+            .goal
+            .is_empty());
+        // More choices than a day could hold: refused whole.
+        let mut bad = row("2026-11-23", "x", 5.0);
+        bad.goal.left = MAX_GOAL_CHOICES_PER_DAY + 1;
+        assert!(matches!(
+            apply(&export(vec![bad.clone()]), &mut into, &mut settings),
+            Err(ImportError::BadGoalChoices { .. })
+        ));
+        bad.merged_days = 2;
+        assert!(
+            validate(&export(vec![bad])).is_ok(),
+            "a merged week holds more"
+        );
     }
 
     #[test]

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use crate::calendar::{Date, Weekday};
-use crate::ledger::{DayRecord, Ledger};
+use crate::ledger::{DayRecord, GoalChoices, Ledger};
 use crate::prompt::Reasons;
 use crate::store::TakeRow;
 use crate::valuation::{self, Region};
@@ -631,6 +631,36 @@ pub struct Weekly {
     /// Every useful find, newest first; filled in by the tracker.
     #[serde(default)]
     pub finds: Vec<crate::finds::Find>,
+    /// The choices on the goal card, the last week and this one.
+    #[serde(default)]
+    pub goal: GoalWeeks,
+}
+
+/// The choices made on the price card past the daily goal, per week: does
+/// the card help?
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+pub struct GoalWeeks {
+    pub last: GoalChoices,
+    pub current: GoalChoices,
+}
+
+/// The goal card's choices on every site from `from` to `to`, together.
+///
+/// ```text
+/// 11-23 x {continued 2}, 11-24 reddit {continued 1, left 1} -> {continued 3, left 1}
+/// a day outside from..=to                                   -> not counted
+/// ```
+pub fn goal_choices(ledger: &Ledger, from: Date, to: Date) -> GoalChoices {
+    let mut all = GoalChoices::default();
+    for (_, _, rec) in ledger
+        .rows()
+        .filter(|(date, _, _)| (from..=to).contains(date))
+    {
+        all.continued = all.continued.saturating_add(rec.goal.continued);
+        all.week = all.week.saturating_add(rec.goal.week);
+        all.left = all.left.saturating_add(rec.goal.left);
+    }
+    all
 }
 
 impl Weekly {
@@ -648,6 +678,10 @@ impl Weekly {
             current,
             week_start,
             finds: Vec::new(),
+            goal: GoalWeeks {
+                last: goal_choices(ledger, from, this.add_days(-1)),
+                current: goal_choices(ledger, this, today),
+            },
         }
     }
 }
@@ -998,5 +1032,20 @@ mod tests {
             None
         );
         let _ = FixedZone(0);
+    }
+
+    #[test]
+    fn the_goal_cards_choices_are_added_up_per_week() {
+        let mut l = ledger(&[]);
+        l.record_mut(d("2026-11-23"), "x").goal.continued = 2;
+        let reddit = &mut l.record_mut(d("2026-11-24"), "reddit").goal;
+        reddit.continued = 1;
+        reddit.left = 1;
+        l.record_mut(d("2026-11-16"), "x").goal.week = 4;
+        let got = goal_choices(&l, d("2026-11-23"), d("2026-11-29"));
+        assert_eq!((got.continued, got.week, got.left), (3, 0, 1));
+        let w = Weekly::of(&l, d("2026-11-25"), Weekday::Monday, US);
+        assert_eq!(w.goal.current, got);
+        assert_eq!(w.goal.last.week, 4);
     }
 }

@@ -82,6 +82,7 @@ fn a_saved_find_shows_with_undo_until_its_time_runs_out() {
             shown_s: 8.0,
             no_post: false,
         }),
+        goal: None,
     };
     let shown = |root: &web_sys::Element| {
         root.query_selector(".saved:not([hidden])")
@@ -120,4 +121,51 @@ fn a_saved_find_shows_with_undo_until_its_time_runs_out() {
     });
     view.render(&state, 0.0);
     assert_eq!(text(&root, ".saved-text"), "savedNoPost");
+}
+
+#[wasm_bindgen_test]
+fn the_goal_card_shows_the_days_price_or_only_the_time() {
+    use thaman::protocol::GoalView;
+    let doc = web_sys::window().unwrap().document().unwrap();
+    let root = doc.create_element("div").unwrap();
+    let view = View::mount(&doc, &root).unwrap();
+    let mut state: OverlayState =
+        serde_json::from_str(r#"{"site": "x", "seconds": 4320, "counting": false}"#).unwrap();
+    let shown = |root: &web_sys::Element| {
+        root.query_selector(".card.goal:not([hidden])")
+            .unwrap()
+            .is_some()
+    };
+    view.render(&state, 0.0);
+    assert!(!shown(&root));
+    state.goal = Some(GoalView {
+        sold_s: 4320.0,
+        take: Some(0.41),
+        own_cpm: true,
+    });
+    view.render(&state, 0.0);
+    assert!(shown(&root));
+    assert!(view.shows_anything(), "the frame stays for it");
+    // No locales here: the key asked for shows, with its values.
+    let price = text(&root, ".card.goal .question");
+    assert!(price.starts_with("goalCardPrice: "), "{price}");
+    // The money is isolated (right to left it stays whole); the mark after it.
+    assert!(
+        price.contains("$0.41") && price.ends_with("\u{2069}*"),
+        "the own-CPM mark: {price}"
+    );
+    state.goal = Some(GoalView {
+        sold_s: 4320.0,
+        take: None,
+        own_cpm: false,
+    });
+    view.render(&state, 0.0);
+    let sold = text(&root, ".card.goal .question");
+    assert!(sold.starts_with("goalCardSold: "), "no money: {sold}");
+    for choice in [".goal-continue", ".goal-week", ".goal-leave"] {
+        assert!(root.query_selector(choice).unwrap().is_some(), "{choice}");
+    }
+    state.goal = None;
+    view.render(&state, 0.0);
+    assert!(!shown(&root));
 }

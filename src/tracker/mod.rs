@@ -9,6 +9,7 @@
 //! |---|---|
 //! | [`pages`] | open pages, their ad slots, sleep and wake |
 //! | [`prompting`] | the stretch not yet asked about, the card, useful time |
+//! | [`goal`] | the price card past the daily goal, its snooze and choices |
 //! | [`finds`] | "mark this post useful": asks, saved posts, the cap |
 //! | [`outbox`] | what storage lacks ([`Writes`]) and when to write it |
 //! | [`overlay`] | what a page's overlay asks, decided |
@@ -17,6 +18,7 @@
 //! | [`records`] | export, import, delete everything, compaction |
 
 mod finds;
+mod goal;
 mod outbox;
 mod overlay;
 mod pages;
@@ -41,6 +43,7 @@ use crate::summary::Notice;
 use crate::valuation::Region;
 
 pub use finds::SAVED_SHOWN_MS;
+pub use goal::{GoalChoice, Goaled, CONTINUE_MS};
 pub use outbox::{Flush, FlushClock, FlushStep, Writes, FLUSH_MS};
 pub use overlay::{frame, Reaction};
 pub use prompting::Prompted;
@@ -188,7 +191,9 @@ impl Tracker {
                     media,
                     idle_ms,
                 };
-                return Ok(Some(self.hello(tab, &url, open, now, zone)));
+                let command = self.hello(tab, &url, open, now, zone);
+                self.returned(tab, now, zone);
+                return Ok(Some(command));
             }
             _ if self.attention.site_of(tab).is_none() => {
                 return Err(TrackerError::UnknownTab(tab))
@@ -276,7 +281,11 @@ impl Tracker {
                 return Ok(None);
             }
         };
+        let back = matches!(signal, Signal::Visible(true) | Signal::Focused(true));
         self.signal(tab, signal, now, zone);
+        if back {
+            self.returned(tab, now, zone);
+        }
         Ok(None)
     }
 
@@ -284,6 +293,7 @@ impl Tracker {
     pub fn closed(&mut self, tab: TabId, now: f64, zone: &impl Zone) {
         self.signal(tab, Signal::Closed, now, zone);
         self.pages.close(tab);
+        self.goal_tab_closed(tab);
     }
 
     /// The screen was locked or unlocked.

@@ -26,6 +26,10 @@ pub enum Reaction {
     Sensor(SensorCommand),
     /// Open the options page.
     OpenOptions,
+    /// Open the weekly summary (the goal card's "Open my week").
+    OpenWeek,
+    /// Close the tab (the goal card's "Leave").
+    CloseTab,
 }
 
 /// How long a pause or hide waits for the sensor's look at its click.
@@ -159,6 +163,7 @@ impl Tracker {
                 .ask_post_by(tab, AskedBy::Overlay, now)
                 .map_or(Reaction::Nothing, Reaction::Sensor),
             OverlayRequest::Close => Reaction::Sensor(SensorCommand::CloseFrame),
+            OverlayRequest::Goal { choice } => self.goal_choice(tab, choice, now, zone),
             OverlayRequest::UndoFind { id } => {
                 if self.undo_find(tab, id) {
                     Reaction::Changed(Some(tab))

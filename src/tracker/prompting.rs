@@ -17,6 +17,9 @@ use crate::prompt::{self, Answer, Card, Due, Reason, Stretch};
 pub struct Prompted {
     pub stretches: BTreeMap<String, Stretch>,
     pub card: Option<Card>,
+    /// The price card past the daily goal, and its snooze.
+    #[serde(default)]
+    pub goal: super::goal::Goaled,
 }
 
 #[derive(Debug)]
@@ -25,6 +28,8 @@ pub(super) struct Prompting {
     stretches: BTreeMap<String, Stretch>,
     /// The one prompt card on screen, if any.
     pub card: Option<Card>,
+    /// The price card past the daily goal: one card at a time with this one.
+    pub goal: super::goal::Goaled,
     last_typing: f64,
 }
 
@@ -33,6 +38,7 @@ impl Default for Prompting {
         Prompting {
             stretches: BTreeMap::new(),
             card: None,
+            goal: super::goal::Goaled::default(),
             last_typing: f64::NEG_INFINITY,
         }
     }
@@ -44,6 +50,7 @@ impl Prompting {
         Prompting {
             stretches: saved.stretches,
             card: saved.card,
+            goal: saved.goal,
             ..Prompting::default()
         }
     }
@@ -53,6 +60,7 @@ impl Prompting {
         Prompted {
             stretches: self.stretches.clone(),
             card: self.card.clone(),
+            goal: self.goal.clone(),
         }
     }
 
@@ -95,6 +103,7 @@ impl Prompting {
             .values_mut()
             .for_each(|s| *s = Stretch::new(now));
         self.card = None;
+        self.goal = super::goal::Goaled::default();
     }
 }
 
@@ -128,6 +137,10 @@ impl Tracker {
 
     /// Shows or expires the prompt card (after every change).
     pub(super) fn check_prompt(&mut self, now: f64, zone: &impl Zone) {
+        // One card at a time: the goal's card, while up, holds this one back.
+        if self.prompting.card.is_none() && self.prompting.goal.card.is_some() {
+            return;
+        }
         let counting = self.attention.run().map(|r| (r.tab, r.site.clone()));
         let today = self.settings.calendar().day_of(now, zone);
         let shown_today = self.prompts_today(today);

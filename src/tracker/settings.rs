@@ -49,6 +49,10 @@ impl Tracker {
     ) -> Result<Vec<(TabId, SensorCommand)>, SettingsError> {
         settings.validate()?;
         let old = std::mem::replace(&mut self.settings, settings);
+        // The goal's card, switched off or its goal taken away, goes.
+        if !self.settings.goal_card || self.settings.daily_goal_minutes == 0 {
+            self.prompting.goal.card = None;
+        }
         // Pages of a site whose rules changed hear them (pending commands).
         self.sync_own_rules();
         self.outbox.settings();

@@ -81,6 +81,7 @@ pub fn worth_sending((old, at): &(OverlayState, f64), new: &OverlayState, now: f
         || old.arabic_digits != new.arabic_digits
         || old.minimized != new.minimized
         || old.mark_minutes != new.mark_minutes
+        || old.goal.as_ref().map(|g| g.take) != new.goal.as_ref().map(|g| g.take)
         || old.saved.as_ref().map(|s| (s.id, s.dropped))
             != new.saved.as_ref().map(|s| (s.id, s.dropped))
         || (shown - new.seconds).abs() > 1.0
@@ -206,6 +207,7 @@ impl Tracker {
                     shown_s: (SAVED_SHOWN_MS - (now - s.at)) / 1000.0,
                     ..s.view.clone()
                 }),
+            goal: self.goal_view(tab, now, zone),
         })
     }
 

@@ -190,10 +190,7 @@ impl Background {
     /// weekly summary.
     pub fn notification_clicked(&self, id: String) {
         if id == WEEK_NOTIFICATION {
-            let props = js_sys::Object::new();
-            let _ =
-                js_sys::Reflect::set(&props, &"url".into(), &chrome::url("summary.html").into());
-            let _ = chrome::tabs_create(&props);
+            open_week();
         }
     }
 
@@ -284,6 +281,19 @@ impl State {
             Reaction::Sensor(command) => self.tell(vec![(tab, command)]),
             Reaction::OpenOptions => {
                 let _ = chrome::open_options_page();
+            }
+            Reaction::OpenWeek => {
+                open_week();
+                self.changed(None);
+            }
+            Reaction::CloseTab => {
+                self.changed(None);
+                // Closing one's own tab needs no permission.
+                if let Ok(p) = chrome::tabs_remove(tab as f64) {
+                    wasm_bindgen_futures::spawn_local(async move {
+                        let _ = wasm_bindgen_futures::JsFuture::from(p).await;
+                    });
+                }
             }
         }
     }
@@ -856,4 +866,12 @@ fn post<T: serde::Serialize>(port: &Port, message: &T) {
         }
         Err(err) => warn(&format!("could not encode a message: {err}")),
     }
+}
+
+/// Opens the weekly summary in a new tab (the week's notification, the goal
+/// card's "Open my week").
+fn open_week() {
+    let props = js_sys::Object::new();
+    let _ = js_sys::Reflect::set(&props, &"url".into(), &chrome::url("summary.html").into());
+    let _ = chrome::tabs_create(&props);
 }

@@ -204,6 +204,15 @@ fn sections() -> Vec<(&'static str, Vec<Field>)> {
                         Ok(())
                     },
                 ),
+                field(
+                    "goal_card",
+                    Control::Check,
+                    |s| s.goal_card.to_string(),
+                    |s, v| {
+                        s.goal_card = v == "true";
+                        Ok(())
+                    },
+                ),
             ],
         ),
         (

@@ -1,5 +1,6 @@
-//! The counter's extension frame: the prompt card, the panel (today on this
-//! site, and the site's choices) and the "saved" note. The page's sensor
+//! The counter's extension frame: the prompt card, the price card past the
+//! daily goal, the panel (today on this site, and the site's choices) and
+//! the "saved" note. The page's sensor
 //! draws the pill itself and opens this frame above it, in its closed
 //! shadow root, only while one of these is up: here trusted clicks land in
 //! an extension page the site cannot script. The frame asks for exactly
@@ -21,6 +22,8 @@ use crate::protocol::{
 };
 use crate::settings::{Language, Settings};
 use crate::sites::ads_counted;
+use crate::summary::OWN_CPM_MARK;
+use crate::tracker::{GoalChoice, CONTINUE_MS};
 
 /// The room between the sections the frame stacks (overlay.css `gap`).
 const GAP_PX: f64 = 8.0;
@@ -37,6 +40,10 @@ pub struct View {
     question: Element,
     reasons: Vec<(Reason, Element)>,
     answers: Vec<(Answer, Element)>,
+    /// The price card past the daily goal, and its three choices.
+    goal: Element,
+    goal_text: Element,
+    goal_choices: Vec<(GoalChoice, Element)>,
     /// Today on this site, opened by a click on the pill.
     panel: Element,
     panel_title: Element,
@@ -100,6 +107,31 @@ impl View {
         card.append_child(&answer_row)?;
         parent.append_child(&card)?;
 
+        // The price card past the daily goal: what today cost, and a choice.
+        let goal = dom::element(doc, "section", "card goal", "")?;
+        goal.set_attribute("role", "dialog")?;
+        goal.set_attribute("aria-labelledby", "goal-text")?;
+        goal.set_attribute("hidden", "")?;
+        let goal_text = dom::add(&goal, "p", "question", "")?;
+        goal_text.set_id("goal-text");
+        let goal_row = dom::add(&goal, "div", "answers", "")?;
+        let continue_min = (CONTINUE_MS / 60_000.0) as u64;
+        let mut goal_choices = Vec::new();
+        for (choice, class, text) in [
+            (
+                GoalChoice::Continue,
+                "goal-continue",
+                intl::counted("goalContinue", continue_min, &[]),
+            ),
+            (GoalChoice::Week, "goal-week", i18n::message("goalWeek")),
+            (GoalChoice::Leave, "goal-leave", i18n::message("goalLeave")),
+        ] {
+            let b = dom::add(&goal_row, "button", class, &text)?;
+            b.set_attribute("type", "button")?;
+            goal_choices.push((choice, b));
+        }
+        parent.append_child(&goal)?;
+
         // The panel: today on this site, and what the person can do.
         let panel = dom::element(doc, "section", "panel", "")?;
         panel.set_id("panel");
@@ -149,6 +181,9 @@ impl View {
             question,
             reasons,
             answers,
+            goal,
+            goal_text,
+            goal_choices,
             panel,
             panel_title,
             panel_values,
@@ -183,6 +218,7 @@ impl View {
             self.toggle_panel(false);
         }
         self.render_card(state, &name);
+        self.render_goal(state);
         self.render_saved(state, elapsed_s);
         if self.panel_shown() {
             self.render_panel(state, state.seconds + ticked, &name);
@@ -191,14 +227,14 @@ impl View {
 
     /// Whether anything is shown: else the frame may go.
     pub fn shows_anything(&self) -> bool {
-        self.card_shown() || self.panel_shown() || self.saved_shown()
+        self.card_shown() || self.goal_shown() || self.panel_shown() || self.saved_shown()
     }
 
     /// The room the shown sections take, stacked (px, rounded up): exactly
     /// what the frame draws.
     pub fn drawn_size(&self) -> (u32, u32) {
         let (mut width, mut height, mut shown) = (0.0f64, 0.0f64, 0u32);
-        for section in [&self.card, &self.panel, &self.saved] {
+        for section in [&self.card, &self.goal, &self.panel, &self.saved] {
             if section.has_attribute("hidden") {
                 continue;
             }
@@ -315,6 +351,43 @@ impl View {
         }
     }
 
+    /// The price card past the daily goal: "You have sold 1 h 12 min
+    /// today — ≈ $0.41 to the platforms" (without a take, no money).
+    fn render_goal(&self, state: &OverlayState) {
+        let Some(g) = &state.goal else {
+            if self.goal_shown() {
+                let _ = self.goal.set_attribute("hidden", "");
+            }
+            return;
+        };
+        let sold = intl::duration(g.sold_s);
+        let text = match g.take {
+            Some(usd) => {
+                let mut money = intl::cash(usd, &state.currency, state.usd_rate);
+                // The person's own price, marked as elsewhere.
+                if g.own_cpm {
+                    money.push_str(OWN_CPM_MARK);
+                }
+                i18n::message_with("goalCardPrice", &[&sold, &money])
+            }
+            None => i18n::message_with("goalCardSold", &[&sold]),
+        };
+        if self.goal_text.text_content().as_deref() != Some(text.as_str()) {
+            self.goal_text.set_text_content(Some(&text));
+        }
+        if !self.goal_shown() {
+            let _ = self.goal.remove_attribute("hidden");
+            if self.panel_shown() {
+                self.toggle_panel(false);
+            }
+        }
+    }
+
+    /// Whether the goal's card is up.
+    pub fn goal_shown(&self) -> bool {
+        !self.goal.has_attribute("hidden")
+    }
+
     /// Whether the card is up.
     pub fn card_shown(&self) -> bool {
         !self.card.has_attribute("hidden")
@@ -383,6 +456,18 @@ impl Overlay {
         // Hide at once; the core's next state confirms.
         if let Some((state, _)) = self.latest.as_mut() {
             state.prompt = None;
+        }
+        self.render();
+    }
+}
+
+impl Overlay {
+    /// A choice on the goal's card: sent, and the card goes at once (the
+    /// core's next state confirms).
+    fn goal_choice(&mut self, choice: GoalChoice) {
+        self.send(&OverlayRequest::Goal { choice });
+        if let Some((state, _)) = self.latest.as_mut() {
+            state.goal = None;
         }
         self.render();
     }
@@ -538,6 +623,16 @@ fn wire_card(overlay: &Rc<RefCell<Overlay>>) {
         let click = Closure::<dyn FnMut(web_sys::Event)>::new(move |e: web_sys::Event| {
             if e.is_trusted() {
                 o.borrow_mut().answer(answer);
+            }
+        });
+        let _ = button.add_event_listener_with_callback("click", click.as_ref().unchecked_ref());
+        click.forget();
+    }
+    for (choice, button) in &view.goal_choices {
+        let (choice, o) = (*choice, overlay.clone());
+        let click = Closure::<dyn FnMut(web_sys::Event)>::new(move |e: web_sys::Event| {
+            if e.is_trusted() {
+                o.borrow_mut().goal_choice(choice);
             }
         });
         let _ = button.add_event_listener_with_callback("click", click.as_ref().unchecked_ref());

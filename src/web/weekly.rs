@@ -9,6 +9,7 @@ use super::widgets::{chart, own_cpm_legend, site_table, stats, take_mark};
 use super::{ask_for, dom, i18n, intl, page_setup, warn, Ask};
 use crate::calendar::Date;
 use crate::format::Digits;
+use crate::ledger::GoalChoices;
 use crate::settings::Settings;
 use crate::sites::ads_counted;
 use crate::summary::{
@@ -126,6 +127,7 @@ fn render(main: &Element, w: &Weekly, settings: &Settings) -> Result<(), JsValue
     own_cpm_legend(&last, w.last.totals.own_cpm || w.compared.total.own_cpm)?;
     given_most(&last, &w.last)?;
     reasons(&last, &w.last)?;
+    goal_line(&last, &w.goal.last)?;
 
     let current = dom::add(main, "section", "this-week", "")?;
     current.set_id("this-week");
@@ -138,6 +140,7 @@ fn render(main: &Element, w: &Weekly, settings: &Settings) -> Result<(), JsValue
     stats(&current, &w.current.totals, settings)?;
     site_table(&current, &w.current, settings, true)?;
     own_cpm_legend(&current, w.current.totals.own_cpm)?;
+    goal_line(&current, &w.goal.current)?;
 
     super::finds::section(main, &w.finds, w.finds.len())?;
     how_estimated(main, &w.sources)?;
@@ -327,6 +330,24 @@ fn given_most(parent: &Element, p: &Period) -> Result<(), JsValue> {
         ],
     );
     dom::add(parent, "p", "most", &text)?;
+    Ok(())
+}
+
+/// "The goal card: continued 3 times, opened the week once, left once",
+/// when the card was answered at all in the week.
+fn goal_line(parent: &Element, g: &GoalChoices) -> Result<(), JsValue> {
+    if g.is_empty() {
+        return Ok(());
+    }
+    let line = i18n::message_with(
+        "goalChoices",
+        &[
+            &intl::counted("goalChoiceContinued", u64::from(g.continued), &[]),
+            &intl::counted("goalChoiceWeek", u64::from(g.week), &[]),
+            &intl::counted("goalChoiceLeft", u64::from(g.left), &[]),
+        ],
+    );
+    dom::add(parent, "p", "goal-choices", &line)?;
     Ok(())
 }
 
