@@ -209,7 +209,7 @@ test('the options\' number fields show and take the chosen digits (Latin typed t
     /** Types `text` into the field `id` as the person would, and leaves it. */
     const type = async (id, text) => {
       await page.$eval('.status', (e) => { e.textContent = ''; });
-      await page.click(`#${id}`, { clickCount: 3 });
+      await page.$eval(`#${id}`, (e) => { e.focus(); e.select(); });
       await page.keyboard.press('Backspace');
       await page.keyboard.type(text);
       await page.keyboard.press('Tab');
