@@ -122,8 +122,9 @@ fn number(v: &str, lo: f64, hi: f64) -> Result<f64, String> {
 }
 
 /// A setting's value (`15`, `0.92`) in the chosen digits and the
-/// language's decimal sign (`١٥`, `٠٫٩٢`), as a number field shows it.
-fn number_shown(value: &str) -> String {
+/// language's decimal sign (`١٥`, `٠٫٩٢`), as a number field shows it,
+/// with at least `places` decimals (`4.00`: `٤٫٠٠`).
+fn number_shown(value: &str, places: u32) -> String {
     let digits = i18n::digits();
     let Some(n) = crate::format::read_number(value).filter(|_| digits == Digits::ArabicIndic)
     else {
@@ -132,6 +133,7 @@ fn number_shown(value: &str) -> String {
     let options = js_sys::Object::new();
     let _ = js_sys::Reflect::set(&options, &"numberingSystem".into(), &"arab".into());
     let _ = js_sys::Reflect::set(&options, &"useGrouping".into(), &false.into());
+    let _ = js_sys::Reflect::set(&options, &"minimumFractionDigits".into(), &places.into());
     let _ = js_sys::Reflect::set(&options, &"maximumFractionDigits".into(), &20.into());
     let locales = js_sys::Array::of1(&i18n::locale().into());
     js_sys::Intl::NumberFormat::new(&locales, &options)
@@ -440,7 +442,7 @@ fn mount_in(
     let shown: Get = match field.control {
         Control::Number { .. } => {
             let get = field.get.clone();
-            Rc::new(move |s: &Settings| number_shown(&get(s)))
+            Rc::new(move |s: &Settings| number_shown(&get(s), 0))
         }
         _ => field.get.clone(),
     };
@@ -725,7 +727,8 @@ fn site_row(
         tr.query_selector(&format!("#cpm-{key}"))?,
         crate::valuation::cpm(id, region, None),
     ) {
-        input.set_attribute("placeholder", &format!("{:.2}", cpm.typical))?;
+        let typical = format!("{:.2}", cpm.typical);
+        input.set_attribute("placeholder", &number_shown(&typical, 2))?;
     }
     // A pause that is on shows until when.
     if let Some(until) = shared
