@@ -64,6 +64,38 @@ pub fn with_digits(text: &str, digits: Digits) -> String {
     }
 }
 
+/// A number as the person typed it, in either digits: Arabic-Indic
+/// (and Persian) digits read as Latin ones, `٫` as the decimal point;
+/// spaces and bidi marks around it ignored. Anything else is not a number.
+///
+/// ```text
+/// "١٥" -> 15   "٠٫٩٢" -> 0.92   "۳۰" -> 30   " 30 " -> 30   "1.5" -> 1.5
+/// "" -> none   "1,5" -> none   "١٥ث" -> none
+/// ```
+pub fn read_number(text: &str) -> Option<f64> {
+    let latin: String = text
+        .chars()
+        .filter(|c| !c.is_whitespace() && !matches!(c, '\u{200E}' | '\u{200F}' | '\u{061C}'))
+        .map(|c| match c {
+            '\u{0660}'..='\u{0669}' => {
+                char::from_u32(u32::from('0') + (c as u32 - 0x0660)).unwrap_or(c)
+            }
+            '\u{06F0}'..='\u{06F9}' => {
+                char::from_u32(u32::from('0') + (c as u32 - 0x06F0)).unwrap_or(c)
+            }
+            '\u{066B}' => '.',
+            _ => c,
+        })
+        .collect();
+    // Only plain decimals: Rust would also read "inf", "NaN" and "1e3".
+    let plain = !latin.is_empty()
+        && latin
+            .chars()
+            .all(|c| c.is_ascii_digit() || c == '.' || c == '-')
+        && latin.chars().any(|c| c.is_ascii_digit());
+    plain.then(|| latin.parse::<f64>().ok()).flatten()
+}
+
 /// Decimal places for an amount of money: three under a dime, so a few
 /// ads do not round to nothing.
 ///
@@ -110,6 +142,23 @@ pub fn isolate(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn numbers_are_read_in_either_digits() {
+        assert_eq!(read_number("١٥"), Some(15.0));
+        assert_eq!(read_number("٠٫٩٢"), Some(0.92));
+        assert_eq!(read_number("۳۰"), Some(30.0));
+        assert_eq!(read_number(" 30 "), Some(30.0));
+        assert_eq!(read_number("\u{200F}١٢٠"), Some(120.0));
+        assert_eq!(read_number("1.5"), Some(1.5));
+        assert_eq!(
+            read_number(&with_digits("3650", Digits::ArabicIndic)),
+            Some(3650.0)
+        );
+        for bad in ["", "1,5", "١٥ث", "inf", "NaN", "1e3", ".", "1.2.3", "-"] {
+            assert_eq!(read_number(bad), None, "{bad:?}");
+        }
+    }
 
     #[test]
     fn money_shapes() {

@@ -238,17 +238,8 @@ impl State {
         if matches!(event, SensorEvent::Hello { .. }) {
             self.sensors.insert(tab, port.clone());
             self.pills.remove(&tab); // a new sensor knows nothing yet
-                                     // A sensor back after a restart: its page's counter, which does
-                                     // not reconnect on its own (an idle page must not wake the
-                                     // worker), is asked to.
             if !self.overlays.contains_key(&tab) {
-                if let Ok(p) = to_js(&OverlayCall::OverlayReconnect) {
-                    if let Ok(p) = chrome::runtime_send_message(&p) {
-                        wasm_bindgen_futures::spawn_local(async move {
-                            let _ = wasm_bindgen_futures::JsFuture::from(p).await;
-                        });
-                    }
-                }
+                ask_overlay_back(tab);
             }
         }
         match self
@@ -802,6 +793,29 @@ fn wake_sleepers() {
             }
         }
     });
+}
+
+/// A sensor back after a restart: its page's counter frame, if open, which
+/// does not reconnect on its own (an idle page must not wake the worker),
+/// is asked to. Chromium hands `runtime.sendMessage` to extension frames
+/// in pages; Firefox does not (it hands them only `tabs.sendMessage`, so an
+/// open card or panel never heard the restarted core): both are sent, and
+/// a frame already connected ignores the second. The tab's sensor ignores
+/// the call too.
+fn ask_overlay_back(tab: TabId) {
+    let Ok(call) = to_js(&OverlayCall::OverlayReconnect) else {
+        return;
+    };
+    let sent = [
+        chrome::runtime_send_message(&call),
+        chrome::tabs_send_message(tab as f64, &call),
+    ];
+    for p in sent.into_iter().flatten() {
+        // No frame open: refused, and nothing to do.
+        wasm_bindgen_futures::spawn_local(async move {
+            let _ = wasm_bindgen_futures::JsFuture::from(p).await;
+        });
+    }
 }
 
 /// Who `port` is, from what the browser says (see [`crate::ports`]).

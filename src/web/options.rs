@@ -13,14 +13,25 @@ use wasm_bindgen_futures::{spawn_local, JsFuture};
 use web_sys::{Element, HtmlInputElement, HtmlSelectElement};
 
 use super::i18n::site_name;
-use super::{ask, chrome, dom, i18n, intl, page_setup, warn, Ask, AskImport, AskSettings, Js};
+use super::{
+    ask, ask_for, chrome, dom, i18n, intl, page_setup, warn, Ask, AskImport, AskSettings, Js,
+};
 use crate::calendar::Weekday;
+use crate::format::Digits;
 use crate::settings::{Language, Settings};
 use crate::sites::CATALOG;
 use crate::store::ImportPreview;
 use crate::valuation::Region;
 
 type Shared = Rc<RefCell<Settings>>;
+/// Shows settings in one control (or one part of the page).
+type Redraw = Rc<dyn Fn(&Settings)>;
+
+thread_local! {
+    /// Every control's redraw: after an import or its undo the page shows
+    /// what the core now holds ([`refresh`]).
+    static REDRAWS: RefCell<Vec<Redraw>> = const { RefCell::new(Vec::new()) };
+}
 /// Reads a setting as the control's value.
 type Get = Rc<dyn Fn(&Settings) -> String>;
 /// Writes the control's value into settings; `Err` is a reason to show.
@@ -99,14 +110,38 @@ fn hint(field: &Field) -> Option<String> {
     Some(i18n::message_with(&key, &bounds)).filter(|h| !h.starts_with(&key))
 }
 
+/// A number field's value, typed in either digits, within `lo..=hi`.
 fn number(v: &str, lo: f64, hi: f64) -> Result<f64, String> {
-    match v.trim().parse::<f64>() {
-        Ok(n) if n.is_finite() && (lo..=hi).contains(&n) => Ok(n),
+    match crate::format::read_number(v) {
+        Some(n) if n.is_finite() && (lo..=hi).contains(&n) => Ok(n),
         _ => Err(i18n::message_with(
             "errorRange",
             &[&intl::count(lo as u64), &intl::count(hi as u64)],
         )),
     }
+}
+
+/// A setting's value (`15`, `0.92`) in the chosen digits and the
+/// language's decimal sign (`١٥`, `٠٫٩٢`), as a number field shows it,
+/// with at least `places` decimals (`4.00`: `٤٫٠٠`).
+fn number_shown(value: &str, places: u32) -> String {
+    let digits = i18n::digits();
+    let Some(n) = crate::format::read_number(value).filter(|_| digits == Digits::ArabicIndic)
+    else {
+        return value.to_string();
+    };
+    let options = js_sys::Object::new();
+    let _ = js_sys::Reflect::set(&options, &"numberingSystem".into(), &"arab".into());
+    let _ = js_sys::Reflect::set(&options, &"useGrouping".into(), &false.into());
+    let _ = js_sys::Reflect::set(&options, &"minimumFractionDigits".into(), &places.into());
+    let _ = js_sys::Reflect::set(&options, &"maximumFractionDigits".into(), &20.into());
+    let locales = js_sys::Array::of1(&i18n::locale().into());
+    js_sys::Intl::NumberFormat::new(&locales, &options)
+        .format()
+        .call1(&JsValue::NULL, &n.into())
+        .ok()
+        .and_then(|s| s.as_string())
+        .unwrap_or_else(|| crate::format::with_digits(value, digits))
 }
 
 fn field(
@@ -412,7 +447,15 @@ fn mount_in(
             row
         }
     };
-    let value = (field.get)(&shared.borrow());
+    // A number field shows (and takes) the chosen digits.
+    let shown: Get = match field.control {
+        Control::Number { .. } => {
+            let get = field.get.clone();
+            Rc::new(move |s: &Settings| number_shown(&get(s), 0))
+        }
+        _ => field.get.clone(),
+    };
+    let value = shown(&shared.borrow());
     let control: Element = match &field.control {
         Control::Choice(options) => {
             let select = doc.create_element("select")?;
@@ -431,6 +474,17 @@ fn mount_in(
             input
                 .unchecked_ref::<HtmlInputElement>()
                 .set_checked(value == "true");
+            input
+        }
+        // A number input holds only Latin digits: with Arabic-Indic ones
+        // it is a text field with a number keyboard.
+        Control::Number { step, .. } if i18n::digits() == Digits::ArabicIndic => {
+            let input = doc.create_element("input")?;
+            input.set_attribute("type", "text")?;
+            let keys = if *step < 1.0 { "decimal" } else { "numeric" };
+            input.set_attribute("inputmode", keys)?;
+            input.set_attribute("class", "number")?;
+            input.unchecked_ref::<HtmlInputElement>().set_value(&value);
             input
         }
         Control::Number { min, max, step } => {
@@ -466,8 +520,14 @@ fn mount_in(
         p.set_id(&format!("{}-hint", field.id));
         control.set_attribute("aria-describedby", &format!("{}-hint", field.id))?;
     }
+    let (el, redrawn) = (control.clone(), shown.clone());
+    REDRAWS.with(|r| {
+        r.borrow_mut()
+            .push(Rc::new(move |s: &Settings| restore(&el, &redrawn(s))))
+    });
     let (shared, status, el) = (shared.clone(), status.clone(), control.clone());
-    let Field { get, set, id, .. } = field;
+    let Field { set, id, .. } = field;
+    let get = shown;
     let relabel = id == "language" || id == "arabic_digits";
     let on_change = Closure::<dyn FnMut()>::new(move || {
         let raw = match el.dyn_ref::<HtmlInputElement>() {
@@ -477,10 +537,14 @@ fn mount_in(
         };
         let mut next = shared.borrow().clone();
         match set(&mut next, &raw) {
-            Ok(()) => save(next, &shared, &status, relabel, {
-                let (el, get, shared) = (el.clone(), get.clone(), shared.clone());
-                move || restore(&el, &get(&shared.borrow()))
-            }),
+            Ok(()) => {
+                // Shown as it is kept (`8` typed: `٨` in Arabic-Indic digits).
+                restore(&el, &get(&next));
+                save(next, &shared, &status, relabel, {
+                    let (el, get, shared) = (el.clone(), get.clone(), shared.clone());
+                    move || restore(&el, &get(&shared.borrow()))
+                })
+            }
             Err(why) => {
                 status.set_text_content(Some(&why));
                 status.set_class_name("status error");
@@ -672,7 +736,8 @@ fn site_row(
         tr.query_selector(&format!("#cpm-{key}"))?,
         crate::valuation::cpm(id, region, None),
     ) {
-        input.set_attribute("placeholder", &format!("{:.2}", cpm.typical))?;
+        let typical = format!("{:.2}", cpm.typical);
+        input.set_attribute("placeholder", &number_shown(&typical, 2))?;
     }
     // A pause that is on shows until when.
     if let Some(until) = shared
@@ -896,6 +961,12 @@ fn ad_rules(main: &Element, shared: &Shared, status: &Element) -> Result<(), JsV
         &"value".into(),
         &shared.borrow().ad_rules.as_str().into(),
     );
+    let a = area.clone();
+    REDRAWS.with(|r| {
+        r.borrow_mut().push(Rc::new(move |s: &Settings| {
+            let _ = js_sys::Reflect::set(&a, &"value".into(), &s.ad_rules.as_str().into());
+        }))
+    });
     dom::add(&section, "p", "hint", &i18n::message("hint_ad_rules"))?.set_id("ad-rules-hint");
     let errors = dom::add(&section, "ul", "rule-errors", "")?;
     errors.set_id("ad-rules-errors");
@@ -1125,8 +1196,9 @@ fn data(main: &Element, shared: &Shared, status: &Element) -> Result<(), JsValue
     import.append_child(&file)?;
     let preview = dom::add(&import, "div", "preview", "")?;
     preview.set_id("import-preview");
-    let undo = undo_import(&import, status)?;
+    let undo = undo_import(&import, shared, status)?;
     let (file_el, preview_el, status_el) = (file.clone(), preview.clone(), status.clone());
+    let shared_el = shared.clone();
     let on_file = Closure::<dyn FnMut()>::new(move || {
         let Some(f) = file_el
             .unchecked_ref::<HtmlInputElement>()
@@ -1136,6 +1208,7 @@ fn data(main: &Element, shared: &Shared, status: &Element) -> Result<(), JsValue
             return;
         };
         let (preview, status, undo) = (preview_el.clone(), status_el.clone(), undo.clone());
+        let shared = shared_el.clone();
         spawn_local(async move {
             preview.set_text_content(None);
             // Too large a file is refused before it is read at all.
@@ -1163,7 +1236,7 @@ fn data(main: &Element, shared: &Shared, status: &Element) -> Result<(), JsValue
             {
                 Ok(reply) => match serde_wasm_bindgen::from_value::<ImportPreview>(reply) {
                     Ok(p) => {
-                        let _ = show_preview(&preview, &p, data, &status, &undo);
+                        let _ = show_preview(&preview, &p, data, &shared, &status, &undo);
                     }
                     Err(e) => refuse(&status, &e.to_string()),
                 },
@@ -1218,6 +1291,36 @@ fn data(main: &Element, shared: &Shared, status: &Element) -> Result<(), JsValue
     Ok(())
 }
 
+/// After an import or its undo: the page's settings and every control
+/// follow what the core now holds, so a later edit cannot send the old
+/// ones back. A change that lays the page out anew (language, digits, the
+/// sites the person added) reloads it.
+async fn refresh(shared: &Shared) {
+    let settings: Settings = match ask_for(&Ask::GetSettings).await {
+        Ok(settings) => settings,
+        // Not read: the page is read again instead.
+        Err(_) => return reload(),
+    };
+    let relaid = {
+        let old = shared.borrow();
+        old.language != settings.language
+            || old.arabic_digits != settings.arabic_digits
+            || old.custom_sites != settings.custom_sites
+    };
+    if relaid {
+        return reload();
+    }
+    *shared.borrow_mut() = settings.clone();
+    let redraws = REDRAWS.with(|r| r.borrow().clone());
+    for redraw in redraws {
+        redraw(&settings);
+    }
+}
+
+fn reload() {
+    let _ = web_sys::window().map(|w| w.location().reload());
+}
+
 fn refuse(status: &Element, why: &str) {
     fail(status, &i18n::message_with("importRefused", &[why]));
 }
@@ -1230,14 +1333,14 @@ fn fail(status: &Element, text: &str) {
 
 /// "Undo import": shown while the core can still put back the store as
 /// it was before the last import; hidden once it cannot. Returns its row.
-fn undo_import(parent: &Element, status: &Element) -> Result<Element, JsValue> {
+fn undo_import(parent: &Element, shared: &Shared, status: &Element) -> Result<Element, JsValue> {
     let row = dom::add(parent, "div", "undo-import", "")?;
     row.set_attribute("hidden", "")?;
     let hint = dom::add(&row, "p", "hint", "")?;
     let undo = button(&row, "import-undo", "importUndo")?;
-    let (r, status) = (row.clone(), status.clone());
+    let (r, status, shared) = (row.clone(), status.clone(), shared.clone());
     on_click(&undo, move || {
-        let (row, status) = (r.clone(), status.clone());
+        let (row, status, shared) = (r.clone(), status.clone(), shared.clone());
         spawn_local(async move {
             let reply = match super::ask_now(&Ask::UndoImport) {
                 Ok(asked) => asked.await.unwrap_or(JsValue::UNDEFINED),
@@ -1248,6 +1351,7 @@ fn undo_import(parent: &Element, status: &Element) -> Result<Element, JsValue> {
                 Ok(_) => {
                     status.set_text_content(Some(&i18n::message("importUndone")));
                     status.set_class_name("status ok");
+                    refresh(&shared).await;
                 }
                 Err(why) => {
                     let why =
@@ -1299,6 +1403,7 @@ fn show_preview(
     preview: &Element,
     p: &ImportPreview,
     data: JsValue,
+    shared: &Shared,
     status: &Element,
     undo: &Element,
 ) -> Result<(), JsValue> {
@@ -1344,9 +1449,15 @@ fn show_preview(
     }
     let go = button(preview, "import-confirm", "importConfirm")?;
     let cancel = button(preview, "import-cancel", "cancel")?;
-    let (pv, status, undo) = (preview.clone(), status.clone(), undo.clone());
+    let (pv, status, undo, shared) = (
+        preview.clone(),
+        status.clone(),
+        undo.clone(),
+        shared.clone(),
+    );
     on_click(&go, move || {
         let (data, pv, status, undo) = (data.clone(), pv.clone(), status.clone(), undo.clone());
+        let shared = shared.clone();
         spawn_local(async move {
             match ask(&AskImport::Import { data: Js(data) }).await {
                 Ok(_) => {
@@ -1356,6 +1467,7 @@ fn show_preview(
                     if let Some(hint) = undo.query_selector(".hint").ok().flatten() {
                         show_undo(&undo, &hint);
                     }
+                    refresh(&shared).await;
                 }
                 Err(why) => refuse(&status, &why.as_string().unwrap_or_default()),
             }

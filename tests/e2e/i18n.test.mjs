@@ -196,6 +196,45 @@ test('the options\' "ask every N minutes" agree with their count, in the chosen 
   await ext.close();
 });
 
+test('the options\' number fields show and take the chosen digits (Latin typed too)', async () => {
+  const ext = await extensionPage(browser, 'options.html');
+  const s = await settingsOf(ext);
+  await setSettings(ext, { ...s, language: 'ar', arabic_digits: true, idle_threshold_seconds: 60, currency: 'EUR', usd_rate: 1.5 });
+  const page = await extensionPage(browser, 'options.html');
+  try {
+    await page.waitForSelector('body[data-ready]');
+    const value = (id) => page.$eval(`#${id}`, (e) => e.value);
+    assert.equal(await value('idle_threshold_seconds'), '٦٠');
+    assert.equal(await value('usd_rate'), '١٫٥');
+    /** Types `text` into the field `id` as the person would, and leaves it. */
+    const type = async (id, text) => {
+      await page.$eval('.status', (e) => { e.textContent = ''; });
+      await page.$eval(`#${id}`, (e) => { e.focus(); e.select(); });
+      await page.keyboard.press('Backspace');
+      await page.keyboard.type(text);
+      await page.keyboard.press('Tab');
+      await page.waitForFunction(() => document.querySelector('.status').textContent !== '');
+    };
+    await type('idle_threshold_seconds', '١٢٠');
+    assert.equal((await settingsOf(ext)).idle_threshold_seconds, 120, 'Arabic-Indic digits read');
+    assert.equal(await value('idle_threshold_seconds'), '١٢٠');
+    await type('usd_rate', '٠٫٩٢');
+    assert.equal((await settingsOf(ext)).usd_rate, 0.92, 'the Arabic decimal sign read');
+    await type('prompt_daily_cap', '8');
+    assert.equal((await settingsOf(ext)).prompt_daily_cap, 8, 'Latin digits read too');
+    assert.equal(await value('prompt_daily_cap'), '٨', 'shown in the chosen digits again');
+    // Out of range: refused, in the chosen digits, and the field springs back.
+    await type('idle_threshold_seconds', '٥');
+    assert.match(await page.$eval('.status', (e) => e.textContent), /١٥.*٦٠٠/);
+    assert.equal(await value('idle_threshold_seconds'), '١٢٠');
+    assert.equal((await settingsOf(ext)).idle_threshold_seconds, 120);
+  } finally {
+    await setSettings(ext, s);
+    await page.close();
+    await ext.close();
+  }
+});
+
 test('Arabic with Latin digits: the pill still holds a three-decimal take', async () => {
   const ext = await extensionPage(browser, 'options.html');
   assert.deepEqual(await ask(ext, { type: 'delete_everything' }), { ok: true });

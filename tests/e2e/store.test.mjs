@@ -212,6 +212,53 @@ test('an import is undone once from the options page, after a restart, to exactl
   }
 });
 
+test('after an import or its undo the options show the settings held: a later edit keeps them', async () => {
+  const browser = await launch();
+  try {
+    const ext = await extensionPage(browser, 'options.html');
+    assert.deepEqual(await ask(ext, { type: 'import', data: seedExport(Date.now(), 2, { idle_threshold_seconds: 30 }) }), { ok: true });
+    await reload(ext);
+    await ext.waitForSelector('body[data-ready]');
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'thaman-refresh-'));
+    /** Imports a backup holding `settings` through the page. */
+    const importFile = async (name, settings) => {
+      const file = path.join(dir, `${name}.json`);
+      fs.writeFileSync(file, JSON.stringify(seedExport(Date.now(), 2, settings)));
+      await (await ext.waitForSelector('#import-file')).uploadFile(file);
+      await (await ext.waitForSelector('#import-confirm')).click();
+      await ext.waitForFunction(() => document.querySelector('.status')?.textContent === 'Imported.');
+    };
+    const shown = (id, value) => ext.waitForFunction((i, v) => document.querySelector(`#${i}`).value === v, { timeout: 5000 }, id, value);
+    /** Changes another field on the page, as the person would. */
+    const edit = async (id, value) => {
+      await ext.$eval(`#${id}`, (e, v) => { e.value = v; e.dispatchEvent(new Event('change')); }, value);
+      await ext.waitForFunction(() => document.querySelector('.status')?.textContent === 'Saved.');
+      await ext.$eval('.status', (e) => { e.textContent = ''; });
+    };
+    const held = async () => {
+      const s = await ask(ext, { type: 'get_settings' });
+      return { idle: s.idle_threshold_seconds, cap: s.prompt_daily_cap };
+    };
+    // An import with another idle threshold, then another field changed.
+    await importFile('idle-120', { idle_threshold_seconds: 120 });
+    await edit('prompt_daily_cap', '9');
+    assert.deepEqual(await held(), { idle: 120, cap: 9 }, 'the imported setting stays');
+    await shown('idle_threshold_seconds', '120');
+    // Another import, the page read again, the import undone: the page
+    // shows the settings from before it, and an edit keeps them.
+    await importFile('idle-90', { idle_threshold_seconds: 90 });
+    await reload(ext);
+    await (await ext.waitForSelector('.undo-import:not([hidden]) #import-undo')).click();
+    await ext.waitForFunction(() => /^Import undone/.test(document.querySelector('.status')?.textContent));
+    await shown('prompt_daily_cap', '9');
+    await edit('prompt_daily_cap', '7');
+    assert.deepEqual(await held(), { idle: 120, cap: 7 }, 'the setting the undo put back stays');
+    await shown('idle_threshold_seconds', '120');
+  } finally {
+    await browser.close();
+  }
+});
+
 test('a file over the largest export is refused before it is read, in the person\'s words', async () => {
   const browser = await launch();
   try {
