@@ -212,6 +212,23 @@ test('the panel in Arabic: right to left, Arabic-Indic digits', async () => {
   await page.close();
 });
 
+/**
+ * Waits until the pill's words have settled (its box unchanged for 2 s):
+ * on an ad fixture the first ads are counted a moment after the pill
+ * shows, and the pill grows (x-ar.html: 381 → 397 px, "no ads" → "one
+ * ad"); at the left edge it grows to the right, over ring points measured
+ * before — Firefox's ar ring failures under load.
+ */
+async function settled(counter) {
+  let last = '';
+  for (let since = Date.now(), end = Date.now() + 15000; Date.now() < end; await sleep(250)) {
+    const box = JSON.stringify(await counter.box('.pill'));
+    if (box !== last) [last, since] = [box, Date.now()];
+    else if (Date.now() - since >= 2000) return;
+  }
+  throw new Error(`the pill never settled: ${last}`);
+}
+
 /** Probes clicks on a ring 1–20 px outside the counter; every one must reach the page. */
 async function ringReachesPage(page, counter, state) {
   const { points, missed, boxes } = await probeRing(page, counter);
@@ -230,6 +247,7 @@ for (const lang of ['en', 'ar']) {
     const counter = await overlayFrame(page);
     assert.ok(counter, 'the counter is shown');
     await counter.waitForFunction((want) => document.documentElement.lang.startsWith(want), { timeout: 5000 }, lang);
+    await settled(counter);
     await ringReachesPage(page, counter, 'pill');
     await openPanel(counter);
     await ringReachesPage(page, counter, 'panel');
@@ -287,6 +305,7 @@ for (const lang of ['en', 'ar']) {
       : await openSite(browser, 'https://x.com/home');
     const counter = await overlayFrame(page);
     await counter.waitForFunction((want) => document.documentElement.lang.startsWith(want), { timeout: 5000 }, lang);
+    await settled(counter);
     // The note, alone in its frame (the panel gone).
     await openPanel(counter);
     await clickSettled(counter, '#panel .mark-post');
