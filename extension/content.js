@@ -1,7 +1,8 @@
 // Thaman's sensor: the only script on the page. It reports what it sees —
 // visibility, focus, input (at most one a second), media really playing, a
 // heartbeat while visible, candidate ad slots with their label text and,
-// for the slots the core calls ads, their visible ratio — and draws the
+// for the slots the core calls ads, their visible ratio — in at most one
+// message a second unless something must go at once, and draws the
 // counter with the words the core formatted. It decides nothing: the core
 // timestamps and judges every event, and says which slots are ads.
 // Sensing starts first and alone: nothing the page does to the counter
@@ -31,14 +32,61 @@
 
   const visible = () => document.visibilityState === 'visible';
 
-  function post(message) {
+  // --- reporting: at most one message a second while the person scrolls
+  // What can wait (input while it goes on, the heartbeat, slots found, an
+  // ad's view that crosses no threshold) is held and sent together, each
+  // item saying how long ago it happened, so the core times it as if it
+  // had come alone. What must go at once (visibility, focus, media, a view
+  // crossing a threshold, the first input after a pause) takes what waited
+  // with it; an act or answer of the person's (a fold, a shortcut, a post)
+  // goes alone, after what waited.
+  const BATCH_MS = 1000;
+  const PAUSE_MS = 2 * INPUT_EVERY_MS; // input after this long without any is news
+  let waiting = [];        // [performance.now(), message] not yet sent
+  let flushTimer = 0;
+  let lastSent = -Infinity; // performance.now() of the last message sent
+
+  function send(message) {
     if (ignored || asleep) return;
     if (!port) connect();
     try {
       if (port) port.postMessage(message);
+      lastSent = performance.now();
     } catch (_) {
       port = null; // the worker went away mid-send; the next event reconnects
     }
+  }
+
+  /** Sends `message` now, alone, after what waited. */
+  function post(message) {
+    flush();
+    send(message);
+  }
+
+  /** Reports what was seen: `now`, with what waited; else within a second. */
+  function report(message, now = false) {
+    if (ignored || asleep) return;
+    waiting.push([performance.now(), message]);
+    if (now) return flush();
+    if (!flushTimer) flushTimer = setTimeout(flush, Math.max(0, lastSent + BATCH_MS - performance.now()));
+  }
+
+  function flush() {
+    clearTimeout(flushTimer);
+    flushTimer = 0;
+    if (!waiting.length) return;
+    const items = waiting;
+    waiting = [];
+    const now = performance.now();
+    // One that did not wait goes as itself.
+    if (items.length === 1 && now - items[0][0] < 20) return send(items[0][1]);
+    send({ type: 'batch', items: items.map(([at, event]) => ({ ago_ms: Math.round(now - at), event })) });
+  }
+
+  function unsent() {
+    clearTimeout(flushTimer);
+    flushTimer = 0;
+    waiting = [];
   }
 
   function connect() {
@@ -101,6 +149,7 @@
     else if (message.type === 'ignore') stop();
     else if (message.type === 'sleep') sleep(message.until);
     else if (message.type === 'wake') wake();
+    else if (message.type === 'batch') for (const each of message.commands) command(each);
   }
 
   // --- ad slots: apply the site's rules to added nodes, batched ---------
@@ -201,9 +250,12 @@
     plays.delete(id);
     sources.delete(id);
     videos.delete(id);
+    const was = told.get(id);
+    told.delete(id);
     if (!watched.delete(id)) return;
     io.unobserve(el);
-    post({ type: 'gone', id });
+    // Gone while over a threshold ends a dwell: at once.
+    report({ type: 'gone', id }, !!was && was.band > 0);
   }
 
   // --- video ads: the 2 seconds are of the ad playing (MRC) ------------
@@ -230,7 +282,7 @@
     if (on === was && !always) return;
     // Sent before it is noted: a core that restarted hears first what the
     // old one knew (reannounce), then the change.
-    post({ type: 'playing', id, playing: on });
+    report({ type: 'playing', id, playing: on }, true);
     if (on !== was) plays.set(id, on ? performance.now() : -1);
   }
 
@@ -315,7 +367,7 @@
     sendSlot(id, r, labels);
   }
 
-  const sendSlot = (id, rule, labels) => post({ type: 'slot', id, rule, labels });
+  const sendSlot = (id, rule, labels) => report({ type: 'slot', id, rule, labels });
 
   /** The core wrote these renders and views to storage. */
   function stored(message) {
@@ -471,6 +523,13 @@
     if (videos.has(id)) notePlaying(id, true);
   }
 
+  // The viewability thresholds (src/viewability.rs: 50 % of an ad, 30 % of
+  // a large one): a view that crosses one, or changes the ad's size, may
+  // start or end a dwell, and goes at once; the others can wait.
+  const LINES = [0.3, 0.5];
+  const band = (ratio) => LINES.filter((line) => ratio >= line).length;
+  const told = new Map(); // ad id -> {band, area} as last reported
+
   function onIntersect(entries) {
     for (const entry of entries) {
       const id = slotIds.get(entry.target);
@@ -478,8 +537,11 @@
       const box = entry.boundingClientRect;
       const ratio = entry.intersectionRatio;
       const area = box.width * box.height;
+      const was = told.get(id);
+      const seen = { band: band(ratio), area };
+      told.set(id, seen);
       // Sent before it is noted (see notePlaying).
-      post({ type: 'view', id, ratio, area });
+      report({ type: 'view', id, ratio, area }, !was || was.band !== seen.band || was.area !== area);
       if (watched.has(id)) lastView.set(id, { ratio, area, at: performance.now() });
     }
   }
@@ -1065,7 +1127,7 @@ iframe { all: initial; display: block; border: 0; background: transparent; color
   }
 
   function onVisibility() {
-    post({ type: 'visibility', visible: visible() });
+    report({ type: 'visibility', visible: visible() }, true);
     checkFocus();
     noteShown();
   }
@@ -1076,7 +1138,7 @@ iframe { all: initial; display: block; border: 0; background: transparent; color
     const now = document.hasFocus();
     if (now !== focused) {
       focused = now;
-      post({ type: 'focus', focused });
+      report({ type: 'focus', focused }, true);
     }
     noteShown();
   }
@@ -1110,6 +1172,7 @@ iframe { all: initial; display: block; border: 0; background: transparent; color
       pressed = performance.now();
       post({ type: 'shortcut' });
     }
+    const resumed = lastInput < 0 || performance.now() - lastInput >= PAUSE_MS;
     lastInput = performance.now();
     // A key into a text field: the prompt waits for the person to finish.
     if (event.type === 'keydown') {
@@ -1119,7 +1182,7 @@ iframe { all: initial; display: block; border: 0; background: transparent; color
     if (lastInput - lastInputSent >= INPUT_EVERY_MS) {
       lastInputSent = lastInput;
       checkFocus();
-      post({ type: 'input', typing });
+      report({ type: 'input', typing }, resumed);
       typing = false;
     }
   }
@@ -1209,7 +1272,7 @@ iframe { all: initial; display: block; border: 0; background: transparent; color
     }
     if (on !== mediaOn) {
       mediaOn = on;
-      post({ type: 'media', playing: on });
+      report({ type: 'media', playing: on }, true);
     }
   }
 
@@ -1220,7 +1283,7 @@ iframe { all: initial; display: block; border: 0; background: transparent; color
     // The worker stopped and nobody is there: a heartbeat alone does not
     // start it again (input or playing media does).
     if (!port && !mediaOn) return;
-    post({ type: 'heartbeat' });
+    report({ type: 'heartbeat' });
   }
 
   let timer = 0;
@@ -1263,7 +1326,9 @@ iframe { all: initial; display: block; border: 0; background: transparent; color
     videos.clear();
     plays.clear();
     sources.clear();
+    told.clear();
     queued = [];
+    unsent();
     unmountOverlay();
   }
 

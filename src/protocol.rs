@@ -113,6 +113,76 @@ pub enum SensorEvent {
     /// No post was in view when `find_post` `ask` came: nothing of the
     /// page is sent, and nothing is kept.
     NoPost { ask: u32 },
+    /// What the sensor saw that could wait, sent together at most once a
+    /// second while the person scrolls; the kinds that must go at once
+    /// (visibility, focus, a view crossing a threshold) close the batch and
+    /// go with it. Each item says how long ago it happened, so the core
+    /// times it as if it had come alone.
+    Batch { items: Vec<Batched> },
+}
+
+/// One event of a [`SensorEvent::Batch`], `ago_ms` before the batch left.
+///
+/// ```text
+/// {"ago_ms": 640, "event": {"type": "input", "typing": false}}
+///   -> Batched { ago_ms: 640.0, event: Waited(Input { typing: false }) }
+/// ```
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Batched {
+    pub ago_ms: f64,
+    pub event: Waited,
+}
+
+/// An event a batch may hold: something seen on the page (input, the
+/// heartbeat, visibility, focus, media, ad slots and their views), never a
+/// `hello`, another batch, or an act or answer of the person's (a fold, a
+/// click check, a post), which go alone.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(try_from = "SensorEvent", into = "SensorEvent")]
+pub struct Waited(SensorEvent);
+
+impl Waited {
+    pub fn into_event(self) -> SensorEvent {
+        self.0
+    }
+}
+
+/// Why an event may not be in a batch.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("a `{0}` cannot be batched")]
+pub struct NotBatched(&'static str);
+
+impl TryFrom<SensorEvent> for Waited {
+    type Error = NotBatched;
+
+    /// `input` -> Ok; `hello`, `batch`, `post` … -> Err(NotBatched).
+    fn try_from(event: SensorEvent) -> Result<Waited, NotBatched> {
+        use SensorEvent::*;
+        let alone = match event {
+            Visibility { .. } | Focus { .. } | Input { .. } | Media { .. } | Heartbeat {} => None,
+            Slot { .. } | View { .. } | Playing { .. } | Gone { .. } => None,
+            Hello { .. } => Some("hello"),
+            Known { .. } => Some("known"),
+            Batch { .. } => Some("batch"),
+            Placed { .. } => Some("placed"),
+            Fold { .. } => Some("fold"),
+            ClickSeen { .. } => Some("click_seen"),
+            Shortcut {} => Some("shortcut"),
+            Post { .. } => Some("post"),
+            NoPost { .. } => Some("no_post"),
+        };
+        match alone {
+            Some(kind) => Err(NotBatched(kind)),
+            None => Ok(Waited(event)),
+        }
+    }
+}
+
+impl From<Waited> for SensorEvent {
+    fn from(w: Waited) -> SensorEvent {
+        w.0
+    }
 }
 
 /// The core's answer to a sensor's `hello`.
@@ -174,6 +244,9 @@ pub enum SensorCommand {
     Sleep { until: Option<f64> },
     /// The site is on again: the sensor watches again and says `hello`.
     Wake,
+    /// The answers to one `batch` of the sensor's, in order (only when
+    /// there are two or more: one goes as itself).
+    Batch { commands: Vec<SensorCommand> },
 }
 
 /// The pill as the sensor draws it in the page: every word formatted by
@@ -624,6 +697,58 @@ mod tests {
             })
             .unwrap(),
             json!({"type": "find_post", "ask": 3, "by": "overlay"})
+        );
+    }
+
+    #[test]
+    fn batches_decode_and_refuse_what_goes_alone() {
+        let batch = decode(json!({"type": "batch", "items": [
+            {"ago_ms": 640, "event": {"type": "input", "typing": false}},
+            {"ago_ms": 0, "event": {"type": "view", "id": 4, "ratio": 0.5, "area": 100.0}},
+        ]}))
+        .unwrap();
+        let SensorEvent::Batch { items } = batch else {
+            panic!("{batch:?}")
+        };
+        let events: Vec<_> = items
+            .into_iter()
+            .map(|b| (b.ago_ms, b.event.into_event()))
+            .collect();
+        assert_eq!(
+            events,
+            [
+                (640.0, SensorEvent::Input { typing: false }),
+                (
+                    0.0,
+                    SensorEvent::View {
+                        id: 4,
+                        ratio: 0.5,
+                        area: 100.0
+                    }
+                ),
+            ]
+        );
+        for alone in [
+            json!({"type": "hello", "url": "https://x.com/", "visible": true, "focused": true}),
+            json!({"type": "batch", "items": []}),
+            json!({"type": "shortcut"}),
+            json!({"type": "no_post", "ask": 2}),
+            json!({"type": "fold", "on": true}),
+        ] {
+            let batch = json!({"type": "batch", "items": [{"ago_ms": 1, "event": alone}]});
+            assert!(decode(batch.clone()).is_err(), "{batch}");
+        }
+        assert!(decode(json!({"type": "batch", "items": [{"ago_ms": 1}]})).is_err());
+        assert!(decode(json!({"type": "batch", "items": [
+            {"ago_ms": 1, "event": {"type": "heartbeat"}, "at": 5}
+        ]}))
+        .is_err());
+        assert_eq!(
+            serde_json::to_value(SensorCommand::Batch {
+                commands: vec![SensorCommand::Ad { id: 1 }, SensorCommand::Ad { id: 2 }]
+            })
+            .unwrap(),
+            json!({"type": "batch", "commands": [{"type": "ad", "id": 1}, {"type": "ad", "id": 2}]})
         );
     }
 

@@ -1025,6 +1025,7 @@ proptest! {
             SensorEvent::Placed { .. } => "placed",
             SensorEvent::Fold { .. } => "fold",
             SensorEvent::ClickSeen { .. } => "click_seen",
+            SensorEvent::Batch { .. } => "batch",
         };
         prop_assert_eq!(ty, named);
         let mut more = v.clone();

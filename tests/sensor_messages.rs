@@ -227,3 +227,202 @@ fn content_js_reads_the_shared_numbers_it_names() {
         "content.js reads its shared numbers from constants.js"
     );
 }
+
+mod batches {
+    use thaman::calendar::FixedZone;
+    use thaman::ledger::Ledger;
+    use thaman::protocol::{Batched, SensorCommand, SensorEvent, Waited};
+    use thaman::settings::Settings;
+    use thaman::tracker::Tracker;
+
+    const Z: FixedZone = FixedZone(0);
+    const T0: f64 = 1_795_395_600_000.0; // 2026-11-23T01:00Z
+
+    /// What the sensor sends for what it saw (`(ms, event, at once)`), as
+    /// content.js does: what can wait at most once a second, each item with
+    /// how long ago it happened; what cannot, at once with what waited.
+    fn as_sent(seen: Vec<(f64, SensorEvent, bool)>) -> Vec<(f64, SensorEvent)> {
+        let mut sent = Vec::new();
+        let mut waiting: Vec<(f64, SensorEvent)> = Vec::new();
+        let mut last_sent = f64::NEG_INFINITY;
+        let mut due: Option<f64> = None;
+        let mut flush = |at: f64, waiting: &mut Vec<(f64, SensorEvent)>, last_sent: &mut f64| {
+            let items = std::mem::take(waiting);
+            *last_sent = at;
+            if items.len() == 1 && at - items[0].0 < 20.0 {
+                return sent.push((at, items.into_iter().next().unwrap().1));
+            }
+            let items = items
+                .into_iter()
+                .map(|(t, event)| Batched {
+                    ago_ms: at - t,
+                    event: Waited::try_from(event).unwrap(),
+                })
+                .collect();
+            sent.push((at, SensorEvent::Batch { items }));
+        };
+        for (t, event, now) in seen {
+            if let Some(d) = due.filter(|d| *d <= t) {
+                flush(d, &mut waiting, &mut last_sent);
+                due = None;
+            }
+            waiting.push((t, event));
+            if now {
+                flush(t, &mut waiting, &mut last_sent);
+                due = None;
+            } else if due.is_none() {
+                due = Some((last_sent + 1000.0).max(t));
+            }
+        }
+        if let Some(d) = due {
+            flush(d, &mut waiting, &mut last_sent);
+        }
+        sent
+    }
+
+    /// Two ads and a post; 20 s of scrolling (an input a second, a
+    /// heartbeat every 5 s); ad 1 over its threshold 1.4 s (viewable), ad
+    /// 2 for 0.8 s before it leaves the page (not viewable).
+    fn scrolling() -> Vec<(f64, SensorEvent, bool)> {
+        let view = |id, ratio| SensorEvent::View {
+            id,
+            ratio,
+            area: 90_000.0,
+        };
+        let mut seen = vec![];
+        for (id, rule, label) in [(1, 0, None), (2, 1, Some("Ad")), (3, 1, Some("A post"))] {
+            let labels = label.into_iter().map(String::from).collect();
+            seen.push((50.0, SensorEvent::Slot { id, rule, labels }, false));
+        }
+        for s in 0..20 {
+            let t = 100.0 + f64::from(s) * 1000.0;
+            seen.push((t, SensorEvent::Input { typing: false }, s == 0));
+            if s % 5 == 4 {
+                seen.push((t + 30.0, SensorEvent::Heartbeat {}, false));
+            }
+        }
+        seen.extend([
+            (2_000.0, view(1, 0.1), true),
+            (2_300.0, view(1, 0.6), true),
+            (2_500.0, view(1, 1.0), false),
+            (3_700.0, view(1, 0.2), true),
+            (6_000.0, view(2, 0.6), true),
+            (6_800.0, SensorEvent::Gone { id: 2 }, true),
+            (9_000.0, view(3, 0.0), false),
+        ]);
+        seen.sort_by(|a, b| a.0.total_cmp(&b.0));
+        seen
+    }
+
+    /// Feeds `sent` to a new tracker from T0; returns (attention s, ads
+    /// rendered, viewable, the ads the sensor was told to watch).
+    fn fed(sent: Vec<(f64, SensorEvent)>) -> (f64, u64, u64, Vec<u32>) {
+        let rules =
+            thaman::rules::parse_rules("x.com##div.ad\nx.com##article:label(span)\n").unwrap();
+        let labels = thaman::labels::Labels::parse("en: Ad").unwrap();
+        let mut t = Tracker::new(Settings::default(), Ledger::default(), None, &Z)
+            .with_rules(rules, labels);
+        let hello = SensorEvent::Hello {
+            url: "https://x.com/home".into(),
+            visible: true,
+            focused: true,
+            media: false,
+            idle_ms: None,
+        };
+        t.sensor(1, hello, T0, &Z).unwrap();
+        let mut watch = vec![];
+        let mut answered = |c| match c {
+            SensorCommand::Ad { id } => watch.push(id),
+            other => panic!("{other:?}"),
+        };
+        let next: Vec<f64> = sent.iter().skip(1).map(|(at, _)| *at).collect();
+        for (i, (at, event)) in sent.into_iter().enumerate() {
+            match t.sensor(1, event, T0 + at, &Z).unwrap() {
+                Some(SensorCommand::Batch { commands }) => {
+                    commands.into_iter().for_each(&mut answered)
+                }
+                Some(c) => answered(c),
+                None => {}
+            }
+            // The background's timers, between two messages.
+            if let Some(n) = next.get(i) {
+                t.tick(T0 + (at + n) / 2.0, &Z);
+            }
+        }
+        let end = T0 + 120_000.0;
+        t.tick(end, &Z);
+        let days = t.export(end, &Z).days;
+        let sum = |f: fn(&thaman::store::DayRow) -> f64| days.iter().map(f).sum::<f64>();
+        (
+            sum(|d| d.attention_seconds),
+            sum(|d| d.ads_rendered as f64) as u64,
+            sum(|d| d.ads_viewable as f64) as u64,
+            watch,
+        )
+    }
+
+    #[test]
+    fn a_batch_counts_as_its_events_sent_alone() {
+        let alone: Vec<_> = scrolling().into_iter().map(|(t, e, _)| (t, e)).collect();
+        let sent = as_sent(scrolling());
+        let batches = sent
+            .iter()
+            .filter(|(_, e)| matches!(e, SensorEvent::Batch { .. }))
+            .count();
+        assert!(batches >= 10, "{sent:#?}");
+        assert!(
+            sent.len() <= 20 + 6,
+            "20 s: a message a second and the at-once kinds, not {}",
+            sent.len()
+        );
+        let (attention, rendered, viewable, watch) = fed(alone);
+        assert_eq!((rendered, viewable, &watch[..]), (2, 1, &[1, 2][..]));
+        assert!((19.0..=19.1).contains(&attention), "{attention}");
+        let (batched, rest) = {
+            let (a, r, v, w) = fed(sent);
+            (a, (r, v, w))
+        };
+        assert_eq!(rest, (rendered, viewable, watch), "batched: the same ads");
+        // The run's clock cannot go back: an input that waited while the
+        // background's timer ticked is timed at that tick (≤ 1 s late).
+        assert!(
+            (attention..=attention + 1.0).contains(&batched),
+            "batched {batched} s, alone {attention} s"
+        );
+    }
+
+    #[test]
+    fn a_batch_never_times_an_event_before_the_run_it_joins() {
+        // A batch that says an input came 5 s ago, while the run began 1 s
+        // ago: the input is timed at the run's clock, which does not go back.
+        let mut t = Tracker::new(Settings::default(), Ledger::default(), None, &Z);
+        let hello = SensorEvent::Hello {
+            url: "https://x.com/home".into(),
+            visible: true,
+            focused: true,
+            media: false,
+            idle_ms: Some(0.0),
+        };
+        t.sensor(1, hello, T0, &Z).unwrap();
+        t.sensor(1, SensorEvent::Input { typing: false }, T0 + 1_000.0, &Z)
+            .unwrap();
+        let late = |ago_ms| Batched {
+            ago_ms,
+            event: Waited::try_from(SensorEvent::Input { typing: false }).unwrap(),
+        };
+        let batch = SensorEvent::Batch {
+            items: vec![late(5_000.0), late(f64::NAN)],
+        };
+        t.sensor(1, batch, T0 + 2_000.0, &Z).unwrap();
+        assert!(t.counting(), "the run goes on");
+        let end = T0 + 120_000.0;
+        t.tick(end, &Z);
+        let attention: f64 = t
+            .export(end, &Z)
+            .days
+            .iter()
+            .map(|d| d.attention_seconds)
+            .sum();
+        assert!((1.9..=2.1).contains(&attention), "{attention}");
+    }
+}

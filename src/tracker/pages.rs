@@ -12,11 +12,15 @@ use crate::labels::Labels;
 use crate::ledger::MAX_ADS_PER_PAGE;
 // Most labels a slot may send, and their longest length (shared with the sensor).
 use crate::limits::{MAX_LABELS, MAX_LABEL_CHARS};
-use crate::protocol::{SensorCommand, SensorEvent};
+use crate::protocol::{Batched, SensorCommand, SensorEvent};
 use crate::rules::Rule;
 use crate::settings::Settings;
 use crate::sites::{host_of_url, site_id_for_host};
 use crate::viewability::{Seen, Viewability};
+
+/// How far back a batched event may be timed (ms): what waits is sent
+/// within a second or so; the sensor's clock is not trusted further.
+const MAX_AGO_MS: f64 = 10_000.0;
 
 /// One page view's ad slots.
 #[derive(Debug, Default)]
@@ -341,6 +345,43 @@ impl Tracker {
             other => other,
         };
         self.sensor(tab, event, now, zone)
+    }
+
+    /// A sensor's `batch`: each item applied in order at the time it
+    /// happened (`ago_ms` before `now`), but never before the attention
+    /// clock already stands (a clock that went back would end the run);
+    /// their answers together. An item refused stops the rest (the only
+    /// refusal a batch's kinds meet, an unknown tab, is every item's).
+    ///
+    /// ```text
+    /// now 10 000: [input 600 ms ago, slot 7 now] -> input at 9 400, slot at 10 000 -> ad 7
+    /// ```
+    pub(super) fn batch(
+        &mut self,
+        tab: TabId,
+        items: Vec<Batched>,
+        now: f64,
+        zone: &impl Zone,
+    ) -> Result<Option<SensorCommand>, TrackerError> {
+        let mut floor = self
+            .attention
+            .run()
+            .map_or(f64::NEG_INFINITY, |r| r.last_tick);
+        let mut answers = Vec::new();
+        for Batched { ago_ms, event } in items {
+            let ago = if ago_ms.is_finite() {
+                ago_ms.clamp(0.0, MAX_AGO_MS)
+            } else {
+                0.0
+            };
+            let at = (now - ago).max(floor).min(now);
+            floor = at;
+            answers.extend(self.sensor(tab, event.into_event(), at, zone)?);
+        }
+        Ok(match answers.len() {
+            0 | 1 => answers.pop(),
+            _ => Some(SensorCommand::Batch { commands: answers }),
+        })
     }
 
     /// A sensor's `hello` from a page at `url`: tracked (its rules and

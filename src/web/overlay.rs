@@ -413,7 +413,14 @@ struct Overlay {
     port: Option<Port>,
     /// The frame size last asked for; none once it asked to be closed.
     size: Option<(u32, u32)>,
+    /// When "This post was useful" was pressed in the panel: the panel
+    /// stays until the note answering it takes its place, in one change of
+    /// the frame's size (not a frame closed and opened again).
+    note_awaited: Option<f64>,
 }
+
+/// How long the panel waits for the note of a post marked useful.
+const NOTE_WAIT_MS: f64 = 2000.0;
 
 impl Overlay {
     fn render(&mut self) {
@@ -424,6 +431,12 @@ impl Overlay {
         // Before the core's first state there is nothing to judge by.
         if self.latest.is_none() {
             return;
+        }
+        if let Some(pressed) = self.note_awaited {
+            if self.view.saved_shown() || performance_now() - pressed > NOTE_WAIT_MS {
+                self.note_awaited = None;
+                self.view.toggle_panel(false);
+            }
         }
         let want = self.view.shows_anything().then(|| self.view.drawn_size());
         if want == self.size {
@@ -579,7 +592,11 @@ impl Overlay {
             .as_ref()
             .map_or(10, |(s, _)| s.mark_minutes.max(1));
         match action {
-            Action::MarkPost => self.send(&OverlayRequest::MarkPost),
+            Action::MarkPost => {
+                self.send(&OverlayRequest::MarkPost);
+                self.note_awaited = Some(performance_now());
+                return self.render();
+            }
             Action::MarkUseful => self.send(&OverlayRequest::MarkUseful { minutes }),
             Action::PauseHour => self.send(&OverlayRequest::Pause {
                 span: PauseSpan::Hour,
@@ -722,6 +739,7 @@ pub fn start_overlay() -> Result<(), JsValue> {
         latest: None,
         port: None,
         size: None,
+        note_awaited: None,
     }));
     wire_card(&overlay);
     connect(overlay.clone());

@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import {
   launch, openSite, overlayFrame, readOverlay, activity, ask, attentionOf, extensionPage, sleep,
-  serviceWorker, EXTENSION_ORIGIN, CHROMIUM_ONLY, FIREFOX,
+  serviceWorker, EXTENSION_ORIGIN, CHROMIUM_ONLY, FIREFOX, ROOT, COUNTER,
 } from './harness.mjs';
 
 let browser;
@@ -168,4 +168,104 @@ test('a bad import is refused with a clear reason and changes nothing', async ()
   const after = await ask(popup, { type: 'export' });
   assert.deepEqual({ ...after, exported_at: null }, { ...before, exported_at: null });
   await popup.close();
+});
+
+// --- what the sensor sends while the person scrolls (issue 18) -----------
+// The bench's synthetic feed (bench/feed.html), served as facebook.com:
+// posts load in tens as the bottom nears, every tenth an ad.
+const FEED = {
+  'https://www.facebook.com/': {
+    body: fs.readFileSync(path.join(ROOT, 'bench', 'feed.html')), headers: { 'content-type': 'text/html; charset=utf-8' },
+  },
+  'https://www.facebook.com/__thaman_bench/feed.js': {
+    body: fs.readFileSync(path.join(ROOT, 'bench', 'feed.js')), headers: { 'content-type': 'text/javascript; charset=utf-8' },
+  },
+};
+
+// Evaluated in the service worker: notes every message a sensor sends.
+function LOG_SENSOR() {
+  if (typeof chrome === 'undefined' || !chrome.runtime || !chrome.runtime.onConnect.hasListeners()) return 'not ready';
+  if (globalThis.__sensorLog) return 'already';
+  const log = (globalThis.__sensorLog = []);
+  chrome.runtime.onConnect.addListener((port) => {
+    if (port.name !== 'sensor') return;
+    port.onMessage.addListener((m) => log.push({ at: Date.now(), message: m }));
+  });
+  return 'installed';
+}
+
+// What must go at once (content.js `report(…, true)` and `post`), whatever
+// else is sent: the rest goes at most once a second.
+const AT_ONCE = new Set(['hello', 'known', 'visibility', 'focus', 'media', 'playing', 'shortcut', 'click_seen', 'fold', 'placed', 'post', 'no_post']);
+const LINES = [0.3, 0.5]; // src/viewability.rs: 50 % of an ad, 30 % of a large one
+const band = (ratio) => LINES.filter((line) => ratio >= line).length;
+
+/**
+ * The sensor's messages, by what they carry: `urgent`, those holding
+ * something that must go at once (a kind above, a view crossing a
+ * threshold or changing size, an ad gone while over one, the first input
+ * after 2 s without any); `waited`, the others; and events by type.
+ */
+function sorted(log) {
+  const told = new Map();
+  let lastInput = -Infinity;
+  const out = { urgent: 0, waited: 0, events: {}, messages: {} };
+  for (const { at, message } of log) {
+    out.messages[message.type] = (out.messages[message.type] || 0) + 1;
+    const items = message.type === 'batch' ? message.items.map((i) => [at - i.ago_ms, i.event]) : [[at, message]];
+    let urgent = false;
+    for (const [when, e] of items) {
+      out.events[e.type] = (out.events[e.type] || 0) + 1;
+      if (AT_ONCE.has(e.type)) urgent = true;
+      if (e.type === 'view') {
+        const was = told.get(e.id);
+        if (!was || was.band !== band(e.ratio) || was.area !== e.area) urgent = true;
+        told.set(e.id, { band: band(e.ratio), area: e.area });
+      }
+      if (e.type === 'gone') {
+        if ((told.get(e.id) || { band: 0 }).band > 0) urgent = true;
+        told.delete(e.id);
+      }
+      if (e.type === 'input') {
+        if (when - lastInput >= 2000) urgent = true;
+        lastInput = when;
+      }
+    }
+    out[urgent ? 'urgent' : 'waited']++;
+  }
+  return out;
+}
+
+test('10 s of scrolling a feed: at most one message a second, besides what must go at once', { skip: CHROMIUM_ONLY }, async () => {
+  const worker = await serviceWorker(browser);
+  const evaluate = async (fn) => {
+    const r = await worker.client.send('Runtime.evaluate', { expression: `(${fn})()`, returnByValue: true, awaitPromise: true });
+    return r.result.value;
+  };
+  for (let i = 0; i < 50 && !['installed', 'already'].includes(await evaluate(LOG_SENSOR)); i++) await sleep(200);
+  const page = await openSite(browser, 'https://www.facebook.com/', { extra: FEED });
+  await page.waitForFunction(COUNTER, { timeout: 10000 });
+  await page.waitForFunction(() => window.__feed && window.__feed.posts > 0, { timeout: 10000 });
+  await page.mouse.move(640, 400);
+  await sleep(1500);
+  const from = Date.now();
+  const seconds = Number(process.env.THAMAN_SCROLL_S) || 10;
+  while (Date.now() - from < seconds * 1000) {
+    await page.mouse.wheel({ deltaY: 60 });
+    await sleep(100);
+  }
+  const to = Date.now();
+  await sleep(1200); // what waited at the end arrives
+  const log = (await evaluate(() => globalThis.__sensorLog)).filter((l) => l.at >= from && l.at <= to + 1200);
+  const feed = await page.evaluate(() => window.__feed);
+  const seen = sorted(log);
+  const perMinute = (n) => Math.round((n * 60000) / (to - from));
+  console.log(`${((to - from) / 1000).toFixed(1)} s of scrolling, ${feed.posts} posts (${feed.ads} ads): ${log.length} messages`
+    + ` (${perMinute(log.length)} a minute), ${seen.urgent} at once, ${seen.waited} that could wait;`
+    + ` messages ${JSON.stringify(seen.messages)}; events ${JSON.stringify(seen.events)}`);
+  assert.ok(feed.ads >= 1 && seen.events.view >= 1, 'the feed showed an ad the sensor watched');
+  assert.ok(seen.events.input >= seconds - 1, `inputs reported: ${seen.events.input}`);
+  assert.ok(seen.waited <= Math.ceil((to - from) / 1000) + 1,
+    `${seen.waited} messages that could wait in ${((to - from) / 1000).toFixed(1)} s: at most one a second`);
+  await page.close();
 });

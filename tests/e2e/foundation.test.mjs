@@ -4,8 +4,8 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  launch, openSite, overlayFrame, readOverlay, clockSeconds,
-  screenshot, sleep, activity, extensionPage, BROWSER, isExtensionUrl, COUNTER,
+  launch, openSite, overlayFrame, readOverlay, clockSeconds, ask,
+  screenshot, sleep, activity, extensionPage, BROWSER, isExtensionUrl, COUNTER, CHROMIUM_ONLY, EXTENSION_ORIGIN,
 } from './harness.mjs';
 
 let browser;
@@ -85,4 +85,37 @@ test('the popup renders from the core', async () => {
   assert.match(title, /Thaman/);
   await screenshot(page, 'popup-en', { clip: { x: 0, y: 0, width: 320, height: 180 } });
   await page.close();
+});
+
+test('the pill\'s clock stops by itself when presence runs out (stops_in), and does not tick on', { skip: CHROMIUM_ONLY }, async () => {
+  const ext = await extensionPage(browser, 'options.html', { background: true });
+  const s = await ask(ext, { type: 'get_settings' });
+  assert.deepEqual(await ask(ext, { type: 'set_settings', settings: { ...s, idle_threshold_seconds: 15 } }), { ok: true });
+  const page = await openSite(browser, 'https://www.facebook.com/');
+  const counter = await overlayFrame(page);
+  await activity(page, 2000);
+  const lastInput = Date.now();
+  await sleep(1500); // the last input has reached the core, and its words the pill
+  // The worker stops: no word comes from the core now; the pill goes on alone.
+  const worker = await browser.waitForTarget((t) => t.type() === 'service_worker' && t.url().startsWith(EXTENSION_ORIGIN));
+  const cdp = await page.createCDPSession();
+  await cdp.send('ServiceWorker.enable');
+  const stopped = new Promise((resolve) => browser.on('targetdestroyed', (t) => t === worker && resolve(true)));
+  await cdp.send('ServiceWorker.stopAllWorkers');
+  assert.equal(await Promise.race([stopped, sleep(3000).then(() => false)]), true, 'the worker was stopped');
+  const readings = [];
+  while (Date.now() - lastInput < 19000) {
+    const shown = await readOverlay(counter);
+    readings.push({ at: (Date.now() - lastInput) / 1000, s: clockSeconds(shown.time), counting: shown.counting });
+    await sleep(250);
+  }
+  const last = readings.at(-1);
+  const stop = readings.find((r) => r.s === last.s);
+  assert.ok(readings[0].counting && readings[0].s < last.s, `it ticked after the worker stopped: ${JSON.stringify(readings[0])} -> ${JSON.stringify(last)}`);
+  assert.ok(stop.at >= 13.5 && stop.at <= 16.5, `it stopped ${stop.at} s after the last input (15 s idle): ${JSON.stringify(readings)}`);
+  assert.ok(last.at - stop.at >= 2, 'and did not tick on');
+  assert.equal(last.counting, false, 'it no longer shows counting');
+  await page.close();
+  assert.deepEqual(await ask(ext, { type: 'set_settings', settings: s }), { ok: true });
+  await ext.close();
 });

@@ -212,6 +212,23 @@ test('the panel in Arabic: right to left, Arabic-Indic digits', async () => {
   await page.close();
 });
 
+/**
+ * Waits until the pill's words have settled (its box unchanged for 2 s):
+ * on an ad fixture the first ads are counted a moment after the pill
+ * shows, and the pill grows (x-ar.html: 381 → 397 px, "no ads" → "one
+ * ad"); at the left edge it grows to the right, over ring points measured
+ * before — Firefox's ar ring failures under load.
+ */
+async function settled(counter) {
+  let last = '';
+  for (let since = Date.now(), end = Date.now() + 15000; Date.now() < end; await sleep(250)) {
+    const box = JSON.stringify(await counter.box('.pill'));
+    if (box !== last) [last, since] = [box, Date.now()];
+    else if (Date.now() - since >= 2000) return;
+  }
+  throw new Error(`the pill never settled: ${last}`);
+}
+
 /** Probes clicks on a ring 1–20 px outside the counter; every one must reach the page. */
 async function ringReachesPage(page, counter, state) {
   const { points, missed, boxes } = await probeRing(page, counter);
@@ -230,6 +247,7 @@ for (const lang of ['en', 'ar']) {
     const counter = await overlayFrame(page);
     assert.ok(counter, 'the counter is shown');
     await counter.waitForFunction((want) => document.documentElement.lang.startsWith(want), { timeout: 5000 }, lang);
+    await settled(counter);
     await ringReachesPage(page, counter, 'pill');
     await openPanel(counter);
     await ringReachesPage(page, counter, 'panel');
@@ -240,6 +258,77 @@ for (const lang of ['en', 'ar']) {
     await ringReachesPage(page, counter, 'dot');
     await clickSettled(counter, '.pill');
     await counter.waitForFunction(() => !document.querySelector('.pill').classList.contains('min'));
+    await setSettings(s);
+    await page.close();
+  });
+}
+
+test('"This post was useful" from the panel: the note takes the panel\'s place in the same frame, one resize', async () => {
+  const page = await openSite(browser, 'https://x.com/home');
+  const counter = await overlayFrame(page);
+  await openPanel(counter);
+  // Every frame added or removed, and every size the sensor gives it, from now on.
+  await counter.pill((root) => {
+    const log = (root.__frames = []);
+    new MutationObserver((records) => {
+      for (const r of records) {
+        if (r.type === 'childList') {
+          for (const n of r.addedNodes) if (n.localName === 'iframe') log.push('opened');
+          for (const n of r.removedNodes) if (n.localName === 'iframe') log.push('closed');
+        } else if (r.target.localName === 'iframe') {
+          // Width and height are set one after the other: one resize.
+          const size = `${r.target.style.width}×${r.target.style.height}`;
+          if (log.at(-1) !== size) log.push(size);
+        }
+      }
+    }).observe(root.querySelector('.counter'), { childList: true, subtree: true, attributes: true, attributeFilter: ['style'] });
+  });
+  await clickSettled(counter, '#panel .mark-post');
+  const frame = await counter.frame();
+  await frame.waitForSelector('.saved:not([hidden])', { timeout: 3000 });
+  await frame.waitForFunction(() => document.querySelector('#panel').hidden);
+  await sleep(600);
+  const log = await counter.pill((root) => root.__frames);
+  const note = await counter.box('iframe');
+  const saved = await frame.evaluate(() => { const r = document.querySelector('.saved').getBoundingClientRect(); return { top: r.top, bottom: r.bottom }; });
+  assert.deepEqual(log, [`${note.width}px×${note.height}px`], 'the frame stayed and was resized once, to the note');
+  assert.ok(Math.abs(saved.top) < 1 && Math.abs(note.height - saved.bottom) < 1, `the note fills the frame: ${JSON.stringify({ note, saved })}`);
+  await page.close();
+});
+
+for (const lang of ['en', 'ar']) {
+  test(`(${lang}) the saved note and dark mode: the counter takes only the clicks on what it draws`, async (t) => {
+    const s = await settings();
+    await setSettings({ ...s, language: lang });
+    const page = lang === 'ar'
+      ? (await openAdFixture(browser, AD_FIXTURES.find((e) => e.file === 'x-ar.html'))).page
+      : await openSite(browser, 'https://x.com/home');
+    const counter = await overlayFrame(page);
+    await counter.waitForFunction((want) => document.documentElement.lang.startsWith(want), { timeout: 5000 }, lang);
+    await settled(counter);
+    // The note, alone in its frame (the panel gone).
+    await openPanel(counter);
+    await clickSettled(counter, '#panel .mark-post');
+    const frame = await counter.frame();
+    await frame.waitForSelector('.saved:not([hidden])', { timeout: 3000 });
+    await frame.waitForFunction(() => {
+      const r = document.querySelector('.saved').getBoundingClientRect();
+      return document.querySelector('#panel').hidden && Math.abs(r.top) < 1 && Math.abs(innerHeight - r.bottom) < 1;
+    }, { timeout: 3000 });
+    await ringReachesPage(page, counter, 'saved note');
+    // The note goes by itself (8 s).
+    for (let i = 0; i < 100 && await counter.frame({ timeout: 0 }); i++) await sleep(100);
+    assert.equal(await counter.frame({ timeout: 0 }), null, 'the note went');
+    // Dark: the pill and the panel, in the darker colours.
+    const dark = await page.emulateMediaFeatures([{ name: 'prefers-color-scheme', value: 'dark' }]).then(() => true, () => false);
+    if (!dark) t.skip('this driver cannot emulate a dark colour scheme');
+    else {
+      await counter.waitForFunction(() => getComputedStyle(document.querySelector('.pill')).backgroundColor === 'rgba(16, 42, 46, 0.92)', { timeout: 3000 });
+      await ringReachesPage(page, counter, 'pill (dark)');
+      await openPanel(counter);
+      await ringReachesPage(page, counter, 'panel (dark)');
+      await page.emulateMediaFeatures([{ name: 'prefers-color-scheme', value: 'light' }]);
+    }
     await setSettings(s);
     await page.close();
   });
