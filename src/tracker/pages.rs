@@ -36,8 +36,9 @@ struct PageAds {
 }
 
 /// What a sensor says of an ad after a restart (`known`): the slot, whether
-/// it was counted viewable, and whether its render and view were in storage.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+/// it was counted viewable, whether its render and view were in storage,
+/// and what it saw of the slot (for its clock).
+#[derive(Debug, Clone, PartialEq)]
 pub(super) struct Announced {
     pub id: u32,
     pub rule: u32,
@@ -45,6 +46,7 @@ pub(super) struct Announced {
     pub viewable: bool,
     pub saved_ad: bool,
     pub saved_view: bool,
+    pub seen: Seen,
 }
 
 /// The page's state when its sensor says hello.
@@ -211,17 +213,17 @@ impl Pages {
     /// known 1, viewable, render saved only         -> (false, true)
     /// known 2 (label rule, "A post")               -> not an ad: (false, false)
     /// ```
-    fn restore(&mut self, tab: TabId, seen: Announced) -> Option<(bool, bool)> {
-        let id = seen.id;
-        if !self.judge(tab, id, seen.rule, seen.labels) {
+    fn restore(&mut self, tab: TabId, ad: Announced) -> Option<(bool, bool)> {
+        let id = ad.id;
+        if !self.judge(tab, id, ad.rule, ad.labels) {
             return None;
         }
         let page = self.open.get_mut(&tab)?;
-        let again = (!seen.saved_ad, seen.viewable && !seen.saved_view);
+        let again = (!ad.saved_ad, ad.viewable && !ad.saved_view);
         if again.0 {
             page.unsaved.ads.insert(id);
         }
-        if seen.viewable {
+        if ad.viewable {
             page.viewability.set_viewable(id);
             page.told.insert(id);
             if again.1 {
@@ -392,15 +394,8 @@ impl Tracker {
     /// A slot the old core had called an ad, announced after a restart
     /// with what its sensor saw of it: what storage may not have is booked
     /// again, and its clock resumes from what the sensor saw.
-    pub(super) fn known(
-        &mut self,
-        tab: TabId,
-        ad: Announced,
-        seen: Seen,
-        now: f64,
-        zone: &impl Zone,
-    ) {
-        let id = ad.id;
+    pub(super) fn known(&mut self, tab: TabId, ad: Announced, now: f64, zone: &impl Zone) {
+        let (id, seen) = (ad.id, ad.seen);
         let Some((render, view)) = self.pages.restore(tab, ad) else {
             return;
         };
