@@ -402,12 +402,7 @@ mod tests {
         t.sensor(1, hello("https://x.com/"), T0, &Z).unwrap();
         t.sensor(1, SensorEvent::Input { typing: false }, T0, &Z)
             .unwrap();
-        let slot = SensorEvent::Slot {
-            id: 1,
-            rule: 0,
-            labels: vec![],
-        };
-        t.sensor(1, slot, T0, &Z).unwrap();
+        t.sensor(1, slot(1, 0), T0, &Z).unwrap();
         let mut s = t.settings().clone();
         s.daily_goal_minutes = 30;
         t.set_settings(s, T0, &Z).unwrap();
