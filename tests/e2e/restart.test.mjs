@@ -108,7 +108,7 @@ test('the worker stopped between render and view: each ad counted once, rendered
   await page.close();
 });
 
-const cardShown = (frame) => frame.evaluate(() => !document.querySelector('.card').hidden).catch(() => false);
+const cardShown = (frame) => frame.inFrame(() => !document.querySelector('.card').hidden).catch(() => false);
 
 // In Firefox the card did not come within 75 s after the event page was
 // stopped (storage.session held the stretch with a new "since" and no time
