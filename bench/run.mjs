@@ -669,7 +669,7 @@ async function runSite(ctx, siteName) {
     startup.firstSensorMs = sensor ? sensor.first - pageInfo.origin : null;
     startup.firstSensorType = sensor ? sensor.type : null;
     if (frame) {
-      const paints = await frame.evaluate(() => ({
+      const paints = await frame.inFrame(() => ({
         origin: performance.timeOrigin,
         entries: performance.getEntriesByType('paint').map((p) => [p.name, p.startTime]),
       })).catch(() => ({ origin: 0, entries: [] }));

@@ -409,13 +409,15 @@ impl Moves {
     /// now 300 s, before 600 s           -> attention By -0.5
     /// ```
     pub fn of(now: &Totals, before: &Totals) -> Moves {
-        let usd = |t: &Totals| t.take.as_ref().map_or(0.0, |v| v.typical);
+        // A row: which number of the totals, and what amount reads as none.
+        let row =
+            |number: fn(&Totals) -> f64, least| Compared::of(number(now), number(before), least);
         Moves {
-            attention: Compared::of(now.attention_s, before.attention_s, LEAST_SECONDS),
-            sold: Compared::of(now.sold_s, before.sold_s, LEAST_SECONDS),
-            ads: Compared::of(now.ads_viewable as f64, before.ads_viewable as f64, 1.0),
+            attention: row(|t| t.attention_s, LEAST_SECONDS),
+            sold: row(|t| t.sold_s, LEAST_SECONDS),
+            ads: row(|t| t.ads_viewable as f64, 1.0),
             take: (now.take.is_some() || before.take.is_some())
-                .then(|| Compared::of(usd(now), usd(before), LEAST_USD)),
+                .then(|| row(|t| t.take.as_ref().map_or(0.0, |v| v.typical), LEAST_USD)),
             own_cpm: now.own_cpm || before.own_cpm,
         }
     }

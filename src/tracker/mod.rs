@@ -221,14 +221,14 @@ impl Tracker {
                     viewable,
                     saved_ad,
                     saved_view,
+                    seen: crate::viewability::Seen {
+                        ratio,
+                        area,
+                        playing,
+                        for_ms: seen_ms,
+                    },
                 };
-                let seen = crate::viewability::Seen {
-                    ratio,
-                    area,
-                    playing,
-                    for_ms: seen_ms,
-                };
-                self.known(tab, ad, seen, now, zone);
+                self.known(tab, ad, now, zone);
                 return Ok(None);
             }
             SensorEvent::Playing { id, playing } => {

@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 use super::Prompted;
 use super::Tracker;
 use crate::attention::{Run, TabId, HEARTBEAT_MS};
-use crate::calendar::Date;
+use crate::calendar::{Date, Zone};
 use crate::finds::Finds;
 use crate::ledger::{Day, Ledger};
 use crate::settings::Settings;
@@ -243,6 +243,35 @@ impl Tracker {
         o.days.retain(|d| !removed.contains(d));
     }
 
+    /// Storage did not take `writes` at `now` (`full`: for the quota):
+    /// what they held is unsaved again. Answers when to try again: at once
+    /// if the store was full and its oldest detail could be freed
+    /// ([`Tracker::storage_full`]; not a failure to `clock`), else as
+    /// `clock` says, later and sooner first.
+    ///
+    /// ```text
+    /// refused                         -> Arm(1000), then Arm(2000), ...
+    /// full, an undo copy to drop      -> Write (whole, at once)
+    /// full, nothing left to free      -> as refused
+    /// ```
+    pub fn retry_writes(
+        &mut self,
+        writes: Writes,
+        full: bool,
+        clock: &mut FlushClock,
+        now: f64,
+        zone: &impl Zone,
+        locale: &str,
+    ) -> FlushStep {
+        let freed = full && self.storage_full(now, zone, locale);
+        self.writes_failed(writes);
+        if freed {
+            FlushStep::Write
+        } else {
+            clock.failed(now)
+        }
+    }
+
     /// Storage refused to write, try after try ([`FlushStep::Refused`]):
     /// the person is told, once, until a write succeeds.
     pub fn writes_refused(&mut self) {
@@ -402,12 +431,7 @@ mod tests {
         t.sensor(1, hello("https://x.com/"), T0, &Z).unwrap();
         t.sensor(1, SensorEvent::Input { typing: false }, T0, &Z)
             .unwrap();
-        let slot = SensorEvent::Slot {
-            id: 1,
-            rule: 0,
-            labels: vec![],
-        };
-        t.sensor(1, slot, T0, &Z).unwrap();
+        t.sensor(1, slot(1, 0), T0, &Z).unwrap();
         let mut s = t.settings().clone();
         s.daily_goal_minutes = 30;
         t.set_settings(s, T0, &Z).unwrap();
@@ -436,6 +460,36 @@ mod tests {
         let third = t.take_writes();
         assert!(third.days.is_empty());
         assert_eq!(third.removed_days, vec![first.days[0].0]);
+    }
+
+    #[test]
+    fn a_failed_write_is_tried_again_at_once_only_when_a_full_store_freed_room() {
+        let mut t = tracker();
+        let file = t.export(T0, &Z);
+        t.import_at(&file, T0, &Z, "en").unwrap();
+        let mut clock = FlushClock::default();
+        let w = t.take_writes();
+        assert_eq!(
+            t.retry_writes(w, false, &mut clock, T0, &Z, "en"),
+            FlushStep::Arm(RETRY_FIRST_MS),
+            "refused: later"
+        );
+        assert_ne!(t.flush(), Flush::Idle, "unsaved again");
+        let w = t.take_writes();
+        assert_eq!(
+            t.retry_writes(w, true, &mut clock, T0, &Z, "en"),
+            FlushStep::Write,
+            "full: the undo copy goes, the rest at once"
+        );
+        let w = t.take_writes();
+        assert_eq!(w.undo, Some(None));
+        assert!(w.settings.is_some(), "whole");
+        assert_eq!(
+            t.retry_writes(w, true, &mut clock, T0, &Z, "en"),
+            FlushStep::Arm(2.0 * RETRY_FIRST_MS),
+            "nothing left to free: the second failure the clock counts"
+        );
+        assert_ne!(t.flush(), Flush::Idle, "unsaved again");
     }
 
     #[test]

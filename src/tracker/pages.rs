@@ -40,8 +40,9 @@ struct PageAds {
 }
 
 /// What a sensor says of an ad after a restart (`known`): the slot, whether
-/// it was counted viewable, and whether its render and view were in storage.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+/// it was counted viewable, whether its render and view were in storage,
+/// and what it saw of the slot (for its clock).
+#[derive(Debug, Clone, PartialEq)]
 pub(super) struct Announced {
     pub id: u32,
     pub rule: u32,
@@ -49,6 +50,7 @@ pub(super) struct Announced {
     pub viewable: bool,
     pub saved_ad: bool,
     pub saved_view: bool,
+    pub seen: Seen,
 }
 
 /// The page's state when its sensor says hello.
@@ -215,17 +217,17 @@ impl Pages {
     /// known 1, viewable, render saved only         -> (false, true)
     /// known 2 (label rule, "A post")               -> not an ad: (false, false)
     /// ```
-    fn restore(&mut self, tab: TabId, seen: Announced) -> Option<(bool, bool)> {
-        let id = seen.id;
-        if !self.judge(tab, id, seen.rule, seen.labels) {
+    fn restore(&mut self, tab: TabId, ad: Announced) -> Option<(bool, bool)> {
+        let id = ad.id;
+        if !self.judge(tab, id, ad.rule, ad.labels) {
             return None;
         }
         let page = self.open.get_mut(&tab)?;
-        let again = (!seen.saved_ad, seen.viewable && !seen.saved_view);
+        let again = (!ad.saved_ad, ad.viewable && !ad.saved_view);
         if again.0 {
             page.unsaved.ads.insert(id);
         }
-        if seen.viewable {
+        if ad.viewable {
             page.viewability.set_viewable(id);
             page.told.insert(id);
             if again.1 {
@@ -433,15 +435,8 @@ impl Tracker {
     /// A slot the old core had called an ad, announced after a restart
     /// with what its sensor saw of it: what storage may not have is booked
     /// again, and its clock resumes from what the sensor saw.
-    pub(super) fn known(
-        &mut self,
-        tab: TabId,
-        ad: Announced,
-        seen: Seen,
-        now: f64,
-        zone: &impl Zone,
-    ) {
-        let id = ad.id;
+    pub(super) fn known(&mut self, tab: TabId, ad: Announced, now: f64, zone: &impl Zone) {
+        let (id, seen) = (ad.id, ad.seen);
         let Some((render, view)) = self.pages.restore(tab, ad) else {
             return;
         };
@@ -732,14 +727,7 @@ mod tests {
         t.sensor(1, hello("https://x.com/home"), T0, &Z).unwrap();
         let flood = MAX_ADS_PER_PAGE as u32 + 200;
         let ads = (0..flood)
-            .filter(|&id| {
-                let slot = SensorEvent::Slot {
-                    id,
-                    rule: 0,
-                    labels: vec![],
-                };
-                t.sensor(1, slot, T0, &Z).unwrap().is_some()
-            })
+            .filter(|&id| t.sensor(1, slot(id, 0), T0, &Z).unwrap().is_some())
             .count();
         assert_eq!(ads, MAX_ADS_PER_PAGE);
         let day = t.export(T0 + 1000.0, &Z).days;
@@ -750,63 +738,33 @@ mod tests {
     fn slots_become_ads_by_structure_or_label_and_count_once() {
         let mut t = with_ads();
         t.sensor(1, hello("https://x.com/home"), T0, &Z).unwrap();
-        let slot = |id, rule, labels: &[&str]| SensorEvent::Slot {
+        let labelled = |id, label: &str| SensorEvent::Slot {
             id,
-            rule,
-            labels: labels.iter().map(|s| s.to_string()).collect(),
+            rule: 1,
+            labels: vec![label.to_string()],
         };
         assert_eq!(
-            t.sensor(1, slot(1, 0, &[]), T0, &Z).unwrap(),
+            t.sensor(1, slot(1, 0), T0, &Z).unwrap(),
             Some(SensorCommand::Ad { id: 1 })
         );
-        assert_eq!(t.sensor(1, slot(1, 0, &[]), T0, &Z).unwrap(), None, "once");
+        assert_eq!(t.sensor(1, slot(1, 0), T0, &Z).unwrap(), None, "once");
         assert_eq!(
-            t.sensor(1, slot(2, 1, &["Just a post"]), T0, &Z).unwrap(),
+            t.sensor(1, labelled(2, "Just a post"), T0, &Z).unwrap(),
             None
         );
         assert_eq!(
-            t.sensor(1, slot(3, 1, &["إعلان"]), T0, &Z).unwrap(),
+            t.sensor(1, labelled(3, "إعلان"), T0, &Z).unwrap(),
             Some(SensorCommand::Ad { id: 3 })
         );
         assert_eq!(
-            t.sensor(1, slot(4, 9, &[]), T0, &Z).unwrap(),
+            t.sensor(1, slot(4, 9), T0, &Z).unwrap(),
             None,
             "unknown rule index"
         );
         // Slot 1 in view 1.2 s: viewable; slot 3 only 0.5 s.
-        t.sensor(
-            1,
-            SensorEvent::View {
-                id: 1,
-                ratio: 1.0,
-                area: 90_000.0,
-            },
-            T0,
-            &Z,
-        )
-        .unwrap();
-        t.sensor(
-            1,
-            SensorEvent::View {
-                id: 3,
-                ratio: 1.0,
-                area: 90_000.0,
-            },
-            T0 + 100.0,
-            &Z,
-        )
-        .unwrap();
-        t.sensor(
-            1,
-            SensorEvent::View {
-                id: 3,
-                ratio: 0.0,
-                area: 90_000.0,
-            },
-            T0 + 600.0,
-            &Z,
-        )
-        .unwrap();
+        t.sensor(1, view(1, 1.0, 90_000.0), T0, &Z).unwrap();
+        t.sensor(1, view(3, 1.0, 90_000.0), T0 + 100.0, &Z).unwrap();
+        t.sensor(1, view(3, 0.0, 90_000.0), T0 + 600.0, &Z).unwrap();
         assert_eq!(t.next_view_deadline(), Some(T0 + 1000.0));
         t.tick(T0 + 1200.0, &Z);
         let day = t.export(T0 + 2000.0, &Z).days;
@@ -818,6 +776,9 @@ mod tests {
         assert!((state.take.unwrap().typical - cpm.typical / 1000.0).abs() < 1e-12);
         assert!((day[0].take.as_ref().unwrap().high - cpm.high / 1000.0).abs() < 1e-12);
     }
+
+    /// A YouTube player's area, px².
+    const PLAYER: f64 = 640.0 * 360.0;
 
     /// A tracker with YouTube's video-ad rule, on `ledger`.
     fn with_player(ledger: Ledger) -> Tracker {
@@ -845,26 +806,12 @@ mod tests {
             let mut old = with_player(Ledger::default());
             let url = "https://www.youtube.com/watch?v=1";
             old.sensor(1, hello(url), T0, &Z).unwrap();
-            let slot = SensorEvent::Slot {
-                id: 1,
-                rule: 0,
-                labels: vec![],
-            };
             assert_eq!(
-                old.sensor(1, slot, T0, &Z).unwrap(),
+                old.sensor(1, slot(1, 0), T0, &Z).unwrap(),
                 Some(SensorCommand::Ad { id: 1 })
             );
-            let playing = SensorEvent::Playing {
-                id: 1,
-                playing: true,
-            };
-            old.sensor(1, playing, T0, &Z).unwrap();
-            let view = SensorEvent::View {
-                id: 1,
-                ratio: 1.0,
-                area: 640.0 * 360.0,
-            };
-            old.sensor(1, view, T0, &Z).unwrap();
+            old.sensor(1, playing(1, true), T0, &Z).unwrap();
+            old.sensor(1, view(1, 1.0, PLAYER), T0, &Z).unwrap();
             old.tick(T0 + 1200.0, &Z);
             assert_eq!(youtube_ads(&old, T0 + 1200.0), (1, 0));
             // The new core (from what the old one wrote), at the sensor's
@@ -881,18 +828,13 @@ mod tests {
                 saved_ad: true,
                 saved_view: false,
                 ratio: 1.0,
-                area: 640.0 * 360.0,
+                area: PLAYER,
                 playing: Some(true),
                 seen_ms: 1200.0 + after_ms,
             };
             assert_eq!(new.sensor(1, known, now, &Z).unwrap(), None);
             // It leaves view at once (the event that woke the worker).
-            let gone = SensorEvent::View {
-                id: 1,
-                ratio: 0.0,
-                area: 640.0 * 360.0,
-            };
-            new.sensor(1, gone, now, &Z).unwrap();
+            new.sensor(1, view(1, 0.0, PLAYER), now, &Z).unwrap();
             new.tick(now + 5000.0, &Z);
             assert_eq!(
                 youtube_ads(&new, now + 5000.0),
@@ -913,22 +855,11 @@ mod tests {
         let mut t = with_player(Ledger::default());
         t.sensor(1, hello("https://www.youtube.com/watch?v=2"), T0, &Z)
             .unwrap();
-        let slot = SensorEvent::Slot {
-            id: 1,
-            rule: 0,
-            labels: vec![],
-        };
-        t.sensor(1, slot, T0, &Z).unwrap();
-        let view = SensorEvent::View {
-            id: 1,
-            ratio: 1.0,
-            area: 640.0 * 360.0,
-        };
-        t.sensor(1, view, T0, &Z).unwrap();
+        t.sensor(1, slot(1, 0), T0, &Z).unwrap();
+        t.sensor(1, view(1, 1.0, PLAYER), T0, &Z).unwrap();
         // Playing 1.2 s, paused 2 s in full view, playing 1.2 s.
-        for (at, playing) in [(0.0, true), (1200.0, false), (3200.0, true)] {
-            t.sensor(1, SensorEvent::Playing { id: 1, playing }, T0 + at, &Z)
-                .unwrap();
+        for (at, on) in [(0.0, true), (1200.0, false), (3200.0, true)] {
+            t.sensor(1, playing(1, on), T0 + at, &Z).unwrap();
         }
         t.sensor(1, SensorEvent::Gone { id: 1 }, T0 + 4400.0, &Z)
             .unwrap();
@@ -947,28 +878,8 @@ mod tests {
             idle_ms: None,
         };
         t.sensor(1, hidden, T0, &Z).unwrap();
-        t.sensor(
-            1,
-            SensorEvent::Slot {
-                id: 1,
-                rule: 0,
-                labels: vec![],
-            },
-            T0,
-            &Z,
-        )
-        .unwrap();
-        t.sensor(
-            1,
-            SensorEvent::View {
-                id: 1,
-                ratio: 1.0,
-                area: 90_000.0,
-            },
-            T0,
-            &Z,
-        )
-        .unwrap();
+        t.sensor(1, slot(1, 0), T0, &Z).unwrap();
+        t.sensor(1, view(1, 1.0, 90_000.0), T0, &Z).unwrap();
         t.tick(T0 + 5000.0, &Z);
         assert_eq!(t.export(T0 + 5000.0, &Z).days[0].ads_viewable, 0);
         t.sensor(

@@ -46,3 +46,22 @@ pub fn present_for(t: &mut Tracker, tab: TabId, from: f64, secs: u32) {
         .unwrap();
     }
 }
+
+/// Candidate slot `id`, found by the page's rule `rule`, with no labels.
+pub fn slot(id: u32, rule: u32) -> SensorEvent {
+    SensorEvent::Slot {
+        id,
+        rule,
+        labels: vec![],
+    }
+}
+
+/// Slot `id` in view by `ratio` of its `area` px².
+pub fn view(id: u32, ratio: f64, area: f64) -> SensorEvent {
+    SensorEvent::View { id, ratio, area }
+}
+
+/// Video ad `id` started or stopped playing.
+pub fn playing(id: u32, playing: bool) -> SensorEvent {
+    SensorEvent::Playing { id, playing }
+}

@@ -695,19 +695,20 @@ impl State {
                     let commands = state.tracker.take_commands();
                     state.tell(commands);
                 }
-                // Full: the core frees the oldest detail; everything again.
-                Err(storage::WriteFailed::Full(writes))
-                    if state
-                        .tracker
-                        .storage_full(now_ms(), &BrowserZone, &browser_language()) =>
-                {
-                    state.tracker.writes_failed(writes);
-                    state.write(now_ms());
-                }
-                Err(storage::WriteFailed::Full(writes) | storage::WriteFailed::Refused(writes)) => {
-                    // Kept unsaved; tried again later, sooner first.
-                    state.tracker.writes_failed(writes);
-                    let step = state.flush_clock.failed(now_ms());
+                Err(failed) => {
+                    let (writes, full) = match failed {
+                        storage::WriteFailed::Full(writes) => (writes, true),
+                        storage::WriteFailed::Refused(writes) => (writes, false),
+                    };
+                    let state = &mut *state;
+                    let step = state.tracker.retry_writes(
+                        writes,
+                        full,
+                        &mut state.flush_clock,
+                        now_ms(),
+                        &BrowserZone,
+                        &browser_language(),
+                    );
                     state.follow(step);
                 }
             }

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import {
-  launch, openSite, overlayFrame, ask, sleep, readOverlay, screenshot, extensionPage, ROOT, FIXTURES,
+  launch, openSite, overlayFrame, askAsOptions, sleep, readOverlay, screenshot, extensionPage, ROOT, FIXTURES,
 } from './harness.mjs';
 
 const REAL = path.resolve(ROOT, '..', 'shared', 'fixtures', 'real', 'linkedin');
@@ -22,7 +22,7 @@ after(async () => { await browser?.close(); });
 
 /** ads_rendered and ads_viewable summed over every day, for a site. */
 async function adCounts(frame, site) {
-  const data = await ask(frame, { type: 'export' });
+  const data = await askAsOptions(frame, { type: 'export' });
   return data.days.filter((d) => d.site === site)
     .reduce((acc, d) => ({ rendered: acc.rendered + d.ads_rendered, viewable: acc.viewable + d.ads_viewable }), { rendered: 0, viewable: 0 });
 }
@@ -67,14 +67,14 @@ test('facebook fixture: the /ads/about/ post is one viewable ad', async () => {
   // (en-US: United States & Canada).
   const rates = JSON.parse(fs.readFileSync(path.join(ROOT, 'data', 'valuation.json'), 'utf8'));
   const cpm = rates.platforms.facebook.cpm.us_canada;
-  const rows = (await ask(ledger, { type: 'export' })).days.filter((d) => d.site === 'facebook');
+  const rows = (await askAsOptions(ledger, { type: 'export' })).days.filter((d) => d.site === 'facebook');
   for (const row of rows) {
     for (const k of ['low', 'typical', 'high']) {
       assert.ok(Math.abs(row.take[k] - row.ads_viewable * cpm[k] / 1000) < 1e-9, `${k}: ${row.take[k]}`);
     }
   }
   const today = rows.at(-1);
-  const shown = await frame.evaluate(() => ({ text: document.querySelector('.take').textContent, title: document.querySelector('.take').title }));
+  const shown = await frame.inPill(() => ({ text: document.querySelector('.take').textContent, title: document.querySelector('.take').title }));
   const expected = new Intl.NumberFormat('en-US', { style: 'currency', currency: 'USD', maximumFractionDigits: today.take.typical < 0.1 ? 3 : 2 }).format(today.take.typical);
   // After an en space, the amount isolated for bidi (FSI … PDI).
   assert.equal(shown.text, `\u2002≈ \u2068${expected}\u2069`);

@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import {
-  launch, openSite, overlayFrame, readOverlay, activity, ask, attentionOf, extensionPage, sleep,
+  launch, openSite, overlayFrame, readOverlay, activity, ask, askAsOptions, attentionOf, extensionPage, sleep,
   serviceWorker, EXTENSION_ORIGIN, CHROMIUM_ONLY, FIREFOX, ROOT, COUNTER,
 } from './harness.mjs';
 
@@ -17,7 +17,7 @@ before(async () => { browser = await launch(); });
 after(async () => { await browser?.close(); });
 
 async function exported(frame, site) {
-  return attentionOf(await ask(frame, { type: 'export' }), site);
+  return attentionOf(await askAsOptions(frame, { type: 'export' }), site);
 }
 
 function near(actual, expected, tolerance, what) {
@@ -25,16 +25,16 @@ function near(actual, expected, tolerance, what) {
 }
 
 async function setIdleThreshold(frame, seconds) {
-  const data = await ask(frame, { type: 'export' });
+  const data = await askAsOptions(frame, { type: 'export' });
   data.settings.idle_threshold_seconds = seconds;
-  const reply = await ask(frame, { type: 'import', data });
+  const reply = await askAsOptions(frame, { type: 'import', data });
   assert.deepEqual(reply, { ok: true });
 }
 
 test('export contract: shape, schema, settings', async () => {
   const page = await openSite(browser, 'https://www.facebook.com/');
   const frame = await overlayFrame(page);
-  const data = await ask(frame, { type: 'export' });
+  const data = await askAsOptions(frame, { type: 'export' });
   assert.equal(data.schema, 1);
   assert.match(data.exported_at, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
   assert.equal(data.settings.idle_threshold_seconds, 60);
@@ -141,7 +141,7 @@ test('the browser closed and reopened on the same profile keeps the totals', {
     b = await launch({ userDataDir: profile });
     const popup = await extensionPage(b);
     await serviceWorker(b);
-    const after = attentionOf(await ask(popup, { type: 'export' }), 'x');
+    const after = attentionOf(await askAsOptions(popup, { type: 'export' }), 'x');
     assert.ok(after >= kept - 5 && after <= kept + 2, `before close ${kept.toFixed(2)} s, after reopening ${after.toFixed(2)} s`);
   } finally {
     await b.close();
@@ -151,7 +151,7 @@ test('the browser closed and reopened on the same profile keeps the totals', {
 
 test('a bad import is refused with a clear reason and changes nothing', async () => {
   const popup = await extensionPage(browser);
-  const before = await ask(popup, { type: 'export' });
+  const before = await askAsOptions(popup, { type: 'export' });
   const refusals = [
     [{ ...before, schema: 99 }, /newer/],
     [{ days: 'lots' }, /not a Thaman export/],
@@ -161,11 +161,11 @@ test('a bad import is refused with a clear reason and changes nothing', async ()
     [{ ...before, settings: { idle_threshold_seconds: 1, day_start_hour: 0 } }, /15–600/],
   ];
   for (const [data, reason] of refusals) {
-    const reply = await ask(popup, { type: 'import', data });
+    const reply = await askAsOptions(popup, { type: 'import', data });
     assert.equal(reply.ok, false);
     assert.match(reply.error, reason);
   }
-  const after = await ask(popup, { type: 'export' });
+  const after = await askAsOptions(popup, { type: 'export' });
   assert.deepEqual({ ...after, exported_at: null }, { ...before, exported_at: null });
   await popup.close();
 });

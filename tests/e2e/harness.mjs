@@ -163,8 +163,9 @@ export async function overlayFrame(page, { timeout = 8000 } = {}) {
   }
 }
 
-// What a test's function touches in the frame, not the pill: it then runs
-// in the frame (the names of the card's, the panel's and the note's parts).
+// What a test's selector or waited-for function names in the frame, not
+// the pill: it then runs in the frame (the names of the card's, the panel's
+// and the note's parts). `Counter.inFrame` / `inPill` take no guess.
 const FRAME_PARTS = /#panel|\.panel|\.card|\.saved|\.undo|\.mark|\.question|\.reason|\.answers|\.useful|\.later|\.pause|\.hide(?!den)|\.options|\.today|\.stat-|innerHeight|document\.body|getAnimations/;
 const inFrame = (what) => FRAME_PARTS.test(String(what));
 
@@ -172,7 +173,8 @@ const inFrame = (what) => FRAME_PARTS.test(String(what));
  * Thaman's counter in a page. A test reads the pill through the driver,
  * which can see into a closed shadow root (CDP's DOM in Chromium, BiDi's
  * `includeShadowTree` in Firefox) — the page itself never can — and the
- * card and panel in the extension frame, while it is open. Its `evaluate`,
+ * card and panel in the extension frame, while it is open. A test runs
+ * its own function in one or the other, as it says: `inPill` or `inFrame`.
  * `waitForFunction`, `$eval`, `waitForSelector`, `click` and `focus` run
  * where what they name is: `document` is the shadow root for the pill.
  */
@@ -200,7 +202,7 @@ export class Counter {
    * frame may be replaced meanwhile (it closes when its panel does, and
    * opens again for a note): a call cut off by that runs in the new one.
    */
-  async #inFrame(call, timeout = 5000) {
+  async #callFrame(call, timeout = 5000) {
     const deadline = Date.now() + timeout;
     for (;;) {
       const frame = await this.frame({ timeout: Math.max(0, deadline - Date.now()) });
@@ -228,30 +230,33 @@ export class Counter {
     }`;
   }
 
-  async evaluate(fn, ...args) {
-    // A request to the background, as callers of the old always-on frame made it.
-    if (/chrome\.runtime\.sendMessage/.test(String(fn))) return this.ask(args[0]);
-    if (inFrame(fn)) return this.#inFrame((f) => f.evaluate(fn, ...args));
+  /** Runs `fn(...args)` in the extension frame (card, panel or note), which the test expects open; its value. */
+  async inFrame(fn, ...args) {
+    return this.#callFrame((f) => f.evaluate(fn, ...args));
+  }
+
+  /** Runs `fn(...args)` on the pill, `document` standing for its shadow root; its value (JSON). */
+  async inPill(fn, ...args) {
     return callInRoot(this.page, this.#shim(fn), args);
   }
 
   /** Polls `fn` until it returns something truthy; returns a handle-like {jsonValue()}. */
   async waitForFunction(fn, { timeout = 30000 } = {}, ...args) {
-    if (inFrame(fn)) return this.#inFrame((f, ms) => f.waitForFunction(fn, { timeout: ms }, ...args), timeout);
+    if (inFrame(fn)) return this.#callFrame((f, ms) => f.waitForFunction(fn, { timeout: ms }, ...args), timeout);
     for (const deadline = Date.now() + timeout; ; await sleep(100)) {
-      const value = await this.evaluate(fn, ...args).catch(() => undefined);
+      const value = await this.inPill(fn, ...args).catch(() => undefined);
       if (value) return { jsonValue: async () => value };
       if (Date.now() >= deadline) throw new Error(`waiting for the pill: ${String(fn).slice(0, 120)}`);
     }
   }
 
   async $eval(selector, fn, ...args) {
-    if (inFrame(selector)) return this.#inFrame((f) => f.$eval(selector, fn, ...args));
+    if (inFrame(selector)) return this.#callFrame((f) => f.$eval(selector, fn, ...args));
     return this.pill(`(root, sel, ...rest) => (${fn})(root.querySelector(sel), ...rest)`, selector, ...args);
   }
 
   async waitForSelector(selector, { timeout = 30000 } = {}) {
-    if (inFrame(selector)) return this.#inFrame((f, ms) => f.waitForSelector(selector, { timeout: ms }), timeout);
+    if (inFrame(selector)) return this.#callFrame((f, ms) => f.waitForSelector(selector, { timeout: ms }), timeout);
     return this.waitForFunction(`(s) => !!document.querySelector(s)`, { timeout }, selector);
   }
 
@@ -267,21 +272,15 @@ export class Counter {
 
   /** A real (trusted) click on a part of the pill, or in the frame. */
   async click(selector) {
-    if (inFrame(selector)) return this.#inFrame((f) => f.click(selector));
+    if (inFrame(selector)) return this.#callFrame((f) => f.click(selector));
     const b = await this.box(selector);
     if (!b) throw new Error(`no ${selector} in the pill`);
     await this.page.mouse.click(b.x + b.width / 2, b.y + b.height / 2);
   }
 
   async focus(selector) {
-    if (inFrame(selector)) return this.#inFrame((f) => f.focus(selector));
+    if (inFrame(selector)) return this.#callFrame((f) => f.focus(selector));
     await this.pill((root, sel) => root.querySelector(sel).focus(), selector);
-  }
-
-  /** Asks the background from an extension page in a background tab (the tracked tab keeps the front). */
-  async ask(message) {
-    const ext = await quietExtensionPage(this.page.browser());
-    return ext.evaluate((m) => chrome.runtime.sendMessage(m), message);
   }
 }
 
@@ -335,30 +334,6 @@ async function bidiCall(page, declaration, json) {
   return r.result.result.value;
 }
 
-// One extension page per browser, in a background tab, to ask from.
-const quietPages = new WeakMap();
-
-async function quietExtensionPage(browser) {
-  const known = quietPages.get(browser);
-  if (known && !known.isClosed()) return known;
-  const page = await browser.newPage({ background: true });
-  const url = `${EXTENSION_ORIGIN}/options.html`;
-  if (FIREFOX) await firefoxExtensionPage(page, url);
-  else {
-    for (let tries = 0; ; tries++) {
-      try {
-        await page.goto(url);
-        break;
-      } catch (e) {
-        if (tries >= 20 || !/ERR_BLOCKED_BY_CLIENT/.test(e.message)) throw e;
-        await sleep(250);
-      }
-    }
-  }
-  quietPages.set(browser, page);
-  return page;
-}
-
 /** The frame of `page` whose document's URL passes `test`, if any. */
 async function findFrame(page, test) {
   if (!FIREFOX) return page.frames().find((f) => test(f.url()));
@@ -371,7 +346,7 @@ async function findFrame(page, test) {
 
 /** What the pill shows: {site, time, label, ads, counting, dir, lang}. */
 export async function readOverlay(counter) {
-  return counter.evaluate(() => ({
+  return counter.inPill(() => ({
     site: document.querySelector('.site').textContent,
     time: document.querySelector('.time').textContent,
     label: document.querySelector('.label').textContent,
@@ -409,24 +384,32 @@ export async function activity(page, ms, every = 400) {
   }
 }
 
-/** The core's refusal of a request only the options page may make (src/ports.rs `may_ask`). */
-const OPTIONS_ONLY = /^only Thaman's options page may ask this/;
+const send = (m) => chrome.runtime.sendMessage(m);
+
+/**
+ * Sends a request to the background from `context`, a page or frame of the
+ * extension (a popup, the counter's open frame, an options page); its
+ * reply, a refusal too (what only the options page may ask, issue 19:
+ * `askAsOptions`). A `Counter` is no extension context.
+ */
+export async function ask(context, message) {
+  if (context instanceof Counter) throw new Error('a counter cannot ask the background: askAsOptions(counter, ...)');
+  return context.evaluate(send, message);
+}
+
+// One options page per browser, behind the other tabs, to ask from.
 const optionsBehind = new WeakMap();
 
 /**
- * Sends a request to the background from an extension context: a frame or
- * page of the extension (the overlay frame keeps the tracked tab in front).
- * What only the options page may ask (export, import, settings, delete:
- * issue 19) and `context` may not, is asked from an options page opened
- * behind the other tabs, so the tracked tab stays in front. (To see a page
- * refused, evaluate `chrome.runtime.sendMessage` in it directly.)
+ * Sends a request as the options page (which may ask anything: export,
+ * import, settings, delete), from one opened behind the other tabs, so a
+ * tracked tab stays in front. `context`: the browser, or a page, frame or
+ * `Counter` in it.
  */
-export async function ask(context, message) {
-  if (context instanceof Counter) return context.ask(message);
-  const send = (m) => chrome.runtime.sendMessage(m);
-  const reply = await context.evaluate(send, message);
-  if (!OPTIONS_ONLY.test(reply?.error ?? '')) return reply;
-  const browser = (typeof context.page === 'function' ? context.page() : context).browser();
+export async function askAsOptions(context, message) {
+  const browser = context instanceof Counter ? context.page.browser()
+    : typeof context.page === 'function' ? context.page().browser()
+      : typeof context.browser === 'function' ? context.browser() : context;
   const open = async () => {
     const page = await extensionPage(browser, 'options.html', { background: true });
     optionsBehind.set(browser, page);

@@ -61,7 +61,7 @@ const ENGLISH = {
 };
 
 /** Whether the pill shows all it holds (the take last, nothing cut off). */
-const pillFits = (frame) => frame.evaluate(() => {
+const pillFits = (frame) => frame.inPill(() => {
   const pill = document.querySelector('.pill');
   return pill.scrollWidth <= pill.clientWidth + 1;
 });
@@ -246,7 +246,7 @@ test('Arabic with Latin digits: the pill still holds a three-decimal take', asyn
   const take = await frame.$eval('.take', (e) => e.textContent);
   assert.match(take, /^\u2002≈ \u2068\u200f0\.0\d\d\sUSD\u2069$/, 'the code, isolated, after the amount');
   await screenshot(page, 'words-pill-ar-latin-1', { clip: { x: 1280 - 470, y: 800 - 120, width: 470, height: 120 } });
-  assert.ok(await pillFits(frame), `the pill's words fit its frame: ${await frame.evaluate(() => [document.querySelector('.pill').scrollWidth, document.querySelector('.pill').clientWidth])}`);
+  assert.ok(await pillFits(frame), `the pill's words fit its frame: ${await frame.inPill(() => [document.querySelector('.pill').scrollWidth, document.querySelector('.pill').clientWidth])}`);
   await page.close();
   assert.deepEqual(await ask(ext, { type: 'delete_everything' }), { ok: true });
   await ext.close();

@@ -5,7 +5,7 @@
 // video taken out of the page keep no clock running. Idle threshold 15 s.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { launch, openSite, overlayFrame, ask, attentionOf, sleep } from './harness.mjs';
+import { launch, openSite, overlayFrame, askAsOptions, attentionOf, sleep } from './harness.mjs';
 
 const IDLE_S = 15;
 
@@ -13,12 +13,12 @@ let browser;
 before(async () => { browser = await launch(); });
 after(async () => { await browser?.close(); });
 
-const exported = async (frame) => attentionOf(await ask(frame, { type: 'export' }), 'facebook');
+const exported = async (frame) => attentionOf(await askAsOptions(frame, { type: 'export' }), 'facebook');
 
 async function setIdleThreshold(frame, seconds) {
-  const data = await ask(frame, { type: 'export' });
+  const data = await askAsOptions(frame, { type: 'export' });
   data.settings.idle_threshold_seconds = seconds;
-  assert.deepEqual(await ask(frame, { type: 'import', data }), { ok: true });
+  assert.deepEqual(await askAsOptions(frame, { type: 'import', data }), { ok: true });
 }
 
 /** Opens the Facebook fixture (its CSP allows blob: media) with the threshold at 15 s. */

@@ -181,7 +181,7 @@ test('a hostile page cannot restyle, read or forge the overlay', async () => {
   });
   const pillBox = await frame.box('.pill');
   assert.deepEqual(host, { display: 'block', visibility: 'visible', opacity: '1', transform: 'none', width: pillBox.width, height: 44 });
-  const pill = await frame.evaluate(() => {
+  const pill = await frame.inPill(() => {
     const c = getComputedStyle(document.querySelector('.pill'));
     return [c.visibility, c.opacity, c.display];
   });

@@ -9,7 +9,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  launch, openSite, overlayFrame, activity, ask, extensionPage, sleep, EXTENSION_ORIGIN, FIREFOX, isExtensionUrl,
+  launch, openSite, overlayFrame, activity, askAsOptions, extensionPage, sleep, EXTENSION_ORIGIN, FIREFOX, isExtensionUrl,
   openAdFixture, AD_FIXTURES,
 } from './harness.mjs';
 
@@ -65,11 +65,11 @@ test('a full session makes no request beyond the extension and the page itself',
   await sleep(500);
 
   const popup = watch(await extensionPage(browser), 'popup');
-  const data = await ask(popup, { type: 'export' });
+  const data = await askAsOptions(popup, { type: 'export' });
   assert.equal(data.finds.length, 1, 'the post was kept');
   const summary = watch(await extensionPage(browser, 'summary.html'), 'summary');
   await summary.waitForSelector('.finds .find');
-  assert.deepEqual(await ask(popup, { type: 'import', data }), { ok: true });
+  assert.deepEqual(await askAsOptions(popup, { type: 'import', data }), { ok: true });
 
   // A worker restart reloads the core and its files, still locally.
   if (!FIREFOX) {

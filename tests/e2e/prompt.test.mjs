@@ -4,7 +4,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  launch, openSite, overlayFrame, activity, ask, sleep, screenshot, clockSeconds, clickSettled, extensionPage, probeRing, FIREFOX, COUNTER,
+  launch, openSite, overlayFrame, activity, askAsOptions, sleep, screenshot, clockSeconds, clickSettled, extensionPage, probeRing, FIREFOX, COUNTER,
 } from './harness.mjs';
 
 let browser;
@@ -22,9 +22,9 @@ test('after a minute of presence the card asks; Useful makes that minute useful'
   const backFrame = await overlayFrame(back);
   const page = await openSite(browser, 'https://www.facebook.com/');
   const frame = await overlayFrame(page);
-  const data = await ask(frame, { type: 'export' });
+  const data = await askAsOptions(frame, { type: 'export' });
   data.settings.prompt_minutes = 1;
-  assert.deepEqual(await ask(frame, { type: 'import', data }), { ok: true });
+  assert.deepEqual(await askAsOptions(frame, { type: 'import', data }), { ok: true });
 
   await activity(page, 50000);
   assert.equal(await cardShown(frame), false, 'not before the minute');
@@ -45,13 +45,13 @@ test('after a minute of presence the card asks; Useful makes that minute useful'
   // The same card in the dark, and in Arabic (right to left), light and dark
   // (emulating the colour scheme needs Chromium's DevTools protocol).
   if (!FIREFOX) {
-    const dark = () => frame.evaluate(() => getComputedStyle(document.querySelector('.card')).backgroundColor.startsWith('rgba(16, 42, 46'));
+    const dark = () => frame.inFrame(() => getComputedStyle(document.querySelector('.card')).backgroundColor.startsWith('rgba(16, 42, 46'));
     await page.emulateMediaFeatures([{ name: 'prefers-color-scheme', value: 'dark' }]);
     await frame.waitForFunction(() => getComputedStyle(document.querySelector('.card')).backgroundColor.startsWith('rgba(16, 42, 46'));
     await frame.waitForFunction(() => document.getAnimations().every((a) => a.playState !== 'running'));
     await screenshot(page, 'prompt-card-dark-en');
-    const chosen = await ask(frame, { type: 'get_settings' });
-    await ask(frame, { type: 'set_settings', settings: { ...chosen, language: 'ar' } });
+    const chosen = await askAsOptions(frame, { type: 'get_settings' });
+    await askAsOptions(frame, { type: 'set_settings', settings: { ...chosen, language: 'ar' } });
     await frame.waitForFunction(() => document.documentElement.dir === 'rtl' && !document.querySelector('.card').hidden);
     assert.equal(await dark(), true);
     await frame.waitForFunction(() => document.getAnimations().every((a) => a.playState !== 'running'));
@@ -60,16 +60,16 @@ test('after a minute of presence the card asks; Useful makes that minute useful'
     await frame.waitForFunction(() => !getComputedStyle(document.querySelector('.card')).backgroundColor.startsWith('rgba(16, 42, 46'));
     await frame.waitForFunction(() => document.getAnimations().every((a) => a.playState !== 'running'));
     await screenshot(page, 'prompt-card-ar');
-    await ask(frame, { type: 'set_settings', settings: chosen });
+    await askAsOptions(frame, { type: 'set_settings', settings: chosen });
     await frame.waitForFunction(() => document.documentElement.dir !== 'rtl' && !document.querySelector('.card').hidden);
   }
 
-  const before = (await ask(frame, { type: 'export' })).days.find((d) => d.site === 'facebook');
+  const before = (await askAsOptions(frame, { type: 'export' })).days.find((d) => d.site === 'facebook');
   await clickSettled(frame, '.reason');   // "I learned something"
   await clickSettled(frame, '.useful');
   await sleep(600);
   assert.equal(await cardShown(frame), false, 'gone after answering');
-  const row = (await ask(frame, { type: 'export' })).days.find((d) => d.site === 'facebook');
+  const row = (await askAsOptions(frame, { type: 'export' })).days.find((d) => d.site === 'facebook');
   assert.ok(row.useful_seconds - before.useful_seconds >= 55, `useful ${row.useful_seconds}`);
   assert.ok(row.useful_seconds <= row.attention_seconds + 0.001);
   assert.equal(row.reasons.learned, 1);
@@ -86,7 +86,7 @@ test('after a minute of presence the card asks; Useful makes that minute useful'
   await ext.close();
 
   data.settings.prompt_minutes = 10;
-  await ask(frame, { type: 'import', data: { ...data, days: [] } });
+  await askAsOptions(frame, { type: 'import', data: { ...data, days: [] } });
   await page.close();
   await back.close();
 });

@@ -9,7 +9,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { launch, openSite, overlayFrame, ask, sleep, extensionPage, ROOT, FIREFOX } from './harness.mjs';
+import { launch, openSite, overlayFrame, askAsOptions, sleep, extensionPage, ROOT, FIREFOX } from './harness.mjs';
 
 const REAL = path.resolve(ROOT, '..', 'shared', 'fixtures', 'real');
 const PRESENT = fs.existsSync(path.join(REAL, 'README.md'));
@@ -107,7 +107,7 @@ if (!PRESENT && CI) {
 
 /** ads_rendered and ads_viewable summed over every day, for a site. */
 async function adCounts(site) {
-  const data = await ask(ledger, { type: 'export' });
+  const data = await askAsOptions(ledger, { type: 'export' });
   return data.days.filter((d) => d.site === site)
     .reduce((acc, d) => ({ rendered: acc.rendered + d.ads_rendered, viewable: acc.viewable + d.ads_viewable }), { rendered: 0, viewable: 0 });
 }

@@ -108,7 +108,7 @@ test('the worker stopped between render and view: each ad counted once, rendered
   await page.close();
 });
 
-const cardShown = (frame) => frame.evaluate(() => !document.querySelector('.card').hidden).catch(() => false);
+const cardShown = (frame) => frame.inFrame(() => !document.querySelector('.card').hidden).catch(() => false);
 
 // The person has the panel open while the worker stops: the frame, open
 // across the restart, must hear the new core (Firefox hands extension

@@ -8,7 +8,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import {
-  launch, openSite, overlayFrame, activity, ask, sleep, clickSettled, extensionPage, ROOT, COUNTER,
+  launch, openSite, overlayFrame, activity, ask, askAsOptions, sleep, clickSettled, extensionPage, ROOT, COUNTER,
 } from './harness.mjs';
 import { seedExport } from './seed.mjs';
 import { uiFingerprint } from './fingerprint.mjs';
@@ -48,10 +48,10 @@ const browser = await launch();
 try {
   const control = await extensionPage(browser);
   const data = seedExport(Date.now(), 15, { prompt_minutes: 1 });
-  const imported = await ask(control, { type: 'import', data });
+  const imported = await askAsOptions(control, { type: 'import', data });
   if (!imported?.ok) throw new Error(`the seed was refused: ${JSON.stringify(imported)}`);
   const base = await ask(control, { type: 'get_settings' });
-  const language = async (lang) => ask(control, { type: 'set_settings', settings: { ...base, language: lang } });
+  const language = async (lang) => askAsOptions(control, { type: 'set_settings', settings: { ...base, language: lang } });
 
   const page = await openSite(browser, DEMO);
   let frame = await overlayFrame(page);

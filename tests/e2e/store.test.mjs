@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import {
-  launch, openSite, overlayFrame, extensionPage, ask, activity, sleep, restartBackground, reloadedBy, FIREFOX,
+  launch, openSite, overlayFrame, extensionPage, ask, askAsOptions, activity, sleep, restartBackground, reloadedBy, FIREFOX,
 } from './harness.mjs';
 import { seedExport, localDate } from './seed.mjs';
 
@@ -46,9 +46,9 @@ test('corrupt values are set aside, the popup tells, counting goes on', async ()
     // Counting goes on, and the day written again is a good one.
     const frame = await overlayFrame(site);
     await site.bringToFront();
-    const before = (await ask(frame, { type: 'export' })).days.filter((d) => d.site === 'x').reduce((s, d) => s + d.attention_seconds, 0);
+    const before = (await askAsOptions(frame, { type: 'export' })).days.filter((d) => d.site === 'x').reduce((s, d) => s + d.attention_seconds, 0);
     await activity(site, 4000);
-    const after = (await ask(frame, { type: 'export' })).days.filter((d) => d.site === 'x').reduce((s, d) => s + d.attention_seconds, 0);
+    const after = (await askAsOptions(frame, { type: 'export' })).days.filter((d) => d.site === 'x').reduce((s, d) => s + d.attention_seconds, 0);
     assert.ok(after - before >= 2, `counting went on: ${before} → ${after}`);
   } finally {
     await browser.close();

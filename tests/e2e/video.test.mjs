@@ -7,7 +7,7 @@
 // the count nor counts an ad twice.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { launch, openSite, overlayFrame, ask, sleep, extensionPage } from './harness.mjs';
+import { launch, openSite, overlayFrame, askAsOptions, sleep, extensionPage } from './harness.mjs';
 
 const WATCH = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>YouTube</title>
 <style>body{margin:0}#movie_player{width:640px;height:360px;background:#000}video{width:100%;height:100%}.below{height:3000px}</style></head>
@@ -37,7 +37,7 @@ before(async () => {
 after(async () => { await browser?.close(); });
 
 async function adCounts() {
-  const data = await ask(ledger, { type: 'export' });
+  const data = await askAsOptions(ledger, { type: 'export' });
   return data.days.filter((d) => d.site === 'youtube')
     .reduce((acc, d) => ({ rendered: acc.rendered + d.ads_rendered, viewable: acc.viewable + d.ads_viewable }), { rendered: 0, viewable: 0 });
 }
