@@ -142,9 +142,10 @@ test('past the goal the card asks; Continue snoozes it, Leave closes the tab, Op
       await summary.close();
       await last.close();
     } else {
-      // Firefox: storage.session is not carried across the event page's stop
-      // (see restart.test.mjs), so the snooze is not shortened here; the
-      // choices are counted and shown all the same.
+      // Firefox: the snooze's end is not moved into the past here (not yet
+      // tried against Firefox's event page; storage.session itself is kept
+      // across its stop, see restart.test.mjs). Issue 21 keeps that open.
+      // Leave and Open my week are tested in Firefox by the next test.
       const summary = await extensionPage(browser, 'summary.html');
       await summary.waitForFunction(() => document.body?.dataset.ready === '1');
       const line = await summary.$eval('#this-week .goal-choices', (e) => e.textContent);
@@ -160,7 +161,7 @@ test('past the goal the card asks; Continue snoozes it, Leave closes the tab, Op
   }
 });
 
-test('Leave and Open my week, where the snooze cannot be moved (both browsers)', { skip: !FIREFOX && 'Chromium: the test above' }, async () => {
+test('Leave and Open my week, where the snooze cannot be moved (both browsers)', { skip: !FIREFOX && 'Chromium: the test above already clicks Leave and Open my week after its snooze ends' }, async () => {
   // A fresh browser: no snooze yet.
   const b = await launch();
   try {
