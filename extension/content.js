@@ -1006,7 +1006,11 @@ iframe { all: initial; display: block; border: 0; background: transparent; color
   function drawTime() {
     if (!parts || !pill) return;
     const elapsed = (performance.now() - pillAt) / 1000;
-    const limit = pill.stops_in == null ? Infinity : pill.stops_in;
+    // An input seen here since the state came keeps it counting as long as
+    // the core's would (presence_s): no state per input, and the clock
+    // stops on time even when the worker is away.
+    const moved = pill.presence_s != null && lastInput > pillAt ? (lastInput - pillAt) / 1000 + pill.presence_s : 0;
+    const limit = pill.stops_in == null ? Infinity : Math.max(pill.stops_in, moved);
     const counting = pill.counting && elapsed < limit;
     const total = Math.max(0, Math.floor(pill.sold_s + (pill.counting ? Math.min(Math.max(0, elapsed), limit) : 0)));
     const two = (n) => String(n).padStart(2, '0');

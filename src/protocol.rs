@@ -268,6 +268,9 @@ pub struct PillView {
     /// Whether it ticks now, and for at most how long (none: until told).
     pub counting: bool,
     pub stops_in: Option<f64>,
+    /// How long an input seen on the page after this was sent keeps it
+    /// ticking, seconds (as [`OverlayState::presence_s`]).
+    pub presence_s: Option<f64>,
     /// The ten digits the clock is written with (`0123456789`, `٠١٢٣٤٥٦٧٨٩`).
     pub digits: String,
     /// Folded to a dot on this site.
@@ -370,6 +373,11 @@ pub struct OverlayState {
     /// while media plays).
     #[serde(default)]
     pub stops_in: Option<f64>,
+    /// How long one input keeps it counting (the idle threshold), seconds,
+    /// whenever `stops_in` is set: the sensor, which sees the inputs, moves
+    /// the pill's stop itself, so the core need not send a state per input.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub presence_s: Option<f64>,
     /// Attention marked useful today on this site, seconds; the pill shows
     /// time sold = `seconds` − `useful`.
     #[serde(default)]
@@ -789,6 +797,7 @@ mod tests {
             currency: "USD".into(),
             usd_rate: 1.0,
             stops_in: Some(10.0),
+            presence_s: Some(15.0),
             useful: 1.0,
             prompt: Some(PromptView {
                 minutes: 10,
@@ -809,7 +818,7 @@ mod tests {
         assert_eq!(
             serde_json::to_value(&u).unwrap(),
             json!({"type": "state", "site": "x", "seconds": 2.5, "counting": true, "ads": 3, "take": null, "currency": "USD", "usd_rate": 1.0,
-                   "stops_in": 10.0, "useful": 1.0, "prompt": {"minutes": 10, "variant": 1},
+                   "stops_in": 10.0, "presence_s": 15.0, "useful": 1.0, "prompt": {"minutes": 10, "variant": 1},
                    "language": "auto", "arabic_digits": false, "mark_minutes": 10, "minimized": false,
                    "saved": {"id": 7, "dropped": 0, "shown_s": 8.0}})
         );
@@ -1033,6 +1042,7 @@ mod tests {
             sold_s: 75.5,
             counting: true,
             stops_in: Some(30.0),
+            presence_s: Some(60.0),
             digits: "٠١٢٣٤٥٦٧٨٩".into(),
             minimized: false,
             name: "Thaman".into(),

@@ -70,6 +70,7 @@ fn a_saved_find_shows_with_undo_until_its_time_runs_out() {
         currency: "USD".into(),
         usd_rate: 1.0,
         stops_in: None,
+        presence_s: None,
         useful: 0.0,
         prompt: None,
         language: Default::default(),

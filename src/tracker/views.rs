@@ -168,6 +168,10 @@ impl Tracker {
         let counting = self.attention.run().is_some_and(|r| r.site == site);
         let today = self.settings.calendar().day_of(now, zone);
         let ads = self.ledger.record(today, site).ads_viewable;
+        let stops_in = counting
+            .then(|| self.attention.stops_in(now, &limits))
+            .flatten()
+            .map(|ms| ms / 1000.0);
         Some(OverlayState {
             site: site.to_string(),
             seconds: self.today_ms(site, now, zone) / 1000.0,
@@ -186,11 +190,8 @@ impl Tracker {
                     minutes: c.minutes,
                     variant: self.prompts_today(today) % 3,
                 }),
-            stops_in: if counting {
-                self.attention.stops_in(now, &limits).map(|ms| ms / 1000.0)
-            } else {
-                None
-            },
+            stops_in,
+            presence_s: stops_in.map(|_| limits.idle_ms / 1000.0),
             language: self.settings.language,
             arabic_digits: self.settings.arabic_digits,
             mark_minutes: mark_offer(

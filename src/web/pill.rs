@@ -53,6 +53,7 @@ pub fn view(state: &OverlayState) -> PillView {
         sold_s: state.sold(),
         counting: state.counting,
         stops_in: state.stops_in,
+        presence_s: state.presence_s,
         digits: with_digits("0123456789", i18n::digits()),
         minimized: state.minimized,
         name: i18n::message(if state.minimized {
