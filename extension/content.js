@@ -144,7 +144,7 @@
     }
     else if (message.type === 'pill') safely(() => showPill(message));
     else if (message.type === 'frame') safely(() => resize(message.width, message.height));
-    else if (message.type === 'close_frame') safely(frameDone);
+    else if (message.type === 'close_frame') safely(() => frameDone(message.seen_card));
     else if (message.type === 'check_click') safely(() => checkClick(message.x, message.y));
     else if (message.type === 'ignore') stop();
     else if (message.type === 'sleep') sleep(message.until);
@@ -961,10 +961,14 @@ iframe { all: initial; display: block; border: 0; background: transparent; color
     else if (card) openFrame(false);
   }
 
-  /** The frame asked to go; a card that came meanwhile gets a frame of its own. */
-  function frameDone() {
+  /**
+   * The frame asked to go; a card that came meanwhile gets a frame of its
+   * own. One the frame had (`seenCard`: answered, or a note run out) does
+   * not, though the pill's words may still hold it for a moment.
+   */
+  function frameDone(seenCard) {
     closeFrame();
-    if (cardWaits && pill && pill.card) openFrame(false);
+    if (cardWaits && !seenCard && pill && pill.card) openFrame(false);
     cardWaits = false;
   }
 

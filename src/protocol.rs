@@ -224,8 +224,13 @@ pub enum SensorCommand {
     /// The overlay's frame size, as its content asked (clamped).
     Frame { width: u32, height: u32 },
     /// The frame has nothing left to show (no card, panel or note): the
-    /// sensor removes it, and only the pill stays.
-    CloseFrame,
+    /// sensor removes it, and only the pill stays. A card the pill's words
+    /// hold opens a new frame only if the closing one never had it
+    /// (`seen_card` false: it came while the frame was going).
+    CloseFrame {
+        #[serde(default)]
+        seen_card: bool,
+    },
     /// A pause or hide was clicked at (`x`, `y`) in the frame, and the
     /// browser could not say whether the counter was seen: the sensor
     /// answers `click_seen` with whether its frame is on top there.
@@ -496,8 +501,13 @@ pub enum OverlayRequest {
     MarkPost,
     /// Undo a find just saved.
     UndoFind { id: u64 },
-    /// Nothing is left to show in the frame: it may go.
-    Close,
+    /// Nothing is left to show in the frame: it may go. `seen_card`: the
+    /// last state it had from the core held a card or note (answered, or
+    /// run out), so one still in the pill's words is no reason to reopen.
+    Close {
+        #[serde(default)]
+        seen_card: bool,
+    },
     /// The person chose on the price card past the daily goal.
     Goal { choice: crate::tracker::GoalChoice },
 }
@@ -973,7 +983,10 @@ mod tests {
             },
             json!({"type": "undo_find", "id": 1_764_000_000_000u64}),
         );
-        both_ways(OverlayRequest::Close, json!({"type": "close"}));
+        both_ways(
+            OverlayRequest::Close { seen_card: true },
+            json!({"type": "close", "seen_card": true}),
+        );
     }
 
     #[test]
@@ -1026,7 +1039,10 @@ mod tests {
             },
             json!({"type": "frame", "width": 440, "height": 232}),
         );
-        both_ways(SensorCommand::CloseFrame, json!({"type": "close_frame"}));
+        both_ways(
+            SensorCommand::CloseFrame { seen_card: false },
+            json!({"type": "close_frame", "seen_card": false}),
+        );
         both_ways(
             SensorCommand::CheckClick { x: 3.0, y: 4.5 },
             json!({"type": "check_click", "x": 3.0, "y": 4.5}),

@@ -162,7 +162,9 @@ impl Tracker {
             OverlayRequest::MarkPost => self
                 .ask_post_by(tab, AskedBy::Overlay, now)
                 .map_or(Reaction::Nothing, Reaction::Sensor),
-            OverlayRequest::Close => Reaction::Sensor(SensorCommand::CloseFrame),
+            OverlayRequest::Close { seen_card } => {
+                Reaction::Sensor(SensorCommand::CloseFrame { seen_card })
+            }
             OverlayRequest::Goal { choice } => self.goal_choice(tab, choice, now, zone),
             OverlayRequest::UndoFind { id } => {
                 if self.undo_find(tab, id) {
@@ -304,8 +306,8 @@ mod tests {
             Reaction::OpenOptions
         );
         assert_eq!(
-            ask(&mut t, OverlayRequest::Close),
-            Reaction::Sensor(SensorCommand::CloseFrame),
+            ask(&mut t, OverlayRequest::Close { seen_card: true }),
+            Reaction::Sensor(SensorCommand::CloseFrame { seen_card: true }),
             "the frame goes; the pill stays"
         );
         assert!(matches!(

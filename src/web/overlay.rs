@@ -417,6 +417,9 @@ struct Overlay {
     /// stays until the note answering it takes its place, in one change of
     /// the frame's size (not a frame closed and opened again).
     note_awaited: Option<f64>,
+    /// The core's last state held a card or note (whatever the view has
+    /// done with it since): closing then does not ask for a frame again.
+    had_card: bool,
 }
 
 /// How long the panel waits for the note of a post marked useful.
@@ -448,7 +451,9 @@ impl Overlay {
                 width: width.into(),
                 height: height.into(),
             }),
-            None => self.send(&OverlayRequest::Close),
+            None => self.send(&OverlayRequest::Close {
+                seen_card: self.had_card,
+            }),
         }
     }
 
@@ -740,6 +745,7 @@ pub fn start_overlay() -> Result<(), JsValue> {
         port: None,
         size: None,
         note_awaited: None,
+        had_card: false,
     }));
     wire_card(&overlay);
     connect(overlay.clone());
@@ -793,6 +799,7 @@ fn connect(overlay: Rc<RefCell<Overlay>>) {
             Ok(OverlayUpdate::State(state)) => {
                 let prefs = (state.language, state.arabic_digits);
                 let mut overlay = receiving.borrow_mut();
+                overlay.had_card = state.needs_frame();
                 overlay.latest = Some((state, performance_now()));
                 if prefs != overlay.prefs {
                     overlay.prefs = prefs;

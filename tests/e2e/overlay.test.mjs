@@ -293,6 +293,12 @@ test('"This post was useful" from the panel: the note takes the panel\'s place i
   const saved = await frame.evaluate(() => { const r = document.querySelector('.saved').getBoundingClientRect(); return { top: r.top, bottom: r.bottom }; });
   assert.deepEqual(log, [`${note.width}px×${note.height}px`], 'the frame stayed and was resized once, to the note');
   assert.ok(Math.abs(saved.top) < 1 && Math.abs(note.height - saved.bottom) < 1, `the note fills the frame: ${JSON.stringify({ note, saved })}`);
+  // The note runs out (8 s): the frame goes once and does not come back,
+  // though the core may still hold the note when the frame's close reaches it.
+  for (let i = 0; i < 120 && !(await counter.pill((root) => root.__frames)).includes('closed'); i++) await sleep(100);
+  await sleep(2500);
+  const after = (await counter.pill((root) => root.__frames)).slice(log.length);
+  assert.deepEqual(after, ['closed'], 'the frame went once, when the note ran out, and stayed gone');
   await page.close();
 });
 
