@@ -366,6 +366,10 @@ pub struct OverlayState {
     /// Viewable ads today on this site.
     #[serde(default)]
     pub ads: u64,
+    /// Whether ads are counted on the site at all (none shown when not:
+    /// a site the person added, with no rule of theirs for it).
+    #[serde(default = "yes")]
+    pub ads_counted: bool,
     /// The platform's take from those ads, in USD (none without a CPM).
     #[serde(default)]
     pub take: Option<crate::valuation::Estimate>,
@@ -549,6 +553,10 @@ pub enum PauseSpan {
 
 fn usd() -> String {
     "USD".into()
+}
+
+fn yes() -> bool {
+    true
 }
 
 fn one() -> f64 {
@@ -803,6 +811,7 @@ mod tests {
             seconds: 2.5,
             counting: true,
             ads: 3,
+            ads_counted: true,
             take: None,
             currency: "USD".into(),
             usd_rate: 1.0,
@@ -827,7 +836,7 @@ mod tests {
         });
         assert_eq!(
             serde_json::to_value(&u).unwrap(),
-            json!({"type": "state", "site": "x", "seconds": 2.5, "counting": true, "ads": 3, "take": null, "currency": "USD", "usd_rate": 1.0,
+            json!({"type": "state", "site": "x", "seconds": 2.5, "counting": true, "ads": 3, "ads_counted": true, "take": null, "currency": "USD", "usd_rate": 1.0,
                    "stops_in": 10.0, "presence_s": 15.0, "useful": 1.0, "prompt": {"minutes": 10, "variant": 1},
                    "language": "auto", "arabic_digits": false, "mark_minutes": 10, "minimized": false,
                    "saved": {"id": 7, "dropped": 0, "shown_s": 8.0}})

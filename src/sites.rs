@@ -6,6 +6,8 @@
 
 use std::collections::BTreeSet;
 
+use crate::rules::Rule;
+
 use thiserror::Error;
 
 /// One platform in the catalog.
@@ -279,6 +281,21 @@ pub fn ads_counted(site: &str) -> bool {
     !site.starts_with("custom:")
 }
 
+/// The sites the person added that a rule of their `own` names: ads are
+/// counted there too (their rule is the markup Thaman then knows).
+///
+/// ```text
+/// [news.example.org##.promo, x.com##.ad], added {news.example.org}
+///   -> {custom:news.example.org}
+/// ```
+pub fn ruled_sites(own: &[Rule], custom: &BTreeSet<String>) -> BTreeSet<String> {
+    own.iter()
+        .flat_map(|r| &r.domains)
+        .filter_map(|d| site_id_for_host(d, custom))
+        .filter(|site| !ads_counted(site))
+        .collect()
+}
+
 /// Every host the content script must run on, e.g. `m.facebook.com`.
 pub fn tracked_hosts() -> impl Iterator<Item = String> {
     CATALOG.iter().flat_map(|site| {
@@ -453,5 +470,19 @@ mod tests {
     #[test]
     fn there_are_36_tracked_hosts() {
         assert_eq!(tracked_hosts().count(), 36);
+    }
+
+    #[test]
+    fn the_added_sites_an_own_rule_names() {
+        let custom: BTreeSet<String> = ["news.example.org".to_string()].into();
+        let rules = |text: &str| crate::rules::parse_own_rules(text, |_| true).unwrap();
+        assert!(ruled_sites(&[], &custom).is_empty());
+        assert!(ruled_sites(&rules("x.com##div.promo"), &custom).is_empty());
+        let both = rules("news.example.org##div.promo\nx.com##div.promo");
+        assert_eq!(
+            ruled_sites(&both, &custom),
+            ["custom:news.example.org".to_string()].into()
+        );
+        assert!(ruled_sites(&both, &BTreeSet::new()).is_empty());
     }
 }

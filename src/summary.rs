@@ -2,7 +2,7 @@
 //! week against the one before, and when attention was given most. Pure:
 //! the popup and the weekly summary page render what these return.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 
@@ -17,11 +17,18 @@ use crate::valuation::{self, Region};
 pub struct Pricing<'a> {
     pub region: Region,
     pub overrides: &'a BTreeMap<String, f64>,
+    /// The added sites whose ads the person's own rules count.
+    pub ruled: &'a BTreeSet<String>,
 }
 
 impl Pricing<'_> {
     fn take(&self, ads: u64, site: &str) -> Option<valuation::Estimate> {
         valuation::take(ads, site, self.region, self.overrides.get(site).copied())
+    }
+
+    /// Whether ads are counted on `site` (none shown where they are not).
+    fn ads_counted(&self, site: &str) -> bool {
+        crate::sites::ads_counted(site) || self.ruled.contains(site)
     }
 }
 
@@ -105,6 +112,8 @@ pub struct HourValue {
 pub struct SiteTotals {
     pub site: String,
     pub totals: Totals,
+    /// Ads are counted there (else none is shown, not "0").
+    pub ads_counted: bool,
     pub take_source: Option<String>,
     pub hour_value: Option<HourValue>,
 }
@@ -181,6 +190,7 @@ impl Period {
                 totals.add(&t);
                 SiteTotals {
                     take_source: take.map(|e| e.source),
+                    ads_counted: pricing.ads_counted(&site),
                     site,
                     totals: t,
                     hour_value,
@@ -428,6 +438,8 @@ impl Moves {
 pub struct SiteMoves {
     pub site: String,
     pub moves: Moves,
+    /// Ads are counted there (else their move is not shown).
+    pub ads_counted: bool,
 }
 
 /// A week against the one before: per platform, then all together.
@@ -463,10 +475,12 @@ impl Comparison {
             .map(|n| SiteMoves {
                 site: n.site.clone(),
                 moves: Moves::of(&n.totals, &find(before, &n.site)),
+                ads_counted: n.ads_counted,
             })
             .chain(gone.map(|b| SiteMoves {
                 site: b.site.clone(),
                 moves: Moves::of(&none, &b.totals),
+                ads_counted: b.ads_counted,
             }))
             .collect();
         Comparison {
@@ -714,7 +728,9 @@ mod tests {
     const US: Pricing<'static> = Pricing {
         region: Region::UsCanada,
         overrides: NONE,
+        ruled: NO_SITES,
     };
+    const NO_SITES: &BTreeSet<String> = &BTreeSet::new();
 
     #[test]
     fn a_period_sums_days_and_sites_with_missing_days() {
@@ -765,6 +781,7 @@ mod tests {
             Pricing {
                 region: Region::UsCanada,
                 overrides: &own,
+                ruled: NO_SITES,
             },
         );
         assert!((p.totals.take.unwrap().typical - 0.4).abs() < 1e-9);
@@ -858,6 +875,7 @@ mod tests {
         let pricing = Pricing {
             region: Region::UsCanada,
             overrides: &own,
+            ruled: NO_SITES,
         };
         let w = Weekly::of(&l, d("2026-11-23"), Weekday::Monday, pricing);
         let c = &w.compared;
@@ -919,6 +937,7 @@ mod tests {
         let pricing = Pricing {
             region: Region::UsCanada,
             overrides: &own,
+            ruled: NO_SITES,
         };
         let w = Weekly::of(&l, d("2026-11-23"), Weekday::Monday, pricing);
         assert_eq!(w.sources[0].kind, SourceKind::Own);

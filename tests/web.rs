@@ -69,6 +69,7 @@ fn a_saved_find_shows_with_undo_until_its_time_runs_out() {
         take: None,
         currency: "USD".into(),
         usd_rate: 1.0,
+        ads_counted: true,
         stops_in: None,
         presence_s: None,
         useful: 0.0,

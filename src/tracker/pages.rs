@@ -15,7 +15,7 @@ use crate::limits::{MAX_LABELS, MAX_LABEL_CHARS};
 use crate::protocol::{Batched, SensorCommand, SensorEvent};
 use crate::rules::Rule;
 use crate::settings::Settings;
-use crate::sites::{host_of_url, site_id_for_host};
+use crate::sites::{host_of_url, ruled_sites, site_id_for_host};
 use crate::viewability::{Seen, Viewability};
 
 /// How far back a batched event may be timed (ms): what waits is sent
@@ -70,6 +70,8 @@ pub(super) struct Pages {
     /// they were parsed from.
     own: Vec<Rule>,
     own_text: String,
+    /// The added sites the own rules name (their ads are counted).
+    ruled: BTreeSet<String>,
     labels: Labels,
     open: BTreeMap<TabId, PageAds>,
     /// Pages of sites the person turned off or paused, by site: their
@@ -127,14 +129,20 @@ impl Pages {
     }
 
     /// The text the person's own rules were parsed from.
+    /// The sites the person added whose ads their own rules count.
+    pub fn ruled(&self) -> &BTreeSet<String> {
+        &self.ruled
+    }
+
     pub fn own_text(&self) -> &str {
         &self.own_text
     }
 
     /// The person's own ad rules changed: every open page whose rules
     /// change is sent its site's rules again (its slots keep their ids).
-    pub fn set_own(&mut self, text: &str, own: Vec<Rule>) {
+    pub fn set_own(&mut self, text: &str, own: Vec<Rule>, custom: &BTreeSet<String>) {
         self.own_text = text.to_string();
+        self.ruled = ruled_sites(&own, custom);
         self.own = own;
         for (tab, page) in &mut self.open {
             let rules = applying(&self.rules, &self.own, &page.host);
@@ -674,6 +682,18 @@ mod tests {
             t.export(T0 + 10_000.0, &Z).days[0].site,
             "custom:example.org"
         );
+        // No ads shown for it ("0" would be a number without rules), until
+        // a rule of the person's own names it.
+        let shown = |t: &Tracker| t.overlay_state(1, T0 + 10_000.0, &Z).unwrap().ads_counted;
+        assert!(!shown(&t));
+        let mut ruled = t.settings().clone();
+        ruled.ad_rules = "example.org##div.sponsored".into();
+        t.set_settings(ruled, T0 + 10_000.0, &Z).unwrap();
+        assert!(shown(&t));
+        let mut s = Settings::default();
+        s.custom_sites.insert("example.org".into());
+        t.set_settings(s, T0 + 10_000.0, &Z).unwrap();
+        assert!(!shown(&t));
         // Removed from the list: its open page sleeps; its days stay.
         assert_eq!(
             t.set_settings(Settings::default(), T0 + 10_000.0, &Z)

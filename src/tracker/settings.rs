@@ -89,7 +89,8 @@ impl Tracker {
             return;
         }
         let own = self.settings.own_rules().unwrap_or_default();
-        self.pages.set_own(&self.settings.ad_rules, own);
+        self.pages
+            .set_own(&self.settings.ad_rules, own, &self.settings.custom_sites);
     }
 
     /// A choice made in `tab`'s overlay, for its site, applied the way the

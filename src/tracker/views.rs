@@ -10,6 +10,7 @@ use crate::attention::TabId;
 use crate::calendar::{Date, Zone};
 use crate::ledger::Ledger;
 use crate::protocol::{OverlayState, PromptView, SavedView};
+use crate::sites::ads_counted;
 use crate::summary::{Period, Popup, Pricing, Weekly};
 use crate::valuation::{self, Estimate, Region};
 
@@ -73,6 +74,7 @@ pub fn worth_sending((old, at): &(OverlayState, f64), new: &OverlayState, now: f
     };
     old.counting != new.counting
         || old.ads != new.ads
+        || old.ads_counted != new.ads_counted
         || old.useful != new.useful
         || old.prompt != new.prompt
         || old.take != new.take
@@ -177,6 +179,7 @@ impl Tracker {
             seconds: self.today_ms(site, now, zone) / 1000.0,
             counting,
             ads,
+            ads_counted: ads_counted(site) || self.pages.ruled().contains(site),
             take: self.take(ads, site),
             currency: self.settings.currency.clone(),
             usd_rate: self.settings.usd_rate,
@@ -225,6 +228,7 @@ impl Tracker {
         Pricing {
             region: self.region(),
             overrides: &self.settings.cpm_overrides,
+            ruled: self.pages.ruled(),
         }
     }
 
@@ -436,6 +440,9 @@ mod tests {
         let mut more_ads = state(13.0, true);
         more_ads.ads += 1;
         assert!(worth_sending(&sent, &more_ads, 3000.0));
+        let mut ads_now_counted = state(13.0, true);
+        ads_now_counted.ads_counted = !ads_now_counted.ads_counted;
+        assert!(worth_sending(&sent, &ads_now_counted, 3000.0));
         // Stopped: its clock stands; a deadline that moves far is news.
         let stopped = (state(10.0, false), 0.0);
         assert!(!worth_sending(&stopped, &state(10.5, false), 3000.0));

@@ -21,7 +21,6 @@ use crate::protocol::{
     Click, OverlayCall, OverlayRequest, OverlayState, OverlayUpdate, PauseSpan, Seen,
 };
 use crate::settings::{Language, Settings};
-use crate::sites::ads_counted;
 use crate::summary::OWN_CPM_MARK;
 use crate::tracker::{GoalChoice, CONTINUE_MS};
 
@@ -263,7 +262,7 @@ impl View {
         set(s, intl::duration((attention - state.useful).max(0.0)));
         set(
             n,
-            if ads_counted(&state.site) {
+            if state.ads_counted {
                 intl::count(state.ads)
             } else {
                 "—".into()

@@ -5,12 +5,11 @@
 use super::{i18n, intl};
 use crate::format::with_digits;
 use crate::protocol::{OverlayState, PillView};
-use crate::sites::ads_counted;
 use crate::summary::OWN_CPM_MARK;
 
 /// What the pill in a page shows for `state`.
 pub fn view(state: &OverlayState) -> PillView {
-    let ads = if ads_counted(&state.site) {
+    let ads = if state.ads_counted {
         intl::counted("overlayAds", state.ads, &[])
     } else {
         String::new()

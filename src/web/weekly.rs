@@ -11,7 +11,6 @@ use crate::calendar::Date;
 use crate::format::Digits;
 use crate::ledger::GoalChoices;
 use crate::settings::Settings;
-use crate::sites::ads_counted;
 use crate::summary::{
     change, citation_pieces, Change, Compared, Comparison, DateSpan, Moves, Period, Piece, Source,
     SourceKind, Weekly, OWN_CPM_MARK,
@@ -173,7 +172,7 @@ fn compared(parent: &Element, c: &Comparison, settings: &Settings) -> Result<(),
         )?
         .set_attribute("aria-hidden", "true")?;
         dom::add(&name, "span", "", &i18n::site_name(&s.site))?;
-        moves_cells(&tr, &s.moves, settings, ads_counted(&s.site))?;
+        moves_cells(&tr, &s.moves, settings, s.ads_counted)?;
     }
     let tr = dom::add(&dom::add(&table, "tfoot", "", "")?, "tr", "total", "")?;
     dom::add(&tr, "th", "", &i18n::message("summaryAllPlatforms"))?

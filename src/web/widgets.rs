@@ -7,7 +7,6 @@ use web_sys::Element;
 use super::i18n::site_name;
 use super::{chrome, dom, i18n, intl};
 use crate::settings::Settings;
-use crate::sites::ads_counted;
 use crate::summary::{Period, Totals, OWN_CPM_MARK};
 
 /// Marks the take in `parent` as priced at the person's own CPM; the
@@ -234,7 +233,7 @@ pub fn site_table(
         dom::add(&tr, "td", "useful", &useful)?;
         dom::add(&tr, "td", "sold", &intl::duration(t.sold_s))?
             .set_attribute("data-value", &t.sold_s.to_string())?;
-        let ads = if ads_counted(&s.site) {
+        let ads = if s.ads_counted {
             intl::count(t.ads_viewable)
         } else {
             "—".into()

@@ -90,6 +90,20 @@ test('a site is added, counted, and removed again, its days kept', async () => {
   assert.equal(await popup.$eval(`table.sites tr[data-site="${SITE}"] td.ads`, (e) => e.textContent), '—', 'ads: none claimed');
   await popup.close();
 
+  // A rule of the person's own that names the site: its ads are counted
+  // there from then on, and shown (the pill, the popup), no longer "—".
+  const before = await ask(options, { type: 'get_settings' });
+  assert.deepEqual(await ask(options, { type: 'set_settings', settings: { ...before, ad_rules: `${HOST}##article:has-text(Letters)` } }), { ok: true });
+  await later.bringToFront();
+  const laterCounter = await overlayFrame(later);
+  await laterCounter.waitForFunction(() => document.querySelector('.ads')?.textContent !== '', { timeout: 5000 });
+  assert.match((await readOverlay(laterCounter)).ads, /\d ads?$/, 'the pill shows the ads counted');
+  const ruled = await extensionPage(browser, 'popup.html');
+  await ruled.waitForSelector(`table.sites tr[data-site="${SITE}"]`);
+  assert.match(await ruled.$eval(`table.sites tr[data-site="${SITE}"] td.ads`, (e) => e.textContent), /^\d+$/, 'the popup counts them');
+  await ruled.close();
+  assert.deepEqual(await ask(options, { type: 'set_settings', settings: before }), { ok: true });
+
   // Removed: the open pages stop counting, the registration and the
   // permission go, the days stay.
   await options.bringToFront();
