@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import puppeteer from 'puppeteer-core';
-import { launchFirefox, GECKO_ORIGIN } from './firefox.mjs';
+import { launchFirefox, GECKO_ORIGIN, GECKO_ID } from './firefox.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 export const ROOT = path.resolve(HERE, '..', '..');
@@ -117,6 +117,55 @@ export async function serviceWorker(browser) {
   const target = await browser.waitForTarget(
     (t) => t.type() === 'service_worker' && t.url().startsWith(EXTENSION_ORIGIN), { timeout: 10000 });
   return target.worker();
+}
+
+/** Runs `expression` in Firefox's own (chrome) scope (firefox.mjs allows it); its value. */
+async function inFirefox(b, expression) {
+  const tree = await b.connection.send('browsingContext.getTree', { 'moz:scope': 'chrome' });
+  const { contexts } = tree.result ?? tree;
+  const r = await b.connection.send('script.evaluate', { expression, target: { context: contexts[0].context }, awaitPromise: true });
+  const { result } = r.result ?? r;
+  if (!result) throw new Error(`${expression}: ${JSON.stringify(r)}`);
+  return result.value;
+}
+const FIREFOX_DEBUG = `ChromeUtils.importESModule('resource://gre/modules/ExtensionParent.sys.mjs').ExtensionParent.DebugUtils`;
+
+/** Whether the extension's background (Chromium's service worker, Firefox's event page) runs. */
+export async function backgroundRunning(browser) {
+  if (FIREFOX) return (await inFirefox(browser, `${FIREFOX_DEBUG}.isBackgroundScriptRunning('${GECKO_ID}')`)) === true;
+  return browser.targets().some((t) => t.type() === 'service_worker' && t.url().startsWith(EXTENSION_ORIGIN));
+}
+
+/**
+ * Readies `stop()`, which stops the extension's background as the browser
+ * stops an idle one, and waits until it is gone: Chromium's service worker
+ * through DevTools; Firefox's event page as about:debugging's "Terminate
+ * background script" does. The page's sensor stays; its next event starts
+ * the background again.
+ */
+export async function backgroundStopper(page, browser) {
+  const gone = async () => {
+    for (let end = Date.now() + 5000; Date.now() < end && await backgroundRunning(browser);) await sleep(20);
+    if (await backgroundRunning(browser)) throw new Error('the background did not stop');
+  };
+  if (FIREFOX) {
+    return async () => {
+      await inFirefox(browser, `${FIREFOX_DEBUG}.terminateBackgroundScript('${GECKO_ID}').then(() => true)`);
+      await gone();
+    };
+  }
+  const cdp = await page.createCDPSession();
+  await cdp.send('ServiceWorker.enable');
+  return async () => {
+    await cdp.send('ServiceWorker.stopAllWorkers');
+    await gone();
+    await cdp.detach();
+  };
+}
+
+/** Stops the extension's background now (see `backgroundStopper`). */
+export async function stopBackground(page, browser) {
+  await (await backgroundStopper(page, browser))();
 }
 
 /**

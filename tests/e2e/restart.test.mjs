@@ -13,10 +13,9 @@
 // --remote-allow-system-access). The page's sensor stays, its port closes,
 // and its next event starts the event page again, as in Chromium.
 import { test, before, after } from 'node:test';
-import { GECKO_ID } from './firefox.mjs';
 import assert from 'node:assert/strict';
 import {
-  launch, openSite, overlayFrame, extensionPage, ask, sleep, activity, clickSettled, EXTENSION_ORIGIN, FIREFOX,
+  launch, openSite, overlayFrame, extensionPage, ask, sleep, activity, clickSettled, backgroundRunning, backgroundStopper, stopBackground,
 } from './harness.mjs';
 
 let browser;
@@ -42,51 +41,13 @@ async function adCounts(site) {
     .reduce((acc, d) => ({ rendered: acc.rendered + d.ads_rendered, viewable: acc.viewable + d.ads_viewable }), { rendered: 0, viewable: 0 });
 }
 
-/** Runs `expression` in Firefox's own (chrome) scope; returns its value. */
-async function inFirefox(b, expression) {
-  const tree = await b.connection.send('browsingContext.getTree', { 'moz:scope': 'chrome' });
-  const { contexts } = tree.result ?? tree;
-  const r = await b.connection.send('script.evaluate', { expression, target: { context: contexts[0].context }, awaitPromise: true });
-  const { result } = r.result ?? r;
-  if (!result) throw new Error(`${expression}: ${JSON.stringify(r)}`);
-  return result.value;
-}
-const DEBUG = `ChromeUtils.importESModule('resource://gre/modules/ExtensionParent.sys.mjs').ExtensionParent.DebugUtils`;
-
-/** Whether the extension's background (Chromium's service worker, Firefox's event page) runs. */
-async function running(b = browser) {
-  if (FIREFOX) return (await inFirefox(b, `${DEBUG}.isBackgroundScriptRunning('${GECKO_ID}')`)) === true;
-  return b.targets().some((t) => t.type() === 'service_worker' && t.url().startsWith(EXTENSION_ORIGIN));
-}
-
-/** Readies `stop()`, which stops the extension's background and waits until it is gone. */
-async function workerStopper(page, b = browser) {
-  const wait = async () => {
-    for (let end = Date.now() + 5000; Date.now() < end && await running(b);) await sleep(20);
-    assert.equal(await running(b), false, 'the worker stopped');
-  };
-  if (FIREFOX) return async () => { await inFirefox(b, `${DEBUG}.terminateBackgroundScript('${GECKO_ID}').then(() => true)`); await wait(); };
-  const cdp = await page.createCDPSession();
-  await cdp.send('ServiceWorker.enable');
-  return async () => {
-    await cdp.send('ServiceWorker.stopAllWorkers');
-    await wait();
-    await cdp.detach();
-  };
-}
-
-/** Stops the extension's service worker and waits until it is gone. */
-async function stopWorker(page, b = browser) {
-  await (await workerStopper(page, b))();
-}
-
 test('the worker stopped between render and view: each ad counted once, rendered and viewable', async () => {
   const url = 'https://www.facebook.com/?restart';
   const start = await adCounts('facebook');
   const page = await openSite(browser, url, { extra: { [url]: { body: FEED, headers: HTML } } });
   assert.ok(await overlayFrame(page), 'tracked');
   await activity(page, 3000); // the person reads
-  await stopWorker(page);
+  await stopBackground(page, browser);
   for (const n of [0, 1]) {
     await page.evaluate((i) => document.querySelectorAll('.ad')[i].scrollIntoView({ block: 'center', behavior: 'instant' }), n);
     await activity(page, 1800);
@@ -97,7 +58,7 @@ test('the worker stopped between render and view: each ad counted once, rendered
   assert.deepEqual({ rendered: end.rendered - start.rendered, viewable: end.viewable - start.viewable },
     { rendered: 2, viewable: 2 });
   // Another restart, and the ads seen again: nothing counts twice.
-  await stopWorker(page);
+  await stopBackground(page, browser);
   for (const n of [0, 1]) {
     await page.evaluate((i) => document.querySelectorAll('.ad')[i].scrollIntoView({ block: 'center', behavior: 'instant' }), n);
     await activity(page, 1500);
@@ -126,7 +87,7 @@ test("the prompt's stretch carries across a restart", async () => {
     assert.ok(await counter.frame(), 'the panel open');
     await activity(page, 3_000);
     assert.equal(await cardShown(counter), false, 'not before the minute');
-    await stopWorker(page);
+    await stopBackground(page, browser);
     // A minute in all comes within 30 s more; a stretch started over at the
     // restart would need a whole minute.
     let shown = false;
@@ -176,7 +137,7 @@ async function dwellAcrossRestart(name, inView) {
   const page = await openSite(browser, url, { extra: { [url]: { body: WATCH, headers: HTML } } });
   assert.ok(await overlayFrame(page), 'tracked');
   await sleep(500); // the sensor's first pass: the player, not yet an ad
-  const stop = await workerStopper(page);
+  const stop = await backgroundStopper(page, browser);
   await page.evaluate(() => window.playAd());
   const shown = Date.now();
   await sleep(1200);
@@ -213,12 +174,12 @@ async function watchUntouched() {
   try {
     const page = await openSite(own, 'https://x.com/home');
     assert.ok(await overlayFrame(page), 'tracked');
-    await stopWorker(page, own);
+    await stopBackground(page, own);
     const stopped = Date.now();
-    while (Date.now() - stopped < UNTOUCHED_MS && !await running(own)) await sleep(500);
+    while (Date.now() - stopped < UNTOUCHED_MS && !await backgroundRunning(own)) await sleep(500);
     const after = Date.now() - stopped;
     await activity(page, 1500);
-    return { after, woke: await running(own) };
+    return { after, woke: await backgroundRunning(own) };
   } finally {
     await own.close();
   }
