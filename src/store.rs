@@ -482,12 +482,12 @@ pub fn preview(
 /// The export as CSV, one row per day × site; the header names the units.
 ///
 /// ```text
-/// date,site,attention_seconds,useful_seconds,sold_seconds,ads_rendered,ads_viewable,take_low_usd,…
-/// 2026-11-22,x,30.5,0,30.5,2,1,0.0021,…
+/// date,site,attention_seconds,useful_seconds,sold_seconds,ads_rendered,ads_viewable,take_low_usd,…,goal_left
+/// 2026-11-22,x,30.5,0,30.5,2,1,0.0021,…,0
 /// ```
 pub fn csv(export: &Export) -> String {
     let mut out = String::from(
-        "date,site,attention_seconds,useful_seconds,sold_seconds,ads_rendered,ads_viewable,take_low_usd,take_typical_usd,take_high_usd,useful_learned,useful_work,useful_people,useful_reach\r\n",
+        "date,site,attention_seconds,useful_seconds,sold_seconds,ads_rendered,ads_viewable,take_low_usd,take_typical_usd,take_high_usd,useful_learned,useful_work,useful_people,useful_reach,goal_continued,goal_week,goal_left\r\n",
     );
     for r in &export.days {
         let (low, typical, high) = r
@@ -500,7 +500,7 @@ pub fn csv(export: &Export) -> String {
         let reasons = &r.reasons;
         // Site ids are [a-z0-9.:-], so no field needs quoting.
         out.push_str(&format!(
-            "{},{},{},{},{},{},{},{low},{typical},{high},{},{},{},{}\r\n",
+            "{},{},{},{},{},{},{},{low},{typical},{high},{},{},{},{},{},{},{}\r\n",
             r.date,
             r.site,
             num(r.attention_seconds),
@@ -511,7 +511,10 @@ pub fn csv(export: &Export) -> String {
             reasons.learned,
             reasons.work,
             reasons.people,
-            reasons.reach
+            reasons.reach,
+            r.goal.continued,
+            r.goal.week,
+            r.goal.left
         ));
     }
     out
@@ -893,15 +896,18 @@ mod tests {
             high: 0.003,
         });
         r.reasons.work = 1;
+        r.goal.continued = 2;
+        r.goal.left = 1;
         let text = csv(&export(vec![r, row("2026-11-23", "x", 1e-7)]));
         let lines: Vec<&str> = text.split("\r\n").collect();
         assert_eq!(lines.len(), 4, "header, two rows, final empty");
         assert!(lines[0].starts_with("date,site,attention_seconds,useful_seconds,sold_seconds"));
         assert_eq!(
             lines[1],
-            "2026-11-22,custom:news.example.org,30.5,10.25,20.25,3,2,0.0012,0.002,0.003,0,1,0,0"
+            "2026-11-22,custom:news.example.org,30.5,10.25,20.25,3,2,0.0012,0.002,0.003,0,1,0,0,2,0,1"
         );
-        assert_eq!(lines[2], "2026-11-23,x,0,0,0,0,0,,,,0,0,0,0");
+        assert_eq!(lines[2], "2026-11-23,x,0,0,0,0,0,,,,0,0,0,0,0,0,0");
+        assert!(lines[0].ends_with(",useful_reach,goal_continued,goal_week,goal_left"));
         assert_eq!(lines[0].split(',').count(), lines[1].split(',').count());
     }
 
