@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import {
   launch, openSite, overlayFrame, readOverlay, activity, ask, askAsOptions, attentionOf, extensionPage, sleep,
-  serviceWorker, EXTENSION_ORIGIN, CHROMIUM_ONLY, FIREFOX, ROOT, COUNTER,
+  serviceWorker, stopBackground, CHROMIUM_ONLY, FIREFOX, ROOT, COUNTER,
 } from './harness.mjs';
 
 let browser;
@@ -105,19 +105,16 @@ test('no input beyond the idle threshold: counting stops, the idle tail is not c
   await page.close();
 });
 
-test('the service worker stopped mid-session loses at most 5 s', { skip: CHROMIUM_ONLY }, async () => {
+// Firefox's event page, stopped as about:debugging does, lost 5.6 s once
+// (measured 2026-12-01): over the budget, not yet explained; kept as a todo.
+test('the background stopped mid-session (a service worker, an event page) loses at most 5 s', { todo: FIREFOX && 'Firefox lost 5.6 s once: over budget, open' }, async () => {
   const page = await openSite(browser, 'https://www.facebook.com/');
   const frame = await overlayFrame(page);
   const before = await exported(frame, 'facebook');
   const start = Date.now();
   const working = activity(page, 20000);
   await sleep(10000);
-  const worker = await browser.waitForTarget((t) => t.type() === 'service_worker' && t.url().startsWith(EXTENSION_ORIGIN));
-  const cdp = await page.createCDPSession();
-  await cdp.send('ServiceWorker.enable');
-  const stopped = new Promise((resolve) => browser.on('targetdestroyed', (t) => t === worker && resolve(true)));
-  await cdp.send('ServiceWorker.stopAllWorkers');
-  assert.equal(await Promise.race([stopped, sleep(3000).then(() => false)]), true, 'the worker was stopped');
+  await stopBackground(page, browser);
   await working;
   const elapsed = (Date.now() - start) / 1000;
   const gained = (await exported(frame, 'facebook')) - before;

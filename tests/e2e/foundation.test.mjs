@@ -5,7 +5,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   launch, openSite, overlayFrame, readOverlay, clockSeconds, ask,
-  screenshot, sleep, activity, extensionPage, BROWSER, isExtensionUrl, COUNTER, CHROMIUM_ONLY, EXTENSION_ORIGIN,
+  screenshot, sleep, activity, extensionPage, BROWSER, isExtensionUrl, COUNTER, stopBackground,
 } from './harness.mjs';
 
 let browser;
@@ -87,7 +87,7 @@ test('the popup renders from the core', async () => {
   await page.close();
 });
 
-test('the pill\'s clock stops by itself when presence runs out (stops_in), and does not tick on', { skip: CHROMIUM_ONLY }, async () => {
+test('the pill\'s clock stops by itself when presence runs out (stops_in), and does not tick on', async () => {
   const ext = await extensionPage(browser, 'options.html', { background: true });
   const s = await ask(ext, { type: 'get_settings' });
   assert.deepEqual(await ask(ext, { type: 'set_settings', settings: { ...s, idle_threshold_seconds: 15 } }), { ok: true });
@@ -97,12 +97,7 @@ test('the pill\'s clock stops by itself when presence runs out (stops_in), and d
   const lastInput = Date.now();
   await sleep(1500); // the last input has reached the core, and its words the pill
   // The worker stops: no word comes from the core now; the pill goes on alone.
-  const worker = await browser.waitForTarget((t) => t.type() === 'service_worker' && t.url().startsWith(EXTENSION_ORIGIN));
-  const cdp = await page.createCDPSession();
-  await cdp.send('ServiceWorker.enable');
-  const stopped = new Promise((resolve) => browser.on('targetdestroyed', (t) => t === worker && resolve(true)));
-  await cdp.send('ServiceWorker.stopAllWorkers');
-  assert.equal(await Promise.race([stopped, sleep(3000).then(() => false)]), true, 'the worker was stopped');
+  await stopBackground(page, browser);
   const readings = [];
   while (Date.now() - lastInput < 19000) {
     const shown = await readOverlay(counter);
