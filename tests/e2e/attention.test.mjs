@@ -233,6 +233,9 @@ function sorted(log) {
   return out;
 }
 
+// Chromium only: the sensor's messages are counted inside the background
+// (LOG_SENSOR, evaluated over CDP in the service worker); Firefox's event
+// page has no such way in. The batching itself is the same code there.
 test('10 s of scrolling a feed: at most one message a second, besides what must go at once', { skip: CHROMIUM_ONLY }, async () => {
   const worker = await serviceWorker(browser);
   const evaluate = async (fn) => {

@@ -230,6 +230,22 @@ async function settled(counter) {
 }
 
 /** Probes clicks on a ring 1–20 px outside the counter; every one must reach the page. */
+/**
+ * The counter in Thaman's `lang`, on a page of that direction (Arabic: a
+ * right-to-left X fixture, where the counter sits at the left), its words
+ * settled; returns {page, counter}.
+ */
+async function counterIn(lang) {
+  const page = lang === 'ar'
+    ? (await openAdFixture(browser, AD_FIXTURES.find((e) => e.file === 'x-ar.html'))).page
+    : await openSite(browser, 'https://x.com/home');
+  const counter = await overlayFrame(page);
+  assert.ok(counter, 'the counter is shown');
+  await counter.waitForFunction((want) => document.documentElement.lang.startsWith(want), { timeout: 5000 }, lang);
+  await settled(counter);
+  return { page, counter };
+}
+
 async function ringReachesPage(page, counter, state) {
   const { points, missed, boxes } = await probeRing(page, counter);
   assert.ok(points >= 20, `${state}: ${points} probe points`);
@@ -240,14 +256,7 @@ for (const lang of ['en', 'ar']) {
   test(`(${lang}) in every state the counter takes only the clicks on what it draws`, async () => {
     const s = await settings();
     await setSettings({ ...s, language: lang });
-    // A right-to-left page puts the counter at the left.
-    const page = lang === 'ar'
-      ? (await openAdFixture(browser, AD_FIXTURES.find((e) => e.file === 'x-ar.html'))).page
-      : await openSite(browser, 'https://x.com/home');
-    const counter = await overlayFrame(page);
-    assert.ok(counter, 'the counter is shown');
-    await counter.waitForFunction((want) => document.documentElement.lang.startsWith(want), { timeout: 5000 }, lang);
-    await settled(counter);
+    const { page, counter } = await counterIn(lang);
     await ringReachesPage(page, counter, 'pill');
     await openPanel(counter);
     await ringReachesPage(page, counter, 'panel');
@@ -306,12 +315,7 @@ for (const lang of ['en', 'ar']) {
   test(`(${lang}) the saved note and dark mode: the counter takes only the clicks on what it draws`, async (t) => {
     const s = await settings();
     await setSettings({ ...s, language: lang });
-    const page = lang === 'ar'
-      ? (await openAdFixture(browser, AD_FIXTURES.find((e) => e.file === 'x-ar.html'))).page
-      : await openSite(browser, 'https://x.com/home');
-    const counter = await overlayFrame(page);
-    await counter.waitForFunction((want) => document.documentElement.lang.startsWith(want), { timeout: 5000 }, lang);
-    await settled(counter);
+    const { page, counter } = await counterIn(lang);
     // The note, alone in its frame (the panel gone).
     await openPanel(counter);
     await clickSettled(counter, '#panel .mark-post');
@@ -327,6 +331,8 @@ for (const lang of ['en', 'ar']) {
     assert.equal(await counter.frame({ timeout: 0 }), null, 'the note went');
     // Dark: the pill and the panel, in the darker colours.
     const dark = await page.emulateMediaFeatures([{ name: 'prefers-color-scheme', value: 'dark' }]).then(() => true, () => false);
+    // Firefox's WebDriver BiDi driver has no prefers-color-scheme emulation
+    // (emulateMediaFeatures throws there); dark mode is probed in Chromium.
     if (!dark) t.skip('this driver cannot emulate a dark colour scheme');
     else {
       await counter.waitForFunction(() => getComputedStyle(document.querySelector('.pill')).backgroundColor === 'rgba(16, 42, 46, 0.92)', { timeout: 3000 });
