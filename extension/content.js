@@ -33,13 +33,14 @@
   const visible = () => document.visibilityState === 'visible';
 
   // --- reporting: at most one message a second while the person scrolls
-  // What can wait (input while it goes on, the heartbeat, slots found, an
-  // ad's view that crosses no threshold) is held and sent together, each
-  // item saying how long ago it happened, so the core times it as if it
-  // had come alone. What must go at once (visibility, focus, media, a view
-  // crossing a threshold, the first input after a pause) takes what waited
-  // with it; an act or answer of the person's (a fold, a shortcut, a post)
-  // goes alone, after what waited.
+  // What can wait (input while it goes on, the heartbeat, an ad's view that
+  // crosses no threshold) is held and sent together, each item saying how
+  // long ago it happened, so the core times it as if it had come alone.
+  // What must go at once (visibility, focus, media, a view crossing a
+  // threshold, the first input after a pause) takes what waited with it; so
+  // do the slots a pass found, at the end of it: an ad's clock starts only
+  // once the core has called it an ad. An act or answer of the person's (a
+  // fold, a shortcut, a post) goes alone, after what waited.
   const BATCH_MS = 1000;
   const PAUSE_MS = 2 * INPUT_EVERY_MS; // input after this long without any is news
   let waiting = [];        // [performance.now(), message] not yet sent
@@ -69,6 +70,18 @@
     waiting.push([performance.now(), message]);
     if (now) return flush();
     if (!flushTimer) flushTimer = setTimeout(flush, Math.max(0, lastSent + BATCH_MS - performance.now()));
+  }
+
+  /** Reports `message` with whatever else this task reports, at its end. */
+  let soon = false;
+  function reportSoon(message) {
+    report(message);
+    if (soon) return;
+    soon = true;
+    queueMicrotask(() => {
+      soon = false;
+      flush();
+    });
   }
 
   function flush() {
@@ -367,7 +380,7 @@
     sendSlot(id, r, labels);
   }
 
-  const sendSlot = (id, rule, labels) => report({ type: 'slot', id, rule, labels });
+  const sendSlot = (id, rule, labels) => reportSoon({ type: 'slot', id, rule, labels });
 
   /** The core wrote these renders and views to storage. */
   function stored(message) {

@@ -193,7 +193,7 @@ function LOG_SENSOR() {
 
 // What must go at once (content.js `report(…, true)` and `post`), whatever
 // else is sent: the rest goes at most once a second.
-const AT_ONCE = new Set(['hello', 'known', 'visibility', 'focus', 'media', 'playing', 'shortcut', 'click_seen', 'fold', 'placed', 'post', 'no_post']);
+const AT_ONCE = new Set(['hello', 'known', 'slot', 'visibility', 'focus', 'media', 'playing', 'shortcut', 'click_seen', 'fold', 'placed', 'post', 'no_post']);
 const LINES = [0.3, 0.5]; // src/viewability.rs: 50 % of an ad, 30 % of a large one
 const band = (ratio) => LINES.filter((line) => ratio >= line).length;
 

@@ -148,3 +148,19 @@ test('an ad never started (the mark on, its video paused 3 s in view): not viewa
   });
   assert.deepEqual(counts, { rendered: 1, viewable: 0 });
 });
+
+// The sensor batches what can wait (at most a message a second). A new ad
+// cannot: its clock starts only once the core has called it an ad. The
+// person's input just before the ad (the first after a pause goes at once)
+// would hold the ad's report back for most of a second of its 2.
+test('an ad that starts just after the person moved the mouse, 2.4 s in view: viewable', async () => {
+  const counts = await watch('after-input', async (page) => {
+    await page.mouse.move(300, 200);
+    await page.mouse.move(320, 210);
+    await adOn(page);
+    await sleep(2400);
+    await scrollTo(page, 2000);
+    await sleep(300);
+  });
+  assert.deepEqual(counts, { rendered: 1, viewable: 1 });
+});
