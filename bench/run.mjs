@@ -9,7 +9,11 @@
 //   node bench/run.mjs [--rounds 9] [--seconds 20] [--warmup 2] [--speed 600]
 //                      [--attribution 3] [--sites facebook,x] [--stops 9]
 //                      [--configs none,none2,with,hidden] [--no-write]
-//                      [--save-baseline]
+//                      [--save-baseline] [--variant DIR]
+//
+// `--variant DIR` adds a fifth configuration, `variant`: another build of
+// the extension (a copy of dist/chrome with one thing changed), run in the
+// same rounds, for an ablation (bench/findings.md).
 //
 // Prints a table of medians and ratios and writes bench/results.md (and the
 // raw samples to bench/results.json). No network: pages are served by request
@@ -47,23 +51,24 @@ const CONFIGS = {
   none2: { extension: false, hidden: false, label: 'no extension, again (noise)' },
   with: { extension: true, hidden: false, label: 'with Thaman' },
   hidden: { extension: true, hidden: true, label: 'with Thaman, counter hidden' },
+  variant: { extension: true, hidden: false, label: 'another build (--variant)' },
 };
 // A round's order: rotated by one each round, so every configuration takes
 // every place in a round equally often (over 4 rounds): a slow drift of the
 // machine, or what the previous browser leaves behind, hits all alike.
-const ORDER = ['none', 'with', 'none2', 'hidden'];
+const ORDER = ['none', 'with', 'none2', 'hidden', 'variant'];
 /** The order of the columns in the results: the noise pair first. */
-const DISPLAY = ['none', 'none2', 'with', 'hidden'];
+const DISPLAY = ['none', 'none2', 'with', 'hidden', 'variant'];
 const shown = (opts) => DISPLAY.filter((c) => opts.configs.includes(c));
 
 // --- options -------------------------------------------------------------------
 const usage = (message) => Object.assign(new Error(message), { usage: true });
 const USAGE = 'usage: node bench/run.mjs [--rounds N] [--seconds S] [--warmup S] [--speed PX_PER_S] [--attribution S] '
-  + '[--sites facebook,x] [--stops N] [--configs none,none2,with,hidden] [--no-write] [--save-baseline]';
+  + '[--sites facebook,x] [--stops N] [--configs none,none2,with,hidden] [--no-write] [--save-baseline] [--variant DIR]';
 function options(argv) {
   const o = {
     rounds: 9, seconds: 20, warmup: 2, speed: 600, wheelEvery: 500, attribution: 3, stops: 9,
-    sites: ['facebook', 'x'], configs: [...ORDER], write: true, saveBaseline: false,
+    sites: ['facebook', 'x'], configs: ORDER.filter((c) => c !== 'variant'), write: true, saveBaseline: false, variant: null,
   };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
@@ -82,6 +87,7 @@ function options(argv) {
     else if (a === '--configs') o.configs = next().split(',').filter(Boolean);
     else if (a === '--no-write') o.write = false;
     else if (a === '--save-baseline') o.saveBaseline = true;
+    else if (a === '--variant') o.variant = path.resolve(next());
     else if (a === '-h' || a === '--help') {
       console.log(USAGE);
       process.exit(0);
@@ -89,6 +95,11 @@ function options(argv) {
   }
   for (const s of o.sites) if (!SITES[s]) throw usage(`unknown site ${s}: one of ${Object.keys(SITES).join(', ')}`);
   for (const c of o.configs) if (!CONFIGS[c]) throw usage(`unknown configuration ${c}: one of ${ORDER.join(', ')}`);
+  if (o.variant) {
+    if (!fs.existsSync(path.join(o.variant, 'manifest.json'))) throw usage(`--variant ${o.variant}: no extension there`);
+    if (!o.configs.includes('variant')) o.configs.push('variant');
+    CONFIGS.variant.label = `another build: ${path.basename(o.variant)}`;
+  } else if (o.configs.includes('variant')) throw usage('the variant configuration needs --variant DIR');
   if (!o.configs.includes('none')) throw usage('--configs must include none (every ratio divides by it)');
   o.configs = ORDER.filter((c) => o.configs.includes(c));
   if (![o.rounds, o.seconds, o.warmup, o.speed, o.attribution, o.stops].every(Number.isFinite)) throw usage('numeric options must be numbers');
@@ -169,12 +180,12 @@ function snapshotBuild() {
 }
 let EXTENSION_DIR = DIST;
 
-async function launch(withExtension) {
+async function launch(withExtension, dir = EXTENSION_DIR) {
   return puppeteer.launch({
     executablePath: CHROMIUM,
     pipe: true,
     headless: true,
-    enableExtensions: withExtension ? [EXTENSION_DIR] : false,
+    enableExtensions: withExtension ? [dir] : false,
     defaultViewport: { width: 1280, height: 800 },
     args: [...FLAGS, '--lang=en'],
     env: { ...process.env, LANGUAGE: 'en', LANG: 'en_US.UTF-8' },
@@ -850,7 +861,7 @@ async function countedByThaman(browser, samples) {
 async function runConfig(opts, name) {
   const config = { name, ...CONFIGS[name] };
   cmdlines.clear(); // pids of an earlier browser may be reused
-  const browser = await launch(config.extension);
+  const browser = await launch(config.extension, name === 'variant' ? opts.variant : EXTENSION_DIR);
   try {
     const browserSession = await browser.target().createCDPSession();
     const ctx = { browser, browserSession, config, opts, workerRestarts: 0, browserPid: browser.process()?.pid };
