@@ -9,11 +9,11 @@
 //   node bench/run.mjs [--rounds 9] [--seconds 20] [--warmup 2] [--speed 600]
 //                      [--attribution 3] [--sites facebook,x] [--stops 9]
 //                      [--configs none,none2,with,hidden] [--no-write]
-//                      [--save-baseline] [--variant DIR]
+//                      [--save-baseline] [--variant DIR]...
 //
-// `--variant DIR` adds a fifth configuration, `variant`: another build of
-// the extension (a copy of dist/chrome with one thing changed), run in the
-// same rounds, for an ablation (bench/findings.md).
+// Each `--variant DIR` adds a configuration named after DIR: another build
+// of the extension (a copy of dist/chrome with one thing changed), run in
+// the same rounds as the others, for an ablation (bench/findings.md).
 //
 // Prints a table of medians and ratios and writes bench/results.md (and the
 // raw samples to bench/results.json). No network: pages are served by request
@@ -51,24 +51,23 @@ const CONFIGS = {
   none2: { extension: false, hidden: false, label: 'no extension, again (noise)' },
   with: { extension: true, hidden: false, label: 'with Thaman' },
   hidden: { extension: true, hidden: true, label: 'with Thaman, counter hidden' },
-  variant: { extension: true, hidden: false, label: 'another build (--variant)' },
 };
 // A round's order: rotated by one each round, so every configuration takes
 // every place in a round equally often (over 4 rounds): a slow drift of the
 // machine, or what the previous browser leaves behind, hits all alike.
-const ORDER = ['none', 'with', 'none2', 'hidden', 'variant'];
+const ORDER = ['none', 'with', 'none2', 'hidden'];
 /** The order of the columns in the results: the noise pair first. */
-const DISPLAY = ['none', 'none2', 'with', 'hidden', 'variant'];
+const DISPLAY = ['none', 'none2', 'with', 'hidden'];
 const shown = (opts) => DISPLAY.filter((c) => opts.configs.includes(c));
 
 // --- options -------------------------------------------------------------------
 const usage = (message) => Object.assign(new Error(message), { usage: true });
 const USAGE = 'usage: node bench/run.mjs [--rounds N] [--seconds S] [--warmup S] [--speed PX_PER_S] [--attribution S] '
-  + '[--sites facebook,x] [--stops N] [--configs none,none2,with,hidden] [--no-write] [--save-baseline] [--variant DIR]';
+  + '[--sites facebook,x] [--stops N] [--configs none,none2,with,hidden] [--no-write] [--save-baseline] [--variant DIR]...';
 function options(argv) {
   const o = {
     rounds: 9, seconds: 20, warmup: 2, speed: 600, wheelEvery: 500, attribution: 3, stops: 9,
-    sites: ['facebook', 'x'], configs: ORDER.filter((c) => c !== 'variant'), write: true, saveBaseline: false, variant: null,
+    sites: ['facebook', 'x'], configs: [...ORDER], write: true, saveBaseline: false, variants: [],
   };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
@@ -87,7 +86,7 @@ function options(argv) {
     else if (a === '--configs') o.configs = next().split(',').filter(Boolean);
     else if (a === '--no-write') o.write = false;
     else if (a === '--save-baseline') o.saveBaseline = true;
-    else if (a === '--variant') o.variant = path.resolve(next());
+    else if (a === '--variant') o.variants.push(path.resolve(next()));
     else if (a === '-h' || a === '--help') {
       console.log(USAGE);
       process.exit(0);
@@ -95,11 +94,15 @@ function options(argv) {
   }
   for (const s of o.sites) if (!SITES[s]) throw usage(`unknown site ${s}: one of ${Object.keys(SITES).join(', ')}`);
   for (const c of o.configs) if (!CONFIGS[c]) throw usage(`unknown configuration ${c}: one of ${ORDER.join(', ')}`);
-  if (o.variant) {
-    if (!fs.existsSync(path.join(o.variant, 'manifest.json'))) throw usage(`--variant ${o.variant}: no extension there`);
-    if (!o.configs.includes('variant')) o.configs.push('variant');
-    CONFIGS.variant.label = `another build: ${path.basename(o.variant)}`;
-  } else if (o.configs.includes('variant')) throw usage('the variant configuration needs --variant DIR');
+  for (const dir of o.variants) {
+    const name = path.basename(dir);
+    if (!fs.existsSync(path.join(dir, 'manifest.json'))) throw usage(`--variant ${dir}: no extension there`);
+    if (CONFIGS[name]) throw usage(`--variant ${dir}: a configuration is named ${name} already`);
+    CONFIGS[name] = { extension: true, hidden: false, label: `another build, ${dir}`, dir };
+    ORDER.push(name);
+    DISPLAY.push(name);
+    o.configs.push(name);
+  }
   if (!o.configs.includes('none')) throw usage('--configs must include none (every ratio divides by it)');
   o.configs = ORDER.filter((c) => o.configs.includes(c));
   if (![o.rounds, o.seconds, o.warmup, o.speed, o.attribution, o.stops].every(Number.isFinite)) throw usage('numeric options must be numbers');
@@ -861,7 +864,7 @@ async function countedByThaman(browser, samples) {
 async function runConfig(opts, name) {
   const config = { name, ...CONFIGS[name] };
   cmdlines.clear(); // pids of an earlier browser may be reused
-  const browser = await launch(config.extension, name === 'variant' ? opts.variant : EXTENSION_DIR);
+  const browser = await launch(config.extension, config.dir || EXTENSION_DIR);
   try {
     const browserSession = await browser.target().createCDPSession();
     const ctx = { browser, browserSession, config, opts, workerRestarts: 0, browserPid: browser.process()?.pid };
