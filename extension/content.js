@@ -14,7 +14,10 @@
 
   // Numbers shared with the core, from src/limits.rs (constants.js, generated).
   const { HEARTBEAT_MS, INPUT_EVERY_MS } = globalThis.thamanLimits;
-  const INPUTS = ['scroll', 'wheel', 'keydown', 'pointerdown', 'pointermove', 'touchstart'];
+  // The person's input. Not `scroll`: the browser marks every scroll event
+  // trusted, a page's own scrolling too, and it fires every frame of a
+  // scroll; the wheel, keys, pointer and touch that scroll are here.
+  const INPUTS = ['wheel', 'keydown', 'pointerdown', 'pointermove', 'touchstart'];
   // Media events only say where to look: the element's state decides.
   const MEDIA = ['play', 'playing', 'pause', 'ended', 'emptied', 'abort', 'volumechange'];
   const MEDIA_CHECK_MS = 1000;
