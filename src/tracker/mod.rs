@@ -293,7 +293,9 @@ impl Tracker {
     /// The sensor of `tab` went away: its page view ends.
     pub fn closed(&mut self, tab: TabId, now: f64, zone: &impl Zone) {
         self.signal(tab, Signal::Closed, now, zone);
-        self.pages.close(tab);
+        if self.pages.close(tab) {
+            self.outbox.urgent(); // see `page_went`
+        }
         self.goal_tab_closed(tab);
     }
 

@@ -158,9 +158,19 @@ impl Pages {
         }
     }
 
-    pub fn close(&mut self, tab: TabId) {
-        self.open.remove(&tab);
+    /// The page in `tab` went. Returns whether it had renders or views
+    /// not yet written: its sensor, gone with it, can no longer tell a
+    /// restarted worker of them, so they must be written now.
+    pub fn close(&mut self, tab: TabId) -> bool {
         self.asleep.remove(&tab);
+        self.forget(tab)
+    }
+
+    /// Drops `tab`'s page view; whether it held unwritten bookings.
+    fn forget(&mut self, tab: TabId) -> bool {
+        self.open
+            .remove(&tab)
+            .is_some_and(|page| !page.unsaved.is_empty())
     }
 
     /// The open pages and their sites.
@@ -171,9 +181,10 @@ impl Pages {
             .collect()
     }
 
-    pub fn sleep(&mut self, tab: TabId, site: String) {
-        self.open.remove(&tab);
+    /// As [`Pages::close`], the page asleep until its site is on again.
+    pub fn sleep(&mut self, tab: TabId, site: String) -> bool {
         self.asleep.insert(tab, site);
+        self.forget(tab)
     }
 
     /// A new page view of `site` on `host`: its slots start over. Answers
@@ -407,18 +418,19 @@ impl Tracker {
         let Some((host, site)) = host_of_url(url)
             .and_then(|h| Some((h, site_id_for_host(h, &self.settings.custom_sites)?)))
         else {
-            self.pages.open.remove(&tab);
+            self.page_went(tab);
             self.signal(tab, Signal::Closed, now, zone);
             return SensorCommand::Ignore;
         };
         if !self.settings.tracks(&site, now) {
-            self.pages.open.remove(&tab);
+            self.page_went(tab);
             self.signal(tab, Signal::Closed, now, zone);
             let sleep = sleep(&self.settings, &site, now);
             self.pages.asleep.insert(tab, site);
             return sleep;
         }
         self.sync_own_rules();
+        self.page_went(tab); // the tab's last page view, if any
         let (rules, posts) = self.pages.open(tab, host, &site);
         self.prompting.page_of(&site, now);
         let open = Signal::Open {
@@ -438,6 +450,15 @@ impl Tracker {
         };
         self.signal(tab, open, now, zone);
         track
+    }
+
+    /// The page view in `tab` went (closed, navigated, or not tracked
+    /// now): what it booked and storage does not have yet is written at
+    /// once, since its sensor can no longer tell a restarted worker.
+    pub(super) fn page_went(&mut self, tab: TabId) {
+        if self.pages.forget(tab) {
+            self.outbox.urgent();
+        }
     }
 
     /// A slot the old core had called an ad, announced after a restart
@@ -625,6 +646,38 @@ mod tests {
     use super::*;
     use crate::protocol::{SensorEvent, Shortcut};
     use crate::tracker::TrackerError;
+
+    /// A page that goes with renders not yet written (no run of presence
+    /// closed to force a write) takes its sensor's memory of them along:
+    /// a worker killed before the next write would lose them. So they are
+    /// written at once.
+    ///
+    /// ```text
+    /// x.com: ad 1 rendered, no input -> Soon; tab closed -> Now
+    /// ```
+    #[test]
+    fn a_page_going_with_unwritten_ads_is_written_at_once() {
+        use crate::tracker::Flush;
+        for end in ["closed", "navigated"] {
+            let mut t = with_ads();
+            t.sensor(1, hello("https://x.com/home"), T0, &Z).unwrap();
+            t.take_writes();
+            t.sensor(1, slot(1, 0), T0 + 100.0, &Z).unwrap();
+            assert_eq!(
+                t.flush(),
+                Flush::Soon,
+                "{end}: a render waits for the batch"
+            );
+            match end {
+                "closed" => t.closed(1, T0 + 200.0, &Z),
+                _ => {
+                    t.sensor(1, hello("https://x.com/explore"), T0 + 200.0, &Z)
+                        .unwrap();
+                }
+            }
+            assert_eq!(t.flush(), Flush::Now, "{end}: its page went");
+        }
+    }
 
     #[test]
     fn tracked_and_untracked_pages() {
