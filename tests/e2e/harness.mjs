@@ -520,6 +520,23 @@ export function attentionOf(data, site) {
 }
 
 /**
+ * Presses `key` where its keydown closes the extension frame that has the
+ * focus, and lets it go only once `gone()` has resolved. Chromium's driver
+ * waits for each key event to be answered; a keyup sent while the focused
+ * frame is being removed can go unanswered, and the driver then hangs until
+ * its protocol timeout (180 s: in CI, and here with the Firefox suite running
+ * beside it). A person who holds the key that long sends the keyup to the page.
+ */
+export async function pressClosing(page, key, gone) {
+  await page.keyboard.down(key);
+  try {
+    await gone();
+  } finally {
+    await page.keyboard.up(key);
+  }
+}
+
+/**
  * Clicks `selector` in the overlay frame once it is wholly inside the
  * frame's box and no animation moves it (the frame grows by a message
  * round trip; a click computed before that lands elsewhere).

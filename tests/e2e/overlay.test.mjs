@@ -7,7 +7,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  launch, openSite, overlayFrame, activity, ask, extensionPage, screenshot, sleep, clickSettled, probeRing, openAdFixture, AD_FIXTURES, COUNTER,
+  launch, openSite, overlayFrame, activity, ask, extensionPage, screenshot, sleep, clickSettled, pressClosing, probeRing, openAdFixture, AD_FIXTURES, COUNTER,
 } from './harness.mjs';
 import { seedExport } from './seed.mjs';
 
@@ -75,8 +75,7 @@ test('the pill opens today on this site by click and by keyboard; Esc closes it'
   await sleep(400); // past the panel's rise
   await screenshot(page, 'overlay-panel-en', { clip: { x: 1280 - 470, y: 800 - 330, width: 470, height: 330 } });
   await inner.focus('#panel .mark');
-  await page.keyboard.press('Escape');
-  await frameGone(frame); // the panel closed, and its frame went with it
+  await pressClosing(page, 'Escape', () => frameGone(frame)); // the panel closed, and its frame went with it
   await frame.focus('.pill');
   await page.keyboard.press('Enter');
   assert.equal(await panelShown(frame) || (await sleep(1000), await panelShown(frame)), true, 'Enter on the pill opens it');
@@ -125,8 +124,8 @@ test('pause for an hour and hide here: the counter goes, counting follows the ch
   frame = await overlayFrame(again);
   const inner = await openPanel(frame);
   await inner.focus('#panel .hide');
-  await again.keyboard.press('Enter'); // the keyboard works as well as the mouse
-  await again.waitForFunction(`!${COUNTER}`, { timeout: 5000 });
+  // The keyboard works as well as the mouse.
+  await pressClosing(again, 'Enter', () => again.waitForFunction(`!${COUNTER}`, { timeout: 5000 }));
   assert.deepEqual((await settings()).overlay_hidden, ['x']);
   await activity(again, 3000);
   assert.ok((await today('x')).attention > before.attention, 'hidden, but still counted');

@@ -8,7 +8,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import {
-  launch, openSite, overlayFrame, activity, ask, askAsOptions, sleep, clickSettled, extensionPage, ROOT, COUNTER,
+  launch, openSite, overlayFrame, activity, ask, askAsOptions, sleep, clickSettled, pressClosing, extensionPage, ROOT, COUNTER,
 } from './harness.mjs';
 import { seedExport } from './seed.mjs';
 import { uiFingerprint } from './fingerprint.mjs';
@@ -94,8 +94,9 @@ try {
       await still(frame);
       await shot(page, `overlay-panel-${suffix}`, { clip: await around(page, frame) });
       await frame.focus('#panel .mark');
-      await page.keyboard.press('Escape');
-      while (await frame.frame({ timeout: 0 })) await sleep(100); // the panel closed, its frame goes
+      await pressClosing(page, 'Escape', async () => { // the panel closed, its frame goes
+        while (await frame.frame({ timeout: 0 })) await sleep(100);
+      });
 
       for (const [file, name, size] of [
         ['popup.html', 'popup', null], ['summary.html', 'summary', 'full'], ['options.html', 'options', 'full'],
