@@ -185,8 +185,23 @@ test_all() {
   stage_result node "$logs/e2e-firefox.log" "$firefox_status"
 
   echo "screenshots: $ROOT/target/screenshots"
+  # A CI log is read from its end: the failures go there too, with their reasons.
+  [ "$FAILED" = 0 ] || failures "$logs"/*.log
   echo "$PASSED passed, $FAILED failed"
   [ "$FAILED" = 0 ]
+}
+
+# Each log's failed tests with their reasons (node's "✖ failing tests:"
+# section, cargo's "failures:"), at most 60 lines a log.
+failures() {
+  local log
+  say "what failed, and why"
+  for log in "$@"; do
+    awk -v name="$(basename "$log")" '
+      /^✖ failing tests:/ || /^failures:$/ { if (!shown++) print "--- " name; on = 1; n = 0 }
+      on && /^ℹ (tests|suites|pass|fail)|^test result:|^\x1b\[1m==>/ { on = 0 }
+      on && n++ < 60 { print }' "$log"
+  done
 }
 
 # rustfmt and clippy (warnings are errors): natively with the tests, and the
