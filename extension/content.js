@@ -67,24 +67,29 @@
     send(message);
   }
 
-  /** Reports what was seen: `now`, with what waited; else within a second. */
-  function report(message, now = false) {
+  // When a report goes: within a second (with what else waits), at the end
+  // of this task (with what else it reports), or now (with what waited).
+  const LATER = 0;
+  const THIS_TASK = 1;
+  const NOW = 2;
+  let taskFlush = false; // a flush is queued for the end of this task
+
+  /** Reports what was seen, `when` it must go. */
+  function report(message, when = LATER) {
     if (ignored || asleep) return;
     waiting.push([performance.now(), message]);
-    if (now) return flush();
+    if (when === NOW) return flush();
+    if (when === THIS_TASK) {
+      if (!taskFlush) {
+        taskFlush = true;
+        queueMicrotask(() => {
+          taskFlush = false;
+          flush();
+        });
+      }
+      return;
+    }
     if (!flushTimer) flushTimer = setTimeout(flush, Math.max(0, lastSent + BATCH_MS - performance.now()));
-  }
-
-  /** Reports `message` with whatever else this task reports, at its end. */
-  let soon = false;
-  function reportSoon(message) {
-    report(message);
-    if (soon) return;
-    soon = true;
-    queueMicrotask(() => {
-      soon = false;
-      flush();
-    });
   }
 
   function flush() {
@@ -271,7 +276,7 @@
     if (!watched.delete(id)) return;
     io.unobserve(el);
     // Gone while over a threshold ends a dwell: at once.
-    report({ type: 'gone', id }, !!was && was.band > 0);
+    report({ type: 'gone', id }, was && was.band > 0 ? NOW : LATER);
   }
 
   // --- video ads: the 2 seconds are of the ad playing (MRC) ------------
@@ -298,7 +303,7 @@
     if (on === was && !always) return;
     // Sent before it is noted: a core that restarted hears first what the
     // old one knew (reannounce), then the change.
-    report({ type: 'playing', id, playing: on }, true);
+    report({ type: 'playing', id, playing: on }, NOW);
     if (on !== was) plays.set(id, on ? performance.now() : -1);
   }
 
@@ -383,7 +388,7 @@
     sendSlot(id, r, labels);
   }
 
-  const sendSlot = (id, rule, labels) => reportSoon({ type: 'slot', id, rule, labels });
+  const sendSlot = (id, rule, labels) => report({ type: 'slot', id, rule, labels }, THIS_TASK);
 
   /** The core wrote these renders and views to storage. */
   function stored(message) {
@@ -557,7 +562,7 @@
       const seen = { band: band(ratio), area };
       told.set(id, seen);
       // Sent before it is noted (see notePlaying).
-      report({ type: 'view', id, ratio, area }, !was || was.band !== seen.band || was.area !== area);
+      report({ type: 'view', id, ratio, area }, !was || was.band !== seen.band || was.area !== area ? NOW : LATER);
       if (watched.has(id)) lastView.set(id, { ratio, area, at: performance.now() });
     }
   }
@@ -1151,7 +1156,7 @@ iframe { all: initial; display: block; border: 0; background: transparent; color
   }
 
   function onVisibility() {
-    report({ type: 'visibility', visible: visible() }, true);
+    report({ type: 'visibility', visible: visible() }, NOW);
     checkFocus();
     noteShown();
   }
@@ -1162,7 +1167,7 @@ iframe { all: initial; display: block; border: 0; background: transparent; color
     const now = document.hasFocus();
     if (now !== focused) {
       focused = now;
-      report({ type: 'focus', focused }, true);
+      report({ type: 'focus', focused }, NOW);
     }
     noteShown();
   }
@@ -1206,7 +1211,7 @@ iframe { all: initial; display: block; border: 0; background: transparent; color
     if (lastInput - lastInputSent >= INPUT_EVERY_MS) {
       lastInputSent = lastInput;
       checkFocus();
-      report({ type: 'input', typing }, resumed);
+      report({ type: 'input', typing }, resumed ? NOW : LATER);
       typing = false;
     }
   }
@@ -1296,7 +1301,7 @@ iframe { all: initial; display: block; border: 0; background: transparent; color
     }
     if (on !== mediaOn) {
       mediaOn = on;
-      report({ type: 'media', playing: on }, true);
+      report({ type: 'media', playing: on }, NOW);
     }
   }
 
