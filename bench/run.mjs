@@ -864,7 +864,7 @@ async function countedByThaman(browser, samples) {
 async function runConfig(opts, name) {
   const config = { name, ...CONFIGS[name] };
   cmdlines.clear(); // pids of an earlier browser may be reused
-  const browser = await launch(config.extension, config.dir || EXTENSION_DIR);
+  const browser = await launch(config.extension, config.dir);
   try {
     const browserSession = await browser.target().createCDPSession();
     const ctx = { browser, browserSession, config, opts, workerRestarts: 0, browserPid: browser.process()?.pid };
@@ -1102,6 +1102,30 @@ const median = (xs) => {
   const m = v.length >> 1;
   return v.length % 2 ? v[m] : (v[m - 1] + v[m]) / 2;
 };
+/**
+ * The median of paired ratios and a distribution-free interval for it: the
+ * k-th smallest and k-th largest of n, k the largest with at least 90 %
+ * coverage (1 − 2·P(Binomial(n, ½) < k)).
+ *
+ * ```text
+ * 9 ratios -> [2nd, 8th], 96.1 %     5 -> [1st, 5th], 93.8 %     3 -> none
+ * ```
+ */
+function pairedInterval(values) {
+  const v = values.filter((x) => x !== null && Number.isFinite(x)).sort((a, b) => a - b);
+  const n = v.length;
+  if (!n) return null;
+  const choose = (k) => { let c = 1; for (let i = 0; i < k; i++) c = (c * (n - i)) / (i + 1); return c; };
+  let k = 0;
+  let coverage = null;
+  for (let below = 0, j = 1; j <= n >> 1; j++) {
+    below += choose(j - 1) / 2 ** n; // P(X < j)
+    const c = 1 - 2 * below;
+    if (c < 0.9) break;
+    [k, coverage] = [j, c];
+  }
+  return { n, median: median(v), low: k ? v[k - 1] : null, high: k ? v[n - k] : null, coverage };
+}
 const fmt = (x, digits = 2) => (x === null || x === undefined || !Number.isFinite(x) ? '—' : x.toFixed(digits));
 const ratio = (a, b) => (a === null || b === null || !b ? null : a / b);
 
@@ -1217,10 +1241,28 @@ function summarize(opts, rounds) {
       extRate[c][g] = median(pick(c, g, (s) => s.cpu.extension / s.seconds, true));
     }
   }
+  // Each configuration over `none` of the same round and site: the pairs
+  // share the machine's state of that moment, so their spread is the noise
+  // left once the drift between rounds is taken out.
+  const paired = {};
+  for (const key of ['cpu.total', 'main']) {
+    const get = METRICS.find(([k]) => k === key)[2];
+    paired[key] = {};
+    for (const g of opts.sites) {
+      paired[key][g] = {};
+      for (const c of opts.configs.filter((x) => x !== 'none')) {
+        paired[key][g][c] = pairedInterval(rounds.map((r) => {
+          const a = (r[c] || []).find((x) => x.site === g);
+          const b = (r.none || []).find((x) => x.site === g);
+          return a && b ? ratio(get(a), get(b)) : null;
+        }));
+      }
+    }
+  }
   const ext = {};
   for (const c of opts.configs.filter((x) => CONFIGS[x].extension)) ext[c] = extensionStats(rounds.flatMap((r) => r[c] || []));
   const pidFallbacks = rounds.flatMap((r) => opts.configs.flatMap((c) => r[c] || [])).filter((s) => s.pidFrom !== 'trace').length;
-  return { table, extRate, ext, pidFallbacks };
+  return { table, extRate, ext, pidFallbacks, paired };
 }
 
 // The numbers "today" is judged against (issue 18: extension processes'
@@ -1270,7 +1312,9 @@ function targets(opts, summary, sizeList, baseline) {
       const r = row(site, key);
       const v = r.ratios.with ?? null;
       const n = noise ? `; noise none2 / none ${x(r.ratios.none2)}` : '';
-      add(`${what}, with / none: ${site}`, '≤ 1.02×', hasWith ? `${x(v)}${n}` : 'not run', hasWith && v !== null && v <= 1.02);
+      const p = hasWith && summary.paired[key][site].with;
+      const pair = p && p.low !== null ? `; paired by round ${x(p.median)} [${fmt(p.low, 3)}, ${fmt(p.high, 3)}]` : '';
+      add(`${what}, with / none: ${site}`, '≤ 1.02×', hasWith ? `${x(v)}${pair}${n}` : 'not run', hasWith && v !== null && v <= 1.02);
     }
   }
   // Extension processes' CPU, per second of window, against the baseline.
@@ -1351,6 +1395,17 @@ function markdown(opts, meta, summary, sizeList, targetList, baseline) {
   }
   L.push(`| extension processes' CPU (ms per s) | ${others.map((c) => fmt(summary.extRate[c][all] * 1000, 1)).join(' | ')} |`);
   L.push('', '`none2 / none` is the noise: two runs of the same thing. `hidden / none` is the same build with the counter hidden by its own setting (the ablation).');
+
+  // The same over `none` of the same round: median and interval.
+  const iv = (p) => (!p ? '—' : `${fmt(p.median, 3)}× [${fmt(p.low, 3)}, ${fmt(p.high, 3)}]`);
+  const cover = Object.values(summary.paired.main).flatMap((g) => Object.values(g)).find((p) => p && p.coverage);
+  L.push('', `## Paired by round: each configuration over \`none\` of the same round and site`, '',
+    `Median of the per-round ratios, and an interval holding the true median with ${cover ? `${fmt(cover.coverage * 100, 1)} %` : '—'} confidence `
+    + '(order statistics: no assumption about the distribution). An interval that holds 1.02 cannot call that target met or missed.', '',
+    `| | ${others.map((c) => `${c} / none`).join(' | ')} |`, `|---|${others.map(() => '---:').join('|')}|`);
+  for (const [key, what] of [['cpu.total', 'CPU, all browser processes'], ['main', 'page main thread CPU']]) {
+    for (const site of opts.sites) L.push(`| ${what}: ${site} | ${others.map((c) => iv(summary.paired[key][site][c])).join(' | ')} |`);
+  }
 
   for (const [group, rows] of Object.entries(summary.table)) {
     L.push('', `## ${group}: medians per ${opts.seconds} s window`, '',
