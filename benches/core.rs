@@ -43,6 +43,7 @@ mod native {
             focused: true,
             media: false,
             idle_ms: None,
+            reconnected: false,
         }
     }
 

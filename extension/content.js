@@ -129,15 +129,20 @@
       // only when there is something to send (post()): a page nobody
       // touches never starts the worker again. Asleep, sleep() waits for
       // the settings to change or the pause to run out.
+      reconnected = true;
     });
     hello();
     reannounce();
   }
 
+  // The page was open when a worker it had a line to went away: the next
+  // worker may carry on the time that worker was counting here.
+  let reconnected = false;
+
   function hello() {
     port.postMessage({
       type: 'hello', url: location.href, visible: visible(), focused, media: mediaOn,
-      idle_ms: lastInput >= 0 ? performance.now() - lastInput : undefined,
+      idle_ms: lastInput >= 0 ? performance.now() - lastInput : undefined, reconnected,
     });
   }
 

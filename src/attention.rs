@@ -122,6 +122,8 @@ struct Page {
     visible: bool,
     focused: bool,
     media: bool,
+    /// It came back to a new worker, open all along.
+    reconnected: bool,
 }
 
 /// One change the sensor or the browser reports, at the core's clock.
@@ -135,6 +137,8 @@ pub enum Signal {
         focused: bool,
         media: bool,
         idle_ms: Option<f64>,
+        /// Its sensor's line to a stopped worker went away; the page stayed.
+        reconnected: bool,
     },
     Visible(bool),
     Focused(bool),
@@ -156,6 +160,10 @@ pub struct Attention {
     /// Last input on any tracked page: presence belongs to the person.
     last_input: f64,
     run: Option<Run>,
+    /// The run a stopped worker left open, booked up to its last tick:
+    /// its page, back on a new line, may go on from there
+    /// ([`Attention::start_of_run`]).
+    left_open: Option<Run>,
 }
 
 impl Attention {
@@ -177,6 +185,7 @@ impl Attention {
                 focused,
                 media,
                 idle_ms,
+                reconnected,
             } => {
                 if self
                     .run
@@ -195,6 +204,7 @@ impl Attention {
                         visible,
                         focused,
                         media,
+                        reconnected,
                     },
                 );
                 self.claim_focus(tab);
@@ -253,9 +263,16 @@ impl Attention {
         closed
     }
 
+    /// The run a stopped worker left open, already booked up to its last
+    /// tick ([`Run::recover`]).
+    pub fn left_open(&mut self, run: Run) {
+        self.left_open = Some(run);
+    }
+
     /// Forgets what the open run has counted so far (everything was
     /// deleted): it goes on from `now`.
     pub fn restart(&mut self, now: f64) {
+        self.left_open = None;
         if let Some(run) = self.run.as_mut() {
             run.start = run.start.max(now.min(run.last_tick));
         }
@@ -351,11 +368,12 @@ impl Attention {
         }
         if let (None, Some(tab)) = (&self.run, eligible) {
             if self.present(tab, now, limits) {
+                let start = self.start_of_run(tab, now, limits);
                 let page = &self.pages[&tab];
                 self.run = Some(Run {
                     tab,
                     site: page.site.clone(),
-                    start: now,
+                    start,
                     last_tick: now,
                     last_presence: if page.media {
                         now
@@ -365,6 +383,43 @@ impl Attention {
                     media: page.media,
                 });
             }
+        }
+    }
+
+    /// Where a run opening on `tab` at `now` starts: where the run a
+    /// stopped worker left open was last saved, if this is its page come
+    /// back to the new worker within the pulse, and the person was there
+    /// throughout (no stretch without a proof of presence longer than the
+    /// idle threshold); otherwise `now`. The first run to open takes it.
+    ///
+    /// ```text
+    /// left open: tab 1 on x, last tick 20 s, presence 19 s   (idle 60 s, pulse 15 s)
+    /// tab 1 back at 23 s, reconnected, input at 22.5 s  -> starts at 20 s
+    /// the same at 36 s, past the pulse                  -> starts at 36 s
+    /// tab 1 back at 23 s, a page just loaded            -> starts at 23 s
+    /// ```
+    fn start_of_run(&mut self, tab: TabId, now: f64, limits: &Limits) -> f64 {
+        let (Some(left), Some(page)) = (self.left_open.take(), self.pages.get(&tab)) else {
+            return now;
+        };
+        let same_page = left.tab == tab && left.site == page.site && page.reconnected;
+        let in_pulse = now >= left.last_tick && now - left.last_tick <= limits.pulse_ms;
+        // The last proof of presence the old worker had; then either the
+        // gap to now is within the idle threshold of it, or the first
+        // input the new one heard is.
+        let proof = if left.media {
+            left.last_tick
+        } else {
+            left.last_presence
+        };
+        let present_then = left.last_tick - proof <= limits.idle_ms;
+        let throughout = (left.media && page.media)
+            || now - proof <= limits.idle_ms
+            || (self.last_input >= proof && self.last_input - proof <= limits.idle_ms);
+        if same_page && in_pulse && present_then && throughout {
+            left.last_tick
+        } else {
+            now
         }
     }
 
@@ -394,6 +449,7 @@ mod tests {
             focused: true,
             media: false,
             idle_ms: None,
+            reconnected: false,
         }
     }
 
@@ -539,6 +595,7 @@ mod tests {
             focused: false,
             media: false,
             idle_ms: None,
+            reconnected: false,
         };
         let spans = run(
             &[
@@ -591,9 +648,107 @@ mod tests {
             focused: true,
             media: false,
             idle_ms: Some(2_000.0),
+            reconnected: false,
         };
         a.apply(1, sig, 100_000.0, &L);
         assert!(a.run().is_some(), "input 2 s ago: present, counting");
         assert_eq!(a.stops_in(100_000.0, &L), Some(13_000.0));
+    }
+
+    /// A worker stopped with tab 1 counting on x: its run saved at 20 s,
+    /// the last input at 19 s. Tab 1's sensor says hello to the new worker
+    /// at `back_s`, its last input `idle_s` before; where does the new run
+    /// start?
+    fn resumed(back_s: f64, idle_s: f64, reconnected: bool, site: &str) -> Option<f64> {
+        let mut a = Attention::new();
+        a.left_open(Run {
+            tab: 1,
+            site: "x".into(),
+            start: 0.0,
+            last_tick: 20_000.0,
+            last_presence: 19_000.0,
+            media: false,
+        });
+        let hello = Signal::Open {
+            site: site.into(),
+            visible: true,
+            focused: true,
+            media: false,
+            idle_ms: Some(idle_s * 1000.0),
+            reconnected,
+        };
+        a.apply(1, hello, back_s * 1000.0, &L);
+        a.run().map(|r| r.start / 1000.0)
+    }
+
+    #[test]
+    fn a_page_back_on_a_new_worker_goes_on_from_the_run_left_open() {
+        assert_eq!(
+            resumed(23.0, 0.5, true, "x"),
+            Some(20.0),
+            "the 3 s gap counts"
+        );
+        // The gap is within the idle threshold of the last input (19 s),
+        // even with no input heard since.
+        assert_eq!(resumed(30.0, 11.0, true, "x"), Some(20.0));
+    }
+
+    #[test]
+    fn a_run_left_open_is_not_joined_past_the_pulse_by_a_new_page_or_another_site() {
+        assert_eq!(
+            resumed(36.0, 0.5, true, "x"),
+            Some(36.0),
+            "past the pulse: a break"
+        );
+        assert_eq!(
+            resumed(23.0, 0.5, false, "x"),
+            Some(23.0),
+            "a page just loaded (the browser restarted)"
+        );
+        assert_eq!(
+            resumed(23.0, 0.5, true, "reddit"),
+            Some(23.0),
+            "another site"
+        );
+    }
+
+    #[test]
+    fn a_run_left_open_is_not_joined_across_an_idle_stretch() {
+        // Idle 15 s: the last input before the stop at 19 s, the next at
+        // 34.5 s, 15.5 s later; the person was away in between (the hello
+        // at 34.9 s is within the pulse of the tick at 20 s).
+        assert_eq!(resumed(34.9, 0.4, true, "x"), Some(34.9));
+    }
+
+    #[test]
+    fn only_the_first_run_to_open_may_join_the_run_left_open() {
+        let mut a = Attention::new();
+        a.left_open(Run {
+            tab: 1,
+            site: "x".into(),
+            start: 0.0,
+            last_tick: 20_000.0,
+            last_presence: 19_000.0,
+            media: false,
+        });
+        let mut back = open("x");
+        if let Signal::Open {
+            reconnected,
+            idle_ms,
+            ..
+        } = &mut back
+        {
+            *reconnected = true;
+            *idle_ms = Some(500.0);
+        }
+        a.apply(2, open("x"), 21_000.0, &L);
+        a.apply(2, Signal::Input, 21_000.0, &L);
+        assert_eq!(
+            a.run().map(|r| r.start),
+            Some(21_000.0),
+            "tab 2 took the focus first"
+        );
+        a.apply(1, back, 22_000.0, &L);
+        assert_eq!(a.run().map(|r| r.start), Some(22_000.0));
     }
 }

@@ -27,6 +27,10 @@ pub enum SensorEvent {
         /// Milliseconds since the last input the sensor saw, if any.
         #[serde(default)]
         idle_ms: Option<f64>,
+        /// The sensor's line to an earlier worker went away (it stopped or
+        /// was killed) and this page stayed open: not a page just loaded.
+        #[serde(default)]
+        reconnected: bool,
     },
     /// `visibilitychange`.
     Visibility { visible: bool },
@@ -655,7 +659,7 @@ mod tests {
     fn sensor_events_decode() {
         assert_eq!(
             decode(json!({"type": "hello", "url": "https://x.com/", "visible": true, "focused": false, "idle_ms": 1200})).unwrap(),
-            SensorEvent::Hello { url: "https://x.com/".into(), visible: true, focused: false, media: false, idle_ms: Some(1200.0) }
+            SensorEvent::Hello { url: "https://x.com/".into(), visible: true, focused: false, media: false, idle_ms: Some(1200.0), reconnected: false }
         );
         assert_eq!(
             decode(json!({"type": "visibility", "visible": false})).unwrap(),

@@ -4,7 +4,7 @@
 #![cfg(not(target_arch = "wasm32"))]
 
 use proptest::prelude::*;
-use thaman::attention::{Attention, Limits, Signal, Span};
+use thaman::attention::{Attention, Limits, Run, Signal, Span};
 use thaman::calendar::{Calendar, Zone};
 
 const L: Limits = Limits {
@@ -19,8 +19,8 @@ fn signal() -> impl Strategy<Value = Signal> {
         1 => any::<bool>().prop_map(Signal::Visible),
         1 => any::<bool>().prop_map(Signal::Focused),
         1 => any::<bool>().prop_map(Signal::Media),
-        1 => (0usize..2, any::<bool>(), any::<bool>(), any::<bool>()).prop_map(|(s, visible, focused, media)| Signal::Open {
-            site: ["x", "reddit"][s].to_string(), visible, focused, media, idle_ms: None }),
+        1 => (0usize..2, any::<bool>(), any::<bool>(), any::<bool>(), any::<bool>()).prop_map(|(s, visible, focused, media, reconnected)| Signal::Open {
+            site: ["x", "reddit"][s].to_string(), visible, focused, media, idle_ms: None, reconnected }),
         1 => Just(Signal::Closed),
     ]
 }
@@ -60,6 +60,36 @@ proptest! {
         }
         let total: f64 = spans.iter().map(Span::ms).sum();
         prop_assert!(total <= end - start + 1e-6);
+    }
+
+    #[test]
+    fn a_run_left_open_and_carried_on_never_overlaps_nor_outgrows_the_wall_clock(
+        tab in 1i64..4, site in 0usize..2, length in 0.0..120_000.0f64, quiet in 0.0..1.0f64, media in any::<bool>(),
+        events in prop::collection::vec((1i64..4, signal(), step()), 1..80)
+    ) {
+        // A stopped worker's run, booked up to its last tick when the new
+        // one starts; then anything at all.
+        let start = 1_700_000_000_000.0;
+        let left = Run {
+            tab, site: ["x", "reddit"][site].to_string(), start, last_tick: start + length,
+            last_presence: start + length * quiet, media,
+        };
+        let mut spans: Vec<Span> = left.recover(&L).into_iter().collect();
+        let mut a = Attention::new();
+        a.left_open(left.clone());
+        let mut t = left.last_tick;
+        for (tab, s, dt) in &events {
+            t += dt;
+            spans.extend(a.apply(*tab, s.clone(), t, &L));
+        }
+        spans.extend(a.live(t, &L));
+        let mut sorted = spans.clone();
+        sorted.sort_by(|a, b| a.start.total_cmp(&b.start));
+        for w in sorted.windows(2) {
+            prop_assert!(w[1].start >= w[0].end, "overlap: {:?}", w);
+        }
+        let total: f64 = spans.iter().map(Span::ms).sum();
+        prop_assert!(total <= t - start + 1e-6, "{total} > {}", t - start);
     }
 
     #[test]

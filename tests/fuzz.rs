@@ -1113,8 +1113,8 @@ fn sensor_event() -> BoxedStrategy<SensorEvent> {
     let area =
         prop_oneof![2 => prop::sample::select(vec![0.0, 90_000.0, 300_000.0]), 1 => hostile_f64()];
     prop_oneof![
-        2 => (url, any::<bool>(), any::<bool>(), any::<bool>(), idle).prop_map(|(url, visible, focused, media, idle_ms)| SensorEvent::Hello {
-            url: url.to_string(), visible, focused, media, idle_ms }),
+        2 => (url, any::<bool>(), any::<bool>(), any::<bool>(), idle, any::<bool>()).prop_map(|(url, visible, focused, media, idle_ms, reconnected)| SensorEvent::Hello {
+            url: url.to_string(), visible, focused, media, idle_ms, reconnected }),
         1 => any::<bool>().prop_map(|visible| SensorEvent::Visibility { visible }),
         1 => any::<bool>().prop_map(|focused| SensorEvent::Focus { focused }),
         6 => prop::bool::weighted(0.1).prop_map(|typing| SensorEvent::Input { typing }),
@@ -1400,7 +1400,7 @@ fn prompt_steps() -> impl Strategy<Value = Vec<Step>> {
         2 => prop::bool::weighted(0.2).prop_map(|typing| Act::Sensor(1, SensorEvent::Input { typing })),
         1 => Just(Act::Tick),
         1 => any::<bool>().prop_map(|v| Act::Sensor(1, SensorEvent::Visibility { visible: v })),
-        1 => Just(Act::Sensor(1, SensorEvent::Hello { url: "https://x.com/home".into(), visible: true, focused: true, media: false, idle_ms: None })),
+        1 => Just(Act::Sensor(1, SensorEvent::Hello { url: "https://x.com/home".into(), visible: true, focused: true, media: false, idle_ms: None, reconnected: false })),
     ];
     prop::collection::vec(
         (forward_dt(), act).prop_map(|(dt, act)| Step { dt, act, repeat: 1 }),
@@ -1486,6 +1486,7 @@ fn asked_after_a_minute(idle_s: u32) -> (Tracker, f64) {
         focused: true,
         media: false,
         idle_ms: None,
+        reconnected: false,
     };
     t.sensor(1, hello, t0, &FixedZone(0)).unwrap();
     for s in 0..=60 {
@@ -1558,6 +1559,7 @@ fn fixed_ad_viewable_on_the_next_day_than_rendered() {
         focused: true,
         media: false,
         idle_ms: None,
+        reconnected: false,
     };
     t.sensor(1, hello, midnight - 500.0, &z).unwrap();
     // In view from 23:59:59.5; viewable after 1 s, at 00:00:00.5.
@@ -1610,6 +1612,7 @@ fn fixed_the_day_a_render_moved_from_is_written_again() {
         focused: true,
         media: false,
         idle_ms: None,
+        reconnected: false,
     };
     t.sensor(1, hello, midnight - 500.0, &z).unwrap();
     let slot = SensorEvent::Slot {

@@ -1,6 +1,7 @@
 //! The worker stopped in the middle of everything — a day boundary, an
 //! open prompt card, an import — loses nothing beyond the 5-second write
-//! batch. The store is written when the core's own write schedule
+//! batch, and nothing at all of a person still on a page that stayed open
+//! (its sensor says so when it comes back). The store is written when the core's own write schedule
 //! ([`FlushClock`], the one the background's timer follows) says so, its
 //! timer firing at the first event at or after its time; a restart builds a
 //! new core from the store with the load's own decisions
@@ -112,6 +113,19 @@ impl Store {
 }
 
 fn hello(t: &mut Tracker, store: &mut Store, tab: TabId, now: f64) {
+    say_hello(t, store, tab, now, None, false);
+}
+
+/// A sensor's hello: its last input `idle_ms` before, and whether its page
+/// was open all along (its line to a stopped worker went away).
+fn say_hello(
+    t: &mut Tracker,
+    store: &mut Store,
+    tab: TabId,
+    now: f64,
+    idle_ms: Option<f64>,
+    reconnected: bool,
+) {
     t.sensor(
         tab,
         SensorEvent::Hello {
@@ -119,7 +133,8 @@ fn hello(t: &mut Tracker, store: &mut Store, tab: TabId, now: f64) {
             visible: true,
             focused: true,
             media: false,
-            idle_ms: None,
+            idle_ms,
+            reconnected,
         },
         now,
         &Z,
@@ -165,6 +180,50 @@ fn a_restart_across_midnight_loses_at_most_the_write_batch() {
     assert!(
         (15.0..=20.0).contains(&today),
         "today lost at most 5 s: {today}"
+    );
+}
+
+#[test]
+fn a_person_still_there_when_the_worker_restarts_loses_nothing() {
+    // 57 s present on x, the worker killed 2 s after its last write, the
+    // page's sensor back on a new line 0.8 s later (its line dropped; the
+    // person went on scrolling), then 20 s more.
+    let mut store = Store::default();
+    let mut t = Tracker::new(Settings::default(), Ledger::default(), None, &Z);
+    let t0 = MIDNIGHT + 3_600_000.0;
+    hello(&mut t, &mut store, 1, t0);
+    present(&mut t, &mut store, 1, t0, t0 + 57_000.0);
+    drop(t);
+    let mut t = store.restart();
+    let back = t0 + 57_800.0;
+    say_hello(&mut t, &mut store, 1, back, Some(300.0), true);
+    present(&mut t, &mut store, 1, back, back + 20_000.0);
+    let counted = attention(&t, back + 20_000.0)["2026-11-23"];
+    assert!(
+        (counted - 77.8).abs() < 1e-6,
+        "every second from the first input to the last: {counted}"
+    );
+}
+
+#[test]
+fn a_page_loaded_again_after_the_browser_restarted_does_not_count_the_gap() {
+    // The same, but the page is new (the browser restarted: its tabs load
+    // again, their sensors never had a line): the gap is not counted.
+    let mut store = Store::default();
+    let mut t = Tracker::new(Settings::default(), Ledger::default(), None, &Z);
+    let t0 = MIDNIGHT + 3_600_000.0;
+    hello(&mut t, &mut store, 1, t0);
+    present(&mut t, &mut store, 1, t0, t0 + 57_000.0);
+    drop(t);
+    let mut t = store.restart();
+    let back = t0 + 57_800.0;
+    say_hello(&mut t, &mut store, 1, back, Some(300.0), false);
+    present(&mut t, &mut store, 1, back, back + 20_000.0);
+    let counted = attention(&t, back + 20_000.0)["2026-11-23"];
+    // The 2 s not yet written when the worker stopped are lost, the 0.8 s gap is not counted.
+    assert!(
+        (counted - 75.0).abs() < 1e-6,
+        "57 s less the unwritten tail, then 20 s: {counted}"
     );
 }
 

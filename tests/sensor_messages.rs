@@ -328,6 +328,7 @@ mod batches {
             focused: true,
             media: false,
             idle_ms: None,
+            reconnected: false,
         };
         t.sensor(1, hello, T0, &Z).unwrap();
         let mut watch = vec![];
@@ -402,6 +403,7 @@ mod batches {
             focused: true,
             media: false,
             idle_ms: Some(0.0),
+            reconnected: false,
         };
         t.sensor(1, hello, T0, &Z).unwrap();
         t.sensor(1, SensorEvent::Input { typing: false }, T0 + 1_000.0, &Z)

@@ -48,6 +48,7 @@ fn a_year_of_ten_platforms_stays_small_and_bounded() {
                         focused: true,
                         media: false,
                         idle_ms: None,
+                        reconnected: false,
                     },
                     now,
                     &Z,

@@ -106,7 +106,8 @@ pub struct Tracker {
 
 impl Tracker {
     /// Starts from stored state. A run left open by a crash or restart is
-    /// closed at its last saved tick.
+    /// closed at its last saved tick; if its page comes back to this worker
+    /// with the person still there, the new run starts at that tick.
     pub fn new(
         settings: Settings,
         ledger: Ledger,
@@ -138,8 +139,12 @@ impl Tracker {
             undo: None,
             awaiting: overlay::Awaiting::default(),
         };
-        if let Some(span) = left_open.and_then(|run| run.recover(&t.settings.limits())) {
-            t.book(vec![span], zone);
+        if let Some(run) = left_open {
+            if let Some(span) = run.recover(&t.settings.limits()) {
+                t.book(vec![span], zone);
+                // Its page, back on this worker's line, may go on from there.
+                t.attention.left_open(run);
+            }
         }
         t
     }
@@ -184,12 +189,14 @@ impl Tracker {
                 focused,
                 media,
                 idle_ms,
+                reconnected,
             } => {
                 let open = pages::Opened {
                     visible,
                     focused,
                     media,
                     idle_ms,
+                    reconnected,
                 };
                 let command = self.hello(tab, &url, open, now, zone);
                 self.returned(tab, now, zone);

@@ -59,6 +59,7 @@ pub(super) struct Opened {
     pub focused: bool,
     pub media: bool,
     pub idle_ms: Option<f64>,
+    pub reconnected: bool,
 }
 
 #[derive(Debug, Default)]
@@ -355,6 +356,7 @@ impl Tracker {
                 focused,
                 media,
                 idle_ms,
+                reconnected,
                 ..
             } => SensorEvent::Hello {
                 url: page_url.to_string(),
@@ -362,6 +364,7 @@ impl Tracker {
                 focused,
                 media,
                 idle_ms,
+                reconnected,
             },
             other => other,
         };
@@ -439,6 +442,7 @@ impl Tracker {
             focused: page.focused,
             media: page.media,
             idle_ms: page.idle_ms,
+            reconnected: page.reconnected,
         };
         let track = SensorCommand::Track {
             overlay: !self.settings.overlay_hidden.contains(&site),
@@ -949,6 +953,7 @@ mod tests {
             focused: false,
             media: false,
             idle_ms: None,
+            reconnected: false,
         };
         t.sensor(1, hidden, T0, &Z).unwrap();
         t.sensor(1, slot(1, 0), T0, &Z).unwrap();

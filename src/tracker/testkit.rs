@@ -19,6 +19,7 @@ pub fn hello(url: &str) -> SensorEvent {
         focused: true,
         media: false,
         idle_ms: None,
+        reconnected: false,
     }
 }
 

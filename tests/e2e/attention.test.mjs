@@ -124,9 +124,11 @@ test('a page that scrolls itself, no one there: counting stops at the idle thres
   await page.close();
 });
 
-// Firefox's event page, stopped as about:debugging does, lost 5.6 s once
-// (measured 2026-12-01): over the budget, not yet explained; kept as a todo.
-test('the background stopped mid-session (a service worker, an event page) loses at most 5 s', { todo: FIREFOX && 'Firefox lost 5.6 s once: over budget, open' }, async () => {
+// The page stays open and the person goes on: the new worker carries on
+// the run the stopped one was counting, from its last saved tick. (Before,
+// the time not yet written and the restart itself were lost: up to 5 s,
+// and 5.6 s once in Firefox, whose event page takes longer to start.)
+test('the background stopped mid-session (a service worker, an event page), the person still there: at most 1 s lost', async () => {
   const page = await openSite(browser, 'https://www.facebook.com/');
   const frame = await overlayFrame(page);
   const before = await exported(frame, 'facebook');
@@ -138,7 +140,7 @@ test('the background stopped mid-session (a service worker, an event page) loses
   const elapsed = (Date.now() - start) / 1000;
   const gained = (await exported(frame, 'facebook')) - before;
   assert.ok(gained <= elapsed + 1, `${gained} ≤ ${elapsed} + 1`);
-  assert.ok(gained >= elapsed - 5.5, `lost ${(elapsed - gained).toFixed(2)} s (at most 5)`);
+  assert.ok(gained >= elapsed - 1, `lost ${(elapsed - gained).toFixed(2)} s (at most 1)`);
   await page.close();
 });
 
