@@ -128,7 +128,7 @@ test('a page that scrolls itself, no one there: counting stops at the idle thres
 // the run the stopped one was counting, from its last saved tick. (Before,
 // the time not yet written and the restart itself were lost: up to 5 s,
 // and 5.6 s once in Firefox, whose event page takes longer to start.)
-test('the background stopped mid-session (a service worker, an event page), the person still there: at most 1 s lost', async () => {
+test('the background stopped mid-session (a service worker, an event page), the person still there: at most 1 s lost', async (t) => {
   const page = await openSite(browser, 'https://www.facebook.com/');
   const frame = await overlayFrame(page);
   const before = await exported(frame, 'facebook');
@@ -140,6 +140,7 @@ test('the background stopped mid-session (a service worker, an event page), the 
   const elapsed = (Date.now() - start) / 1000;
   const gained = (await exported(frame, 'facebook')) - before;
   assert.ok(gained <= elapsed + 1, `${gained} ≤ ${elapsed} + 1`);
+  t.diagnostic(`${elapsed.toFixed(2)} s of input, ${gained.toFixed(2)} s counted`);
   assert.ok(gained >= elapsed - 1, `lost ${(elapsed - gained).toFixed(2)} s (at most 1)`);
   await page.close();
 });
