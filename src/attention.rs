@@ -655,11 +655,9 @@ mod tests {
         assert_eq!(a.stops_in(100_000.0, &L), Some(13_000.0));
     }
 
-    /// A worker stopped with tab 1 counting on x: its run saved at 20 s,
-    /// the last input at 19 s. Tab 1's sensor says hello to the new worker
-    /// at `back_s`, its last input `idle_s` before; where does the new run
-    /// start?
-    fn resumed(back_s: f64, idle_s: f64, reconnected: bool, site: &str) -> Option<f64> {
+    /// A new worker's attention, after one stopped with tab 1 counting on
+    /// x: its run saved at 20 s, the last input at 19 s.
+    fn left_open_on_x() -> Attention {
         let mut a = Attention::new();
         a.left_open(Run {
             tab: 1,
@@ -669,6 +667,13 @@ mod tests {
             last_presence: 19_000.0,
             media: false,
         });
+        a
+    }
+
+    /// [`left_open_on_x`], then tab 1's sensor says hello at `back_s`, its
+    /// last input `idle_s` before: where does the new run start?
+    fn resumed(back_s: f64, idle_s: f64, reconnected: bool, site: &str) -> Option<f64> {
+        let mut a = left_open_on_x();
         let hello = Signal::Open {
             site: site.into(),
             visible: true,
@@ -722,15 +727,7 @@ mod tests {
 
     #[test]
     fn only_the_first_run_to_open_may_join_the_run_left_open() {
-        let mut a = Attention::new();
-        a.left_open(Run {
-            tab: 1,
-            site: "x".into(),
-            start: 0.0,
-            last_tick: 20_000.0,
-            last_presence: 19_000.0,
-            media: false,
-        });
+        let mut a = left_open_on_x();
         let mut back = open("x");
         if let Signal::Open {
             reconnected,

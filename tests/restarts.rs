@@ -183,11 +183,10 @@ fn a_restart_across_midnight_loses_at_most_the_write_batch() {
     );
 }
 
-#[test]
-fn a_person_still_there_when_the_worker_restarts_loses_nothing() {
-    // 57 s present on x, the worker killed 2 s after its last write, the
-    // page's sensor back on a new line 0.8 s later (its line dropped; the
-    // person went on scrolling), then 20 s more.
+/// 57 s present on x, the worker killed 2 s after its last write, tab 1's
+/// sensor back on a new line 0.8 s later (the person went on scrolling),
+/// then 20 s more: the seconds counted today.
+fn killed_and_back(reconnected: bool) -> f64 {
     let mut store = Store::default();
     let mut t = Tracker::new(Settings::default(), Ledger::default(), None, &Z);
     let t0 = MIDNIGHT + 3_600_000.0;
@@ -196,9 +195,15 @@ fn a_person_still_there_when_the_worker_restarts_loses_nothing() {
     drop(t);
     let mut t = store.restart();
     let back = t0 + 57_800.0;
-    say_hello(&mut t, &mut store, 1, back, Some(300.0), true);
+    say_hello(&mut t, &mut store, 1, back, Some(300.0), reconnected);
     present(&mut t, &mut store, 1, back, back + 20_000.0);
-    let counted = attention(&t, back + 20_000.0)["2026-11-23"];
+    attention(&t, back + 20_000.0)["2026-11-23"]
+}
+
+#[test]
+fn a_person_still_there_when_the_worker_restarts_loses_nothing() {
+    // The page stayed open: its sensor's line dropped, and it says so.
+    let counted = killed_and_back(true);
     assert!(
         (counted - 77.8).abs() < 1e-6,
         "every second from the first input to the last: {counted}"
@@ -207,20 +212,10 @@ fn a_person_still_there_when_the_worker_restarts_loses_nothing() {
 
 #[test]
 fn a_page_loaded_again_after_the_browser_restarted_does_not_count_the_gap() {
-    // The same, but the page is new (the browser restarted: its tabs load
-    // again, their sensors never had a line): the gap is not counted.
-    let mut store = Store::default();
-    let mut t = Tracker::new(Settings::default(), Ledger::default(), None, &Z);
-    let t0 = MIDNIGHT + 3_600_000.0;
-    hello(&mut t, &mut store, 1, t0);
-    present(&mut t, &mut store, 1, t0, t0 + 57_000.0);
-    drop(t);
-    let mut t = store.restart();
-    let back = t0 + 57_800.0;
-    say_hello(&mut t, &mut store, 1, back, Some(300.0), false);
-    present(&mut t, &mut store, 1, back, back + 20_000.0);
-    let counted = attention(&t, back + 20_000.0)["2026-11-23"];
-    // The 2 s not yet written when the worker stopped are lost, the 0.8 s gap is not counted.
+    // The page is new (the browser restarted: its tabs load again, their
+    // sensors never had a line): the 2 s not yet written when the worker
+    // stopped are lost, and the 0.8 s gap is not counted.
+    let counted = killed_and_back(false);
     assert!(
         (counted - 75.0).abs() < 1e-6,
         "57 s less the unwritten tail, then 20 s: {counted}"
