@@ -70,7 +70,7 @@ export async function launch({ lang = 'en', headless = true, userDataDir, allow 
     manifest.host_permissions = allow;
     fs.writeFileSync(path.join(dist, 'manifest.json'), JSON.stringify(manifest));
   }
-  return puppeteer.launch({
+  const browser = await puppeteer.launch({
     executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
     pipe: true,
     headless,
@@ -80,6 +80,14 @@ export async function launch({ lang = 'en', headless = true, userDataDir, allow 
     args: [...FLAGS, `--lang=${lang}`],
     env: { ...process.env, LANGUAGE: lang, LANG: lang === 'ar' ? 'ar_EG.UTF-8' : 'en_US.UTF-8' },
   });
+  // The extension is loaded once its worker has started (at install, or
+  // with a profile that has it): a page opened before then can miss its
+  // content script, and stay without a counter (in CI, a test's first page).
+  // (A profile that already has it may start no worker until asked: then
+  // this waits 5 s, and goes on.)
+  await browser.waitForTarget((t) => t.type() === 'service_worker' && t.url().startsWith(EXTENSION_ORIGIN), { timeout: 5000 })
+    .catch(() => {});
+  return browser;
 }
 
 /** The route for a URL: a fixture file in tests/fixtures with its headers. */
