@@ -412,7 +412,8 @@ impl Attention {
         } else {
             left.last_presence
         };
-        let present_then = left.last_tick - proof <= limits.idle_ms;
+        // Its booking ended at its last tick (not cut back to an idle start).
+        let present_then = left.end_at(left.last_tick, limits) == left.last_tick;
         let throughout = (left.media && page.media)
             || now - proof <= limits.idle_ms
             || (self.last_input >= proof && self.last_input - proof <= limits.idle_ms);
