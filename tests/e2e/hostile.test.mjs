@@ -140,6 +140,20 @@ test('a page that hides, moves, covers or closes the counter: it is shown again 
       document.body.append(cover);
       cover.showPopover();
     });
+    // A modal dialog makes the rest of the page inert, the counter too, so
+    // no hit test finds it there: raised means shown again after it, above.
+    await page.evaluate((h) => {
+      window.__raised = false;
+      h.addEventListener('toggle', (e) => { if (e.newState === 'open') window.__raised = true; });
+      const cover = Object.assign(document.createElement('dialog'), {
+        style: 'position:fixed;inset:0;margin:0;width:auto;height:auto;max-width:none;max-height:none;background:#00c;border:0',
+      });
+      document.body.append(cover);
+      cover.showModal();
+    }, await page.evaluateHandle(COUNTER));
+    await page.waitForFunction(() => window.__raised, { timeout: 1500 })
+      .catch(() => assert.fail("covered by the page's own modal dialog: the counter is not raised above it within a second"));
+    await page.evaluate(() => document.querySelector('dialog').remove());
     await back('closed by the page (hidePopover)', (h) => h.hidePopover());
     await back('its popover attribute removed', (h) => h.removeAttribute('popover'));
     await page.close();
