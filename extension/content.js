@@ -719,15 +719,30 @@ iframe { all: initial; display: block; border: 0; background: transparent; color
     if (host.parentNode !== document.documentElement) document.documentElement.append(host);
     // Fullscreen (a video) closes every popover, and keeps the screen.
     if (typeof host.showPopover !== 'function' || document.fullscreenElement) return;
-    if (!host.matches(':popover-open')) return host.showPopover();
+    if (!host.matches(':popover-open')) return raise();
     if (!cover || !parts || parts.pill.hidden) return;
     const r = parts.pill.getBoundingClientRect();
     const top = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
     const drawn = [parts.pill, parts.frame].filter(Boolean).map((el) => el.getBoundingClientRect());
-    if ((top && top !== host) || drawn.some((box) => pageTopLayerOver(box))) {
+    // A hit test under a modal dialog opened before the counter was last
+    // raised finds the dialog (the rest of the page, the counter too, is
+    // inert then): the counter is above it already.
+    if ((top && top !== host && !underneath(top)) || drawn.some((box) => pageTopLayerOver(box, raisedAt))) {
       host.hidePopover();
-      host.showPopover(); // the newest in the top layer is the one in front
+      raise();
     }
+  }
+
+  /** Shows the host: the newest in the top layer is the one in front. */
+  function raise() {
+    host.showPopover();
+    raisedAt = ++layerSeq;
+  }
+
+  /** Whether `el` is in a layer of the page's that opened before the counter was raised. */
+  function underneath(el) {
+    for (const [layer, at] of pageLayers) if (at < raisedAt && layer.contains(el)) return true;
+    return false;
   }
 
   // The page's own top layer as the patrol sees it: the popovers and
@@ -737,29 +752,34 @@ iframe { all: initial; display: block; border: 0; background: transparent; color
   // of elements, and that query cost the page's main thread ~0.2–0.7 ms a
   // call. (A popover inside the page's own shadow root stays unseen, as it
   // did by that query.)
-  const pageLayers = new Set();
+  // Each with when it opened, counted with the counter's own raises (the
+  // top layer paints in the order things opened).
+  const pageLayers = new Map(); // element -> layerSeq when it opened
+  let layerSeq = 0;
+  let raisedAt = 0; // layerSeq when the counter was last shown
 
   function onToggle(e) {
     if (!e.isTrusted || e.target === host || !(e.target instanceof Element)) return;
-    if (e.newState === 'open') pageLayers.add(e.target);
+    if (e.newState === 'open') pageLayers.set(e.target, ++layerSeq);
     else pageLayers.delete(e.target);
   }
 
   /** At mount: what was opened before this script listened (it came late). */
   function seedLayers() {
     try {
-      for (const el of document.querySelectorAll(':popover-open, dialog:modal')) if (el !== host) pageLayers.add(el);
+      for (const el of document.querySelectorAll(':popover-open, dialog:modal')) if (el !== host) pageLayers.set(el, ++layerSeq);
     } catch (_) { /* a browser without these selectors has no such layer */ }
   }
 
   /**
    * Whether an element of the page's own top layer (a popover, a modal
-   * dialog) overlaps `box`. Only one there can be painted over the counter,
-   * and hit tests do not see one that takes no clicks (pointer-events:
-   * none) — a decoy laid over the panel to steer real clicks into it.
+   * dialog) that opened after `since` (layerSeq; 0: any) overlaps `box`.
+   * Only one there can be painted over the counter, and hit tests do not
+   * see one that takes no clicks (pointer-events: none) — a decoy laid over
+   * the panel to steer real clicks into it.
    */
-  function pageTopLayerOver(box) {
-    for (const el of pageLayers) {
+  function pageTopLayerOver(box, since = 0) {
+    for (const [el, at] of pageLayers) {
       let open = false;
       try {
         open = el.isConnected && el.matches(':popover-open, :modal');
@@ -768,6 +788,7 @@ iframe { all: initial; display: block; border: 0; background: transparent; color
         pageLayers.delete(el); // closed, or removed while open (no event then)
         continue;
       }
+      if (at <= since) continue;
       const r = el.getBoundingClientRect();
       if (r.width && r.height && r.left < box.right && r.right > box.left && r.top < box.bottom && r.bottom > box.top) return true;
     }

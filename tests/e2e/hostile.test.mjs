@@ -144,7 +144,12 @@ test('a page that hides, moves, covers or closes the counter: it is shown again 
     // no hit test finds it there: raised means shown again after it, above.
     await page.evaluate((h) => {
       window.__raised = false;
-      h.addEventListener('toggle', (e) => { if (e.newState === 'open') window.__raised = true; });
+      window.__raises = 0;
+      h.addEventListener('toggle', (e) => {
+        if (e.newState !== 'open') return;
+        window.__raised = true;
+        window.__raises++;
+      });
       const cover = Object.assign(document.createElement('dialog'), {
         style: 'position:fixed;inset:0;margin:0;width:auto;height:auto;max-width:none;max-height:none;background:#00c;border:0',
       });
@@ -153,6 +158,9 @@ test('a page that hides, moves, covers or closes the counter: it is shown again 
     }, await page.evaluateHandle(COUNTER));
     await page.waitForFunction(() => window.__raised, { timeout: 1500 })
       .catch(() => assert.fail("covered by the page's own modal dialog: the counter is not raised above it within a second"));
+    // Above it, it stays there: not hidden and shown again every second.
+    await sleep(2500);
+    assert.equal(await page.evaluate(() => window.__raises), 1, 'raised once above the modal dialog');
     await page.evaluate(() => document.querySelector('dialog').remove());
     await back('closed by the page (hidePopover)', (h) => h.hidePopover());
     await back('its popover attribute removed', (h) => h.removeAttribute('popover'));
