@@ -114,3 +114,15 @@ test('the pill\'s clock stops by itself when presence runs out (stops_in), and d
   assert.deepEqual(await ask(ext, { type: 'set_settings', settings: s }), { ok: true });
   await ext.close();
 });
+
+// The harness itself. Tests wait in the counter's frame from the moment it
+// is attached, before its wasm has drawn anything; a waited-for function
+// that reads a part not yet there throws. Such a wait must go on polling
+// (CI failed twice on 2026-12-01 waiting 30 s for a panel long shown).
+test('harness: a wait whose function throws until the part exists still ends', async () => {
+  const page = await browser.newPage();
+  await page.setContent('<body></body>');
+  setTimeout(() => page.evaluate(() => document.body.append(Object.assign(document.createElement('p'), { id: 'panel' }))).catch(() => {}), 300);
+  await page.waitForFunction(() => !document.querySelector('#panel').hidden, { timeout: 5000 });
+  await page.close();
+});

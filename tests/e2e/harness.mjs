@@ -6,10 +6,30 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import puppeteer from 'puppeteer-core';
+import puppeteer, { Frame } from 'puppeteer-core';
 import { launchFirefox, GECKO_ORIGIN, GECKO_ID } from './firefox.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
+
+// puppeteer's polling stops for good the first time a waited-for function
+// throws (its rejection is dropped), and the wait then runs out its whole
+// timeout. Tests wait in the counter's frame from the moment it is
+// attached, before its wasm has drawn the parts they read: a function that
+// throws is taken as "not yet", as in puppeteer's own waitForSelector.
+const waitForFunction = Frame.prototype.waitForFunction;
+Frame.prototype.waitForFunction = function (fn, options, ...args) {
+  if (typeof fn !== 'function') return waitForFunction.call(this, fn, options, ...args);
+  // puppeteer sends the function's source: the wrapper is made from it.
+  const notYet = new Function(`return (...args) => {
+    try {
+      const value = (${fn})(...args);
+      return value instanceof Promise ? value.catch(() => false) : value;
+    } catch {
+      return false;
+    }
+  };`)();
+  return waitForFunction.call(this, notYet, options, ...args);
+};
 export const ROOT = path.resolve(HERE, '..', '..');
 /** Which browser the tests drive: 'chromium' (default) or 'firefox'. */
 export const BROWSER = process.env.THAMAN_BROWSER === 'firefox' ? 'firefox' : 'chromium';
