@@ -122,7 +122,10 @@ test('the pill\'s clock stops by itself when presence runs out (stops_in), and d
 test('harness: a wait whose function throws until the part exists still ends', async () => {
   const page = await browser.newPage();
   await page.setContent('<body></body>');
-  setTimeout(() => page.evaluate(() => document.body.append(Object.assign(document.createElement('p'), { id: 'panel' }))).catch(() => {}), 300);
+  const later = (id) => setTimeout(() => page.evaluate((i) => document.body.append(Object.assign(document.createElement('p'), { id: i })), id).catch(() => {}), 300);
+  later('panel');
   await page.waitForFunction(() => !document.querySelector('#panel').hidden, { timeout: 5000 });
+  later('card'); // an expression, as a string, too
+  await page.waitForFunction('!document.querySelector("#card").hidden', { timeout: 5000 });
   await page.close();
 });

@@ -9,8 +9,6 @@ import { fileURLToPath } from 'node:url';
 import puppeteer, { Frame } from 'puppeteer-core';
 import { launchFirefox, GECKO_ORIGIN, GECKO_ID } from './firefox.mjs';
 
-const HERE = path.dirname(fileURLToPath(import.meta.url));
-
 // puppeteer's polling stops for good the first time a waited-for function
 // throws (its rejection is dropped), and the wait then runs out its whole
 // timeout. Tests wait in the counter's frame from the moment it is
@@ -18,7 +16,8 @@ const HERE = path.dirname(fileURLToPath(import.meta.url));
 // throws is taken as "not yet", as in puppeteer's own waitForSelector.
 const waitForFunction = Frame.prototype.waitForFunction;
 Frame.prototype.waitForFunction = function (fn, options, ...args) {
-  if (typeof fn !== 'function') return waitForFunction.call(this, fn, options, ...args);
+  // An expression (a string) is evaluated as is: guarded the same way.
+  if (typeof fn === 'string') return waitForFunction.call(this, `(() => { try { return (${fn}); } catch { return false; } })()`, options, ...args);
   // puppeteer sends the function's source: the wrapper is made from it.
   const notYet = new Function(`return (...args) => {
     try {
@@ -30,6 +29,8 @@ Frame.prototype.waitForFunction = function (fn, options, ...args) {
   };`)();
   return waitForFunction.call(this, notYet, options, ...args);
 };
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
 export const ROOT = path.resolve(HERE, '..', '..');
 /** Which browser the tests drive: 'chromium' (default) or 'firefox'. */
 export const BROWSER = process.env.THAMAN_BROWSER === 'firefox' ? 'firefox' : 'chromium';
