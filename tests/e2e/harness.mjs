@@ -13,7 +13,7 @@ import { launchFirefox, GECKO_ORIGIN, GECKO_ID } from './firefox.mjs';
 // throws (its rejection is dropped), and the wait then runs out its whole
 // timeout. Tests wait in the counter's frame from the moment it is
 // attached, before its wasm has drawn the parts they read: a function that
-// throws is taken as "not yet", as in puppeteer's own waitForSelector.
+// throws is taken as "not yet", as waitForSelector takes a part not there.
 const waitForFunction = Frame.prototype.waitForFunction;
 Frame.prototype.waitForFunction = function (fn, options, ...args) {
   // An expression (a string) is evaluated as is: guarded the same way.
