@@ -16,12 +16,12 @@ import { launchFirefox, GECKO_ORIGIN, GECKO_ID } from './firefox.mjs';
 // throws is taken as "not yet", as waitForSelector takes a part not there.
 const waitForFunction = Frame.prototype.waitForFunction;
 Frame.prototype.waitForFunction = function (fn, options, ...args) {
-  // An expression (a string) is evaluated as is: guarded the same way.
-  if (typeof fn === 'string') return waitForFunction.call(this, `(() => { try { return (${fn}); } catch { return false; } })()`, options, ...args);
-  // puppeteer sends the function's source: the wrapper is made from it.
+  // puppeteer sends the source (an expression is the body of a function,
+  // as puppeteer makes it): the guarded function is made from that source.
+  const source = typeof fn === 'string' ? `() => (${fn})` : String(fn);
   const notYet = new Function(`return (...args) => {
     try {
-      const value = (${fn})(...args);
+      const value = (${source})(...args);
       return value instanceof Promise ? value.catch(() => false) : value;
     } catch {
       return false;
