@@ -38,7 +38,7 @@
   // --- reporting: at most one message a second while the person scrolls
   // What can wait (input while it goes on, the heartbeat, an ad's view that
   // crosses no threshold) is held and sent together, each item saying how
-  // long ago it happened, so the core times it as if it had come alone.
+  // long ago it happened, so the core times it as if it had come at once.
   // What must go at once (visibility, focus, media, a view crossing a
   // threshold, the first input after a pause) takes what waited with it; so
   // do the slots a pass found, at the end of it: an ad's clock starts only
@@ -99,9 +99,10 @@
     const items = waiting;
     waiting = [];
     const now = performance.now();
-    // One that did not wait goes as itself.
-    if (items.length === 1 && now - items[0][0] < 20) return send(items[0][1]);
-    send({ type: 'batch', items: items.map(([at, event]) => ({ ago_ms: Math.round(now - at), event })) });
+    // Each item says how long ago it happened, the batch when it left (the
+    // wall clock, which the worker shares): time on the way, or while a
+    // stopped worker starts, is not taken from an ad's time in view.
+    send({ type: 'batch', sent_at: Date.now(), items: items.map(([at, event]) => ({ ago_ms: Math.round(now - at), event })) });
   }
 
   function unsent() {

@@ -120,9 +120,15 @@ pub enum SensorEvent {
     /// What the sensor saw that could wait, sent together at most once a
     /// second while the person scrolls; the kinds that must go at once
     /// (visibility, focus, a view crossing a threshold) close the batch and
-    /// go with it. Each item says how long ago it happened, so the core
-    /// times it as if it had come alone.
-    Batch { items: Vec<Batched> },
+    /// go with it. Each item says how long ago it happened, and the batch
+    /// when it left (`sent_at`, the sensor's wall clock, ms since 1970): a
+    /// message waits in transit, and while a stopped worker starts, so the
+    /// core times each item from when it left, not when it came.
+    Batch {
+        items: Vec<Batched>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        sent_at: Option<f64>,
+    },
 }
 
 /// One event of a [`SensorEvent::Batch`], `ago_ms` before the batch left.
@@ -737,7 +743,7 @@ mod tests {
             {"ago_ms": 0, "event": {"type": "view", "id": 4, "ratio": 0.5, "area": 100.0}},
         ]}))
         .unwrap();
-        let SensorEvent::Batch { items } = batch else {
+        let SensorEvent::Batch { items, .. } = batch else {
             panic!("{batch:?}")
         };
         let events: Vec<_> = items

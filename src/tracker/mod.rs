@@ -205,7 +205,9 @@ impl Tracker {
             _ if self.attention.site_of(tab).is_none() => {
                 return Err(TrackerError::UnknownTab(tab))
             }
-            SensorEvent::Batch { items } => return self.batch(tab, items, now, zone),
+            SensorEvent::Batch { items, sent_at } => {
+                return self.batch(tab, items, sent_at, now, zone)
+            }
             SensorEvent::Slot { id, rule, labels } => {
                 return Ok(self.slot(tab, id, rule, labels, now, zone))
             }

@@ -19,8 +19,29 @@ use crate::sites::{host_of_url, ruled_sites, site_id_for_host};
 use crate::viewability::{Seen, Viewability};
 
 /// How far back a batched event may be timed (ms): what waits is sent
-/// within a second or so; the sensor's clock is not trusted further.
+/// within a second or so, and a stopped worker starts in a fraction of
+/// one; the sensor's clock is not trusted further.
 const MAX_AGO_MS: f64 = 10_000.0;
+
+/// When a batched item happened, on the core's clock: `ago_ms` before the
+/// batch left (`sent_at`, the sensor's wall clock; without it, `now`),
+/// never after `now` and never more than [`MAX_AGO_MS`] before it (a
+/// clock that is off, or a value that is not a number, is not believed
+/// further).
+///
+/// ```text
+/// now 10 000, sent_at 9 400, ago   300 -> 9 100   (it waited 600 ms on the way)
+/// now 10 000, sent_at none,  ago   300 -> 9 700
+/// now 10 000, sent_at 12 000, ago    0 -> 10 000  (a clock ahead)
+/// now 20 000, sent_at 1 000,  ago    0 -> 10 000  (a clock behind)
+/// now 10 000, sent_at NaN,   ago   NaN -> 10 000
+/// ```
+fn happened_at(sent_at: Option<f64>, ago_ms: f64, now: f64) -> f64 {
+    let finite = |v: f64| v.is_finite().then_some(v);
+    let left = sent_at.and_then(finite).unwrap_or(now);
+    let ago = finite(ago_ms).unwrap_or(0.0).max(0.0);
+    (left - ago).clamp(now - MAX_AGO_MS, now)
+}
 
 /// One page view's ad slots.
 #[derive(Debug, Default)]
@@ -372,10 +393,10 @@ impl Tracker {
     }
 
     /// A sensor's `batch`: each item applied in order at the time it
-    /// happened (`ago_ms` before `now`), but never before the attention
-    /// clock already stands (a clock that went back would end the run);
-    /// their answers together. An item refused stops the rest (the only
-    /// refusal a batch's kinds meet, an unknown tab, is every item's).
+    /// happened ([`happened_at`]), but never before the attention clock
+    /// already stands (a clock that went back would end the run); their
+    /// answers together. An item refused stops the rest (the only refusal
+    /// a batch's kinds meet, an unknown tab, is every item's).
     ///
     /// ```text
     /// now 10 000: [input 600 ms ago, slot 7 now] -> input at 9 400, slot at 10 000 -> ad 7
@@ -384,6 +405,7 @@ impl Tracker {
         &mut self,
         tab: TabId,
         items: Vec<Batched>,
+        sent_at: Option<f64>,
         now: f64,
         zone: &impl Zone,
     ) -> Result<Option<SensorCommand>, TrackerError> {
@@ -393,12 +415,7 @@ impl Tracker {
             .map_or(f64::NEG_INFINITY, |r| r.last_tick);
         let mut answers = Vec::new();
         for Batched { ago_ms, event } in items {
-            let ago = if ago_ms.is_finite() {
-                ago_ms.clamp(0.0, MAX_AGO_MS)
-            } else {
-                0.0
-            };
-            let at = (now - ago).max(floor).min(now);
+            let at = happened_at(sent_at, ago_ms, now).max(floor).min(now);
             floor = at;
             answers.extend(self.sensor(tab, event.into_event(), at, zone)?);
         }
@@ -650,6 +667,19 @@ mod tests {
     use super::*;
     use crate::protocol::{SensorEvent, Shortcut};
     use crate::tracker::TrackerError;
+
+    #[test]
+    fn a_batched_item_is_timed_from_when_its_batch_left() {
+        let at = |sent_at, ago| happened_at(sent_at, ago, 10_000.0);
+        assert_eq!(at(Some(9_400.0), 300.0), 9_100.0, "it waited on the way");
+        assert_eq!(at(None, 300.0), 9_700.0, "no sent_at: from arrival");
+        assert_eq!(at(Some(12_000.0), 0.0), 10_000.0, "a clock ahead");
+        assert_eq!(at(Some(-1e12), 0.0), 0.0, "a clock behind: 10 s at most");
+        assert_eq!(at(Some(9_000.0), 20_000.0), 0.0, "ago: 10 s at most");
+        assert_eq!(at(Some(9_400.0), -50.0), 9_400.0, "ago never ahead");
+        assert_eq!(at(Some(f64::NAN), f64::NAN), 10_000.0);
+        assert_eq!(at(Some(f64::INFINITY), 0.0), 10_000.0);
+    }
 
     /// A page that goes with renders not yet written (no run of presence
     /// closed to force a write) takes its sensor's memory of them along:
