@@ -1366,6 +1366,7 @@ function targets(opts, summary, sizeList, baseline) {
   add('wasm per context, gzip', '≤ 80 KB', wasm ? `${fmt(wasm.gzip / 1024, 1)} KB (${wasm.file})` : '—', Boolean(wasm) && wasm.gzip <= 80 * 1024);
   const p = summary.popup;
   if (p) add('popup open with a year of data (median)', '< 100 ms', `${fmt(p.median, 1)} ms`, p.median < 100);
+  else if (summary.popupError) add('popup open with a year of data (median)', '< 100 ms', `not measured: ${summary.popupError}`, false);
   return t;
 }
 
@@ -1470,6 +1471,9 @@ async function popupOpen(opts) {
   const browser = await launch(true);
   try {
     const id = 'ohnaalgachifdjhbceagihidhpnjnlib';
+    // A page of an extension not loaded yet is refused
+    // (ERR_BLOCKED_BY_CLIENT): its worker starting says it is loaded.
+    await browser.waitForTarget((t) => t.type() === 'service_worker' && t.url().startsWith(`chrome-extension://${id}/`), { timeout: 10000 });
     const page = await browser.newPage();
     await page.goto(`chrome-extension://${id}/options.html`);
     const data = seedExport(Date.now(), 365, {}, { allSites: true });
@@ -1561,9 +1565,15 @@ async function main() {
       stops,
     };
   }
-  const popup = await popupOpen(opts);
-  summary.popup = { rows: popup.rows, median: median(popup.times), max: Math.max(...popup.times) };
-  console.log(`popup with a year of data (${popup.rows} day × site records): ${popup.times.map((t) => fmt(t, 0)).join(', ')} ms`);
+  // A step after the rounds that fails is reported, and the rounds kept.
+  try {
+    const popup = await popupOpen(opts);
+    summary.popup = { rows: popup.rows, median: median(popup.times), max: Math.max(...popup.times) };
+    console.log(`popup with a year of data (${popup.rows} day × site records): ${popup.times.map((t) => fmt(t, 0)).join(', ')} ms`);
+  } catch (err) {
+    summary.popupError = String(err && err.message ? err.message : err);
+    console.error(`popup not measured: ${summary.popupError}`);
+  }
   const baseline = readBaseline();
   const targetList = targets(opts, summary, sizeList, baseline);
   let puppeteerVersion = '?';
