@@ -1473,7 +1473,7 @@ async function popupOpen(opts) {
     const id = 'ohnaalgachifdjhbceagihidhpnjnlib';
     // A page of an extension not loaded yet is refused
     // (ERR_BLOCKED_BY_CLIENT): its worker starting says it is loaded.
-    await browser.waitForTarget((t) => t.type() === 'service_worker' && t.url().startsWith(`chrome-extension://${id}/`), { timeout: 10000 });
+    await browser.waitForTarget(isThamanWorker, { timeout: 10000 });
     const page = await browser.newPage();
     await page.goto(`chrome-extension://${id}/options.html`);
     const data = seedExport(Date.now(), 365, {}, { allSites: true });
