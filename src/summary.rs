@@ -286,8 +286,13 @@ pub struct Popup {
 }
 
 /// Something about the store the popup tells the person.
+///
+/// The views the pages read are externally tagged (`{"newer_schema":
+/// {"found": 2}}`), never `tag = "…"`: serde reads an internally tagged
+/// enum through its buffering `Content`, which cost the popup's module
+/// 7 KB of its 80 KB (gzip).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
 pub enum Notice {
     /// Stored values that could not be read were set aside under
     /// `quarantine:` keys; counting went on without them.
@@ -346,7 +351,7 @@ pub fn change(now: f64, before: f64) -> Option<f64> {
 
 /// How a number moved since the week before.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
 pub enum Change {
     /// Nothing either week.
     Nothing,
@@ -494,7 +499,7 @@ impl Comparison {
 /// never "23 November – 23 November"), a longer span as a range whose
 /// ends name their years only when those differ.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
 pub enum DateSpan {
     Day { date: Date },
     Range { from: Date, to: Date, years: bool },
