@@ -13,9 +13,14 @@ use serde::{Deserialize, Serialize};
 pub const SENSOR_SCRIPTS: [&str; 2] = ["constants.js", "content.js"];
 
 /// What the content-script sensor reports (port name `sensor`). The core
-/// timestamps each on arrival; the sensor's clock is never trusted.
+/// dates each on arrival, or a batch's from when it left (`sent_at`,
+/// believed up to 10 s back and never ahead).
+///
+/// Externally tagged (`{"view": {"id": 3}}`); the sensor posts the kind
+/// inside (`{"type": "view", "id": 3}`), and `web::background::wire` moves it before
+/// decoding (why: there).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
 pub enum SensorEvent {
     /// First message on a port: where the sensor is and what it sees.
     Hello {
@@ -652,13 +657,21 @@ pub mod serde_value {
     }
 }
 
+/// The sensor's wire form for the tests (the worker's is `web::background::wire`).
+#[cfg(test)]
+#[path = "../tests/common/wire.rs"]
+mod wire;
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use serde_json::json;
 
+    use super::wire;
+
+    /// As the worker decodes: from the sensor's wire form.
     fn decode(v: serde_json::Value) -> Result<SensorEvent, serde_json::Error> {
-        serde_json::from_value(v)
+        serde_json::from_value(wire::to_core(&v))
     }
 
     #[test]

@@ -27,6 +27,9 @@ use thaman::settings::Settings;
 use thaman::store::{self, DayRow, Export};
 use thaman::tracker::Tracker;
 
+#[path = "common/wire.rs"]
+mod wire;
+
 const SITES_TXT: &str = include_str!("../rules/sites.txt");
 const LABELS_TXT: &str = include_str!("../rules/labels.txt");
 const DAY_MS: f64 = 86_400_000.0;
@@ -1005,7 +1008,7 @@ proptest! {
     /// fields (one more unknown field is refused).
     #[test]
     fn sensor_decoding(v in prop_oneof![4 => sensor_json(), 1 => json_value()]) {
-        let Ok(event) = serde_json::from_value::<SensorEvent>(v.clone()) else { return Ok(()) };
+        let Ok(event) = serde_json::from_value::<SensorEvent>(wire::to_core(&v)) else { return Ok(()) };
         let ty = v["type"].as_str().unwrap_or_default();
         let named = match &event {
             SensorEvent::Hello { .. } => "hello",
@@ -1030,7 +1033,7 @@ proptest! {
         prop_assert_eq!(ty, named);
         let mut more = v.clone();
         more.as_object_mut().unwrap().insert("zz_unknown".into(), json!(1));
-        prop_assert!(serde_json::from_value::<SensorEvent>(more).is_err(), "unknown field accepted: {}", v);
+        prop_assert!(serde_json::from_value::<SensorEvent>(wire::to_core(&more)).is_err(), "unknown field accepted: {}", v);
     }
 
     /// Whatever decodes can be fed to the tracker without a panic, before
@@ -1041,7 +1044,7 @@ proptest! {
         let mut t = tracker(Settings::default());
         let mut now = 1_795_000_000_000.0;
         for v in vs {
-            if let Ok(event) = serde_json::from_value::<SensorEvent>(v) {
+            if let Ok(event) = serde_json::from_value::<SensorEvent>(wire::to_core(&v)) {
                 let _ = t.sensor(1, event, now, &zone);
                 let _ = t.overlay_state(1, now, &zone);
             }

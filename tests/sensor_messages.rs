@@ -8,6 +8,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde_json::Value;
 use thaman::protocol::{SensorCommand, SensorEvent};
 
+#[path = "common/wire.rs"]
+mod wire;
+
 fn samples(side: &str) -> Vec<Value> {
     let text = std::fs::read_to_string("tests/sensor_messages.json").unwrap();
     let all: Value = serde_json::from_str(&text).unwrap();
@@ -44,11 +47,11 @@ fn kept(sample: &Value, encoded: &Value) -> bool {
 #[test]
 fn every_sensor_sample_decodes_and_round_trips() {
     for sample in samples("sensor") {
-        let event: SensorEvent = serde_json::from_value(sample.clone())
+        let event: SensorEvent = serde_json::from_value(wire::to_core(&sample))
             .unwrap_or_else(|e| panic!("{sample}: the core refuses it: {e}"));
-        let encoded = serde_json::to_value(&event).unwrap();
+        let encoded = wire::to_wire(&serde_json::to_value(&event).unwrap());
         assert!(kept(&sample, &encoded), "{sample} came back as {encoded}");
-        let again: SensorEvent = serde_json::from_value(encoded).unwrap();
+        let again: SensorEvent = serde_json::from_value(wire::to_core(&encoded)).unwrap();
         assert_eq!(again, event, "{sample}");
     }
 }
@@ -404,7 +407,7 @@ mod batches {
             if let Some(s) = sent_at {
                 m["sent_at"] = (T0 + s).into();
             }
-            serde_json::from_value::<SensorEvent>(m)
+            serde_json::from_value::<SensorEvent>(crate::wire::to_core(&m))
                 .unwrap_or_else(|e| panic!("the core refuses a batch with sent_at: {e}"))
         };
         let view = |ratio: f64| serde_json::json!({"type": "view", "id": 1, "ratio": ratio, "area": 90000});

@@ -171,3 +171,51 @@ fn the_goal_card_shows_the_days_price_or_only_the_time() {
     view.render(&state, 0.0);
     assert!(!shown(&root));
 }
+
+#[path = "common/wire.rs"]
+mod native;
+
+/// Every sensor message the sample list holds (what content.js posts, in
+/// its wire form) decodes in the worker as the native tests decode it; the
+/// core's own form, unknown kinds and wrong types are refused on the wire.
+/// An extra field is not seen (serde-wasm-bindgen reads a struct by its
+/// declared fields), so it is ignored, not refused.
+#[wasm_bindgen_test]
+fn the_worker_decodes_every_sensor_sample() {
+    use thaman::protocol::SensorEvent;
+    use thaman::web::background::wire::sensor_event;
+    let decode = |text: &str| {
+        let message = js_sys::JSON::parse(text).unwrap();
+        serde_wasm_bindgen::from_value::<SensorEvent>(sensor_event(&message))
+    };
+    let all: serde_json::Value =
+        serde_json::from_str(include_str!("sensor_messages.json")).unwrap();
+    let samples = all["sensor"].as_array().unwrap();
+    assert!(samples.len() > 10);
+    for sample in samples {
+        let event = decode(&sample.to_string()).unwrap_or_else(|e| panic!("{sample}: {e}"));
+        let natively: SensorEvent = serde_json::from_value(native::to_core(sample)).unwrap();
+        assert_eq!(event, natively, "{sample}");
+        let mut more = sample.clone();
+        more["zz_unknown"] = 1.into();
+        assert_eq!(
+            decode(&more.to_string()).ok(),
+            Some(event.clone()),
+            "{more}"
+        );
+        let mut unknown = sample.clone();
+        unknown["type"] = "zz_unknown".into();
+        assert!(decode(&unknown.to_string()).is_err(), "{unknown}");
+        let core_form = serde_json::to_value(&event).unwrap();
+        assert!(decode(&core_form.to_string()).is_err(), "{core_form}");
+    }
+    let batch = r#"{"type": "batch", "sent_at": 5, "items": [{"ago_ms": 2, "event": {"type": "heartbeat"}}]}"#;
+    assert!(
+        matches!(decode(batch), Ok(SensorEvent::Batch { items, sent_at: Some(_) }) if items.len() == 1)
+    );
+    let bad_item = r#"{"type": "batch", "items": [{"ago_ms": 2, "event": {"heartbeat": {}}}]}"#;
+    assert!(decode(bad_item).is_err());
+    assert!(decode("7").is_err() && decode("[]").is_err() && decode(r#"{"type": 7}"#).is_err());
+    assert!(decode(r#"{"type": "view", "id": "one", "ratio": 1, "area": 5}"#).is_err());
+    assert!(decode(r#"{"type": "batch", "items": [{"ago_ms": 2, "event": {"type": "hello", "url": "u", "visible": true, "focused": true}}]}"#).is_err());
+}

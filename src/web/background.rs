@@ -2,6 +2,8 @@
 //! connect by port; every message is decoded and applied to the pure
 //! [`Tracker`]; overlays get the new state; storage gets batched writes.
 
+pub mod wire;
+
 use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::rc::{Rc, Weak};
@@ -231,7 +233,8 @@ impl State {
             Some(Caller::Sensor { tab, url }) => (tab, url),
             None => return,
         };
-        let event: SensorEvent = match serde_wasm_bindgen::from_value(message) {
+        let event: SensorEvent = match serde_wasm_bindgen::from_value(wire::sensor_event(&message))
+        {
             Ok(event) => event,
             Err(err) => return warn(&format!("refused sensor message from tab {tab}: {err}")),
         };

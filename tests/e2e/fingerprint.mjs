@@ -7,7 +7,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 
-const NOT_DRAWING = new Set(['background.rs', 'storage.rs', 'added_sites.rs']);
+const NOT_DRAWING = new Set(['background.rs', 'storage.rs', 'added_sites.rs', 'wire.rs']);
 
 /** The files that draw what the README's images show, sorted, relative to `root`. */
 export function uiSources(root) {
