@@ -226,7 +226,7 @@
   function startSlots(list) {
     if (io || !Array.isArray(list) || list.length === 0) return;
     rules = list.map(compile);
-    io = new IntersectionObserver(onIntersect, { threshold: [0, 0.3, 0.5, 1] });
+    io = new IntersectionObserver(onIntersect, { threshold: [0, ...LINES, 1] });
     mo = new MutationObserver(onMutations);
     mo.observe(document.documentElement, { childList: true, subtree: true });
     marked = new WeakMap();
@@ -550,10 +550,11 @@
     if (videos.has(id)) notePlaying(id, true);
   }
 
-  // The viewability thresholds (src/viewability.rs: 50 % of an ad, 30 % of
-  // a large one): a view that crosses one, or changes the ad's size, may
+  // The viewability thresholds (src/limits.rs: 50 % of an ad, 30 % of a
+  // large one): a view that crosses one, or changes the ad's size, may
   // start or end a dwell, and goes at once; the others can wait.
-  const LINES = [0.3, 0.5];
+  const { LARGE_VIEW_RATIO, VIEW_RATIO } = globalThis.thamanLimits;
+  const LINES = [LARGE_VIEW_RATIO, VIEW_RATIO];
   const band = (ratio) => LINES.filter((line) => ratio >= line).length;
   const told = new Map(); // ad id -> {band, area} as last reported
 

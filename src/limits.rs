@@ -21,6 +21,12 @@ pub const FRAME_MAX_WIDTH: u32 = 480;
 pub const FRAME_MIN_HEIGHT: u32 = 32;
 pub const FRAME_MAX_HEIGHT: u32 = 320;
 
+/// The share of an ad in view the viewability rule asks (`viewability.rs`):
+/// of most ads, and of a large one. The sensor sends a view that crosses
+/// either at once, so a dwell starts and ends when it did.
+pub const VIEW_RATIO: f64 = 0.5;
+pub const LARGE_VIEW_RATIO: f64 = 0.3;
+
 /// Most labels an ad slot may send, and their longest length: more is noise.
 pub const MAX_LABELS: usize = 16;
 pub const MAX_LABEL_CHARS: usize = 200;
@@ -41,6 +47,8 @@ pub const SHARED: &[(&str, f64)] = &[
     ("FRAME_MAX_WIDTH", FRAME_MAX_WIDTH as f64),
     ("FRAME_MIN_HEIGHT", FRAME_MIN_HEIGHT as f64),
     ("FRAME_MAX_HEIGHT", FRAME_MAX_HEIGHT as f64),
+    ("VIEW_RATIO", VIEW_RATIO),
+    ("LARGE_VIEW_RATIO", LARGE_VIEW_RATIO),
     ("MAX_LABELS", MAX_LABELS as f64),
     ("MAX_LABEL_CHARS", MAX_LABEL_CHARS as f64),
     ("POST_URL_CHARS", POST_URL_CHARS as f64),

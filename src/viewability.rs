@@ -18,6 +18,8 @@
 
 use std::collections::BTreeMap;
 
+use crate::limits::{LARGE_VIEW_RATIO, VIEW_RATIO};
+
 /// Slots at or above this area use the 30% threshold.
 pub const LARGE_AREA_PX: f64 = 242_500.0;
 
@@ -37,15 +39,15 @@ pub struct Threshold {
 pub fn threshold(area: f64, video: bool) -> Threshold {
     match (video, area >= LARGE_AREA_PX) {
         (true, _) => Threshold {
-            ratio: 0.5,
+            ratio: VIEW_RATIO,
             dwell_ms: 2000.0,
         },
         (false, true) => Threshold {
-            ratio: 0.3,
+            ratio: LARGE_VIEW_RATIO,
             dwell_ms: 1000.0,
         },
         (false, false) => Threshold {
-            ratio: 0.5,
+            ratio: VIEW_RATIO,
             dwell_ms: 1000.0,
         },
     }

@@ -465,3 +465,39 @@ mod batches {
         assert!((1.9..=2.1).contains(&attention), "{attention}");
     }
 }
+
+/// The lines a view crossing goes at once for (content.js) are the shares
+/// the viewability rule asks: both come from `limits.rs`, so a change to
+/// the rule reaches the sensor, and no dwell starts or ends a second late.
+#[test]
+fn the_sensors_view_lines_are_the_rules_thresholds() {
+    use thaman::limits::{LARGE_VIEW_RATIO, VIEW_RATIO};
+    use thaman::viewability::{threshold, LARGE_AREA_PX};
+    let asked: BTreeSet<String> = [
+        (1.0, false),
+        (LARGE_AREA_PX, false),
+        (1.0, true),
+        (LARGE_AREA_PX, true),
+    ]
+    .iter()
+    .map(|&(area, video)| threshold(area, video).ratio.to_string())
+    .collect();
+    let shared: BTreeSet<String> = [VIEW_RATIO, LARGE_VIEW_RATIO]
+        .iter()
+        .map(f64::to_string)
+        .collect();
+    assert_eq!(asked, shared);
+    let js = content_js();
+    let lines = js
+        .lines()
+        .find(|l| l.contains("const LINES ="))
+        .expect("content.js names its view lines");
+    assert!(
+        lines.contains("LARGE_VIEW_RATIO") && lines.contains("VIEW_RATIO") && !lines.contains("0."),
+        "content.js's view lines are read from limits.rs: {lines}"
+    );
+    assert!(
+        js.contains("threshold: [0, ...LINES, 1]"),
+        "the sensor's observer watches those lines"
+    );
+}
