@@ -4,9 +4,9 @@
 //! 3}`, what `content.js` posts and `tests/sensor_messages.json` lists);
 //! the core's [`SensorEvent`](crate::protocol::SensorEvent) is externally
 //! tagged (`{"view": {"id": 3}}`). serde reads an internally tagged enum
-//! through its buffering `Content`, which cost the worker's module 11 KB
-//! (gzip) and its cold start about 8 ms of compiling: the tag is moved
-//! here instead, before the one decoder.
+//! through its buffering `Content` (a copy of the message, then a second
+//! decoder per kind), which cost the worker's module 11 KB (gzip): the tag
+//! is moved here instead, before the one decoder.
 //!
 //! What the decoder then checks: the kind, every declared field and its
 //! type, and what a batch may hold. An extra field is not seen, so not
