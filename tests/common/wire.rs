@@ -13,15 +13,7 @@ pub fn to_core(message: &Value) -> Value {
     let Some((kind, mut fields)) = untag(message) else {
         return Value::Null;
     };
-    if kind == "batch" {
-        if let Some(Value::Array(items)) = fields.get_mut("items") {
-            for item in items.iter_mut() {
-                if let Some(event) = item.get_mut("event") {
-                    *event = to_core(event);
-                }
-            }
-        }
-    }
+    each_batched(&kind, &mut fields, to_core);
     Value::Object(Map::from_iter([(kind, Value::Object(fields))]))
 }
 
@@ -39,14 +31,17 @@ pub fn to_wire(encoded: &Value) -> Value {
     for (k, v) in fields.as_object().into_iter().flatten() {
         out.insert(k.clone(), v.clone());
     }
-    if let Some(Value::Array(items)) = out.get_mut("items").filter(|_| kind == "batch") {
-        for item in items.iter_mut() {
-            if let Some(event) = item.get_mut("event") {
-                *event = to_wire(event);
-            }
+    each_batched(kind, &mut out, to_wire);
+    Value::Object(out)
+}
+
+/// A batch's events, each moved by `to`; any other kind is left alone.
+fn each_batched(kind: &str, fields: &mut Map<String, Value>, to: fn(&Value) -> Value) {
+    if let Some(Value::Array(items)) = fields.get_mut("items").filter(|_| kind == "batch") {
+        for event in items.iter_mut().filter_map(|item| item.get_mut("event")) {
+            *event = to(event);
         }
     }
-    Value::Object(out)
 }
 
 fn untag(message: &Value) -> Option<(String, Map<String, Value>)> {
