@@ -107,11 +107,17 @@ impl Run {
     /// start 0, last_tick 1e12 (31 y)     -> none
     /// ```
     pub fn recover(&self, limits: &Limits) -> Option<Span> {
+        self.plausible()
+            .then(|| self.span_until(self.end_at(self.last_tick, limits)))
+    }
+
+    /// Whether a real session could have left this run: its times finite,
+    /// in order, at most a day apart.
+    pub fn plausible(&self) -> bool {
         let times = [self.start, self.last_tick, self.last_presence];
-        let plausible = times.iter().all(|t| t.is_finite() && *t >= 0.0)
+        times.iter().all(|t| t.is_finite() && *t >= 0.0)
             && self.start <= self.last_tick
-            && self.last_tick - self.start <= MAX_RUN_MS;
-        plausible.then(|| self.span_until(self.end_at(self.last_tick, limits)))
+            && self.last_tick - self.start <= MAX_RUN_MS
     }
 }
 

@@ -9,6 +9,10 @@
 //! "finds"           -> [Find, ...], the posts marked useful, oldest first
 //! "undo_import"     -> UndoImport: the store before the last import, once
 //! ```
+//! A starting worker reads only what its first answer needs (the keys
+//! above but `undo_import`, and the [`recent_days`]); the rest, a year of
+//! days for a person who has used Thaman a year, is read when something
+//! asks for the whole history.
 //! Export (`{type: "export"}`), a contract other tools rely on:
 //! ```text
 //! {schema, exported_at, settings, days: [{date, site, attention_seconds,
@@ -17,11 +21,13 @@
 //! ```
 
 use std::collections::BTreeSet;
+use std::ops::RangeInclusive;
 
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
-use crate::calendar::Date;
+use crate::attention::Run;
+use crate::calendar::{Date, DAY_MS};
 pub use crate::ledger::MAX_ADS_PER_DAY;
 use crate::ledger::{Day, DayRecord, GoalChoices, Hours, Ledger, MAX_GOAL_CHOICES_PER_DAY};
 use crate::prompt::Reasons;
@@ -50,6 +56,58 @@ pub fn day_key(date: Date) -> String {
 /// The date of a `day:` key; `None` for other keys or bad dates.
 pub fn parse_day_key(key: &str) -> Option<Date> {
     key.strip_prefix(DAY_PREFIX)?.parse().ok()
+}
+
+/// The keys a starting worker reads besides its [`recent_days`]. Not the
+/// copy kept to undo an import: a whole store of its own, which only the
+/// options page asks for.
+pub const START_KEYS: [&str; 5] = [SCHEMA_KEY, SETTINGS_KEY, RUN_KEY, FINDS_KEY, TOLD_WEEK_KEY];
+
+/// Days back from today that a starting worker reads before it answers.
+pub const RECENT_DAYS: i64 = 16;
+
+/// The days a starting worker reads before it answers anyone, as UTC
+/// dates around `now`: this week and the last (the week's note reads the
+/// last; every booking lands today, or yesterday across midnight), with a
+/// day's margin each side for any time zone and day start.
+///
+/// ```text
+/// now 2026-12-02T10:00Z -> 2026-11-16 ..= 2026-12-03
+/// ```
+pub fn recent_days(now: f64) -> RangeInclusive<Date> {
+    let today = utc_date(now);
+    today.add_days(-RECENT_DAYS)..=today.add_days(1)
+}
+
+/// The days a run left open is booked into when recovered (from its start
+/// to its last tick), with the same margins; none for a run that books
+/// nothing (see [`Run::recover`]).
+///
+/// ```text
+/// run 2026-10-01T23:00Z .. 2026-10-02T01:00Z -> 2026-09-30 ..= 2026-10-03
+/// ```
+pub fn run_days(run: &Run) -> Option<RangeInclusive<Date>> {
+    run.plausible()
+        .then(|| utc_date(run.start).add_days(-1)..=utc_date(run.last_tick).add_days(1))
+}
+
+/// The `day:` key of every date in `days`.
+///
+/// ```text
+/// 2026-11-30 ..= 2026-12-01 -> ["day:2026-11-30", "day:2026-12-01"]
+/// ```
+pub fn day_keys(days: &RangeInclusive<Date>) -> Vec<String> {
+    let mut keys = Vec::new();
+    let mut date = *days.start();
+    while date <= *days.end() {
+        keys.push(day_key(date));
+        date = date.succ();
+    }
+    keys
+}
+
+fn utc_date(ms: f64) -> Date {
+    Date::from_days((ms / DAY_MS).floor() as i64)
 }
 
 /// A record set aside from a stored day: its site id, the value as
@@ -657,6 +715,49 @@ mod tests {
         assert_eq!(parse_day_key("day:2026-11-23"), Some(date));
         assert_eq!(parse_day_key("day:2026-11-31"), None);
         assert_eq!(parse_day_key("settings"), None);
+    }
+
+    #[test]
+    fn a_starting_worker_reads_this_week_and_the_last_with_a_days_margin() {
+        let d = |s: &str| s.parse::<Date>().unwrap();
+        let at = |date: &str, hour: f64| d(date).days() as f64 * DAY_MS + hour * 3_600_000.0;
+        let days = recent_days(at("2026-12-02", 10.0));
+        assert_eq!(days, d("2026-11-16")..=d("2026-12-03"));
+        // Any zone's today and yesterday, and the whole of last week, by any
+        // week start, are inside.
+        for back in 0..14 {
+            assert!(days.contains(&d("2026-12-02").add_days(-back)));
+        }
+        assert!(days.contains(&d("2026-12-03")), "UTC+14's today");
+        assert_eq!(
+            recent_days(at("2026-12-02", 0.0)),
+            recent_days(at("2026-12-02", 23.99))
+        );
+        assert_eq!(day_keys(&days).len(), 18);
+        assert_eq!(
+            day_keys(&(d("2026-11-30")..=d("2026-12-01"))),
+            ["day:2026-11-30", "day:2026-12-01"]
+        );
+    }
+
+    #[test]
+    fn a_run_left_open_adds_the_days_it_is_booked_into() {
+        let d = |s: &str| s.parse::<Date>().unwrap();
+        let at = |date: &str, hour: f64| d(date).days() as f64 * DAY_MS + hour * 3_600_000.0;
+        let run = |start: f64, last_tick: f64| Run {
+            tab: 1,
+            site: "x".into(),
+            start,
+            last_tick,
+            last_presence: last_tick,
+            media: false,
+        };
+        let old = run(at("2026-10-01", 23.0), at("2026-10-02", 1.0));
+        assert_eq!(run_days(&old), Some(d("2026-09-30")..=d("2026-10-03")));
+        // One that books nothing needs no day (not thousands of them).
+        assert_eq!(run_days(&run(0.0, 1e12)), None);
+        assert_eq!(run_days(&run(f64::NAN, 0.0)), None);
+        assert_eq!(run_days(&run(10.0, 5.0)), None);
     }
 
     #[test]

@@ -5,7 +5,7 @@
 use super::Tracker;
 use crate::calendar::{iso_utc, Date, Zone};
 use crate::finds::Finds;
-use crate::ledger::Ledger;
+use crate::ledger::{Day, Ledger};
 use crate::settings::Settings;
 use crate::store::{self, DayRow, Export, ImportError, TakeRow, UndoError, UndoImport, SCHEMA};
 use crate::summary::Notice;
@@ -84,6 +84,43 @@ impl Tracker {
     pub fn with_undo(mut self, undo: Option<UndoImport>) -> Tracker {
         self.undo = undo;
         self
+    }
+
+    /// The rest of the store, read when something first asks for the whole
+    /// history (a starting worker reads only the recent days): each stored
+    /// day taken as it is, unless this worker holds that day already (what
+    /// it holds is what it wrote), and the undo, unless an import made one
+    /// since. Nothing is written for them.
+    ///
+    /// ```text
+    /// holds 12-01 x 5 min; read 11-01 x 1 h, 12-01 x 4 min -> 11-01 x 1 h, 12-01 x 5 min
+    /// ```
+    pub fn history_read(&mut self, days: Vec<(Date, Day)>, undo: Option<UndoImport>) {
+        for (date, day) in days {
+            if self.ledger.day(date).is_none() {
+                self.ledger.set_day(date, day);
+            }
+        }
+        if self.undo.is_none() {
+            self.undo = undo;
+        }
+    }
+
+    /// Stored values set aside, told in one notice with any told before.
+    pub fn quarantined(&mut self, keys: Vec<String>) {
+        let mut all = keys;
+        self.notices.retain(|n| match n {
+            Notice::Quarantined { keys } => {
+                all.extend(keys.iter().cloned());
+                false
+            }
+            _ => true,
+        });
+        all.sort();
+        all.dedup();
+        if !all.is_empty() {
+            self.notices.push(Notice::Quarantined { keys: all });
+        }
     }
 
     /// When the import that can be undone was made, or why none can be.
@@ -221,6 +258,50 @@ mod tests {
     use super::super::testkit::*;
     use super::super::Flush;
     use super::*;
+
+    #[test]
+    fn the_history_read_later_fills_the_days_not_held_and_writes_nothing() {
+        let mut t = tracker();
+        let today = t.settings().calendar().day_of(T0, &Z);
+        let day = |ms: f64| {
+            let mut d = crate::ledger::Day::new();
+            d.entry("x".to_string()).or_default().attention_ms = ms;
+            d
+        };
+        t.history_read(vec![], None);
+        t.ledger.set_day(today, day(300_000.0));
+        let old = today.add_days(-300);
+        t.history_read(vec![(old, day(3_600_000.0)), (today, day(240_000.0))], None);
+        assert_eq!(
+            t.ledger().attention_ms(old, "x"),
+            3_600_000.0,
+            "an old day taken"
+        );
+        assert_eq!(
+            t.ledger().attention_ms(today, "x"),
+            300_000.0,
+            "the day held stays"
+        );
+        assert!(
+            t.take_writes().days.is_empty(),
+            "nothing to write: it is stored"
+        );
+    }
+
+    #[test]
+    fn values_set_aside_at_the_start_and_later_are_told_in_one_notice() {
+        let mut t = tracker();
+        t.quarantined(vec![]);
+        assert!(t.notices.is_empty(), "nothing set aside, nothing told");
+        t.quarantined(vec!["run".into()]);
+        t.quarantined(vec!["day:2025-01-01".into(), "run".into()]);
+        assert_eq!(
+            t.notices,
+            vec![Notice::Quarantined {
+                keys: vec!["day:2025-01-01".into(), "run".into()]
+            }]
+        );
+    }
 
     #[test]
     fn days_past_the_retention_become_weeks_and_a_full_store_frees_the_oldest() {

@@ -5,7 +5,7 @@
 pub mod wire;
 
 use std::cell::RefCell;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::rc::{Rc, Weak};
 
 use gloo_timers::callback::Timeout;
@@ -61,8 +61,25 @@ struct State {
     flush_clock: FlushClock,
     /// The first day of the last week the notification told.
     told_week: Option<Date>,
+    /// The days older than the recent ones, read on the first need.
+    history: History,
     me: Weak<RefCell<State>>,
 }
+
+/// Whether the store's older days (and its undo) are read: a starting
+/// worker reads only what its first answer needs (`storage::load`).
+enum History {
+    /// Not yet; the keys read at the start, which are not read again.
+    Unread(BTreeSet<String>),
+    /// Being read; what waits for it, in the order it came.
+    Reading(Vec<AfterHistory>),
+    /// All of it (or a newer Thaman's store: nothing to read).
+    Read,
+}
+
+/// Something that needs the whole history: run once it is read, or with
+/// why it could not be.
+type AfterHistory = Box<dyn FnOnce(&mut State, Result<(), String>)>;
 
 const WEEK_ALARM: &str = "week-end";
 /// The keyboard command in the manifest (default Alt+Shift+U).
@@ -81,7 +98,7 @@ pub struct Background {
 #[wasm_bindgen(js_name = loadBackground)]
 pub async fn load_background() -> Result<Background, JsValue> {
     trusted_storage_only();
-    let loaded = storage::load().await?;
+    let loaded = storage::load(now_ms()).await?;
     i18n::follow(&loaded.settings).await;
     // build.rs has refused malformed rules, so these parse.
     let rules = parse_rules(include_str!("../../rules/sites.txt")).unwrap_or_default();
@@ -94,15 +111,10 @@ pub async fn load_background() -> Result<Background, JsValue> {
         &BrowserZone,
     )
     .with_rules(rules, labels)
-    .with_finds(loaded.finds)
-    .with_undo(loaded.undo);
+    .with_finds(loaded.finds);
     tracker.set_locale(&browser_language());
     tracker.set_shortcut(assigned_shortcut(MARK_POST_COMMAND).await);
-    if !loaded.quarantined.is_empty() {
-        tracker.notice(Notice::Quarantined {
-            keys: loaded.quarantined.clone(),
-        });
-    }
+    tracker.quarantined(loaded.quarantined);
     if let Some(found) = loaded.newer_schema {
         tracker.notice(Notice::NewerSchema { found });
     }
@@ -119,15 +131,16 @@ pub async fn load_background() -> Result<Background, JsValue> {
         pills: BTreeMap::new(),
         flush_clock: FlushClock::default(),
         told_week: loaded.told_week,
+        history: if loaded.read_only {
+            History::Read
+        } else {
+            History::Unread(loaded.read)
+        },
         me: Weak::new(),
     }));
     state.borrow_mut().me = Rc::downgrade(&state);
-    // Days past the retention become weekly totals; a run recovered from
-    // a crash is booked now.
-    state
-        .borrow_mut()
-        .tracker
-        .compact(now_ms(), &BrowserZone, &browser_language());
+    // A run recovered from a crash is booked now. (Days past the retention
+    // become weekly totals once the history is read.)
     state.borrow_mut().flush_if_due();
     // A week that ended while the browser was closed is told now; the
     // alarm is armed again on every start (alarms can be lost).
@@ -168,21 +181,23 @@ impl Background {
     }
 
     /// `chrome.runtime.onMessage` from the extension's own pages.
+    /// Every page of Thaman's shows or changes the whole history: it is
+    /// read first.
     pub fn request(&self, message: JsValue, sender: JsValue, respond: js_sys::Function) {
-        let reply = self.state.borrow_mut().request(message, sender);
-        let _ = respond.call1(&JsValue::NULL, &reply);
+        self.state.borrow_mut().with_history(move |state, read| {
+            let reply = match read {
+                Ok(()) => state.request(message, sender),
+                Err(why) => reply_error(&format!("the stored history could not be read: {why}")),
+            };
+            let _ = respond.call1(&JsValue::NULL, &reply);
+        });
     }
 
     /// `chrome.alarms.onAlarm`.
     pub fn alarm(&self, name: String) {
         if name == WEEK_ALARM {
             let mut state = self.state.borrow_mut();
-            if state
-                .tracker
-                .compact(now_ms(), &BrowserZone, &browser_language())
-            {
-                state.flush_if_due();
-            }
+            state.with_history(|state, _| state.compact());
             state.tell_week();
             state.arm_week_alarm();
         }
@@ -225,6 +240,60 @@ impl Background {
 }
 
 impl State {
+    /// Runs `then` once the whole history is read: now, if it is; else
+    /// after it, reading it if no one has asked yet.
+    fn with_history(&mut self, then: impl FnOnce(&mut State, Result<(), String>) + 'static) {
+        match &mut self.history {
+            History::Read => then(self, Ok(())),
+            History::Reading(waiting) => waiting.push(Box::new(then)),
+            History::Unread(read) => {
+                let read = std::mem::take(read);
+                self.history = History::Reading(vec![Box::new(then)]);
+                let me = self.me.clone();
+                wasm_bindgen_futures::spawn_local(async move {
+                    let history = storage::load_history(&read).await;
+                    if let Some(state) = me.upgrade() {
+                        state.borrow_mut().history_read(history, read);
+                    }
+                });
+            }
+        }
+    }
+
+    /// The older days came (or could not be read: asked again next time).
+    fn history_read(&mut self, history: Result<storage::History, JsValue>, read: BTreeSet<String>) {
+        let waiting = match std::mem::replace(&mut self.history, History::Read) {
+            History::Reading(waiting) => waiting,
+            _ => Vec::new(),
+        };
+        let result = match history {
+            Ok(history) => {
+                self.tracker.history_read(history.days, history.undo);
+                self.tracker.quarantined(history.quarantined);
+                self.compact();
+                Ok(())
+            }
+            Err(e) => {
+                warn(&format!("the stored history could not be read: {e:?}"));
+                self.history = History::Unread(read);
+                Err(format!("{e:?}"))
+            }
+        };
+        for then in waiting {
+            then(self, result.clone());
+        }
+    }
+
+    /// Days past the retention become weekly totals (the whole history read).
+    fn compact(&mut self) {
+        if self
+            .tracker
+            .compact(now_ms(), &BrowserZone, &browser_language())
+        {
+            self.flush_if_due();
+        }
+    }
+
     /// A message on a port: from the sensor in a tab's top frame, or from
     /// Thaman's own overlay page; anything else is dropped.
     fn receive(&mut self, message: JsValue, port: &Port) {
@@ -703,16 +772,23 @@ impl State {
                         storage::WriteFailed::Full(writes) => (writes, true),
                         storage::WriteFailed::Refused(writes) => (writes, false),
                     };
-                    let state = &mut *state;
-                    let step = state.tracker.retry_writes(
-                        writes,
-                        full,
-                        &mut state.flush_clock,
-                        now_ms(),
-                        &BrowserZone,
-                        &browser_language(),
-                    );
-                    state.follow(step);
+                    let retry = move |state: &mut State, _| {
+                        let step = state.tracker.retry_writes(
+                            writes,
+                            full,
+                            &mut state.flush_clock,
+                            now_ms(),
+                            &BrowserZone,
+                            &browser_language(),
+                        );
+                        state.follow(step);
+                    };
+                    // Full: room is made from the oldest days, so they are read first.
+                    if full {
+                        state.with_history(retry);
+                    } else {
+                        retry(&mut state, Ok(()));
+                    }
                 }
             }
         });

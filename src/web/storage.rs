@@ -1,5 +1,8 @@
-//! `chrome.storage.local` for the tracker: load everything at start, write
-//! what the tracker hands back in one `set`.
+//! `chrome.storage.local` for the tracker: at the start, what the first
+//! answer needs; the rest when something asks for the whole history; and
+//! what the tracker hands back, written in one `set`.
+
+use std::collections::BTreeSet;
 
 use serde::de::DeserializeOwned;
 use wasm_bindgen::prelude::*;
@@ -10,7 +13,7 @@ use super::{to_js, warn};
 use crate::attention::Run;
 use crate::calendar::Date;
 use crate::finds::{self, Find, Finds};
-use crate::ledger::{DayRecord, Ledger};
+use crate::ledger::{Day, DayRecord, Ledger};
 use crate::settings::Settings;
 use crate::store::{
     self, day_key, parse_day_key, UndoImport, FINDS_KEY, QUARANTINE_PREFIX, RUN_KEY, SCHEMA,
@@ -18,9 +21,11 @@ use crate::store::{
 };
 use crate::tracker::{Prompted, Writes};
 
-/// What storage held when the worker started.
+/// What storage held when the worker started: what its first answer needs
+/// (see [`store::START_KEYS`], [`store::recent_days`]).
 pub struct Loaded {
     pub settings: Settings,
+    /// The recent days (and a run's left open).
     pub ledger: Ledger,
     pub run: Option<Run>,
     /// A newer schema's data: leave it untouched, write nothing.
@@ -28,116 +33,50 @@ pub struct Loaded {
     /// The first day of the last week the person was told about.
     pub told_week: Option<Date>,
     /// Keys whose values could not be read: set aside under
-    /// `quarantine:<key>`, listed for the popup (earlier ones included).
+    /// `quarantine:<key>`.
     pub quarantined: Vec<String>,
     /// The store's schema when it is newer than this version's.
     pub newer_schema: Option<u32>,
     /// The posts marked useful.
     pub finds: Finds,
-    /// The store before the last import, kept to undo it.
-    pub undo: Option<UndoImport>,
     /// The prompt's stretches and card, as a stopped worker left them
     /// (`storage.session`: gone with the browser).
     pub prompted: Prompted,
+    /// The keys read: [`load_history`] reads the others.
+    pub read: BTreeSet<String>,
 }
 
-/// Reads and decodes the whole store. A value that does not decode is
-/// skipped with a warning, never fatal.
-pub async fn load() -> Result<Loaded, JsValue> {
-    let all = JsFuture::from(chrome::storage_get(&JsValue::NULL)?).await?;
-    let entries = js_sys::Object::entries(all.unchecked_ref());
-    let mut loaded = Loaded {
-        settings: Settings::default(),
-        ledger: Ledger::default(),
-        run: None,
-        read_only: false,
-        told_week: None,
-        quarantined: Vec::new(),
-        newer_schema: None,
-        finds: Finds::default(),
-        undo: None,
-        prompted: load_prompted().await,
-    };
-    let mut bad: Vec<SetAside> = Vec::new();
-    for entry in entries.iter() {
-        let entry: js_sys::Array = entry.unchecked_into();
-        let (Some(key), value) = (entry.get(0).as_string(), entry.get(1)) else {
-            continue;
-        };
-        if let Some(old) = key.strip_prefix(QUARANTINE_PREFIX) {
-            loaded.quarantined.push(old.to_string());
-        } else if key == SCHEMA_KEY {
-            match decode::<u32>(&value) {
-                Ok(schema) if schema > SCHEMA => {
-                    warn(&format!("storage has schema {schema}, newer than {SCHEMA}: reading nothing, writing nothing"));
-                    loaded.read_only = true;
-                    loaded.newer_schema = Some(schema);
-                }
-                Ok(_) => {}
-                Err(why) => bad.push(SetAside::whole(key, value, why)),
-            }
-        } else if key == SETTINGS_KEY {
-            match decode::<Settings>(&value)
-                .and_then(|s| s.validate().map(|()| s).map_err(|e| e.to_string()))
-            {
-                Ok(settings) => loaded.settings = settings,
-                Err(why) => bad.push(SetAside::whole(key, value, why)),
-            }
-        } else if key == RUN_KEY {
-            match decode::<Option<Run>>(&value) {
-                Ok(run) => loaded.run = run,
-                Err(why) => bad.push(SetAside::whole(key, value, why)),
-            }
-        } else if key == FINDS_KEY {
-            match decode::<Vec<Find>>(&value)
-                .and_then(|f| finds::validate(&f).map(|()| f).map_err(|e| e.to_string()))
-            {
-                Ok(list) => loaded.finds = Finds::new(list),
-                Err(why) => bad.push(SetAside::whole(key, value, why)),
-            }
-        } else if key == UNDO_IMPORT_KEY {
-            match decode::<UndoImport>(&value) {
-                Ok(undo) => loaded.undo = Some(undo),
-                Err(why) => bad.push(SetAside::whole(key, value, why)),
-            }
-        } else if key == TOLD_WEEK_KEY {
-            match decode::<Date>(&value) {
-                Ok(date) => loaded.told_week = Some(date),
-                Err(why) => bad.push(SetAside::whole(key, value, why)),
-            }
-        } else if let Some(date) = parse_day_key(&key) {
-            let Some(records) = records_of(&value) else {
-                bad.push(SetAside {
-                    why: "not a day's records".into(),
-                    key,
-                    value,
-                    keep: None,
-                });
-                continue;
-            };
-            let sorted = store::sort_day(records, decode::<DayRecord>);
-            if !sorted.set_aside.is_empty() {
-                let aside = js_sys::Object::new();
-                for a in &sorted.set_aside {
-                    let _ = js_sys::Reflect::set(&aside, &a.site.as_str().into(), &a.value);
-                }
-                // The day's good records stay under its key.
-                let keep = (!sorted.day.is_empty())
-                    .then(|| to_js(&sorted.day).ok())
-                    .flatten();
-                bad.push(SetAside {
-                    why: sorted.reason(),
-                    key,
-                    value: aside.into(),
-                    keep,
-                });
-            }
-            if !sorted.day.is_empty() {
-                loaded.ledger.set_day(date, sorted.day);
-            }
+/// The rest of the store, read when something first asks for the whole
+/// history.
+pub struct History {
+    /// The older days.
+    pub days: Vec<(Date, Day)>,
+    /// The store before the last import, kept to undo it.
+    pub undo: Option<UndoImport>,
+    /// Keys set aside, now or by an earlier worker.
+    pub quarantined: Vec<String>,
+}
+
+/// Reads what the first answer needs: the start's keys and the recent
+/// days, then the days a run left open is booked into, if others. A value
+/// that does not decode is set aside with a warning, never fatal.
+pub async fn load(now: f64) -> Result<Loaded, JsValue> {
+    let mut read: BTreeSet<String> = store::START_KEYS.iter().map(|k| k.to_string()).collect();
+    read.extend(store::day_keys(&store::recent_days(now)));
+    let mut found = Found::default();
+    found.take_all(get(&read).await?);
+    if let Some(days) = found.run.as_ref().and_then(store::run_days) {
+        let more: BTreeSet<String> = store::day_keys(&days)
+            .into_iter()
+            .filter(|k| !read.contains(k))
+            .collect();
+        if !more.is_empty() {
+            found.take_all(get(&more).await?);
+            read.extend(more);
         }
     }
-    if loaded.read_only {
+    let prompted = load_prompted().await;
+    if found.newer_schema.is_some() {
         // A newer Thaman's store: touch nothing, not even to set aside.
         return Ok(Loaded {
             settings: Settings::default(),
@@ -146,19 +85,179 @@ pub async fn load() -> Result<Loaded, JsValue> {
             read_only: true,
             told_week: None,
             quarantined: Vec::new(),
-            newer_schema: loaded.newer_schema,
+            newer_schema: found.newer_schema,
             finds: Finds::default(),
-            undo: None,
             prompted: Prompted::default(),
+            read,
         });
     }
-    if !bad.is_empty() {
-        quarantine(&bad).await;
-        loaded.quarantined.extend(bad.into_iter().map(|b| b.key));
+    let quarantined = found.set_aside().await;
+    let mut ledger = Ledger::default();
+    for (date, day) in found.days {
+        ledger.set_day(date, day);
     }
-    loaded.quarantined.sort();
-    loaded.quarantined.dedup();
-    Ok(loaded)
+    Ok(Loaded {
+        settings: found.settings.unwrap_or_default(),
+        ledger,
+        run: found.run,
+        read_only: false,
+        told_week: found.told_week,
+        quarantined,
+        newer_schema: None,
+        finds: found.finds.unwrap_or_default(),
+        prompted,
+        read,
+    })
+}
+
+/// Reads every key [`load`] did not: the older days, the undo, and the
+/// keys set aside before.
+pub async fn load_history(read: &BTreeSet<String>) -> Result<History, JsValue> {
+    let all = JsFuture::from(chrome::storage_get(&JsValue::NULL)?).await?;
+    let mut found = Found::default();
+    for (key, value) in entries(&all) {
+        if !read.contains(&key) {
+            found.take(key, value);
+        }
+    }
+    let quarantined = found.set_aside().await;
+    Ok(History {
+        days: found.days,
+        undo: found.undo,
+        quarantined,
+    })
+}
+
+/// `storage.local.get(keys)`, as key and value pairs.
+async fn get(keys: &BTreeSet<String>) -> Result<Vec<(String, JsValue)>, JsValue> {
+    let keys: js_sys::Array = keys.iter().map(|k| JsValue::from_str(k)).collect();
+    let all = JsFuture::from(chrome::storage_get(&keys)?).await?;
+    Ok(entries(&all))
+}
+
+fn entries(all: &JsValue) -> Vec<(String, JsValue)> {
+    js_sys::Object::entries(all.unchecked_ref())
+        .iter()
+        .filter_map(|entry| {
+            let entry: js_sys::Array = entry.unchecked_into();
+            Some((entry.get(0).as_string()?, entry.get(1)))
+        })
+        .collect()
+}
+
+/// What the keys read held, decoded, and what could not be.
+#[derive(Default)]
+struct Found {
+    settings: Option<Settings>,
+    days: Vec<(Date, Day)>,
+    run: Option<Run>,
+    told_week: Option<Date>,
+    finds: Option<Finds>,
+    undo: Option<UndoImport>,
+    newer_schema: Option<u32>,
+    /// Keys already set aside (`quarantine:<key>`), by their old key.
+    quarantined: Vec<String>,
+    bad: Vec<SetAside>,
+}
+
+impl Found {
+    fn take_all(&mut self, entries: Vec<(String, JsValue)>) {
+        for (key, value) in entries {
+            self.take(key, value);
+        }
+    }
+
+    fn take(&mut self, key: String, value: JsValue) {
+        if let Some(old) = key.strip_prefix(QUARANTINE_PREFIX) {
+            self.quarantined.push(old.to_string());
+        } else if key == SCHEMA_KEY {
+            match decode::<u32>(&value) {
+                Ok(schema) if schema > SCHEMA => {
+                    warn(&format!("storage has schema {schema}, newer than {SCHEMA}: reading nothing, writing nothing"));
+                    self.newer_schema = Some(schema);
+                }
+                Ok(_) => {}
+                Err(why) => self.bad.push(SetAside::whole(key, value, why)),
+            }
+        } else if key == SETTINGS_KEY {
+            match decode::<Settings>(&value)
+                .and_then(|s| s.validate().map(|()| s).map_err(|e| e.to_string()))
+            {
+                Ok(settings) => self.settings = Some(settings),
+                Err(why) => self.bad.push(SetAside::whole(key, value, why)),
+            }
+        } else if key == RUN_KEY {
+            match decode::<Option<Run>>(&value) {
+                Ok(run) => self.run = run,
+                Err(why) => self.bad.push(SetAside::whole(key, value, why)),
+            }
+        } else if key == FINDS_KEY {
+            match decode::<Vec<Find>>(&value)
+                .and_then(|f| finds::validate(&f).map(|()| f).map_err(|e| e.to_string()))
+            {
+                Ok(list) => self.finds = Some(Finds::new(list)),
+                Err(why) => self.bad.push(SetAside::whole(key, value, why)),
+            }
+        } else if key == UNDO_IMPORT_KEY {
+            match decode::<UndoImport>(&value) {
+                Ok(undo) => self.undo = Some(undo),
+                Err(why) => self.bad.push(SetAside::whole(key, value, why)),
+            }
+        } else if key == TOLD_WEEK_KEY {
+            match decode::<Date>(&value) {
+                Ok(date) => self.told_week = Some(date),
+                Err(why) => self.bad.push(SetAside::whole(key, value, why)),
+            }
+        } else if let Some(date) = parse_day_key(&key) {
+            self.take_day(date, key, value);
+        }
+    }
+
+    fn take_day(&mut self, date: Date, key: String, value: JsValue) {
+        let Some(records) = records_of(&value) else {
+            self.bad.push(SetAside {
+                why: "not a day's records".into(),
+                key,
+                value,
+                keep: None,
+            });
+            return;
+        };
+        let sorted = store::sort_day(records, decode::<DayRecord>);
+        if !sorted.set_aside.is_empty() {
+            let aside = js_sys::Object::new();
+            for a in &sorted.set_aside {
+                let _ = js_sys::Reflect::set(&aside, &a.site.as_str().into(), &a.value);
+            }
+            // The day's good records stay under its key.
+            let keep = (!sorted.day.is_empty())
+                .then(|| to_js(&sorted.day).ok())
+                .flatten();
+            self.bad.push(SetAside {
+                why: sorted.reason(),
+                key,
+                value: aside.into(),
+                keep,
+            });
+        }
+        if !sorted.day.is_empty() {
+            self.days.push((date, sorted.day));
+        }
+    }
+
+    /// Sets the unreadable values aside; every key set aside, now or
+    /// before, sorted.
+    async fn set_aside(&mut self) -> Vec<String> {
+        let bad = std::mem::take(&mut self.bad);
+        if !bad.is_empty() {
+            quarantine(&bad).await;
+        }
+        let mut keys = std::mem::take(&mut self.quarantined);
+        keys.extend(bad.into_iter().map(|b| b.key));
+        keys.sort();
+        keys.dedup();
+        keys
+    }
 }
 
 /// A stored value to set aside: its key, the value (for a day, only its
