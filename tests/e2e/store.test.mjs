@@ -127,6 +127,40 @@ test('a year in the store: the sensor is answered from the recent days, the rest
   }
 });
 
+// A run left open long ago (the browser closed mid-session, reopened
+// weeks later) is booked into its own day, which is not a recent one: the
+// start reads that day too, or writing it would lose its other records.
+test('a run left open long ago is booked into its day, the day\'s other records kept', async () => {
+  const browser = await launch();
+  try {
+    const ext = await extensionPage(browser, 'options.html');
+    assert.deepEqual(await ask(ext, { type: 'import', data: seedExport(Date.now(), 100) }), { ok: true });
+    await sleep(1500); // the import's own write done
+    // Noon, 60 days ago: the same local day whatever the zone.
+    const then = new Date(Date.now() - 60 * 86_400_000);
+    then.setHours(12, 0, 0, 0);
+    const date = localDate(then.getTime());
+    const before = (await ext.evaluate(() => chrome.storage.local.get(null)))[`day:${date}`];
+    assert.ok(before && before.facebook && before.x, `the seed has ${date}`);
+    const start = then.getTime();
+    const run = { tab: 987654, site: 'x', start, last_tick: start + 60_000, last_presence: start + 60_000, media: false };
+    const site = await openSite(browser, 'https://x.com/home');
+    await site.waitForFunction(COUNTER, { timeout: 8000 });
+    await stopBackground(site, browser);
+    await ext.evaluate((r) => chrome.storage.local.set({ run: r }), run);
+    await activity(site, 3000); // the worker starts again, and recovers the run
+    let after;
+    for (const end = Date.now() + 5000; Date.now() < end; await sleep(200)) {
+      after = (await ext.evaluate(() => chrome.storage.local.get(null)))[`day:${date}`];
+      if (after && after.x.attention_ms !== before.x.attention_ms) break;
+    }
+    assert.equal(after.x.attention_ms, before.x.attention_ms + 60_000, 'the run booked into its day');
+    assert.deepEqual({ ...after, x: undefined }, { ...before, x: undefined }, 'the day\'s other sites as they were');
+  } finally {
+    await browser.close();
+  }
+});
+
 test('a store from a newer Thaman is left untouched and reported', async () => {
   const browser = await launch();
   try {
