@@ -643,6 +643,34 @@ pub enum PageRequest<D = serde_value::Opaque, S = serde_value::Opaque> {
     UndoImport,
 }
 
+impl<D, S> PageRequest<D, S> {
+    /// Whether answering needs every stored day, not only the recent ones
+    /// a starting worker reads (`store::recent_days`): the popup shows this
+    /// week against the same days of the last, and the settings every page
+    /// asks for first are read at the start; every other request reads or
+    /// changes the whole history (the summary reaches three weeks back).
+    ///
+    /// ```text
+    /// Popup, GetSettings -> false    Export, Weekly, SetSettings, ... -> true
+    /// ```
+    pub fn needs_history(&self) -> bool {
+        match self {
+            PageRequest::Popup | PageRequest::GetSettings => false,
+            PageRequest::Export
+            | PageRequest::ExportCsv
+            | PageRequest::Import { .. }
+            | PageRequest::ImportPreview { .. }
+            | PageRequest::Weekly
+            | PageRequest::SetSettings { .. }
+            | PageRequest::DeleteEverything
+            | PageRequest::ExportFindsCsv
+            | PageRequest::DeleteFind { .. }
+            | PageRequest::ImportUndoable
+            | PageRequest::UndoImport => true,
+        }
+    }
+}
+
 /// Import data stays opaque here; the store decodes it with its own errors.
 pub mod serde_value {
     use serde::{Deserialize, Deserializer};

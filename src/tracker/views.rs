@@ -313,6 +313,51 @@ mod tests {
     use super::super::testkit::*;
     use super::*;
 
+    /// The popup is answered from the days a starting worker reads
+    /// (`store::recent_days`): in any zone, day start and week start, it
+    /// shows what the whole history would.
+    #[test]
+    fn the_popup_needs_only_the_days_a_starting_worker_reads() {
+        let day = 86_400_000.0;
+        for offset in [-12 * 60, -5 * 60, 0, 5 * 60 + 30, 14 * 60] {
+            let zone = FixedZone(offset);
+            for day_start_hour in [0, 6] {
+                for locale in ["en-US", "en-GB", "ar-EG"] {
+                    for at in 0..7 {
+                        let now = T0 + f64::from(at) * day + f64::from(at) * 3.3 * 3_600_000.0;
+                        let settings = Settings {
+                            day_start_hour,
+                            ..Settings::default()
+                        };
+                        let calendar = settings.calendar();
+                        let mut whole = Ledger::default();
+                        let mut recent = Ledger::default();
+                        let window = crate::store::recent_days(now);
+                        for back in 0..60 {
+                            let date = calendar.day_of(now, &zone).add_days(-back);
+                            let rec = whole.record_mut(date, "x");
+                            rec.attention_ms = 60_000.0 * (back + 1) as f64;
+                            rec.ads_viewable = back as u64;
+                            rec.ads_rendered = back as u64;
+                            if window.contains(&date) {
+                                *recent.record_mut(date, "x") = *rec;
+                            }
+                        }
+                        let popup = |ledger: Ledger| {
+                            Tracker::new(settings.clone(), ledger, None, &zone)
+                                .popup(now, &zone, locale)
+                        };
+                        assert_eq!(
+                            popup(recent),
+                            popup(whole),
+                            "zone {offset} min, day start {day_start_hour}, {locale}, day {at}"
+                        );
+                    }
+                }
+            }
+        }
+    }
+
     #[test]
     fn today_total_adds_every_site_and_the_open_run() {
         let mut t = tracker();

@@ -181,10 +181,18 @@ impl Background {
     }
 
     /// `chrome.runtime.onMessage` from the extension's own pages.
-    /// Every page of Thaman's shows or changes the whole history: it is
-    /// read first.
+    /// What needs the whole history waits for it to be read (see
+    /// [`PageRequest::needs_history`]); the popup is answered at once.
     pub fn request(&self, message: JsValue, sender: JsValue, respond: js_sys::Function) {
-        self.state.borrow_mut().with_history(move |state, read| {
+        let recent_enough = serde_wasm_bindgen::from_value::<PageRequest>(message.clone())
+            .is_ok_and(|r| !r.needs_history());
+        let mut state = self.state.borrow_mut();
+        if recent_enough {
+            let reply = state.request(message, sender);
+            let _ = respond.call1(&JsValue::NULL, &reply);
+            return;
+        }
+        state.with_history(move |state, read| {
             let reply = match read {
                 Ok(()) => state.request(message, sender),
                 Err(why) => reply_error(&format!("the stored history could not be read: {why}")),
