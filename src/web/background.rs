@@ -180,9 +180,10 @@ impl Background {
         self.state.borrow_mut().receive(message, &port);
     }
 
-    /// `chrome.runtime.onMessage` from the extension's own pages.
-    /// What needs the whole history waits for it to be read (see
-    /// [`PageRequest::needs_history`]); the popup is answered at once.
+    /// `chrome.runtime.onMessage` from the extension's own pages. What
+    /// needs the whole history waits for it to be read (see
+    /// [`PageRequest::needs_history`]); the popup and the settings are
+    /// answered at once.
     pub fn request(&self, message: JsValue, sender: JsValue, respond: js_sys::Function) {
         let recent_enough = serde_wasm_bindgen::from_value::<PageRequest>(message.clone())
             .is_ok_and(|r| !r.needs_history());
