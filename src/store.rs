@@ -27,7 +27,7 @@ use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
 use crate::attention::Run;
-use crate::calendar::{Date, DAY_MS};
+use crate::calendar::{Calendar, Date, FixedZone};
 pub use crate::ledger::MAX_ADS_PER_DAY;
 use crate::ledger::{Day, DayRecord, GoalChoices, Hours, Ledger, MAX_GOAL_CHOICES_PER_DAY};
 use crate::prompt::Reasons;
@@ -107,7 +107,7 @@ pub fn day_keys(days: &RangeInclusive<Date>) -> Vec<String> {
 }
 
 fn utc_date(ms: f64) -> Date {
-    Date::from_days((ms / DAY_MS).floor() as i64)
+    Calendar::default().day_of(ms, &FixedZone(0))
 }
 
 /// A record set aside from a stored day: its site id, the value as
@@ -717,10 +717,17 @@ mod tests {
         assert_eq!(parse_day_key("settings"), None);
     }
 
+    fn d(s: &str) -> Date {
+        s.parse().unwrap()
+    }
+
+    /// `hour` hours into `date`, UTC, in ms.
+    fn at(date: &str, hour: f64) -> f64 {
+        (d(date).days() as f64 * 24.0 + hour) * 3_600_000.0
+    }
+
     #[test]
     fn a_starting_worker_reads_this_week_and_the_last_with_a_days_margin() {
-        let d = |s: &str| s.parse::<Date>().unwrap();
-        let at = |date: &str, hour: f64| d(date).days() as f64 * DAY_MS + hour * 3_600_000.0;
         let days = recent_days(at("2026-12-02", 10.0));
         assert_eq!(days, d("2026-11-16")..=d("2026-12-03"));
         // Any zone's today and yesterday, and the whole of last week, by any
@@ -742,8 +749,6 @@ mod tests {
 
     #[test]
     fn a_run_left_open_adds_the_days_it_is_booked_into() {
-        let d = |s: &str| s.parse::<Date>().unwrap();
-        let at = |date: &str, hour: f64| d(date).days() as f64 * DAY_MS + hour * 3_600_000.0;
         let run = |start: f64, last_tick: f64| Run {
             tab: 1,
             site: "x".into(),

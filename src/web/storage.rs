@@ -135,8 +135,9 @@ async fn get(keys: &BTreeSet<String>) -> Result<Vec<(String, JsValue)>, JsValue>
     Ok(entries(&all))
 }
 
-fn entries(all: &JsValue) -> Vec<(String, JsValue)> {
-    js_sys::Object::entries(all.unchecked_ref())
+/// An object's own string-keyed entries.
+fn entries(object: &JsValue) -> Vec<(String, JsValue)> {
+    js_sys::Object::entries(object.unchecked_ref())
         .iter()
         .filter_map(|entry| {
             let entry: js_sys::Array = entry.unchecked_into();
@@ -286,16 +287,7 @@ fn records_of(value: &JsValue) -> Option<Vec<(String, JsValue)>> {
     if !value.is_object() || js_sys::Array::is_array(value) {
         return None;
     }
-    let entries = js_sys::Object::entries(value.unchecked_ref());
-    Some(
-        entries
-            .iter()
-            .filter_map(|e| {
-                let e: js_sys::Array = e.unchecked_into();
-                Some((e.get(0).as_string()?, e.get(1)))
-            })
-            .collect(),
-    )
+    Some(entries(value))
 }
 
 /// Copies each unreadable value, with why and when, to `quarantine:<key>`
