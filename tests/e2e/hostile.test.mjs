@@ -170,7 +170,17 @@ test('a page that hides, moves, covers or closes the counter: it is shown again 
   }
 });
 
-test('a decoy the page lays over the panel, taking no clicks: a real click through it changes no setting', async () => {
+// The page's own popover (top layer, opened after the counter's) over the
+// panel, inviting a click it lets through: pointer-events: none. Laid in
+// the document, or inside a closed shadow root of the page's, where no
+// event of its opening reaches the document.
+for (const where of ['the document', 'a closed shadow root']) {
+  test(`a decoy the page lays over the panel (in ${where}), taking no clicks: a real click through it changes no setting`, async () => {
+    await decoyOverPanel(where);
+  });
+}
+
+async function decoyOverPanel(where) {
   const browser = await launch();
   try {
     const ext = await extensionPage(browser, 'options.html');
@@ -193,17 +203,17 @@ test('a decoy the page lays over the panel, taking no clicks: a real click throu
       const r = document.querySelector('#panel .pause-today').getBoundingClientRect();
       return { x: r.x + r.width / 2, y: r.y + r.height / 2 };
     });
-    // The page's own popover (top layer, opened after the counter's) over
-    // the panel, inviting a click it lets through: pointer-events: none.
-    await page.evaluate((b) => {
+    await page.evaluate((b, inShadow) => {
       const decoy = document.createElement('div');
       decoy.popover = 'manual';
       decoy.textContent = 'Tap here to claim your prize';
       decoy.style.cssText = `position:fixed;margin:0;border:0;padding:0;inset:auto;left:${b.x - 10}px;top:${b.y - 10}px;`
         + `width:${b.width + 20}px;height:${b.height + 20}px;background:#fff;color:#000;font:24px sans-serif;pointer-events:none`;
-      document.body.append(decoy);
+      const holder = inShadow ? document.createElement('div') : null;
+      document.body.append(holder || decoy);
+      if (holder) holder.attachShadow({ mode: 'closed' }).append(decoy);
       decoy.showPopover();
-    }, box);
+    }, box, where !== 'the document');
     await frame.evaluate(() => {
       window.__presses = 0;
       addEventListener('pointerdown', (e) => { if (e.isTrusted) window.__presses++; }, true);
@@ -217,4 +227,4 @@ test('a decoy the page lays over the panel, taking no clicks: a real click throu
   } finally {
     await browser.close();
   }
-});
+}
