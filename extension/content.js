@@ -752,8 +752,8 @@ iframe { all: initial; display: block; border: 0; background: transparent; color
   // window, capturing, before any listener of the page's). Not a query
   // through the whole document every second: a long feed holds thousands
   // of elements, and that query cost the page's main thread ~0.2–0.7 ms a
-  // call. (A popover inside the page's own shadow root stays unseen, as it
-  // did by that query.)
+  // call. (A popover inside the page's own shadow root is unseen here; a
+  // click the core asks about looks for one, `seedShadowLayers`.)
   // Each with when it opened, counted with the counter's own raises (the
   // top layer paints in the order things opened).
   const pageLayers = new Map(); // element -> layerSeq when it opened
@@ -801,7 +801,9 @@ iframe { all: initial; display: block; border: 0; background: transparent; color
    * The core asks, for a pause or hide clicked in the frame where the
    * browser cannot say whether the frame was seen (Firefox): is the frame
    * shown there, on top, and covered by nothing of the page's, even
-   * something that takes no clicks? Anything uncertain answers no.
+   * something that takes no clicks? Anything uncertain answers no. A cover
+   * found only now is then put under the counter: the person sees the
+   * panel again, not what the page laid over it.
    */
   function checkClick(x, y) {
     let clear = false;
@@ -811,9 +813,45 @@ iframe { all: initial; display: block; border: 0; background: transparent; color
       const py = r.top + Number(y);
       const inside = px >= r.left && px <= r.right && py >= r.top && py <= r.bottom;
       const point = { left: px - 0.5, right: px + 0.5, top: py - 0.5, bottom: py + 0.5 };
+      seedShadowLayers();
       clear = inside && document.elementsFromPoint(px, py)[0] === host && !pageTopLayerOver(point);
+      if (!clear) reassert(true);
     }
     post({ type: 'click_seen', clear });
+  }
+
+  // Chromium's content scripts reach a closed shadow root through
+  // `chrome.dom`, Firefox's through a property of the element.
+  const shadowRootOf = globalThis.chrome && chrome.dom && typeof chrome.dom.openOrClosedShadowRoot === 'function'
+    ? (el) => chrome.dom.openOrClosedShadowRoot(el)
+    : (el) => el.openOrClosedShadowRoot || null;
+
+  /**
+   * Adds to the page's top layer as the patrol knows it the popovers and
+   * modal dialogs open inside the page's shadow roots, open or closed: their
+   * `toggle` does not leave the shadow root, and no query of the document
+   * finds them. One unknown till now counts as opened after the counter
+   * (anything uncertain is on top); its own `toggle` is heard from then on.
+   * A walk through the whole document: only for a click the core asks about.
+   */
+  function seedShadowLayers() {
+    const visit = (root) => {
+      const walker = document.createTreeWalker(root, NodeFilter.SHOW_ELEMENT);
+      for (let el = walker.nextNode(); el; el = walker.nextNode()) {
+        if (el === host) continue;
+        const shadow = shadowRootOf(el);
+        if (!shadow) continue;
+        for (const layer of shadow.querySelectorAll(':popover-open, :modal')) {
+          if (pageLayers.has(layer)) continue;
+          pageLayers.set(layer, ++layerSeq);
+          layer.addEventListener('toggle', onToggle, true);
+        }
+        visit(shadow);
+      }
+    };
+    try {
+      visit(document);
+    } catch (_) { /* a browser without these selectors has no such layer */ }
   }
 
   function guardHost() {
