@@ -60,35 +60,9 @@ pub enum SensorEvent {
         #[serde(default)]
         labels: Vec<String>,
     },
-    /// After the core restarted: a slot the old core had called an ad (by
-    /// `rule`, with `labels`), whether it had become viewable, and whether
-    /// the old core said its render (`saved_ad`) and view (`saved_view`)
-    /// were in storage (`saved`): the new core watches it again and books
-    /// again only what storage may not have, so nothing is lost and nothing
-    /// counted twice. With it, what the sensor last saw of it: `ratio` of
-    /// `area` in view, playing (video ads), and for how long it has been so
-    /// while the page was visible and focused (`seen_ms`), so a dwell begun
-    /// under the old core goes on.
-    Known {
-        id: u32,
-        rule: u32,
-        #[serde(default)]
-        labels: Vec<String>,
-        #[serde(default)]
-        viewable: bool,
-        #[serde(default)]
-        saved_ad: bool,
-        #[serde(default)]
-        saved_view: bool,
-        #[serde(default)]
-        ratio: f64,
-        #[serde(default)]
-        area: f64,
-        #[serde(default)]
-        playing: Option<bool>,
-        #[serde(default)]
-        seen_ms: f64,
-    },
+    /// After the core restarted: a slot the old core had called an ad, as
+    /// the sensor last saw it (`KnownAd`).
+    Known(KnownAd),
     /// An ad slot's visible ratio and box area (px²) changed.
     View { id: u32, ratio: f64, area: f64 },
     /// A video ad's player started or stopped really playing (not paused,
@@ -136,6 +110,50 @@ pub enum SensorEvent {
     },
 }
 
+/// After the core restarted: a slot the old core had called an ad (by
+/// `rule`, with `labels`), whether it had become viewable, and whether
+/// the old core said its render (`saved_ad`) and view (`saved_view`)
+/// were in storage (`saved`): the new core watches it again and books
+/// again only what storage may not have, so nothing is lost and nothing
+/// counted twice. With it, what the sensor last saw of it: `ratio` of
+/// `area` in view, playing (video ads), and for how long it has been so
+/// while the page was visible and focused (`seen_ms`), so a dwell begun
+/// under the old core goes on.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KnownAd {
+    pub id: u32,
+    pub rule: u32,
+    #[serde(default)]
+    pub labels: Vec<String>,
+    #[serde(default)]
+    pub viewable: bool,
+    #[serde(default)]
+    pub saved_ad: bool,
+    #[serde(default)]
+    pub saved_view: bool,
+    #[serde(default)]
+    pub ratio: f64,
+    #[serde(default)]
+    pub area: f64,
+    #[serde(default)]
+    pub playing: Option<bool>,
+    #[serde(default)]
+    pub seen_ms: f64,
+}
+
+impl KnownAd {
+    /// What the sensor saw of the slot, for the viewability clock to go on.
+    pub fn seen(&self) -> crate::viewability::Seen {
+        crate::viewability::Seen {
+            ratio: self.ratio,
+            area: self.area,
+            playing: self.playing,
+            for_ms: self.seen_ms,
+        }
+    }
+}
+
 /// One event of a [`SensorEvent::Batch`], `ago_ms` before the batch left.
 ///
 /// ```text
@@ -178,7 +196,7 @@ impl TryFrom<SensorEvent> for Waited {
             Visibility { .. } | Focus { .. } | Input { .. } | Media { .. } | Heartbeat {} => None,
             Slot { .. } | View { .. } | Playing { .. } | Gone { .. } => None,
             Hello { .. } => Some("hello"),
-            Known { .. } => Some("known"),
+            Known(_) => Some("known"),
             Batch { .. } => Some("batch"),
             Placed { .. } => Some("placed"),
             Fold { .. } => Some("fold"),

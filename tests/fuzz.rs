@@ -1024,7 +1024,7 @@ proptest! {
             SensorEvent::Shortcut {} => "shortcut",
             SensorEvent::Post { .. } => "post",
             SensorEvent::NoPost { .. } => "no_post",
-            SensorEvent::Known { .. } => "known",
+            SensorEvent::Known(_) => "known",
             SensorEvent::Placed { .. } => "placed",
             SensorEvent::Fold { .. } => "fold",
             SensorEvent::ClickSeen { .. } => "click_seen",

@@ -13,7 +13,7 @@ use thaman::attention::{Run, TabId};
 use thaman::calendar::FixedZone;
 use thaman::finds::{Find, Finds};
 use thaman::ledger::{DayRecord, Ledger};
-use thaman::protocol::{SensorCommand, SensorEvent};
+use thaman::protocol::{KnownAd, SensorCommand, SensorEvent};
 use thaman::settings::Settings;
 use thaman::store::{day_key, parse_day_key, sort_day, FINDS_KEY, RUN_KEY, SETTINGS_KEY};
 use thaman::tracker::{Flush, FlushClock, FlushStep, Prompted, Tracker};
@@ -397,7 +397,7 @@ fn announce(t: &mut Tracker, store: &mut Store, now: f64, saved: &(Vec<u32>, Vec
         (2, 1, vec!["Ad".to_string()], false),
         (3, 1, vec!["A post".to_string()], false),
     ] {
-        let known = SensorEvent::Known {
+        let known = SensorEvent::Known(KnownAd {
             id,
             rule,
             labels,
@@ -408,7 +408,7 @@ fn announce(t: &mut Tracker, store: &mut Store, now: f64, saved: &(Vec<u32>, Vec
             area: 0.0,
             playing: None,
             seen_ms: 0.0,
-        };
+        });
         assert_eq!(t.sensor(1, known, now, &Z).unwrap(), None);
         store.after(t, now);
     }

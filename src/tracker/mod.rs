@@ -211,32 +211,7 @@ impl Tracker {
             SensorEvent::Slot { id, rule, labels } => {
                 return Ok(self.slot(tab, id, rule, labels, now, zone))
             }
-            SensorEvent::Known {
-                id,
-                rule,
-                labels,
-                viewable,
-                saved_ad,
-                saved_view,
-                ratio,
-                area,
-                playing,
-                seen_ms,
-            } => {
-                let ad = pages::Announced {
-                    id,
-                    rule,
-                    labels,
-                    viewable,
-                    saved_ad,
-                    saved_view,
-                    seen: crate::viewability::Seen {
-                        ratio,
-                        area,
-                        playing,
-                        for_ms: seen_ms,
-                    },
-                };
+            SensorEvent::Known(ad) => {
                 self.known(tab, ad, now, zone);
                 return Ok(None);
             }

@@ -12,11 +12,11 @@ use crate::labels::Labels;
 use crate::ledger::MAX_ADS_PER_PAGE;
 // Most labels a slot may send, and their longest length (shared with the sensor).
 use crate::limits::{MAX_LABELS, MAX_LABEL_CHARS};
-use crate::protocol::{Batched, SensorCommand, SensorEvent};
+use crate::protocol::{Batched, KnownAd, SensorCommand, SensorEvent};
 use crate::rules::Rule;
 use crate::settings::Settings;
 use crate::sites::{host_of_url, ruled_sites, site_id_for_host};
-use crate::viewability::{Seen, Viewability};
+use crate::viewability::Viewability;
 
 /// How far back a batched event may be timed (ms): what waits is sent
 /// within a second or so, and a stopped worker starts in a fraction of
@@ -58,20 +58,6 @@ struct PageAds {
     told: BTreeSet<u32>,
     /// Renders and views booked since the last write took them.
     unsaved: Booked,
-}
-
-/// What a sensor says of an ad after a restart (`known`): the slot, whether
-/// it was counted viewable, whether its render and view were in storage,
-/// and what it saw of the slot (for its clock).
-#[derive(Debug, Clone, PartialEq)]
-pub(super) struct Announced {
-    pub id: u32,
-    pub rule: u32,
-    pub labels: Vec<String>,
-    pub viewable: bool,
-    pub saved_ad: bool,
-    pub saved_view: bool,
-    pub seen: Seen,
 }
 
 /// The page's state when its sensor says hello.
@@ -258,7 +244,7 @@ impl Pages {
     /// known 1, viewable, render saved only         -> (false, true)
     /// known 2 (label rule, "A post")               -> not an ad: (false, false)
     /// ```
-    fn restore(&mut self, tab: TabId, ad: Announced) -> Option<(bool, bool)> {
+    fn restore(&mut self, tab: TabId, ad: KnownAd) -> Option<(bool, bool)> {
         let id = ad.id;
         if !self.judge(tab, id, ad.rule, ad.labels) {
             return None;
@@ -485,8 +471,8 @@ impl Tracker {
     /// A slot the old core had called an ad, announced after a restart
     /// with what its sensor saw of it: what storage may not have is booked
     /// again, and its clock resumes from what the sensor saw.
-    pub(super) fn known(&mut self, tab: TabId, ad: Announced, now: f64, zone: &impl Zone) {
-        let (id, seen) = (ad.id, ad.seen);
+    pub(super) fn known(&mut self, tab: TabId, ad: KnownAd, now: f64, zone: &impl Zone) {
+        let (id, seen) = (ad.id, ad.seen());
         let Some((render, view)) = self.pages.restore(tab, ad) else {
             return;
         };
@@ -927,7 +913,7 @@ mod tests {
             let mut new = with_player(old.ledger().clone());
             let now = T0 + 1200.0 + after_ms;
             new.sensor(1, hello(url), now, &Z).unwrap();
-            let known = SensorEvent::Known {
+            let known = SensorEvent::Known(KnownAd {
                 id: 1,
                 rule: 0,
                 labels: vec![],
@@ -938,7 +924,7 @@ mod tests {
                 area: PLAYER,
                 playing: Some(true),
                 seen_ms: 1200.0 + after_ms,
-            };
+            });
             assert_eq!(new.sensor(1, known, now, &Z).unwrap(), None);
             // It leaves view at once (the event that woke the worker).
             new.sensor(1, view(1, 0.0, PLAYER), now, &Z).unwrap();
