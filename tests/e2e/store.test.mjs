@@ -235,6 +235,51 @@ test('storage full: the oldest detail becomes weekly totals, the popup tells, no
 });
 
 /** The store's keys that hold the person's data, as storage has them. */
+// Days past the retention are merged once the whole history is read: at
+// the week's alarm, or when a page reads it. A browser never running at a
+// week's end, whose person never opens the summary or the options, must
+// not keep them past the retention: a start a week or more after the last
+// merge reads the history once, and merges.
+test('days past the retention are merged at a start, when a week has gone by since the last merge, and not read again at the next', async () => {
+  const browser = await launch();
+  try {
+    const ext = await extensionPage(browser, 'options.html');
+    assert.deepEqual(await ask(ext, { type: 'import', data: seedExport(Date.now(), 400) }), { ok: true });
+    await sleep(1500); // the import's own write done
+    const keys = async () => Object.keys(await ext.evaluate(() => chrome.storage.local.get(null)));
+    const old = `day:${localDate(Date.now(), 390)}`;
+    assert.ok((await keys()).includes(old), `the seed has ${old}`);
+    const site = await openSite(browser, 'https://x.com/home');
+    await site.waitForFunction(COUNTER, { timeout: 8000 });
+    // The retention becomes a year, as a worker that never ran a week's
+    // alarm since left it (the last merge, if noted, long ago).
+    await stopBackground(site, browser);
+    await ext.evaluate(async () => {
+      const { settings } = await chrome.storage.local.get('settings');
+      await chrome.storage.local.set({ settings: { ...settings, retention_days: 365 } });
+      await chrome.storage.local.remove('compacted');
+    });
+    await activity(site, 3000); // the sensor starts the worker again
+    let left;
+    for (const end = Date.now() + 8000; Date.now() < end; await sleep(250)) {
+      left = (await keys()).filter((k) => k.startsWith('day:') && k < `day:${localDate(Date.now(), 366)}`);
+      if (!left.includes(old)) break;
+    }
+    assert.ok(!left.includes(old), `merged at the start, no page asking: ${old} is gone`);
+    // Merged, and noted: the next start does not read the old days again.
+    const bad = `day:${localDate(Date.now(), 200)}`;
+    await stopBackground(site, browser);
+    await ext.evaluate((key) => chrome.storage.local.set({ [key]: { x: { attention_ms: -5 } } }), bad);
+    await activity(site, 3000);
+    await sleep(1000);
+    const stored = await ext.evaluate(() => chrome.storage.local.get(null));
+    assert.deepEqual(stored[bad], { x: { attention_ms: -5 } }, 'the next start reads only the recent days');
+    assert.equal(stored[`quarantine:${bad}`], undefined);
+  } finally {
+    await browser.close();
+  }
+});
+
 const held = (ext) => ext.evaluate(async () => {
   const all = await chrome.storage.local.get(null);
   return Object.fromEntries(Object.entries(all).filter(([k]) => k === 'settings' || k === 'finds' || k.startsWith('day:')));
