@@ -42,6 +42,9 @@ pub const RUN_KEY: &str = "run";
 /// The first day of the last week the weekly notification told.
 pub const TOLD_WEEK_KEY: &str = "told_week";
 pub const FINDS_KEY: &str = "finds";
+/// The first day kept day by day at the last merge of the days past the
+/// retention ([`Tracker::kept_from`](crate::tracker::Tracker::kept_from)).
+pub const COMPACTED_KEY: &str = "compacted";
 /// The store as it was before the last import ([`UndoImport`]).
 pub const UNDO_IMPORT_KEY: &str = "undo_import";
 const DAY_PREFIX: &str = "day:";
@@ -61,7 +64,14 @@ pub fn parse_day_key(key: &str) -> Option<Date> {
 /// The keys a starting worker reads besides its [`recent_days`]. Not the
 /// copy kept to undo an import: a whole store of its own, which only the
 /// options page asks for.
-pub const START_KEYS: [&str; 5] = [SCHEMA_KEY, SETTINGS_KEY, RUN_KEY, FINDS_KEY, TOLD_WEEK_KEY];
+pub const START_KEYS: [&str; 6] = [
+    SCHEMA_KEY,
+    SETTINGS_KEY,
+    RUN_KEY,
+    FINDS_KEY,
+    TOLD_WEEK_KEY,
+    COMPACTED_KEY,
+];
 
 /// Days back from today that a starting worker reads before it answers.
 pub const RECENT_DAYS: i64 = 16;

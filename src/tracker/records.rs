@@ -190,16 +190,39 @@ impl Tracker {
     /// Merges days older than the retention into weekly totals. Answers
     /// whether anything changed.
     pub fn compact(&mut self, now: f64, zone: &impl Zone, locale: &str) -> bool {
-        let keep = self.settings.retention_days;
-        if keep == 0 {
-            return false;
+        match self.kept_from(now, zone) {
+            Some(before) => self.compact_before(before, locale),
+            None => false,
         }
-        let before = self
-            .settings
-            .calendar()
-            .day_of(now, zone)
-            .add_days(-i64::from(keep));
-        self.compact_before(before, locale)
+    }
+
+    /// The first day the retention keeps day by day (`None`: all of them).
+    ///
+    /// ```text
+    /// today 2026-12-02, retention 730 -> 2024-12-02     retention 0 -> None
+    /// ```
+    pub fn kept_from(&self, now: f64, zone: &impl Zone) -> Option<Date> {
+        let keep = self.settings.retention_days;
+        (keep != 0).then(|| {
+            self.settings
+                .calendar()
+                .day_of(now, zone)
+                .add_days(-i64::from(keep))
+        })
+    }
+
+    /// Whether a starting worker should read the whole history to merge
+    /// the days past the retention: a week or more since the last merge
+    /// (`last`: the first day it kept, [`Self::kept_from`] then), as the
+    /// week's alarm would, for a browser never running at a week's end.
+    ///
+    /// ```text
+    /// kept from 2024-12-02 now:  last None -> true    last 2024-11-25 -> true
+    ///                            last 2024-11-26 -> false    retention 0 -> false
+    /// ```
+    pub fn compaction_due(&self, last: Option<Date>, now: f64, zone: &impl Zone) -> bool {
+        self.kept_from(now, zone)
+            .is_some_and(|from| last.is_none_or(|last| last.add_days(7) <= from))
     }
 
     /// Storage is full: the oldest half-year of day-by-day detail (never
@@ -301,6 +324,24 @@ mod tests {
                 keys: vec!["day:2025-01-01".into(), "run".into()]
             }]
         );
+    }
+
+    #[test]
+    fn a_merge_is_due_at_a_start_a_week_after_the_last() {
+        let mut t = tracker();
+        let today = t.settings().calendar().day_of(T0, &Z);
+        let from = today.add_days(-730);
+        assert_eq!(t.kept_from(T0, &Z), Some(from));
+        assert!(t.compaction_due(None, T0, &Z), "never merged, or not noted");
+        assert!(t.compaction_due(Some(from.add_days(-7)), T0, &Z));
+        assert!(!t.compaction_due(Some(from.add_days(-6)), T0, &Z));
+        assert!(!t.compaction_due(Some(from), T0, &Z));
+        // Keeping every day: nothing ever to merge.
+        let mut s = t.settings().clone();
+        s.retention_days = 0;
+        t.set_settings(s, T0, &Z).unwrap();
+        assert_eq!(t.kept_from(T0, &Z), None);
+        assert!(!t.compaction_due(None, T0, &Z));
     }
 
     #[test]

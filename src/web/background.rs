@@ -61,6 +61,8 @@ struct State {
     flush_clock: FlushClock,
     /// The first day of the last week the notification told.
     told_week: Option<Date>,
+    /// The first day kept day by day at the last merge of old days.
+    compacted: Option<Date>,
     /// The days older than the recent ones, read on the first need.
     history: History,
     me: Weak<RefCell<State>>,
@@ -131,6 +133,7 @@ pub async fn load_background() -> Result<Background, JsValue> {
         pills: BTreeMap::new(),
         flush_clock: FlushClock::default(),
         told_week: loaded.told_week,
+        compacted: loaded.compacted,
         history: if loaded.read_only {
             History::Read
         } else {
@@ -146,6 +149,18 @@ pub async fn load_background() -> Result<Background, JsValue> {
     // alarm is armed again on every start (alarms can be lost).
     state.borrow_mut().tell_week();
     state.borrow_mut().arm_week_alarm();
+    // A week or more since days past the retention were last merged (no
+    // week's alarm rang, no page read the history): the history is read
+    // once now, and merged, after this start's first answer.
+    let due = {
+        let s = state.borrow();
+        !s.read_only
+            && s.tracker
+                .compaction_due(s.compacted, now_ms(), &BrowserZone)
+    };
+    if due {
+        state.borrow_mut().with_history(|state, _| state.compact());
+    }
     added_sites::sync(state.borrow().tracker.settings().custom_sites.clone());
     let (s1, s2) = (state.clone(), state.clone());
     // One listener pair shared by every port: Chrome passes the port along.
@@ -293,13 +308,19 @@ impl State {
         }
     }
 
-    /// Days past the retention become weekly totals (the whole history read).
+    /// Days past the retention become weekly totals (the whole history
+    /// read); the first day kept is noted, so a start knows when it is due.
     fn compact(&mut self) {
-        if self
-            .tracker
-            .compact(now_ms(), &BrowserZone, &browser_language())
-        {
+        let now = now_ms();
+        if self.tracker.compact(now, &BrowserZone, &browser_language()) {
             self.flush_if_due();
+        }
+        let noted = self.compacted;
+        if let Some(from) = self.tracker.kept_from(now, &BrowserZone) {
+            if !self.read_only && noted != Some(from) {
+                self.compacted = Some(from);
+                storage::write_compacted(from);
+            }
         }
     }
 
@@ -457,6 +478,7 @@ impl State {
                     .and_then(|e| self.tracker.import_at(&e, now, &BrowserZone, &locale))
                 {
                     Ok(()) => {
+                        self.compact(); // merged by the import already: noted
                         self.settings_changed(Vec::new());
                         reply_ok()
                     }

@@ -16,8 +16,8 @@ use crate::finds::{self, Find, Finds};
 use crate::ledger::{Day, DayRecord, Ledger};
 use crate::settings::Settings;
 use crate::store::{
-    self, day_key, parse_day_key, UndoImport, FINDS_KEY, QUARANTINE_PREFIX, RUN_KEY, SCHEMA,
-    SCHEMA_KEY, SETTINGS_KEY, TOLD_WEEK_KEY, UNDO_IMPORT_KEY,
+    self, day_key, parse_day_key, UndoImport, COMPACTED_KEY, FINDS_KEY, QUARANTINE_PREFIX, RUN_KEY,
+    SCHEMA, SCHEMA_KEY, SETTINGS_KEY, TOLD_WEEK_KEY, UNDO_IMPORT_KEY,
 };
 use crate::tracker::{Prompted, Writes};
 
@@ -32,6 +32,8 @@ pub struct Loaded {
     pub read_only: bool,
     /// The first day of the last week the person was told about.
     pub told_week: Option<Date>,
+    /// The first day kept day by day at the last merge of old days.
+    pub compacted: Option<Date>,
     /// Keys whose values could not be read: set aside under
     /// `quarantine:<key>`.
     pub quarantined: Vec<String>,
@@ -84,6 +86,7 @@ pub async fn load(now: f64) -> Result<Loaded, JsValue> {
             run: None,
             read_only: true,
             told_week: None,
+            compacted: None,
             quarantined: Vec::new(),
             newer_schema: found.newer_schema,
             finds: Finds::default(),
@@ -102,6 +105,7 @@ pub async fn load(now: f64) -> Result<Loaded, JsValue> {
         run: found.run,
         read_only: false,
         told_week: found.told_week,
+        compacted: found.compacted,
         quarantined,
         newer_schema: None,
         finds: found.finds.unwrap_or_default(),
@@ -153,6 +157,7 @@ struct Found {
     days: Vec<(Date, Day)>,
     run: Option<Run>,
     told_week: Option<Date>,
+    compacted: Option<Date>,
     finds: Option<Finds>,
     undo: Option<UndoImport>,
     newer_schema: Option<u32>,
@@ -204,9 +209,10 @@ impl Found {
                 Ok(undo) => self.undo = Some(undo),
                 Err(why) => self.bad.push(SetAside::whole(key, value, why)),
             }
-        } else if key == TOLD_WEEK_KEY {
+        } else if key == TOLD_WEEK_KEY || key == COMPACTED_KEY {
             match decode::<Date>(&value) {
-                Ok(date) => self.told_week = Some(date),
+                Ok(date) if key == TOLD_WEEK_KEY => self.told_week = Some(date),
+                Ok(date) => self.compacted = Some(date),
                 Err(why) => self.bad.push(SetAside::whole(key, value, why)),
             }
         } else if let Some(date) = parse_day_key(&key) {
@@ -494,8 +500,17 @@ pub fn clear_then(then: impl FnOnce() + 'static) {
 
 /// Notes the week the person was last told about.
 pub fn write_told_week(week: Date) {
+    write_date(TOLD_WEEK_KEY, week);
+}
+
+/// Notes the first day kept day by day at this merge of old days.
+pub fn write_compacted(from: Date) {
+    write_date(COMPACTED_KEY, from);
+}
+
+fn write_date(key: &str, date: Date) {
     let items = js_sys::Object::new();
-    let _ = js_sys::Reflect::set(&items, &TOLD_WEEK_KEY.into(), &week.to_string().into());
+    let _ = js_sys::Reflect::set(&items, &key.into(), &date.to_string().into());
     if let Ok(promise) = chrome::storage_set(&items) {
         wasm_bindgen_futures::spawn_local(async move {
             if let Err(e) = JsFuture::from(promise).await {
