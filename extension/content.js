@@ -820,26 +820,22 @@ iframe { all: initial; display: block; border: 0; background: transparent; color
     post({ type: 'click_seen', clear });
   }
 
-  // Chromium's content scripts reach a closed shadow root through
-  // `chrome.dom`, Firefox's through a property of the element.
-  const shadowRootOf = globalThis.chrome && chrome.dom && typeof chrome.dom.openOrClosedShadowRoot === 'function'
-    ? (el) => chrome.dom.openOrClosedShadowRoot(el)
-    : (el) => el.openOrClosedShadowRoot || null;
-
   /**
    * Adds to the page's top layer as the patrol knows it the popovers and
    * modal dialogs open inside the page's shadow roots, open or closed: their
    * `toggle` does not leave the shadow root, and no query of the document
    * finds them. One unknown till now counts as opened after the counter
    * (anything uncertain is on top); its own `toggle` is heard from then on.
-   * A walk through the whole document: only for a click the core asks about.
+   * A walk through the whole document: only for a click the core asks
+   * about, which is in Firefox (Chromium vouches for the frame itself), whose
+   * content scripts reach a closed shadow root through the element.
    */
   function seedShadowLayers() {
     const visit = (root) => {
       const walker = document.createTreeWalker(root, NodeFilter.SHOW_ELEMENT);
       for (let el = walker.nextNode(); el; el = walker.nextNode()) {
         if (el === host) continue;
-        const shadow = shadowRootOf(el);
+        const shadow = el.openOrClosedShadowRoot || el.shadowRoot;
         if (!shadow) continue;
         for (const layer of shadow.querySelectorAll(':popover-open, :modal')) {
           if (pageLayers.has(layer)) continue;
