@@ -280,6 +280,30 @@ test('days past the retention are merged at a start, when a week has gone by sin
   }
 });
 
+test('a shorter retention saved in the options merges the days past it at once', async () => {
+  const browser = await launch();
+  try {
+    const ext = await extensionPage(browser, 'options.html');
+    assert.deepEqual(await ask(ext, { type: 'import', data: seedExport(Date.now(), 400) }), { ok: true });
+    await sleep(1500); // the import's own write done
+    const old = `day:${localDate(Date.now(), 390)}`;
+    const keys = async () => Object.keys(await ext.evaluate(() => chrome.storage.local.get(null)));
+    assert.ok((await keys()).includes(old), `the seed has ${old}`);
+    const settings = await ask(ext, { type: 'get_settings' });
+    assert.deepEqual(await ask(ext, { type: 'set_settings', settings: { ...settings, retention_days: 365 } }), { ok: true });
+    let left = [];
+    for (const end = Date.now() + 3000; Date.now() < end; await sleep(200)) {
+      left = await keys();
+      if (!left.includes(old)) break;
+    }
+    assert.ok(!left.includes(old), `${old} merged when the setting was saved`);
+    const rows = (await ask(ext, { type: 'export' })).days.filter((d) => d.date < localDate(Date.now(), 365));
+    assert.ok(rows.length > 0 && rows.every((d) => d.merged_days >= 1 && !d.hours), 'weekly totals, without hours');
+  } finally {
+    await browser.close();
+  }
+});
+
 const held = (ext) => ext.evaluate(async () => {
   const all = await chrome.storage.local.get(null);
   return Object.fromEntries(Object.entries(all).filter(([k]) => k === 'settings' || k === 'finds' || k.startsWith('day:')));
