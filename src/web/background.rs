@@ -518,6 +518,9 @@ impl State {
                     });
                 match result {
                     Ok(commands) => {
+                        // A shorter retention holds from now (the whole
+                        // history is read for the options' requests).
+                        self.compact();
                         self.settings_changed(commands);
                         reply_ok()
                     }
