@@ -235,6 +235,20 @@ test('storage full: the oldest detail becomes weekly totals, the popup tells, no
 });
 
 /** The store's keys that hold the person's data, as storage has them. */
+/**
+ * 400 days imported (the default retention keeps them all), from the options
+ * page: that page, the stored keys, and the key of a day 390 days back.
+ */
+async function pastAYear(browser) {
+  const ext = await extensionPage(browser, 'options.html');
+  assert.deepEqual(await ask(ext, { type: 'import', data: seedExport(Date.now(), 400) }), { ok: true });
+  await sleep(1500); // the import's own write done
+  const keys = async () => Object.keys(await ext.evaluate(() => chrome.storage.local.get(null)));
+  const old = `day:${localDate(Date.now(), 390)}`;
+  assert.ok((await keys()).includes(old), `the seed has ${old}`);
+  return { ext, keys, old };
+}
+
 // Days past the retention are merged once the whole history is read: at
 // the week's alarm, or when a page reads it. A browser never running at a
 // week's end, whose person never opens the summary or the options, must
@@ -243,12 +257,7 @@ test('storage full: the oldest detail becomes weekly totals, the popup tells, no
 test('days past the retention are merged at a start, when a week has gone by since the last merge, and not read again at the next', async () => {
   const browser = await launch();
   try {
-    const ext = await extensionPage(browser, 'options.html');
-    assert.deepEqual(await ask(ext, { type: 'import', data: seedExport(Date.now(), 400) }), { ok: true });
-    await sleep(1500); // the import's own write done
-    const keys = async () => Object.keys(await ext.evaluate(() => chrome.storage.local.get(null)));
-    const old = `day:${localDate(Date.now(), 390)}`;
-    assert.ok((await keys()).includes(old), `the seed has ${old}`);
+    const { ext, keys, old } = await pastAYear(browser);
     const site = await openSite(browser, 'https://x.com/home');
     await site.waitForFunction(COUNTER, { timeout: 8000 });
     // The retention becomes a year, as a worker that never ran a week's
@@ -283,12 +292,7 @@ test('days past the retention are merged at a start, when a week has gone by sin
 test('a shorter retention saved in the options merges the days past it at once', async () => {
   const browser = await launch();
   try {
-    const ext = await extensionPage(browser, 'options.html');
-    assert.deepEqual(await ask(ext, { type: 'import', data: seedExport(Date.now(), 400) }), { ok: true });
-    await sleep(1500); // the import's own write done
-    const old = `day:${localDate(Date.now(), 390)}`;
-    const keys = async () => Object.keys(await ext.evaluate(() => chrome.storage.local.get(null)));
-    assert.ok((await keys()).includes(old), `the seed has ${old}`);
+    const { ext, keys, old } = await pastAYear(browser);
     const settings = await ask(ext, { type: 'get_settings' });
     assert.deepEqual(await ask(ext, { type: 'set_settings', settings: { ...settings, retention_days: 365 } }), { ok: true });
     let left = [];
