@@ -309,12 +309,18 @@ impl State {
     }
 
     /// Days past the retention become weekly totals (the whole history
-    /// read); the first day kept is noted, so a start knows when it is due.
+    /// read).
     fn compact(&mut self) {
         let now = now_ms();
         if self.tracker.compact(now, &BrowserZone, &browser_language()) {
             self.flush_if_due();
         }
+        self.note_compacted(now);
+    }
+
+    /// Notes the first day kept day by day after a merge, so a start knows
+    /// when the next is due ([`Tracker::compaction_due`]).
+    fn note_compacted(&mut self, now: f64) {
         let noted = self.compacted;
         if let Some(from) = self.tracker.kept_from(now, &BrowserZone) {
             if !self.read_only && noted != Some(from) {
@@ -478,7 +484,7 @@ impl State {
                     .and_then(|e| self.tracker.import_at(&e, now, &BrowserZone, &locale))
                 {
                     Ok(()) => {
-                        self.compact(); // merged by the import already: noted
+                        self.note_compacted(now); // the import merged already
                         self.settings_changed(Vec::new());
                         reply_ok()
                     }
