@@ -566,6 +566,40 @@ export async function pressClosing(page, key, gone) {
 }
 
 /**
+ * Lays the page's decoy over `selector` in the counter's frame: its own
+ * popover (top layer, opened after the counter's) inviting a click it lets
+ * through (`pointer-events: none`), in the document or in a closed shadow
+ * root of the page's. Then a real click on it; returns how many trusted
+ * presses reached the frame (1: the click went through into the counter).
+ */
+export async function clickThroughDecoy(page, counter, selector, inShadow = false) {
+  const frame = await counter.frame();
+  const box = await counter.box('iframe');
+  const button = await frame.evaluate((sel) => {
+    const r = document.querySelector(sel).getBoundingClientRect();
+    return { x: r.x + r.width / 2, y: r.y + r.height / 2 };
+  }, selector);
+  await page.evaluate((b, shadow) => {
+    const decoy = document.createElement('div');
+    decoy.popover = 'manual';
+    decoy.textContent = 'Tap here to claim your prize';
+    decoy.style.cssText = `position:fixed;margin:0;border:0;padding:0;inset:auto;left:${b.x - 10}px;top:${b.y - 10}px;`
+      + `width:${b.width + 20}px;height:${b.height + 20}px;background:#fff;color:#000;font:24px sans-serif;pointer-events:none`;
+    const holder = shadow ? document.createElement('div') : null;
+    document.body.append(holder || decoy);
+    if (holder) holder.attachShadow({ mode: 'closed' }).append(decoy);
+    decoy.showPopover();
+    window.__decoy = holder || decoy;
+  }, box, inShadow);
+  await frame.evaluate(() => {
+    window.__presses = 0;
+    addEventListener('pointerdown', (e) => { if (e.isTrusted) window.__presses++; }, true);
+  });
+  await page.mouse.click(box.x + button.x, box.y + button.y);
+  return frame.evaluate(() => window.__presses);
+}
+
+/**
  * Clicks `selector` in the overlay frame once it is wholly inside the
  * frame's box and no animation moves it (the frame grows by a message
  * round trip; a click computed before that lands elsewhere).

@@ -8,8 +8,9 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import {
-  launch, openSite, overlayFrame, activity, ask, extensionPage, sleep, clickSettled, FIXTURES, AD_FIXTURES, COUNTER,
+  launch, openSite, overlayFrame, activity, ask, extensionPage, sleep, clickSettled, clickThroughDecoy, openAdFixture, FIXTURES, AD_FIXTURES, COUNTER,
 } from './harness.mjs';
+import { seedExport } from './seed.mjs';
 
 test('a flooding, lying page keeps responding and does not change the counts', async () => {
   const browser = await launch();
@@ -173,21 +174,39 @@ test('a page that hides, moves, covers or closes the counter: it is shown again 
 // The page's own popover (top layer, opened after the counter's) over the
 // panel, inviting a click it lets through: pointer-events: none. Laid in
 // the document, or inside a closed shadow root of the page's, where no
-// event of its opening reaches the document.
-for (const where of ['the document', 'a closed shadow root']) {
-  test(`a decoy the page lays over the panel (in ${where}), taking no clicks: a real click through it changes no setting`, async () => {
-    await decoyOverPanel(where);
+// event of its opening reaches the document. Over each of the panel's
+// choices that change what Thaman keeps: the settings, useful time, finds.
+const TARGETS = {
+  'Pause here for today': { button: '.pause-today', kept: (ext) => ask(ext, { type: 'get_settings' }) },
+  'Mark the last N minutes useful': { button: '.mark', kept: (ext) => keptOf(ext, (d) => d.useful_seconds) },
+  'This post was useful': { button: '.mark-post', kept: (ext) => ask(ext, { type: 'export' }).then((e) => e.finds) },
+};
+/** The export's days on X, by `pick`. */
+const keptOf = async (ext, pick) => (await ask(ext, { type: 'export' })).days.filter((d) => d.site === 'x').map(pick);
+for (const [target, where] of [
+  ['Pause here for today', 'the document'],
+  ['Pause here for today', 'a closed shadow root'],
+  ['Mark the last N minutes useful', 'the document'],
+  ['This post was useful', 'the document'],
+]) {
+  test(`a decoy the page lays over "${target}" (in ${where}), taking no clicks: a real click through it changes nothing kept`, async () => {
+    await decoyOverPanel(TARGETS[target], where);
   });
 }
 
-async function decoyOverPanel(where) {
+async function decoyOverPanel(target, where) {
   const browser = await launch();
   try {
     const ext = await extensionPage(browser, 'options.html');
-    const before = await ask(ext, { type: 'get_settings' });
-    const page = await openSite(browser, 'https://x.com/home');
-    const counter = await overlayFrame(page);
+    // Some 18 minutes on X today, so the panel offers to mark the last 10
+    // useful, and a real capture of X with a post in the middle to keep.
+    const seed = seedExport(Date.now(), 1);
+    assert.deepEqual(await ask(ext, { type: 'import', data: { ...seed, days: seed.days.filter((d) => d.site === 'x') } }), { ok: true });
+    const { page, frame: counter } = await openAdFixture(browser, AD_FIXTURES.find((e) => e.site === 'x' && e.lang === 'en'));
     assert.ok(counter, 'the counter is shown');
+    await page.evaluate(() => document.querySelectorAll('div[data-testid="cellInnerDiv"][data-fixture="organic"]')[1]
+      .scrollIntoView({ block: 'center', behavior: 'instant' }));
+    const before = await target.kept(ext);
     await clickSettled(counter, '.pill');
     const frame = await counter.frame();
     await frame.waitForFunction(() => {
@@ -197,31 +216,10 @@ async function decoyOverPanel(where) {
         && document.getAnimations().every((a) => a.playState !== 'running');
     }, { polling: 100 });
     await sleep(300); // the browser has seen the panel, uncovered
-    // Where "Pause here for today" is, in the page.
-    const box = await counter.box('iframe');
-    const button = await frame.evaluate(() => {
-      const r = document.querySelector('#panel .pause-today').getBoundingClientRect();
-      return { x: r.x + r.width / 2, y: r.y + r.height / 2 };
-    });
-    await page.evaluate((b, inShadow) => {
-      const decoy = document.createElement('div');
-      decoy.popover = 'manual';
-      decoy.textContent = 'Tap here to claim your prize';
-      decoy.style.cssText = `position:fixed;margin:0;border:0;padding:0;inset:auto;left:${b.x - 10}px;top:${b.y - 10}px;`
-        + `width:${b.width + 20}px;height:${b.height + 20}px;background:#fff;color:#000;font:24px sans-serif;pointer-events:none`;
-      const holder = inShadow ? document.createElement('div') : null;
-      document.body.append(holder || decoy);
-      if (holder) holder.attachShadow({ mode: 'closed' }).append(decoy);
-      decoy.showPopover();
-    }, box, where !== 'the document');
-    await frame.evaluate(() => {
-      window.__presses = 0;
-      addEventListener('pointerdown', (e) => { if (e.isTrusted) window.__presses++; }, true);
-    });
-    await page.mouse.click(box.x + button.x, box.y + button.y);
-    assert.equal(await frame.evaluate(() => window.__presses), 1, 'the real click went through the decoy into the panel');
+    assert.equal(await clickThroughDecoy(page, counter, `#panel ${target.button}`, where !== 'the document'), 1,
+      'the real click went through the decoy into the panel');
     await sleep(2000);
-    assert.deepEqual(await ask(ext, { type: 'get_settings' }), before, 'no pause, no hiding');
+    assert.deepEqual(await target.kept(ext), before, 'nothing kept changed');
     assert.equal(await page.evaluate(`!!${COUNTER}`), true, 'the counter is still on the page');
     await page.close();
   } finally {

@@ -4,7 +4,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  launch, openSite, overlayFrame, activity, askAsOptions, sleep, screenshot, clockSeconds, clickSettled, extensionPage, probeRing, FIREFOX, COUNTER,
+  launch, openSite, overlayFrame, activity, askAsOptions, sleep, screenshot, clockSeconds, clickSettled, clickThroughDecoy, extensionPage, probeRing, FIREFOX, COUNTER,
 } from './harness.mjs';
 
 let browser;
@@ -65,9 +65,19 @@ test('after a minute of presence the card asks; Useful makes that minute useful'
   }
 
   const before = (await askAsOptions(frame, { type: 'export' })).days.find((d) => d.site === 'facebook');
+  // The page lays a decoy over "Useful", taking no clicks: a real click
+  // through it answers nothing, and the card stays.
+  assert.equal(await clickThroughDecoy(page, frame, '.useful'), 1, 'the real click went through the decoy into the card');
+  await sleep(1500);
+  assert.equal(await cardShown(frame), true, 'the card is still up, unanswered');
+  const decoyed = (await askAsOptions(frame, { type: 'export' })).days.find((d) => d.site === 'facebook');
+  assert.equal(decoyed.useful_seconds, before.useful_seconds, 'no useful time from the decoyed click');
+  await page.evaluate(() => window.__decoy.remove());
+  await sleep(300); // the browser has seen the card uncovered again
+
   await clickSettled(frame, '.reason');   // "I learned something"
   await clickSettled(frame, '.useful');
-  await sleep(600);
+  for (let i = 0; i < 30 && await cardShown(frame); i++) await sleep(100);
   assert.equal(await cardShown(frame), false, 'gone after answering');
   const row = (await askAsOptions(frame, { type: 'export' })).days.find((d) => d.site === 'facebook');
   assert.ok(row.useful_seconds - before.useful_seconds >= 55, `useful ${row.useful_seconds}`);
