@@ -514,11 +514,17 @@ pub enum OverlayRequest {
         answer: crate::prompt::Answer,
         #[serde(default)]
         reasons: Vec<crate::prompt::Reason>,
+        #[serde(default)]
+        click: Click,
     },
     /// The overlay's content needs this much room.
     Size { width: f64, height: f64 },
     /// "Mark the last N minutes useful" from the expanded overlay.
-    MarkUseful { minutes: u32 },
+    MarkUseful {
+        minutes: u32,
+        #[serde(default)]
+        click: Click,
+    },
     /// Pause this site for an hour, or for the rest of the day.
     Pause {
         span: PauseSpan,
@@ -535,7 +541,10 @@ pub enum OverlayRequest {
     /// Open the options page.
     OpenOptions,
     /// Save the post nearest the viewport's centre as useful.
-    MarkPost,
+    MarkPost {
+        #[serde(default)]
+        click: Click,
+    },
     /// Undo a find just saved.
     UndoFind { id: u64 },
     /// Nothing is left to show in the frame: it may go. `seen_card`: the
@@ -546,11 +555,38 @@ pub enum OverlayRequest {
         seen_card: bool,
     },
     /// The person chose on the price card past the daily goal.
-    Goal { choice: crate::tracker::GoalChoice },
+    Goal {
+        choice: crate::tracker::GoalChoice,
+        #[serde(default)]
+        click: Click,
+    },
 }
 
-/// The click that asked for a choice only a person may make (pause, hide),
-/// and whether the counter was seen whole when it came.
+impl OverlayRequest {
+    /// The click behind a choice only the person may make, one that changes
+    /// what Thaman keeps (useful time, a find, a pause, a hidden counter,
+    /// the goal card's choice):
+    /// taken only from a counter seen whole. `None`: anything else.
+    ///
+    /// ```text
+    /// Hide { click } -> Some(click)     Size { .. } -> None
+    /// ```
+    pub fn click(&self) -> Option<Click> {
+        match self {
+            OverlayRequest::Answer { click, .. }
+            | OverlayRequest::MarkUseful { click, .. }
+            | OverlayRequest::MarkPost { click }
+            | OverlayRequest::Pause { click, .. }
+            | OverlayRequest::Hide { click }
+            | OverlayRequest::Goal { click, .. } => Some(*click),
+            _ => None,
+        }
+    }
+}
+
+/// The click that asked for a choice only a person may make (the card's
+/// answer, marking time or a post useful, pause, hide), and whether the
+/// counter was seen whole when it came.
 #[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
 pub struct Click {
     pub seen: Seen,
@@ -915,7 +951,7 @@ mod tests {
         )
         .unwrap();
         assert!(
-            matches!(r, OverlayRequest::Answer { answer: crate::prompt::Answer::Useful, ref reasons } if reasons.len() == 2)
+            matches!(r, OverlayRequest::Answer { answer: crate::prompt::Answer::Useful, ref reasons, .. } if reasons.len() == 2)
         );
         assert!(serde_json::from_value::<OverlayRequest>(
             json!({"type": "answer", "answer": "maybe"})
@@ -991,8 +1027,11 @@ mod tests {
             (GoalChoice::Leave, "leave"),
         ] {
             both_ways(
-                OverlayRequest::Goal { choice },
-                json!({"type": "goal", "choice": name}),
+                OverlayRequest::Goal {
+                    choice,
+                    click: Click::default(),
+                },
+                json!({"type": "goal", "choice": name, "click": {"seen": "unknown", "x": 0.0, "y": 0.0}}),
             );
         }
         assert!(serde_json::from_value::<OverlayRequest>(
@@ -1008,8 +1047,10 @@ mod tests {
             OverlayRequest::Answer {
                 answer: Answer::NotUseful,
                 reasons: vec![Reason::Learned, Reason::Reach],
+                click: Click::default(),
             },
-            json!({"type": "answer", "answer": "not_useful", "reasons": ["learned", "reach"]}),
+            json!({"type": "answer", "answer": "not_useful", "reasons": ["learned", "reach"],
+                   "click": {"seen": "unknown", "x": 0.0, "y": 0.0}}),
         );
         both_ways(
             OverlayRequest::Size {
@@ -1018,15 +1059,18 @@ mod tests {
             },
             json!({"type": "size", "width": 440.0, "height": 44.0}),
         );
-        both_ways(
-            OverlayRequest::MarkUseful { minutes: 10 },
-            json!({"type": "mark_useful", "minutes": 10}),
-        );
         let seen = Click {
             seen: Seen::Visible,
             x: 40.0,
             y: 120.5,
         };
+        both_ways(
+            OverlayRequest::MarkUseful {
+                minutes: 10,
+                click: seen,
+            },
+            json!({"type": "mark_useful", "minutes": 10, "click": {"seen": "visible", "x": 40.0, "y": 120.5}}),
+        );
         both_ways(
             OverlayRequest::Pause {
                 span: PauseSpan::Hour,
@@ -1054,7 +1098,23 @@ mod tests {
             json!({"type": "minimize", "on": true}),
         );
         both_ways(OverlayRequest::OpenOptions, json!({"type": "open_options"}));
-        both_ways(OverlayRequest::MarkPost, json!({"type": "mark_post"}));
+        both_ways(
+            OverlayRequest::MarkPost { click: seen },
+            json!({"type": "mark_post", "click": {"seen": "visible", "x": 40.0, "y": 120.5}}),
+        );
+        for bare in [
+            json!({"type": "mark_post"}),
+            json!({"type": "mark_useful", "minutes": 10}),
+            json!({"type": "answer", "answer": "useful"}),
+        ] {
+            let request: OverlayRequest = serde_json::from_value(bare).unwrap();
+            assert_eq!(
+                request.click(),
+                Some(Click::default()),
+                "no word of the click: not known to be seen"
+            );
+        }
+        assert_eq!(OverlayRequest::OpenOptions.click(), None);
         both_ways(
             OverlayRequest::UndoFind {
                 id: 1_764_000_000_000,

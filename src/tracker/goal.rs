@@ -322,7 +322,8 @@ mod tests {
             t.overlay(
                 2,
                 OverlayRequest::Goal {
-                    choice: GoalChoice::Continue
+                    choice: GoalChoice::Continue,
+                    click: SEEN,
                 },
                 now,
                 &Z

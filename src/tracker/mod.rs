@@ -64,6 +64,8 @@ pub enum TrackerError {
         tab: TabId,
         error: crate::settings::SettingsError,
     },
+    #[error("a sensor's {0} is not for Tracker::sensor")]
+    Misrouted(&'static str),
 }
 
 /// What [`Tracker::footprint`] counts.
@@ -240,7 +242,9 @@ impl Tracker {
                 self.place(tab, inline, bottom);
                 return Ok(None);
             }
-            SensorEvent::ClickSeen { clear } => return self.click_seen(tab, clear, now, zone),
+            // A look answers an overlay's choice, with its reactions: the
+            // background hands it to `Tracker::click_seen`.
+            SensorEvent::ClickSeen { .. } => return Err(TrackerError::Misrouted("click_seen")),
             SensorEvent::Fold { on } => {
                 // The site's other pages hear it with the next state.
                 let choice = settings::OverlayChoice::Minimize(on);

@@ -7,8 +7,9 @@ use crate::attention::TabId;
 use crate::calendar::Zone;
 use crate::limits::{FRAME_MAX_HEIGHT, FRAME_MAX_WIDTH, FRAME_MIN_HEIGHT, FRAME_MIN_WIDTH};
 use crate::protocol::{AskedBy, Click, OverlayRequest, Seen, SensorCommand};
-use crate::tracker::TrackerError;
+use crate::settings::SettingsError;
 use std::collections::BTreeMap;
+use thiserror::Error;
 
 /// What the background must do after an overlay's request.
 #[derive(Debug, Clone, PartialEq)]
@@ -20,8 +21,8 @@ pub enum Reaction {
     Changed(Option<TabId>),
     /// The settings changed: tell each tab's sensor its command, refresh all.
     Settings(Vec<(TabId, SensorCommand)>),
-    /// A setting was refused (why, for the console).
-    Refused(String),
+    /// The request was refused (why, for the console).
+    Refused(Refusal),
     /// Relay this to the tab's sensor.
     Sensor(SensorCommand),
     /// Open the options page.
@@ -32,17 +33,26 @@ pub enum Reaction {
     CloseTab,
 }
 
-/// How long a pause or hide waits for the sensor's look at its click.
-const LOOK_WAIT_MS: f64 = 3_000.0;
-
-/// Pauses and hides whose click the browser could not vouch for, each
-/// waiting for the sensor to look at the click point (`check_click`).
-#[derive(Debug, Default)]
-pub struct Awaiting {
-    choices: BTreeMap<TabId, (OverlayChoice, f64)>,
+/// Why an overlay's request was refused.
+#[derive(Debug, Clone, PartialEq, Error)]
+pub enum Refusal {
+    #[error("the counter was covered or hidden when clicked")]
+    Covered,
+    #[error("the counter's setting was refused: {0}")]
+    Setting(#[from] SettingsError),
 }
 
-/// What a pause or hide may do, by what was seen of its click.
+/// How long a choice waits for the sensor's look at its click.
+const LOOK_WAIT_MS: f64 = 3_000.0;
+
+/// Choices whose click the browser could not vouch for, each waiting for
+/// the sensor to look at the click point (`check_click`): one a tab.
+#[derive(Debug, Default)]
+pub struct Awaiting {
+    requests: BTreeMap<TabId, (OverlayRequest, f64)>,
+}
+
+/// What a person's choice may do, by what was seen of its click.
 ///
 /// ```text
 /// Visible -> Apply     Obscured -> Refuse     Unknown -> Look (the sensor's check)
@@ -81,48 +91,51 @@ pub fn frame(width: f64, height: f64) -> SensorCommand {
     }
 }
 
-/// Why a pause or hide was refused.
-const COVERED: &str = "the counter was covered or hidden when clicked";
-
 impl Tracker {
-    /// Keeps `choice` until the sensor has looked at its click.
-    fn look(&mut self, tab: TabId, choice: OverlayChoice, click: Click, now: f64) -> Reaction {
-        self.awaiting.choices.insert(tab, (choice, now));
+    /// Keeps `request` until the sensor has looked at its click.
+    fn look(&mut self, tab: TabId, request: OverlayRequest, click: Click, now: f64) -> Reaction {
+        self.awaiting.requests.insert(tab, (request, now));
         Reaction::Sensor(SensorCommand::CheckClick {
             x: if click.x.is_finite() { click.x } else { 0.0 },
             y: if click.y.is_finite() { click.y } else { 0.0 },
         })
     }
 
-    /// The sensor looked at a click (`click_seen`): the choice waiting for
-    /// it is made if the counter was clear there, and fresh; dropped else.
-    /// The commands it makes go to every tab of the site.
-    pub(super) fn click_seen(
-        &mut self,
-        tab: TabId,
-        clear: bool,
-        now: f64,
-        zone: &impl Zone,
-    ) -> Result<Option<SensorCommand>, TrackerError> {
-        let Some((choice, at)) = self.awaiting.choices.remove(&tab) else {
-            return Ok(None);
-        };
-        if !clear || now - at > LOOK_WAIT_MS {
-            return Ok(None);
-        }
-        match self.choose(tab, choice, now, zone) {
-            Some(Ok(commands)) => {
-                self.queue_commands(commands);
-                Ok(None)
+    /// The sensor looked at a click (`click_seen`): the request waiting for
+    /// it is carried out if the counter was clear there, and fresh, with
+    /// the reaction it would have had at once; dropped else.
+    pub fn click_seen(&mut self, tab: TabId, clear: bool, now: f64, zone: &impl Zone) -> Reaction {
+        match self.awaiting.requests.remove(&tab) {
+            Some((request, at)) if clear && now - at <= LOOK_WAIT_MS => {
+                self.apply(tab, request, now, zone)
             }
-            Some(Err(error)) => Err(TrackerError::Setting { tab, error }),
-            None => Ok(None),
+            Some(_) => Reaction::Refused(Refusal::Covered),
+            None => Reaction::Nothing,
         }
     }
 
     /// Applies a request from the overlay of `tab` (a port the background
-    /// has checked is Thaman's own overlay page in that tab).
+    /// has checked is Thaman's own overlay page in that tab). A person's
+    /// choice goes only with a click on a counter seen whole.
     pub fn overlay(
+        &mut self,
+        tab: TabId,
+        request: OverlayRequest,
+        now: f64,
+        zone: &impl Zone,
+    ) -> Reaction {
+        match request.click().as_ref().map(verdict) {
+            None | Some(Verdict::Apply) => self.apply(tab, request, now, zone),
+            Some(Verdict::Refuse) => Reaction::Refused(Refusal::Covered),
+            Some(Verdict::Look) => {
+                let click = request.click().unwrap_or_default();
+                self.look(tab, request, click, now)
+            }
+        }
+    }
+
+    /// A request whose click, if it needs one, was seen.
+    fn apply(
         &mut self,
         tab: TabId,
         request: OverlayRequest,
@@ -132,10 +145,12 @@ impl Tracker {
         let choose = |t: &mut Tracker, choice| match t.choose(tab, choice, now, zone) {
             None => Reaction::Nothing,
             Some(Ok(commands)) => Reaction::Settings(commands),
-            Some(Err(err)) => Reaction::Refused(err.to_string()),
+            Some(Err(err)) => Reaction::Refused(err.into()),
         };
         match request {
-            OverlayRequest::Answer { answer, reasons } => {
+            OverlayRequest::Answer {
+                answer, reasons, ..
+            } => {
                 if self.answer(tab, answer, &reasons, now, zone) {
                     Reaction::Changed(None)
                 } else {
@@ -143,29 +158,21 @@ impl Tracker {
                 }
             }
             OverlayRequest::Size { width, height } => Reaction::Sensor(frame(width, height)),
-            OverlayRequest::MarkUseful { minutes } => {
+            OverlayRequest::MarkUseful { minutes, .. } => {
                 self.mark_useful(tab, minutes, now, zone);
                 Reaction::Changed(None)
             }
-            OverlayRequest::Pause { span, click } => match verdict(&click) {
-                Verdict::Apply => choose(self, OverlayChoice::Pause(span)),
-                Verdict::Refuse => Reaction::Refused(COVERED.into()),
-                Verdict::Look => self.look(tab, OverlayChoice::Pause(span), click, now),
-            },
-            OverlayRequest::Hide { click } => match verdict(&click) {
-                Verdict::Apply => choose(self, OverlayChoice::Hide),
-                Verdict::Refuse => Reaction::Refused(COVERED.into()),
-                Verdict::Look => self.look(tab, OverlayChoice::Hide, click, now),
-            },
+            OverlayRequest::Pause { span, .. } => choose(self, OverlayChoice::Pause(span)),
+            OverlayRequest::Hide { .. } => choose(self, OverlayChoice::Hide),
             OverlayRequest::Minimize { on } => choose(self, OverlayChoice::Minimize(on)),
             OverlayRequest::OpenOptions => Reaction::OpenOptions,
-            OverlayRequest::MarkPost => self
+            OverlayRequest::MarkPost { .. } => self
                 .ask_post_by(tab, AskedBy::Overlay, now)
                 .map_or(Reaction::Nothing, Reaction::Sensor),
             OverlayRequest::Close { seen_card } => {
                 Reaction::Sensor(SensorCommand::CloseFrame { seen_card })
             }
-            OverlayRequest::Goal { choice } => self.goal_choice(tab, choice, now, zone),
+            OverlayRequest::Goal { choice, .. } => self.goal_choice(tab, choice, now, zone),
             OverlayRequest::UndoFind { id } => {
                 if self.undo_find(tab, id) {
                     Reaction::Changed(Some(tab))
@@ -208,12 +215,6 @@ mod tests {
         );
     }
 
-    const SEEN: Click = Click {
-        seen: Seen::Visible,
-        x: 10.0,
-        y: 10.0,
-    };
-
     #[test]
     fn a_pause_or_hide_clicked_on_a_covered_counter_changes_nothing() {
         let mut t = tracker();
@@ -253,27 +254,85 @@ mod tests {
             Reaction::Sensor(SensorCommand::CheckClick { x: 40.0, y: 12.0 })
         );
         // Covered at that point: nothing.
-        t.sensor(1, SensorEvent::ClickSeen { clear: false }, T0 + 400.0, &Z)
-            .unwrap();
+        assert_eq!(
+            t.click_seen(1, false, T0 + 400.0, &Z),
+            Reaction::Refused(Refusal::Covered)
+        );
         assert!(t.settings().overlay_hidden.is_empty());
         // A look nobody asked for (a second answer) does nothing either.
-        t.sensor(1, SensorEvent::ClickSeen { clear: true }, T0 + 400.0, &Z)
-            .unwrap();
+        assert_eq!(t.click_seen(1, true, T0 + 400.0, &Z), Reaction::Nothing);
         assert!(t.settings().overlay_hidden.is_empty());
         // Clear, but too late: nothing.
         hide(&mut t);
-        t.sensor(1, SensorEvent::ClickSeen { clear: true }, T0 + 5_000.0, &Z)
-            .unwrap();
+        t.click_seen(1, true, T0 + 5_000.0, &Z);
         assert!(t.settings().overlay_hidden.is_empty());
         // Clear, at once: hidden, and the site's sensors are told.
         hide(&mut t);
-        t.take_commands();
-        t.sensor(1, SensorEvent::ClickSeen { clear: true }, T0 + 300.0, &Z)
-            .unwrap();
-        assert!(t.settings().overlay_hidden.contains("x"));
         assert_eq!(
-            t.take_commands(),
-            vec![(1, SensorCommand::Overlay { show: false })]
+            t.click_seen(1, true, T0 + 300.0, &Z),
+            Reaction::Settings(vec![(1, SensorCommand::Overlay { show: false })])
+        );
+        assert!(t.settings().overlay_hidden.contains("x"));
+        // The look is the overlay's to answer, not the sensor's stream.
+        assert!(t
+            .sensor(1, SensorEvent::ClickSeen { clear: true }, T0, &Z)
+            .is_err());
+    }
+
+    #[test]
+    fn every_choice_that_changes_what_is_kept_needs_a_counter_seen_whole() {
+        let mut t = tracker();
+        t.sensor(1, hello("https://x.com/home"), T0, &Z).unwrap();
+        // Some minutes of attention, to mark useful.
+        for s in 1..=600 {
+            t.sensor(
+                1,
+                SensorEvent::Input { typing: false },
+                T0 + f64::from(s) * 1000.0,
+                &Z,
+            )
+            .unwrap();
+        }
+        let now = T0 + 601_000.0;
+        let useful = |t: &Tracker| t.ledger().rows().map(|(_, _, r)| r.useful_ms).sum::<f64>();
+        let covered = Click {
+            seen: Seen::Obscured,
+            ..SEEN
+        };
+        let unknown = Click {
+            seen: Seen::Unknown,
+            ..SEEN
+        };
+        let mark = |click| OverlayRequest::MarkUseful { minutes: 5, click };
+        assert_eq!(
+            t.overlay(1, mark(covered), now, &Z),
+            Reaction::Refused(Refusal::Covered)
+        );
+        assert_eq!(
+            t.overlay(1, OverlayRequest::MarkPost { click: covered }, now, &Z),
+            Reaction::Refused(Refusal::Covered)
+        );
+        assert_eq!(useful(&t), 0.0, "nothing marked through a cover");
+        // Unknown: held for the sensor's look, then done with its reaction.
+        assert!(matches!(
+            t.overlay(1, mark(unknown), now, &Z),
+            Reaction::Sensor(SensorCommand::CheckClick { .. })
+        ));
+        assert_eq!(useful(&t), 0.0, "not before the look");
+        assert_eq!(
+            t.click_seen(1, true, now + 300.0, &Z),
+            Reaction::Changed(None)
+        );
+        assert!(useful(&t) > 0.0, "marked once the counter was seen clear");
+        t.overlay(1, OverlayRequest::MarkPost { click: unknown }, now, &Z);
+        assert!(matches!(
+            t.click_seen(1, true, now + 300.0, &Z),
+            Reaction::Sensor(SensorCommand::FindPost { .. })
+        ));
+        // What needs no person's click goes at once, whatever its state.
+        assert_eq!(
+            t.overlay(1, OverlayRequest::OpenOptions, now, &Z),
+            Reaction::OpenOptions
         );
     }
 
@@ -311,7 +370,7 @@ mod tests {
             "the frame goes; the pill stays"
         );
         assert!(matches!(
-            ask(&mut t, OverlayRequest::MarkPost),
+            ask(&mut t, OverlayRequest::MarkPost { click: SEEN }),
             Reaction::Sensor(SensorCommand::FindPost { .. })
         ));
         assert_eq!(
@@ -334,7 +393,8 @@ mod tests {
                 &mut t,
                 OverlayRequest::Answer {
                     answer: crate::prompt::Answer::Useful,
-                    reasons: vec![]
+                    reasons: vec![],
+                    click: SEEN,
                 }
             ),
             Reaction::Nothing,

@@ -506,11 +506,6 @@ impl Tracker {
         std::mem::take(&mut self.pages.pending)
     }
 
-    /// Queues `commands` for [`Tracker::take_commands`].
-    pub(super) fn queue_commands(&mut self, commands: Vec<(TabId, SensorCommand)>) {
-        self.pages.pending.extend(commands);
-    }
-
     /// A candidate slot: answers `Ad` the first time it is one.
     pub(super) fn slot(
         &mut self,

@@ -10,6 +10,12 @@ pub use crate::tracker::Tracker;
 use crate::labels::Labels;
 
 pub const Z: FixedZone = FixedZone(0);
+/// A click on a counter the browser saw whole.
+pub const SEEN: crate::protocol::Click = crate::protocol::Click {
+    seen: crate::protocol::Seen::Visible,
+    x: 10.0,
+    y: 10.0,
+};
 pub const T0: f64 = 1_795_000_000_000.0; // 2026-11-18, mid-day UTC
 
 pub fn hello(url: &str) -> SensorEvent {

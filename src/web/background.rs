@@ -343,6 +343,11 @@ impl State {
             Ok(event) => event,
             Err(err) => return warn(&format!("refused sensor message from tab {tab}: {err}")),
         };
+        if let SensorEvent::ClickSeen { clear } = event {
+            // The look at a click answers the overlay's choice held for it.
+            let reaction = self.tracker.click_seen(tab, clear, now_ms(), &BrowserZone);
+            return self.react(tab, reaction);
+        }
         if matches!(event, SensorEvent::Hello { .. }) {
             self.sensors.insert(tab, port.clone());
             self.pills.remove(&tab); // a new sensor knows nothing yet
@@ -369,14 +374,20 @@ impl State {
             Err(err) => return warn(&format!("refused overlay message from tab {tab}: {err}")),
         };
         // No sensor, no one to ask for a post.
-        if matches!(request, OverlayRequest::MarkPost) && !self.sensors.contains_key(&tab) {
+        if matches!(request, OverlayRequest::MarkPost { .. }) && !self.sensors.contains_key(&tab) {
             return;
         }
-        match self.tracker.overlay(tab, request, now_ms(), &BrowserZone) {
+        let reaction = self.tracker.overlay(tab, request, now_ms(), &BrowserZone);
+        self.react(tab, reaction);
+    }
+
+    /// Carries out what the core decided of an overlay's request in `tab`.
+    fn react(&mut self, tab: TabId, reaction: Reaction) {
+        match reaction {
             Reaction::Nothing => {}
             Reaction::Changed(only) => self.changed(only),
             Reaction::Settings(commands) => self.settings_changed(commands),
-            Reaction::Refused(why) => warn(&format!("overlay setting refused: {why}")),
+            Reaction::Refused(why) => warn(&format!("overlay request refused: {why}")),
             Reaction::Sensor(command) => self.tell(vec![(tab, command)]),
             Reaction::OpenOptions => {
                 let _ = chrome::open_options_page();

@@ -419,6 +419,8 @@ struct Overlay {
     /// The core's last state held a card or note (whatever the view has
     /// done with it since): closing then does not ask for a frame again.
     had_card: bool,
+    /// A person's choice waits for the browser's word on its click.
+    looking: bool,
 }
 
 /// How long the panel waits for the note of a post marked useful.
@@ -466,31 +468,26 @@ impl Overlay {
         }
     }
 
-    fn answer(&mut self, answer: Answer) {
+    /// The card answered: it stays until the core's next state, which
+    /// drops it once the answer is taken (not if its click was refused).
+    fn answer(&mut self, answer: Answer, click: Click) {
         let reasons = self.view.pressed();
-        self.send(&OverlayRequest::Answer { answer, reasons });
+        self.send(&OverlayRequest::Answer {
+            answer,
+            reasons,
+            click,
+        });
         self.view.toggle_panel(false);
-        // Hide at once; the core's next state confirms.
-        if let Some((state, _)) = self.latest.as_mut() {
-            state.prompt = None;
-        }
         self.render();
+    }
+
+    /// A choice on the goal's card: the card goes with the core's next state.
+    fn goal_choice(&mut self, choice: GoalChoice, click: Click) {
+        self.send(&OverlayRequest::Goal { choice, click });
     }
 }
 
-impl Overlay {
-    /// A choice on the goal's card: sent, and the card goes at once (the
-    /// core's next state confirms).
-    fn goal_choice(&mut self, choice: GoalChoice) {
-        self.send(&OverlayRequest::Goal { choice });
-        if let Some((state, _)) = self.latest.as_mut() {
-            state.goal = None;
-        }
-        self.render();
-    }
-}
-
-/// How long a pause or hide waits after its click: the input finishes
+/// How long a person's choice waits after its click: the input finishes
 /// before the frame goes, and the browser has reported (at most every
 /// 100 ms) whether anything covered the frame meanwhile.
 const LOOK_AFTER_MS: u32 = 300;
@@ -569,23 +566,37 @@ fn watch_sight(target: &Element) -> Rc<RefCell<Sight>> {
     sight
 }
 
-/// Acts on a click. Pause and hide, which take the counter away and which
-/// a page would most like to steer a click into, wait a moment and go
-/// with what the browser saw of the frame since the click.
+/// A person's choice clicked on `button`: made once the browser has
+/// reported on the frame through the click, with what it saw. Every choice
+/// that changes what Thaman keeps goes this way, so that a page cannot steer
+/// a click into one through a decoy laid over the counter; one at a time.
+fn after_look(
+    overlay: &Rc<RefCell<Overlay>>,
+    button: &Element,
+    choose: impl FnOnce(&mut Overlay, Click) + 'static,
+) {
+    if std::mem::replace(&mut overlay.borrow_mut().looking, true) {
+        return;
+    }
+    let clicked_at = performance_now();
+    let visible_then = overlay.borrow().sight.borrow().visible;
+    let (x, y) = box_center(button);
+    let o = overlay.clone();
+    Timeout::new(LOOK_AFTER_MS, move || {
+        let seen = o.borrow().sight.borrow().since(clicked_at, visible_then);
+        let mut o = o.borrow_mut();
+        o.looking = false;
+        choose(&mut o, Click { seen, x, y });
+    })
+    .forget();
+}
+
+/// Acts on a click on the panel: opening the options at once, the rest
+/// after a look (`after_look`).
 fn act_soon(overlay: &Rc<RefCell<Overlay>>, action: Action, button: &Element) {
     match action {
-        Action::PauseHour | Action::PauseToday | Action::Hide => {
-            let clicked_at = performance_now();
-            let visible_then = overlay.borrow().sight.borrow().visible;
-            let (x, y) = box_center(button);
-            let o = overlay.clone();
-            Timeout::new(LOOK_AFTER_MS, move || {
-                let seen = o.borrow().sight.borrow().since(clicked_at, visible_then);
-                o.borrow_mut().act(action, Click { seen, x, y });
-            })
-            .forget();
-        }
-        _ => overlay.borrow_mut().act(action, Click::default()),
+        Action::Options => overlay.borrow_mut().act(action, Click::default()),
+        _ => after_look(overlay, button, move |o, click| o.act(action, click)),
     }
 }
 
@@ -597,11 +608,11 @@ impl Overlay {
             .map_or(10, |(s, _)| s.mark_minutes.max(1));
         match action {
             Action::MarkPost => {
-                self.send(&OverlayRequest::MarkPost);
+                self.send(&OverlayRequest::MarkPost { click });
                 self.note_awaited = Some(performance_now());
                 return self.render();
             }
-            Action::MarkUseful => self.send(&OverlayRequest::MarkUseful { minutes }),
+            Action::MarkUseful => self.send(&OverlayRequest::MarkUseful { minutes, click }),
             Action::PauseHour => self.send(&OverlayRequest::Pause {
                 span: PauseSpan::Hour,
                 click,
@@ -640,20 +651,20 @@ impl Overlay {
 fn wire_card(overlay: &Rc<RefCell<Overlay>>) {
     let view = &overlay.borrow().view;
     for (answer, button) in &view.answers {
-        let (answer, o) = (*answer, overlay.clone());
+        let (answer, o, b) = (*answer, overlay.clone(), button.clone());
         let click = Closure::<dyn FnMut(web_sys::Event)>::new(move |e: web_sys::Event| {
             if e.is_trusted() {
-                o.borrow_mut().answer(answer);
+                after_look(&o, &b, move |o, click| o.answer(answer, click));
             }
         });
         let _ = button.add_event_listener_with_callback("click", click.as_ref().unchecked_ref());
         click.forget();
     }
     for (choice, button) in &view.goal_choices {
-        let (choice, o) = (*choice, overlay.clone());
+        let (choice, o, b) = (*choice, overlay.clone(), button.clone());
         let click = Closure::<dyn FnMut(web_sys::Event)>::new(move |e: web_sys::Event| {
             if e.is_trusted() {
-                o.borrow_mut().goal_choice(choice);
+                after_look(&o, &b, move |o, click| o.goal_choice(choice, click));
             }
         });
         let _ = button.add_event_listener_with_callback("click", click.as_ref().unchecked_ref());
@@ -674,7 +685,8 @@ fn wire_card(overlay: &Rc<RefCell<Overlay>>) {
     let key =
         Closure::<dyn FnMut(web_sys::KeyboardEvent)>::new(move |e: web_sys::KeyboardEvent| {
             if e.is_trusted() && e.key() == "Escape" && o.borrow().view.card_shown() {
-                o.borrow_mut().answer(Answer::Later);
+                let card = o.borrow().view.card.clone();
+                after_look(&o, &card, |o, click| o.answer(Answer::Later, click));
             }
         });
     let _ = view
@@ -745,6 +757,7 @@ pub fn start_overlay() -> Result<(), JsValue> {
         size: None,
         note_awaited: None,
         had_card: false,
+        looking: false,
     }));
     wire_card(&overlay);
     connect(overlay.clone());
