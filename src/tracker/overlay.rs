@@ -283,16 +283,7 @@ mod tests {
     fn every_choice_that_changes_what_is_kept_needs_a_counter_seen_whole() {
         let mut t = tracker();
         t.sensor(1, hello("https://x.com/home"), T0, &Z).unwrap();
-        // Some minutes of attention, to mark useful.
-        for s in 1..=600 {
-            t.sensor(
-                1,
-                SensorEvent::Input { typing: false },
-                T0 + f64::from(s) * 1000.0,
-                &Z,
-            )
-            .unwrap();
-        }
+        present_for(&mut t, 1, T0, 600); // some minutes, to mark useful
         let now = T0 + 601_000.0;
         let useful = |t: &Tracker| t.ledger().rows().map(|(_, _, r)| r.useful_ms).sum::<f64>();
         let covered = Click {
