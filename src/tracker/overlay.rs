@@ -38,6 +38,8 @@ pub enum Reaction {
 pub enum Refusal {
     #[error("the counter was covered or hidden when clicked")]
     Covered,
+    #[error("the look at the click came too late")]
+    Late,
     #[error("the counter's setting was refused: {0}")]
     Setting(#[from] SettingsError),
 }
@@ -106,11 +108,10 @@ impl Tracker {
     /// the reaction it would have had at once; dropped else.
     pub fn click_seen(&mut self, tab: TabId, clear: bool, now: f64, zone: &impl Zone) -> Reaction {
         match self.awaiting.requests.remove(&tab) {
-            Some((request, at)) if clear && now - at <= LOOK_WAIT_MS => {
-                self.apply(tab, request, now, zone)
-            }
-            Some(_) => Reaction::Refused(Refusal::Covered),
             None => Reaction::Nothing,
+            Some(_) if !clear => Reaction::Refused(Refusal::Covered),
+            Some((_, at)) if now - at > LOOK_WAIT_MS => Reaction::Refused(Refusal::Late),
+            Some((request, _)) => self.apply(tab, request, now, zone),
         }
     }
 
@@ -124,13 +125,13 @@ impl Tracker {
         now: f64,
         zone: &impl Zone,
     ) -> Reaction {
-        match request.click().as_ref().map(verdict) {
-            None | Some(Verdict::Apply) => self.apply(tab, request, now, zone),
-            Some(Verdict::Refuse) => Reaction::Refused(Refusal::Covered),
-            Some(Verdict::Look) => {
-                let click = request.click().unwrap_or_default();
-                self.look(tab, request, click, now)
-            }
+        let Some(click) = request.click() else {
+            return self.apply(tab, request, now, zone);
+        };
+        match verdict(&click) {
+            Verdict::Apply => self.apply(tab, request, now, zone),
+            Verdict::Refuse => Reaction::Refused(Refusal::Covered),
+            Verdict::Look => self.look(tab, request, click, now),
         }
     }
 
@@ -264,7 +265,10 @@ mod tests {
         assert!(t.settings().overlay_hidden.is_empty());
         // Clear, but too late: nothing.
         hide(&mut t);
-        t.click_seen(1, true, T0 + 5_000.0, &Z);
+        assert_eq!(
+            t.click_seen(1, true, T0 + 5_000.0, &Z),
+            Reaction::Refused(Refusal::Late)
+        );
         assert!(t.settings().overlay_hidden.is_empty());
         // Clear, at once: hidden, and the site's sensors are told.
         hide(&mut t);
