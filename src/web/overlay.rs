@@ -581,8 +581,11 @@ fn after_look(
     let clicked_at = performance_now();
     let visible_then = overlay.borrow().sight.borrow().visible;
     let (x, y) = box_center(button);
-    let o = overlay.clone();
+    // The click was heard: the button says so while the choice waits.
+    let _ = button.set_attribute("aria-busy", "true");
+    let (o, b) = (overlay.clone(), button.clone());
     Timeout::new(LOOK_AFTER_MS, move || {
+        let _ = b.remove_attribute("aria-busy");
         let seen = o.borrow().sight.borrow().since(clicked_at, visible_then);
         let mut o = o.borrow_mut();
         o.looking = false;

@@ -292,10 +292,17 @@ test('"This post was useful" from the panel: the note takes the panel\'s place i
       }
     }).observe(root.querySelector('.counter'), { childList: true, subtree: true, attributes: true, attributeFilter: ['style'] });
   });
+  // The button says it was heard while its click is looked at, then not.
+  await (await counter.frame()).evaluate(() => {
+    const busy = (window.__busy = []);
+    new MutationObserver((records) => records.forEach((r) => busy.push(r.target.getAttribute('aria-busy'))))
+      .observe(document.querySelector('#panel .mark-post'), { attributes: true, attributeFilter: ['aria-busy'] });
+  });
   await clickSettled(counter, '#panel .mark-post');
   const frame = await counter.frame();
   await frame.waitForSelector('.saved:not([hidden])', { timeout: 3000 });
   await frame.waitForFunction(() => document.querySelector('#panel').hidden);
+  assert.deepEqual(await frame.evaluate(() => window.__busy), ['true', null], 'busy while the click was looked at');
   await sleep(600);
   const log = await counter.pill((root) => root.__frames);
   const note = await counter.box('iframe');
