@@ -730,6 +730,9 @@ iframe { all: initial; display: block; border: 0; background: transparent; color
     // raised finds the dialog (the rest of the page, the counter too, is
     // inert then): the counter is above it already.
     if ((top && top !== host && !underneath(top)) || drawn.some((box) => pageTopLayerOver(box, raisedAt))) {
+      // A click in the open frame just now may have gone through the cover:
+      // the core refuses the choices that come in the next moments.
+      if (parts.frame) post({ type: 'covered' });
       host.hidePopover();
       raise();
     }

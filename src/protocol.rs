@@ -79,6 +79,12 @@ pub enum SensorEvent {
     /// Answering `check_click`: whether the counter's frame was shown, on
     /// top and uncovered by anything of the page's at that point.
     ClickSeen { clear: bool },
+    /// Something of the page's covered the counter while its frame was open,
+    /// and the sensor raised the counter above it: a choice clicked about
+    /// now may have been steered through it, whatever the frame saw (the
+    /// browser reports the frame's visibility at most every 100 ms, and a
+    /// cover gone before the next report is never reported).
+    Covered {},
     /// The person pressed the "mark this post useful" shortcut on the page
     /// (a trusted key event matching [`Shortcut`]).
     Shortcut {},
@@ -201,6 +207,7 @@ impl TryFrom<SensorEvent> for Waited {
             Placed { .. } => Some("placed"),
             Fold { .. } => Some("fold"),
             ClickSeen { .. } => Some("click_seen"),
+            Covered {} => Some("covered"),
             Shortcut {} => Some("shortcut"),
             Post { .. } => Some("post"),
             NoPost { .. } => Some("no_post"),

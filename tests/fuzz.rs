@@ -1028,6 +1028,7 @@ proptest! {
             SensorEvent::Placed { .. } => "placed",
             SensorEvent::Fold { .. } => "fold",
             SensorEvent::ClickSeen { .. } => "click_seen",
+            SensorEvent::Covered {} => "covered",
             SensorEvent::Batch { .. } => "batch",
         };
         prop_assert_eq!(ty, named);

@@ -245,6 +245,10 @@ impl Tracker {
             // A look answers an overlay's choice, with its reactions: the
             // background hands it to `Tracker::click_seen`.
             SensorEvent::ClickSeen { .. } => return Err(TrackerError::Misrouted("click_seen")),
+            SensorEvent::Covered {} => {
+                self.awaiting.covered(tab, now);
+                return Ok(None);
+            }
             SensorEvent::Fold { on } => {
                 // The site's other pages hear it with the next state.
                 let choice = settings::OverlayChoice::Minimize(on);
@@ -281,6 +285,7 @@ impl Tracker {
     /// The sensor of `tab` went away: its page view ends.
     pub fn closed(&mut self, tab: TabId, now: f64, zone: &impl Zone) {
         self.signal(tab, Signal::Closed, now, zone);
+        self.awaiting.forget(tab);
         if self.pages.close(tab) {
             self.outbox.urgent(); // see `page_went`
         }

@@ -47,11 +47,42 @@ pub enum Refusal {
 /// How long a choice waits for the sensor's look at its click.
 const LOOK_WAIT_MS: f64 = 3_000.0;
 
+/// How long after the sensor raised the counter above a cover a choice is
+/// refused: its click (300 ms to 2 s before the request) may have gone
+/// through that cover.
+const COVERED_SUSPECT_MS: f64 = 2_500.0;
+
 /// Choices whose click the browser could not vouch for, each waiting for
-/// the sensor to look at the click point (`check_click`): one a tab.
+/// the sensor to look at the click point (`check_click`): one a tab. And
+/// when each tab's counter was last found covered (`covered`).
 #[derive(Debug, Default)]
 pub struct Awaiting {
     requests: BTreeMap<TabId, (OverlayRequest, f64)>,
+    covered_at: BTreeMap<TabId, f64>,
+}
+
+impl Awaiting {
+    /// The sensor of `tab` raised its counter above a cover at `now`.
+    pub fn covered(&mut self, tab: TabId, now: f64) {
+        self.covered_at.insert(tab, now);
+    }
+
+    /// Whether `tab`'s counter was found covered lately.
+    ///
+    /// ```text
+    /// covered at 10 000, now 11 000 -> true     now 13 000 -> false
+    /// ```
+    fn lately_covered(&self, tab: TabId, now: f64) -> bool {
+        self.covered_at
+            .get(&tab)
+            .is_some_and(|at| now - at <= COVERED_SUSPECT_MS)
+    }
+
+    /// `tab` closed.
+    pub fn forget(&mut self, tab: TabId) {
+        self.requests.remove(&tab);
+        self.covered_at.remove(&tab);
+    }
 }
 
 /// What a person's choice may do, by what was seen of its click.
@@ -109,7 +140,9 @@ impl Tracker {
     pub fn click_seen(&mut self, tab: TabId, clear: bool, now: f64, zone: &impl Zone) -> Reaction {
         match self.awaiting.requests.remove(&tab) {
             None => Reaction::Nothing,
-            Some(_) if !clear => Reaction::Refused(Refusal::Covered),
+            Some(_) if !clear || self.awaiting.lately_covered(tab, now) => {
+                Reaction::Refused(Refusal::Covered)
+            }
             Some((_, at)) if now - at > LOOK_WAIT_MS => Reaction::Refused(Refusal::Late),
             Some((request, _)) => self.apply(tab, request, now, zone),
         }
@@ -128,6 +161,9 @@ impl Tracker {
         let Some(click) = request.click() else {
             return self.apply(tab, request, now, zone);
         };
+        if self.awaiting.lately_covered(tab, now) {
+            return Reaction::Refused(Refusal::Covered);
+        }
         match verdict(&click) {
             Verdict::Apply => self.apply(tab, request, now, zone),
             Verdict::Refuse => Reaction::Refused(Refusal::Covered),
@@ -324,6 +360,24 @@ mod tests {
             t.click_seen(1, true, now + 300.0, &Z),
             Reaction::Sensor(SensorCommand::FindPost { .. })
         ));
+        // The sensor raised the counter above a cover: a choice just after
+        // is refused, though the frame saw itself whole; later, taken.
+        // A held choice, the cover found while the sensor is asked: refused.
+        t.overlay(1, mark(unknown), now, &Z);
+        t.sensor(1, SensorEvent::Covered {}, now + 100.0, &Z)
+            .unwrap();
+        assert_eq!(
+            t.click_seen(1, true, now + 300.0, &Z),
+            Reaction::Refused(Refusal::Covered)
+        );
+        assert_eq!(
+            t.overlay(1, mark(SEEN), now + 400.0, &Z),
+            Reaction::Refused(Refusal::Covered)
+        );
+        assert_eq!(
+            t.overlay(1, mark(SEEN), now + 3_000.0, &Z),
+            Reaction::Changed(None)
+        );
         // What needs no person's click goes at once, whatever its state.
         assert_eq!(
             t.overlay(1, OverlayRequest::OpenOptions, now, &Z),

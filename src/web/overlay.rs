@@ -500,20 +500,65 @@ struct Sight {
     visible: bool,
     /// `performance.now()` when it was last reported not visible.
     obscured_at: f64,
+    /// The frame's body, asked again after each click ([`sight_now`]).
+    target: Element,
 }
 
 impl Sight {
     /// Whether the frame was seen whole from the click (`clicked_at`, when
-    /// it was `visible_then`) until now.
-    fn since(&self, clicked_at: f64, visible_then: bool) -> Seen {
-        if !self.tracked {
-            Seen::Unknown
-        } else if visible_then && self.visible && self.obscured_at < clicked_at {
-            Seen::Visible
-        } else {
-            Seen::Obscured
+    /// it was `visible_then`) until now, where `now` is the browser's word
+    /// asked after the click (`None`: not given in time).
+    ///
+    /// ```text
+    /// untracked -> Unknown                   now None -> Unknown (the sensor looks)
+    /// visible then, since, and now -> Visible    anything else -> Obscured
+    /// ```
+    fn since(&self, clicked_at: f64, visible_then: bool, now: Option<bool>) -> Seen {
+        match now {
+            _ if !self.tracked => Seen::Unknown,
+            None => Seen::Unknown,
+            Some(now) if now && visible_then && self.visible && self.obscured_at < clicked_at => {
+                Seen::Visible
+            }
+            Some(_) => Seen::Obscured,
         }
     }
+}
+
+/// An `IntersectionObserver` v2 on `target`, telling `report` each time
+/// whether it is visible and unobscured (and the observer); `None` where
+/// the browser cannot tell (no v2: Firefox).
+fn observe_visibility(
+    target: &Element,
+    mut report: impl FnMut(bool, &JsValue) + 'static,
+) -> Option<Closure<dyn FnMut(js_sys::Array, JsValue)>> {
+    let get =
+        |o: &JsValue, k: &str| js_sys::Reflect::get(o, &k.into()).unwrap_or(JsValue::UNDEFINED);
+    let observer_class = get(&js_sys::global(), "IntersectionObserver")
+        .dyn_into::<js_sys::Function>()
+        .ok()?;
+    let on_entries = Closure::<dyn FnMut(js_sys::Array, JsValue)>::new(
+        move |entries: js_sys::Array, observer: JsValue| {
+            for entry in entries.iter() {
+                let visible = get(&entry, "isVisible").as_bool().unwrap_or(false);
+                report(visible, &observer);
+            }
+        },
+    );
+    let options = js_sys::Object::new();
+    let _ = js_sys::Reflect::set(&options, &"trackVisibility".into(), &true.into());
+    let _ = js_sys::Reflect::set(&options, &"delay".into(), &100.into());
+    let args = js_sys::Array::of2(on_entries.as_ref(), &options);
+    let observer = js_sys::Reflect::construct(&observer_class, &args).ok()?;
+    // A browser without v2 ignores the option: it cannot tell.
+    if get(&observer, "trackVisibility").as_bool() != Some(true) {
+        return None;
+    }
+    get(&observer, "observe")
+        .dyn_into::<js_sys::Function>()
+        .and_then(|observe| observe.call1(&observer, target))
+        .ok()?;
+    Some(on_entries)
 }
 
 /// Starts following whether `target` is visible and unobscured in the
@@ -523,48 +568,50 @@ fn watch_sight(target: &Element) -> Rc<RefCell<Sight>> {
         tracked: false,
         visible: false,
         obscured_at: f64::NEG_INFINITY,
+        target: target.clone(),
     }));
-    let get =
-        |o: &JsValue, k: &str| js_sys::Reflect::get(o, &k.into()).unwrap_or(JsValue::UNDEFINED);
-    let Ok(observer_class) =
-        get(&js_sys::global(), "IntersectionObserver").dyn_into::<js_sys::Function>()
-    else {
-        return sight;
-    };
     let s = sight.clone();
-    let on_entries = Closure::<dyn FnMut(js_sys::Array)>::new(move |entries: js_sys::Array| {
-        for entry in entries.iter() {
-            let visible = js_sys::Reflect::get(&entry, &"isVisible".into())
-                .ok()
-                .and_then(|v| v.as_bool())
-                .unwrap_or(false);
-            let mut s = s.borrow_mut();
-            s.visible = visible;
-            if !visible {
-                s.obscured_at = performance_now();
-            }
+    let watching = observe_visibility(target, move |visible, _| {
+        let mut s = s.borrow_mut();
+        s.visible = visible;
+        if !visible {
+            s.obscured_at = performance_now();
         }
     });
-    let options = js_sys::Object::new();
-    let _ = js_sys::Reflect::set(&options, &"trackVisibility".into(), &true.into());
-    let _ = js_sys::Reflect::set(&options, &"delay".into(), &100.into());
-    let args = js_sys::Array::of2(on_entries.as_ref(), &options);
-    let Ok(observer) = js_sys::Reflect::construct(&observer_class, &args) else {
-        return sight;
-    };
-    // A browser without v2 ignores the option: it cannot tell.
-    if get(&observer, "trackVisibility").as_bool() != Some(true) {
-        return sight;
-    }
-    let observed = get(&observer, "observe")
-        .dyn_into::<js_sys::Function>()
-        .and_then(|observe| observe.call1(&observer, target));
-    if observed.is_ok() {
+    if let Some(on_entries) = watching {
         sight.borrow_mut().tracked = true;
         on_entries.forget(); // lives as long as the frame
     }
     sight
 }
+
+/// Asks the browser once whether `target` is visible and unobscured: a new
+/// observer's first report is computed after this moment, where the
+/// frame's lasting one reports at most every 100 ms, and later under load,
+/// so it may not yet have seen a decoy laid just before a click.
+fn sight_now(target: &Element) -> Rc<std::cell::Cell<Option<bool>>> {
+    let answer = Rc::new(std::cell::Cell::new(None));
+    let a = answer.clone();
+    let asked = observe_visibility(target, move |visible, observer| {
+        if a.get().is_none() {
+            a.set(Some(visible));
+        }
+        let disconnect = js_sys::Reflect::get(observer, &"disconnect".into())
+            .and_then(|d| d.dyn_into::<js_sys::Function>());
+        if let Ok(disconnect) = disconnect {
+            let _ = disconnect.call0(observer);
+        }
+    });
+    // Called once, then disconnected: a few bytes a click, kept.
+    if let Some(on_entries) = asked {
+        on_entries.forget();
+    }
+    answer
+}
+
+/// How long a choice waits at most for the browser's word after its click
+/// before the sensor is asked to look instead.
+const LOOK_GIVE_UP_MS: f64 = 2_000.0;
 
 /// A person's choice clicked on `button`: made once the browser has
 /// reported on the frame through the click, with what it saw. Every choice
@@ -579,17 +626,52 @@ fn after_look(
         return;
     }
     let clicked_at = performance_now();
-    let visible_then = overlay.borrow().sight.borrow().visible;
+    let (visible_then, now) = {
+        let o = overlay.borrow();
+        let sight = o.sight.borrow();
+        (
+            sight.visible,
+            sight.tracked.then(|| sight_now(&sight.target)),
+        )
+    };
     let (x, y) = box_center(button);
     // The click was heard: the button says so while the choice waits.
     let _ = button.set_attribute("aria-busy", "true");
-    let (o, b) = (overlay.clone(), button.clone());
-    Timeout::new(LOOK_AFTER_MS, move || {
-        let _ = b.remove_attribute("aria-busy");
-        let seen = o.borrow().sight.borrow().since(clicked_at, visible_then);
-        let mut o = o.borrow_mut();
-        o.looking = false;
-        choose(&mut o, Click { seen, x, y });
+    let asked = now.clone();
+    let decide = {
+        let (o, b) = (overlay.clone(), button.clone());
+        move || {
+            let _ = b.remove_attribute("aria-busy");
+            let said = now.as_ref().and_then(|n| n.get());
+            let seen = o
+                .borrow()
+                .sight
+                .borrow()
+                .since(clicked_at, visible_then, said);
+            let mut o = o.borrow_mut();
+            o.looking = false;
+            choose(&mut o, Click { seen, x, y });
+        }
+    };
+    wait_for_word(asked, clicked_at, LOOK_AFTER_MS, decide);
+}
+
+/// Runs `decide` after `wait` ms once the browser has answered `now` (if
+/// it was asked), looking again every 100 ms, or `LOOK_GIVE_UP_MS` after
+/// the click.
+fn wait_for_word(
+    now: Option<Rc<std::cell::Cell<Option<bool>>>>,
+    clicked_at: f64,
+    wait: u32,
+    decide: impl FnOnce() + 'static,
+) {
+    Timeout::new(wait, move || {
+        let answered = now.as_ref().is_none_or(|n| n.get().is_some());
+        if answered || performance_now() - clicked_at > LOOK_GIVE_UP_MS {
+            decide();
+        } else {
+            wait_for_word(now, clicked_at, 100, decide);
+        }
     })
     .forget();
 }
