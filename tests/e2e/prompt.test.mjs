@@ -73,7 +73,9 @@ test('after a minute of presence the card asks; Useful makes that minute useful'
   const decoyed = (await askAsOptions(frame, { type: 'export' })).days.find((d) => d.site === 'facebook');
   assert.equal(decoyed.useful_seconds, before.useful_seconds, 'no useful time from the decoyed click');
   await page.evaluate(() => window.__decoy.remove());
-  await sleep(300); // the browser has seen the card uncovered again
+  // Choices in the moments after the counter was found covered are refused
+  // (2.5 s in the core); past them, and seen uncovered again, they count.
+  await sleep(2800);
 
   await clickSettled(frame, '.reason');   // "I learned something"
   await clickSettled(frame, '.useful');
