@@ -2,6 +2,7 @@
 // Chromium — or, with THAMAN_BROWSER=firefox, dist/firefox in Firefox ESR
 // (the same tests, where the browser allows) — fixture pages served at the
 // real sites' URLs, no network at all.
+import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -246,6 +247,9 @@ export async function overlayFrame(page, { timeout = 8000 } = {}) {
 // and the note's parts). `Counter.inFrame` / `inPill` take no guess.
 const FRAME_PARTS = /#panel|\.panel|\.card|\.saved|\.undo|\.mark|\.question|\.reason|\.answers|\.useful|\.later|\.pause|\.hide(?!den)|\.options|\.today|\.stat-|innerHeight|document\.body|getAnimations/;
 const inFrame = (what) => FRAME_PARTS.test(String(what));
+// What a driver says of a frame that closed under a call (Chromium's CDP,
+// Firefox's BiDi: "Browsing context already closed").
+const FRAME_GONE = /detached|context was destroyed|context already closed|Target closed|no such frame|no longer exist|Navigating frame/i;
 
 /**
  * Thaman's counter in a page. A test reads the pill through the driver,
@@ -288,7 +292,7 @@ export class Counter {
       try {
         return await call(frame, Math.max(100, deadline - Date.now()));
       } catch (e) {
-        if (Date.now() >= deadline || !/detached|context was destroyed|Target closed|no such frame|no longer exist|Navigating frame/i.test(e.message)) throw e;
+        if (Date.now() >= deadline || !FRAME_GONE.test(e.message)) throw e;
         await sleep(100);
       }
     }
@@ -569,34 +573,70 @@ export async function pressClosing(page, key, gone) {
  * Lays the page's decoy over `selector` in the counter's frame: its own
  * popover (top layer, opened after the counter's) inviting a click it lets
  * through (`pointer-events: none`), in the document or in a closed shadow
- * root of the page's. Then a real click on it; returns how many trusted
- * presses reached the frame (1: the click went through into the counter).
+ * root of the page's. Then a real click on it, once the frame's content
+ * stands still; returns how many trusted clicks reached `selector` (1: the
+ * click went through the decoy onto that button).
  */
 export async function clickThroughDecoy(page, counter, selector, inShadow = false) {
-  const frame = await counter.frame();
-  const box = await counter.box('iframe');
-  const button = await frame.evaluate((sel) => {
-    const r = document.querySelector(sel).getBoundingClientRect();
-    return { x: r.x + r.width / 2, y: r.y + r.height / 2 };
-  }, selector);
-  await page.evaluate((b, shadow) => {
-    const decoy = document.createElement('div');
-    decoy.popover = 'manual';
-    decoy.textContent = 'Tap here to claim your prize';
-    decoy.style.cssText = `position:fixed;margin:0;border:0;padding:0;inset:auto;left:${b.x - 10}px;top:${b.y - 10}px;`
-      + `width:${b.width + 20}px;height:${b.height + 20}px;background:#fff;color:#000;font:24px sans-serif;pointer-events:none`;
-    const holder = shadow ? document.createElement('div') : null;
-    document.body.append(holder || decoy);
-    if (holder) holder.attachShadow({ mode: 'closed' }).append(decoy);
-    decoy.showPopover();
-    window.__decoy = holder || decoy;
-  }, box, inShadow);
-  await frame.evaluate(() => {
-    window.__presses = 0;
-    addEventListener('pointerdown', (e) => { if (e.isTrusted) window.__presses++; }, true);
-  });
-  await page.mouse.click(box.x + button.x, box.y + button.y);
-  return frame.evaluate(() => window.__presses);
+  for (let attempt = 1; ; attempt++) {
+    const frame = await counter.frame();
+    await frame.waitForFunction(() => document.getAnimations().every((a) => a.playState !== 'running'));
+    const box = await counter.box('iframe');
+    const button = await frame.evaluate((sel) => {
+      const r = document.querySelector(sel).getBoundingClientRect();
+      window.__reached = 0;
+      if (!window.__counting) {
+        window.__counting = true;
+        addEventListener('click', (e) => { if (e.isTrusted && e.target.closest(window.__aim)) window.__reached++; }, true);
+      }
+      window.__aim = sel;
+      return { x: r.x + r.width / 2, y: r.y + r.height / 2 };
+    }, selector);
+    await page.evaluate((b, shadow) => {
+      const decoy = document.createElement('div');
+      decoy.popover = 'manual';
+      decoy.textContent = 'Tap here to claim your prize';
+      decoy.style.cssText = `position:fixed;margin:0;border:0;padding:0;inset:auto;left:${b.x - 10}px;top:${b.y - 10}px;`
+        + `width:${b.width + 20}px;height:${b.height + 20}px;background:#fff;color:#000;font:24px sans-serif;pointer-events:none`;
+      const holder = shadow ? document.createElement('div') : null;
+      document.body.append(holder || decoy);
+      if (holder) holder.attachShadow({ mode: 'closed' }).append(decoy);
+      decoy.showPopover();
+      window.__decoy = holder || decoy;
+    }, box, inShadow);
+    await page.mouse.click(box.x + button.x, box.y + button.y);
+    await sleep(100);
+    const reached = await frame.evaluate(() => window.__reached);
+    if (reached || attempt === 3) return reached;
+    // The sensor's patrol (once a second) raised the counter above the
+    // decoy between its laying and the click, and the frame's content was
+    // laid out again under the pointer: the click missed the button (it
+    // changed nothing). Again, past the moments refused after a cover.
+    await page.evaluate(() => window.__decoy.remove());
+    await sleep(2800);
+  }
+}
+
+/** A message of Thaman's in `lang`, as its locale file has it. */
+export function message(lang, key) {
+  const file = path.join(ROOT, 'extension', '_locales', lang, 'messages.json');
+  const text = JSON.parse(fs.readFileSync(file, 'utf8'))[key]?.message;
+  if (!text) throw new Error(`no message ${key} in ${lang}`);
+  return text;
+}
+
+/**
+ * Waits for the overlay to tell the person their click was not taken (a
+ * choice the core refused), in `lang`: in the frame that shows it (the
+ * panel closes after a choice; a frame opens again for the note).
+ */
+export async function toldNotTaken(counter, lang = 'en') {
+  const text = message(lang, 'refusedClick');
+  await counter.waitForFunction((t) => {
+    const note = document.querySelector('.saved');
+    return note && !note.hidden && note.getBoundingClientRect().height > 0
+      && document.querySelector('.saved-text').textContent === t;
+  }, { timeout: 4000 }, text).catch(() => assert.fail(`the person is not told their click was not taken ("${text}")`));
 }
 
 /**
@@ -629,7 +669,7 @@ export async function clickSettled(frame, selector, { timeout = 5000 } = {}) {
     try {
       return await frame.evaluate(() => window.__thamanPresses || 0);
     } catch (e) {
-      if (/detached|context was destroyed|Target closed|no such frame|no longer exist/i.test(e.message)) return Infinity;
+      if (FRAME_GONE.test(e.message)) return Infinity;
       throw e;
     }
   };

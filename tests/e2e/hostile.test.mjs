@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import {
-  launch, openSite, overlayFrame, activity, ask, extensionPage, sleep, clickSettled, clickThroughDecoy, openAdFixture, FIXTURES, AD_FIXTURES, COUNTER,
+  launch, openSite, overlayFrame, activity, ask, extensionPage, sleep, clickSettled, clickThroughDecoy, toldNotTaken, screenshot, openAdFixture, FIXTURES, AD_FIXTURES, COUNTER,
 } from './harness.mjs';
 import { seedExport } from './seed.mjs';
 
@@ -183,18 +183,19 @@ const TARGETS = {
 };
 /** The export's days on X, by `pick`. */
 const keptOf = async (ext, pick) => (await ask(ext, { type: 'export' })).days.filter((d) => d.site === 'x').map(pick);
-for (const [target, where] of [
-  ['Pause here for today', 'the document'],
-  ['Pause here for today', 'a closed shadow root'],
-  ['Mark the last N minutes useful', 'the document'],
-  ['This post was useful', 'the document'],
+// The person is told, in their language, that the click was not taken.
+for (const [target, where, lang] of [
+  ['Pause here for today', 'the document', 'en'],
+  ['Pause here for today', 'a closed shadow root', 'en'],
+  ['Mark the last N minutes useful', 'the document', 'ar'],
+  ['This post was useful', 'the document', 'en'],
 ]) {
-  test(`a decoy the page lays over "${target}" (in ${where}), taking no clicks: a real click through it changes nothing kept`, async () => {
-    await decoyOverPanel(TARGETS[target], where);
+  test(`a decoy the page lays over "${target}" (in ${where}), taking no clicks: a real click through it changes nothing kept, and the person is told (${lang})`, async () => {
+    await decoyOverPanel(TARGETS[target], where, lang, target === 'Pause here for today' && where === 'the document' || lang === 'ar');
   });
 }
 
-async function decoyOverPanel(target, where) {
+async function decoyOverPanel(target, where, lang, shot) {
   const browser = await launch();
   try {
     const ext = await extensionPage(browser, 'options.html');
@@ -202,6 +203,10 @@ async function decoyOverPanel(target, where) {
     // useful, and a real capture of X with a post in the middle to keep.
     const seed = seedExport(Date.now(), 1);
     assert.deepEqual(await ask(ext, { type: 'import', data: { ...seed, days: seed.days.filter((d) => d.site === 'x') } }), { ok: true });
+    if (lang !== 'en') {
+      const settings = await ask(ext, { type: 'get_settings' });
+      assert.deepEqual(await ask(ext, { type: 'set_settings', settings: { ...settings, language: lang, arabic_digits: true } }), { ok: true });
+    }
     const { page, frame: counter } = await openAdFixture(browser, AD_FIXTURES.find((e) => e.site === 'x' && e.lang === 'en'));
     assert.ok(counter, 'the counter is shown');
     await page.evaluate(() => document.querySelectorAll('div[data-testid="cellInnerDiv"][data-fixture="organic"]')[1]
@@ -218,6 +223,8 @@ async function decoyOverPanel(target, where) {
     await sleep(300); // the browser has seen the panel, uncovered
     assert.equal(await clickThroughDecoy(page, counter, `#panel ${target.button}`, where !== 'the document'), 1,
       'the real click went through the decoy into the panel');
+    await toldNotTaken(counter, lang);
+    if (shot) await sleep(400).then(() => screenshot(page, `overlay-refused-${lang}`)); // risen
     await sleep(2000);
     assert.deepEqual(await target.kept(ext), before, 'nothing kept changed');
     assert.equal(await page.evaluate(`!!${COUNTER}`), true, 'the counter is still on the page');

@@ -4,7 +4,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  launch, openSite, overlayFrame, activity, askAsOptions, sleep, screenshot, clockSeconds, clickSettled, clickThroughDecoy, extensionPage, probeRing, FIREFOX, COUNTER,
+  launch, openSite, overlayFrame, activity, askAsOptions, sleep, screenshot, clockSeconds, clickSettled, clickThroughDecoy, toldNotTaken, extensionPage, probeRing, FIREFOX, COUNTER,
 } from './harness.mjs';
 
 let browser;
@@ -68,6 +68,7 @@ test('after a minute of presence the card asks; Useful makes that minute useful'
   // The page lays a decoy over "Useful", taking no clicks: a real click
   // through it answers nothing, and the card stays.
   assert.equal(await clickThroughDecoy(page, frame, '.useful'), 1, 'the real click went through the decoy into the card');
+  await toldNotTaken(frame);
   await sleep(1500);
   assert.equal(await cardShown(frame), true, 'the card is still up, unanswered');
   const decoyed = (await askAsOptions(frame, { type: 'export' })).days.find((d) => d.site === 'facebook');
