@@ -452,6 +452,11 @@ pub struct OverlayState {
     /// The price card past the daily goal, when this tab shows it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub goal: Option<GoalView>,
+    /// A choice of the person's was just refused, its click not vouched
+    /// for (something lay over the counter): seconds the note saying so
+    /// stays up from when this state was sent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refused_s: Option<f64>,
 }
 
 impl OverlayState {
@@ -469,10 +474,13 @@ impl OverlayState {
     ///
     /// ```text
     /// prompt: Some -> true     saved: Some -> true     goal: Some -> true
-    /// none of them -> false
+    /// refused_s: Some -> true     none of them -> false
     /// ```
     pub fn needs_frame(&self) -> bool {
-        self.prompt.is_some() || self.saved.is_some() || self.goal.is_some()
+        self.prompt.is_some()
+            || self.saved.is_some()
+            || self.goal.is_some()
+            || self.refused_s.is_some()
     }
 }
 
@@ -945,6 +953,7 @@ mod tests {
                 no_post: false,
             }),
             goal: None,
+            refused_s: None,
         });
         assert_eq!(
             serde_json::to_value(&u).unwrap(),

@@ -85,6 +85,7 @@ fn a_saved_find_shows_with_undo_until_its_time_runs_out() {
             no_post: false,
         }),
         goal: None,
+        refused_s: None,
     };
     let shown = |root: &web_sys::Element| {
         root.query_selector(".saved:not([hidden])")
@@ -123,6 +124,19 @@ fn a_saved_find_shows_with_undo_until_its_time_runs_out() {
     });
     view.render(&state, 0.0);
     assert_eq!(text(&root, ".saved-text"), "savedNoPost");
+    // A click refused: the note says so, nothing to undo, until its time
+    // runs out; then what was saved shows again while it lasts.
+    state.refused_s = Some(5.0);
+    view.render(&state, 1.0);
+    assert_eq!(text(&root, ".saved-text"), "refusedClick");
+    assert!(root
+        .query_selector(".undo:not([hidden])")
+        .unwrap()
+        .is_none());
+    assert!(view.shows_anything());
+    state.saved = None;
+    view.render(&state, 5.5);
+    assert!(!shown(&root), "gone after its time");
 }
 
 #[wasm_bindgen_test]

@@ -102,8 +102,9 @@ pub struct Tracker {
     outbox: outbox::Outbox,
     /// The store before the last import, while it can be undone.
     undo: Option<crate::store::UndoImport>,
-    /// Pauses and hides waiting for the sensor's look at their click.
-    awaiting: overlay::Awaiting,
+    /// Whether a click on the counter may count (choices waiting for the
+    /// sensor's look, covers, refusals).
+    guard: overlay::ClickGuard,
 }
 
 impl Tracker {
@@ -139,7 +140,7 @@ impl Tracker {
             finds: finds::Keeper::default(),
             outbox: outbox::Outbox::new(left_open.clone(), prompted),
             undo: None,
-            awaiting: overlay::Awaiting::default(),
+            guard: overlay::ClickGuard::default(),
         };
         if let Some(run) = left_open {
             if let Some(span) = run.recover(&t.settings.limits()) {
@@ -246,7 +247,7 @@ impl Tracker {
             // background hands it to `Tracker::click_seen`.
             SensorEvent::ClickSeen { .. } => return Err(TrackerError::Misrouted("click_seen")),
             SensorEvent::Covered {} => {
-                self.awaiting.covered(tab, now);
+                self.guard.covered(tab, now);
                 return Ok(None);
             }
             SensorEvent::Fold { on } => {
@@ -285,7 +286,7 @@ impl Tracker {
     /// The sensor of `tab` went away: its page view ends.
     pub fn closed(&mut self, tab: TabId, now: f64, zone: &impl Zone) {
         self.signal(tab, Signal::Closed, now, zone);
-        self.awaiting.forget(tab);
+        self.guard.forget(tab);
         if self.pages.close(tab) {
             self.outbox.urgent(); // see `page_went`
         }

@@ -52,19 +52,47 @@ const LOOK_WAIT_MS: f64 = 3_000.0;
 /// through that cover.
 const COVERED_SUSPECT_MS: f64 = 2_500.0;
 
-/// Choices whose click the browser could not vouch for, each waiting for
-/// the sensor to look at the click point (`check_click`): one a tab. And
-/// when each tab's counter was last found covered (`covered`).
+/// How long the overlay tells the person their click was not taken.
+pub const REFUSED_SHOWN_MS: f64 = 5_000.0;
+
+/// What decides whether a click on the counter may count, per tab: choices
+/// whose click the browser could not vouch for, each waiting for the
+/// sensor to look at the click point (`check_click`), one a tab; when the
+/// counter was last found covered (`covered`); and when a choice was last
+/// refused, for the note that says so.
 #[derive(Debug, Default)]
-pub struct Awaiting {
+pub struct ClickGuard {
     requests: BTreeMap<TabId, (OverlayRequest, f64)>,
     covered_at: BTreeMap<TabId, f64>,
+    refused_at: BTreeMap<TabId, f64>,
 }
 
-impl Awaiting {
+impl ClickGuard {
     /// The sensor of `tab` raised its counter above a cover at `now`.
     pub fn covered(&mut self, tab: TabId, now: f64) {
         self.covered_at.insert(tab, now);
+    }
+
+    /// Seconds the note "your click was not taken" stays up in `tab` from
+    /// `now`, while it does.
+    ///
+    /// ```text
+    /// refused at 10 000, now 11 000 -> Some(4.0)     now 15 000 -> None
+    /// never refused -> None
+    /// ```
+    pub fn refused_note_s(&self, tab: TabId, now: f64) -> Option<f64> {
+        let left = REFUSED_SHOWN_MS - (now - self.refused_at.get(&tab)?);
+        (left > 0.0).then_some(left / 1000.0)
+    }
+
+    /// Keeps when a choice in `tab` was refused for its click, to say so.
+    fn note(&mut self, tab: TabId, reaction: &Reaction, now: f64) {
+        if matches!(
+            reaction,
+            Reaction::Refused(Refusal::Covered | Refusal::Late)
+        ) {
+            self.refused_at.insert(tab, now);
+        }
     }
 
     /// Whether `tab`'s counter was found covered lately.
@@ -82,6 +110,7 @@ impl Awaiting {
     pub fn forget(&mut self, tab: TabId) {
         self.requests.remove(&tab);
         self.covered_at.remove(&tab);
+        self.refused_at.remove(&tab);
     }
 }
 
@@ -127,7 +156,7 @@ pub fn frame(width: f64, height: f64) -> SensorCommand {
 impl Tracker {
     /// Keeps `request` until the sensor has looked at its click.
     fn look(&mut self, tab: TabId, request: OverlayRequest, click: Click, now: f64) -> Reaction {
-        self.awaiting.requests.insert(tab, (request, now));
+        self.guard.requests.insert(tab, (request, now));
         Reaction::Sensor(SensorCommand::CheckClick {
             x: if click.x.is_finite() { click.x } else { 0.0 },
             y: if click.y.is_finite() { click.y } else { 0.0 },
@@ -136,11 +165,18 @@ impl Tracker {
 
     /// The sensor looked at a click (`click_seen`): the request waiting for
     /// it is carried out if the counter was clear there, and fresh, with
-    /// the reaction it would have had at once; dropped else.
+    /// the reaction it would have had at once; refused else, and the
+    /// overlay says so.
     pub fn click_seen(&mut self, tab: TabId, clear: bool, now: f64, zone: &impl Zone) -> Reaction {
-        match self.awaiting.requests.remove(&tab) {
+        let reaction = self.looked(tab, clear, now, zone);
+        self.guard.note(tab, &reaction, now);
+        reaction
+    }
+
+    fn looked(&mut self, tab: TabId, clear: bool, now: f64, zone: &impl Zone) -> Reaction {
+        match self.guard.requests.remove(&tab) {
             None => Reaction::Nothing,
-            Some(_) if !clear || self.awaiting.lately_covered(tab, now) => {
+            Some(_) if !clear || self.guard.lately_covered(tab, now) => {
                 Reaction::Refused(Refusal::Covered)
             }
             Some((_, at)) if now - at > LOOK_WAIT_MS => Reaction::Refused(Refusal::Late),
@@ -150,8 +186,21 @@ impl Tracker {
 
     /// Applies a request from the overlay of `tab` (a port the background
     /// has checked is Thaman's own overlay page in that tab). A person's
-    /// choice goes only with a click on a counter seen whole.
+    /// choice goes only with a click on a counter seen whole; when refused
+    /// for its click, the overlay says so.
     pub fn overlay(
+        &mut self,
+        tab: TabId,
+        request: OverlayRequest,
+        now: f64,
+        zone: &impl Zone,
+    ) -> Reaction {
+        let reaction = self.judge(tab, request, now, zone);
+        self.guard.note(tab, &reaction, now);
+        reaction
+    }
+
+    fn judge(
         &mut self,
         tab: TabId,
         request: OverlayRequest,
@@ -161,7 +210,7 @@ impl Tracker {
         let Some(click) = request.click() else {
             return self.apply(tab, request, now, zone);
         };
-        if self.awaiting.lately_covered(tab, now) {
+        if self.guard.lately_covered(tab, now) {
             return Reaction::Refused(Refusal::Covered);
         }
         match verdict(&click) {
@@ -274,6 +323,36 @@ mod tests {
         let r = t.overlay(1, OverlayRequest::Hide { click: covered }, T0, &Z);
         assert!(matches!(r, Reaction::Refused(_)), "{r:?}");
         assert_eq!(t.settings(), &before);
+    }
+
+    #[test]
+    fn a_refused_click_is_told_in_its_tab_for_a_few_seconds() {
+        let mut t = tracker();
+        t.sensor(1, hello("https://x.com/home"), T0, &Z).unwrap();
+        t.sensor(2, hello("https://x.com/explore"), T0, &Z).unwrap();
+        let note = |t: &Tracker, tab, at| t.overlay_state(tab, at, &Z).unwrap().refused_s;
+        assert_eq!(note(&t, 1, T0), None);
+        let covered = Click {
+            seen: Seen::Obscured,
+            ..SEEN
+        };
+        t.overlay(1, OverlayRequest::Hide { click: covered }, T0, &Z);
+        assert_eq!(note(&t, 1, T0 + 1_000.0), Some(4.0));
+        assert!(t.overlay_state(1, T0, &Z).unwrap().needs_frame());
+        assert_eq!(note(&t, 2, T0 + 1_000.0), None, "only where it was clicked");
+        assert_eq!(note(&t, 1, T0 + REFUSED_SHOWN_MS), None);
+        // Too late a look: told too.
+        let unknown = Click {
+            seen: Seen::Unknown,
+            ..SEEN
+        };
+        t.overlay(2, OverlayRequest::Hide { click: unknown }, T0, &Z);
+        assert_eq!(note(&t, 2, T0 + 1_000.0), None, "not while it waits");
+        t.click_seen(2, true, T0 + 5_000.0, &Z);
+        assert_eq!(note(&t, 2, T0 + 5_000.0), Some(5.0));
+        // A choice taken says nothing of the kind.
+        t.overlay(1, OverlayRequest::Hide { click: SEEN }, T0 + 9_000.0, &Z);
+        assert_eq!(note(&t, 1, T0 + 9_000.0), None);
     }
 
     #[test]

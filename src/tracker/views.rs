@@ -67,11 +67,14 @@ pub fn worth_sending((old, at): &(OverlayState, f64), new: &OverlayState, now: f
         } else {
             0.0
         };
-    let deadline = |s: &OverlayState, at: f64| s.stops_in.map(|d| at / 1000.0 + d);
-    let deadline_moved = match (deadline(old, *at), deadline(new, now)) {
-        (Some(a), Some(b)) => (a - b).abs() > 5.0,
+    let moved = |a: Option<f64>, b: Option<f64>, by: f64| match (a, b) {
+        (Some(a), Some(b)) => (a - b).abs() > by,
         (a, b) => a.is_some() != b.is_some(),
     };
+    let end = |left: Option<f64>, at: f64| left.map(|d| at / 1000.0 + d);
+    let deadline_moved = moved(end(old.stops_in, *at), end(new.stops_in, now), 5.0);
+    // A click refused again while the note is up keeps it up longer.
+    let refused_again = moved(end(old.refused_s, *at), end(new.refused_s, now), 0.5);
     old.counting != new.counting
         || old.ads != new.ads
         || old.ads_counted != new.ads_counted
@@ -88,6 +91,7 @@ pub fn worth_sending((old, at): &(OverlayState, f64), new: &OverlayState, now: f
             != new.saved.as_ref().map(|s| (s.id, s.dropped))
         || (shown - new.seconds).abs() > 1.0
         || deadline_moved
+        || refused_again
 }
 
 /// The N of the panel's "mark the last N minutes useful": the prompt's
@@ -212,6 +216,7 @@ impl Tracker {
                     ..s.view.clone()
                 }),
             goal: self.goal_view(tab, now, zone),
+            refused_s: self.guard.refused_note_s(tab, now),
         })
     }
 
@@ -478,6 +483,17 @@ mod tests {
     #[test]
     fn an_overlay_state_is_sent_only_when_it_differs_from_what_the_overlay_shows() {
         let sent = (state(10.0, true), 0.0);
+        // A click refused: its note is news; the same note ticking down is
+        // not; a second refusal while it is up is.
+        let mut refused = state(10.0, true);
+        refused.refused_s = Some(5.0);
+        assert!(worth_sending(&sent, &refused, 0.0));
+        let shown = (refused.clone(), 0.0);
+        let mut later = state(12.0, true);
+        later.refused_s = Some(3.0);
+        assert!(!worth_sending(&shown, &later, 2000.0));
+        later.refused_s = Some(5.0);
+        assert!(worth_sending(&shown, &later, 2000.0));
         // The overlay ticks on its own while counting.
         assert!(!worth_sending(&sent, &state(13.0, true), 3000.0));
         assert!(worth_sending(&sent, &state(15.0, true), 3000.0));

@@ -387,7 +387,11 @@ impl State {
             Reaction::Nothing => {}
             Reaction::Changed(only) => self.changed(only),
             Reaction::Settings(commands) => self.settings_changed(commands),
-            Reaction::Refused(why) => warn(&format!("overlay request refused: {why}")),
+            Reaction::Refused(why) => {
+                warn(&format!("overlay request refused: {why}"));
+                // Its note, if the core keeps one for it.
+                self.push_overlays(Some(tab));
+            }
             Reaction::Sensor(command) => self.tell(vec![(tab, command)]),
             Reaction::OpenOptions => {
                 let _ = chrome::open_options_page();

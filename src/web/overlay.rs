@@ -1,6 +1,7 @@
 //! The counter's extension frame: the prompt card, the price card past the
 //! daily goal, the panel (today on this site, and the site's choices) and
-//! the "saved" note. The page's sensor
+//! the note under them ("saved as useful", "your click was not taken").
+//! The page's sensor
 //! draws the pill itself and opens this frame above it, in its closed
 //! shadow root, only while one of these is up: here trusted clicks land in
 //! an extension page the site cannot script. The frame asks for exactly
@@ -218,7 +219,7 @@ impl View {
         }
         self.render_card(state, &name);
         self.render_goal(state);
-        self.render_saved(state, elapsed_s);
+        self.render_note(state, elapsed_s);
         if self.panel_shown() {
             self.render_panel(state, state.seconds + ticked, &name);
         }
@@ -226,7 +227,7 @@ impl View {
 
     /// Whether anything is shown: else the frame may go.
     pub fn shows_anything(&self) -> bool {
-        self.card_shown() || self.goal_shown() || self.panel_shown() || self.saved_shown()
+        self.card_shown() || self.goal_shown() || self.panel_shown() || self.note_shown()
     }
 
     /// The room the shown sections take, stacked (px, rounded up): exactly
@@ -282,24 +283,33 @@ impl View {
         }
     }
 
-    /// The confirmation of a post just marked useful, while it lasts.
-    fn render_saved(&self, state: &OverlayState, elapsed_s: f64) {
-        let Some(saved) = state.saved.as_ref().filter(|s| elapsed_s < s.shown_s) else {
-            let _ = self.saved.set_attribute("hidden", "");
-            return;
-        };
-        let text = match saved.id {
-            None if saved.no_post => i18n::message("savedNoPost"),
-            None => i18n::message("savedFailed"),
-            Some(_) if saved.dropped > 0 => {
-                intl::counted("savedDropped", u64::from(saved.dropped), &[])
+    /// The note under the counter, while it lasts: a click just refused
+    /// (the newest news, first), else a post just marked useful.
+    fn render_note(&self, state: &OverlayState, elapsed_s: f64) {
+        let refused = state.refused_s.is_some_and(|s| elapsed_s < s);
+        let saved = state.saved.as_ref().filter(|s| elapsed_s < s.shown_s);
+        let (text, undo) = match (refused, saved) {
+            (true, _) => (i18n::message("refusedClick"), false),
+            (false, Some(saved)) => (
+                match saved.id {
+                    None if saved.no_post => i18n::message("savedNoPost"),
+                    None => i18n::message("savedFailed"),
+                    Some(_) if saved.dropped > 0 => {
+                        intl::counted("savedDropped", u64::from(saved.dropped), &[])
+                    }
+                    Some(_) => i18n::message("savedUseful"),
+                },
+                saved.id.is_some(),
+            ),
+            (false, None) => {
+                let _ = self.saved.set_attribute("hidden", "");
+                return;
             }
-            Some(_) => i18n::message("savedUseful"),
         };
         if self.saved_text.text_content().as_deref() != Some(text.as_str()) {
             self.saved_text.set_text_content(Some(&text));
         }
-        let _ = if saved.id.is_some() {
+        let _ = if undo {
             self.undo.remove_attribute("hidden")
         } else {
             self.undo.set_attribute("hidden", "")
@@ -307,7 +317,7 @@ impl View {
         let _ = self.saved.remove_attribute("hidden");
     }
 
-    pub fn saved_shown(&self) -> bool {
+    pub fn note_shown(&self) -> bool {
         !self.saved.has_attribute("hidden")
     }
 
@@ -437,7 +447,7 @@ impl Overlay {
             return;
         }
         if let Some(pressed) = self.note_awaited {
-            if self.view.saved_shown() || performance_now() - pressed > NOTE_WAIT_MS {
+            if self.view.note_shown() || performance_now() - pressed > NOTE_WAIT_MS {
                 self.note_awaited = None;
                 self.view.toggle_panel(false);
             }
