@@ -7,7 +7,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  launch, openSite, overlayFrame, activity, ask, sleep, screenshot, clickSettled, extensionPage, stopBackground, FIREFOX,
+  launch, openSite, overlayFrame, activity, ask, sleep, screenshot, clickSettled, clickThroughDecoy, toldNotTaken, extensionPage, stopBackground, FIREFOX,
 } from './harness.mjs';
 
 let browser;
@@ -94,6 +94,17 @@ test('past the goal the card asks; Continue snoozes it, Leave closes the tab, Op
       await ask(options, { type: 'set_settings', settings });
       await counter.waitForFunction(() => document.documentElement.dir !== 'rtl' && !document.querySelector('.card.goal').hidden);
     }
+
+    // The page lays a decoy over Continue (what a platform would have
+    // clicked: the card goes for ten minutes), taking no clicks: a real
+    // click through it snoozes nothing, the card stays, the person is told.
+    assert.equal(await clickThroughDecoy(page, counter, '.card .goal-continue'), 1, 'the real click went through the decoy onto Continue');
+    await toldNotTaken(counter);
+    await sleep(1000);
+    assert.equal(await snoozedUntil(), 0, 'no snooze from the decoyed click');
+    assert.ok(await goalCard(page, 0), 'the card is still up');
+    await page.evaluate(() => window.__decoy.remove());
+    await sleep(2800); // past the moments refused after the counter was found covered
 
     // Continue: the card goes, and none comes for ten minutes on any site.
     const clicked = Date.now();

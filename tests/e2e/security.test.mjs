@@ -85,6 +85,12 @@ test('a content script cannot speak for the overlay; the overlay page can', { sk
   await clickSettled(frame, '.pill');
   const own = await frame.frame();
   assert.ok(own, 'the panel opens in the overlay page');
+  // Once the panel is drawn: a request from a frame not yet drawn is looked
+  // at (its click is not vouched for) where the counter is not, and refused.
+  await own.waitForFunction(() => {
+    const r = document.querySelector('#panel')?.getBoundingClientRect();
+    return r && r.height > 100 && innerHeight >= r.height && document.getAnimations().every((a) => a.playState !== 'running');
+  });
   await own.evaluate(asOverlay, [{ type: 'mark_useful', minutes: 1440 }]);
   await sleep(300);
   const afterOwn = kept(await askAsOptions(frame, { type: 'export' }), 'x');
