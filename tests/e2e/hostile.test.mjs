@@ -183,15 +183,16 @@ const TARGETS = {
 };
 /** The export's days on X, by `pick`. */
 const keptOf = async (ext, pick) => (await ask(ext, { type: 'export' })).days.filter((d) => d.site === 'x').map(pick);
-// The person is told, in their language, that the click was not taken.
-for (const [target, where, lang] of [
-  ['Pause here for today', 'the document', 'en'],
-  ['Pause here for today', 'a closed shadow root', 'en'],
-  ['Mark the last N minutes useful', 'the document', 'ar'],
-  ['This post was useful', 'the document', 'en'],
+// The person is told, in their language, that the click was not taken
+// (a screenshot of the note in each language: `shot`).
+for (const [target, where, lang, shot] of [
+  ['Pause here for today', 'the document', 'en', true],
+  ['Pause here for today', 'a closed shadow root', 'en', false],
+  ['Mark the last N minutes useful', 'the document', 'ar', true],
+  ['This post was useful', 'the document', 'en', false],
 ]) {
   test(`a decoy the page lays over "${target}" (in ${where}), taking no clicks: a real click through it changes nothing kept, and the person is told (${lang})`, async () => {
-    await decoyOverPanel(TARGETS[target], where, lang, target === 'Pause here for today' && where === 'the document' || lang === 'ar');
+    await decoyOverPanel(TARGETS[target], where, lang, shot);
   });
 }
 
