@@ -95,6 +95,12 @@ impl ClickGuard {
         }
     }
 
+    /// A choice in `tab` was taken: a note that an earlier one was not
+    /// would now mislead.
+    fn taken(&mut self, tab: TabId) {
+        self.refused_at.remove(&tab);
+    }
+
     /// Whether `tab`'s counter was found covered lately.
     ///
     /// ```text
@@ -228,6 +234,9 @@ impl Tracker {
         now: f64,
         zone: &impl Zone,
     ) -> Reaction {
+        if request.click().is_some() {
+            self.guard.taken(tab);
+        }
         let choose = |t: &mut Tracker, choice| match t.choose(tab, choice, now, zone) {
             None => Reaction::Nothing,
             Some(Ok(commands)) => Reaction::Settings(commands),
@@ -353,6 +362,23 @@ mod tests {
         // A choice taken says nothing of the kind.
         t.overlay(1, OverlayRequest::Hide { click: SEEN }, T0 + 9_000.0, &Z);
         assert_eq!(note(&t, 1, T0 + 9_000.0), None);
+        // Tried again, and taken, while the note is up: the note goes.
+        t.sensor(3, hello("https://www.facebook.com/"), T0, &Z)
+            .unwrap();
+        let pause = |click| OverlayRequest::Pause {
+            span: PauseSpan::Hour,
+            click,
+        };
+        t.overlay(3, pause(covered), T0 + 10_000.0, &Z);
+        assert_eq!(note(&t, 3, T0 + 11_000.0), Some(4.0));
+        let r = t.overlay(3, pause(SEEN), T0 + 11_000.0, &Z);
+        assert!(matches!(r, Reaction::Settings(_)), "{r:?}");
+        // (Paused, the tab shows no counter: the guard says what it would.)
+        assert_eq!(
+            t.guard.refused_note_s(3, T0 + 11_000.0),
+            None,
+            "taken: no note of a refusal"
+        );
     }
 
     #[test]

@@ -286,7 +286,7 @@ impl View {
     /// The note under the counter, while it lasts: a click just refused
     /// (the newest news, first), else a post just marked useful.
     fn render_note(&self, state: &OverlayState, elapsed_s: f64) {
-        let refused = state.refused_s.is_some_and(|s| elapsed_s < s);
+        let refused = refusal_shown(state, elapsed_s);
         let saved = state.saved.as_ref().filter(|s| elapsed_s < s.shown_s);
         let (text, undo) = match (refused, saved) {
             (true, _) => (i18n::message("refusedClick"), false),
@@ -412,6 +412,12 @@ impl View {
     }
 }
 
+/// Whether `state`, `elapsed_s` after it came, still tells of a click
+/// refused.
+fn refusal_shown(state: &OverlayState, elapsed_s: f64) -> bool {
+    state.refused_s.is_some_and(|s| elapsed_s < s)
+}
+
 struct Overlay {
     view: View,
     /// What the browser says of the frame's visibility in the page.
@@ -422,10 +428,8 @@ struct Overlay {
     port: Option<Port>,
     /// The frame size last asked for; none once it asked to be closed.
     size: Option<(u32, u32)>,
-    /// When "This post was useful" was pressed in the panel: the panel
-    /// stays until the note answering it takes its place, in one change of
-    /// the frame's size (not a frame closed and opened again).
-    note_awaited: Option<f64>,
+    /// A choice made in the panel, waiting for the core's answer.
+    awaited: Option<Awaited>,
     /// The core's last state held a card or note (whatever the view has
     /// done with it since): closing then does not ask for a frame again.
     had_card: bool,
@@ -433,8 +437,21 @@ struct Overlay {
     looking: bool,
 }
 
-/// How long the panel waits for the note of a post marked useful.
-const NOTE_WAIT_MS: f64 = 2000.0;
+/// A choice sent from the panel: the panel stays until the core answers,
+/// in one change of the frame's size (not a frame closed and opened
+/// again), then closes if the choice was taken, or stays open beside the
+/// note that it was not, for another try.
+#[derive(Clone, Copy)]
+struct Awaited {
+    /// `performance.now()` when it was sent.
+    sent_at: f64,
+    /// Its answer is a note ("This post was useful": saved, or not).
+    note: bool,
+}
+
+/// How long the panel waits at most for the answer to its choice (the
+/// sensor may be asked to look at the click first).
+const ANSWER_WAIT_MS: f64 = 3000.0;
 
 impl Overlay {
     fn render(&mut self) {
@@ -446,11 +463,8 @@ impl Overlay {
         if self.latest.is_none() {
             return;
         }
-        if let Some(pressed) = self.note_awaited {
-            if self.view.note_shown() || performance_now() - pressed > NOTE_WAIT_MS {
-                self.note_awaited = None;
-                self.view.toggle_panel(false);
-            }
+        if let Some(awaited) = self.awaited {
+            self.after_answer(awaited);
         }
         let want = self.view.shows_anything().then(|| self.view.drawn_size());
         if want == self.size {
@@ -465,6 +479,23 @@ impl Overlay {
             None => self.send(&OverlayRequest::Close {
                 seen_card: self.had_card,
             }),
+        }
+    }
+
+    /// The panel closes once the core took its choice; it stays open when
+    /// the core refused it (the note says so), or gave no answer in time.
+    fn after_answer(&mut self, awaited: Awaited) {
+        let now = performance_now();
+        let Some((state, received_at)) = &self.latest else {
+            return;
+        };
+        let answered = *received_at > awaited.sent_at && (!awaited.note || self.view.note_shown());
+        if !answered && now - awaited.sent_at <= ANSWER_WAIT_MS {
+            return;
+        }
+        self.awaited = None;
+        if !refusal_shown(state, (now - received_at) / 1000.0) {
+            self.view.toggle_panel(false);
         }
     }
 
@@ -701,25 +732,29 @@ impl Overlay {
             .latest
             .as_ref()
             .map_or(10, |(s, _)| s.mark_minutes.max(1));
-        match action {
-            Action::MarkPost => {
-                self.send(&OverlayRequest::MarkPost { click });
-                self.note_awaited = Some(performance_now());
-                return self.render();
-            }
-            Action::MarkUseful => self.send(&OverlayRequest::MarkUseful { minutes, click }),
-            Action::PauseHour => self.send(&OverlayRequest::Pause {
+        let request = match action {
+            Action::MarkPost => OverlayRequest::MarkPost { click },
+            Action::MarkUseful => OverlayRequest::MarkUseful { minutes, click },
+            Action::PauseHour => OverlayRequest::Pause {
                 span: PauseSpan::Hour,
                 click,
-            }),
-            Action::PauseToday => self.send(&OverlayRequest::Pause {
+            },
+            Action::PauseToday => OverlayRequest::Pause {
                 span: PauseSpan::Today,
                 click,
-            }),
-            Action::Hide => self.send(&OverlayRequest::Hide { click }),
-            Action::Options => self.send(&OverlayRequest::OpenOptions),
-        }
-        self.view.toggle_panel(false);
+            },
+            Action::Hide => OverlayRequest::Hide { click },
+            Action::Options => {
+                self.send(&OverlayRequest::OpenOptions);
+                self.view.toggle_panel(false);
+                return self.render();
+            }
+        };
+        self.send(&request);
+        self.awaited = Some(Awaited {
+            sent_at: performance_now(),
+            note: action == Action::MarkPost,
+        });
         self.render();
     }
 
@@ -850,7 +885,7 @@ pub fn start_overlay() -> Result<(), JsValue> {
         latest: None,
         port: None,
         size: None,
-        note_awaited: None,
+        awaited: None,
         had_card: false,
         looking: false,
     }));

@@ -627,16 +627,21 @@ export function message(lang, key) {
 
 /**
  * Waits for the overlay to tell the person their click was not taken (a
- * choice the core refused), in `lang`: in the frame that shows it (the
- * panel closes after a choice; a frame opens again for the note).
+ * choice the core refused), in `lang`, in the frame that shows it. A
+ * choice refused in the panel leaves the panel open beside the note
+ * (`panel`), so the person can try again at once.
  */
-export async function toldNotTaken(counter, lang = 'en') {
+export async function toldNotTaken(counter, lang = 'en', { panel = false } = {}) {
   const text = message(lang, 'refusedClick');
   await counter.waitForFunction((t) => {
     const note = document.querySelector('.saved');
     return note && !note.hidden && note.getBoundingClientRect().height > 0
       && document.querySelector('.saved-text').textContent === t;
   }, { timeout: 4000 }, text).catch(() => assert.fail(`the person is not told their click was not taken ("${text}")`));
+  if (panel) {
+    assert.equal(await counter.inFrame(() => !document.querySelector('#panel').hidden), true,
+      'the panel stays open after its choice was refused, for another try');
+  }
 }
 
 /**

@@ -7,6 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
+import { isDeepStrictEqual } from 'node:util';
 import {
   launch, openSite, overlayFrame, activity, ask, extensionPage, sleep, clickSettled, clickThroughDecoy, toldNotTaken, screenshot, openAdFixture, FIXTURES, AD_FIXTURES, COUNTER,
 } from './harness.mjs';
@@ -185,18 +186,19 @@ const TARGETS = {
 const keptOf = async (ext, pick) => (await ask(ext, { type: 'export' })).days.filter((d) => d.site === 'x').map(pick);
 // The person is told, in their language, that the click was not taken
 // (a screenshot of the note in each language: `shot`).
-for (const [target, where, lang, shot] of [
-  ['Pause here for today', 'the document', 'en', true],
-  ['Pause here for today', 'a closed shadow root', 'en', false],
-  ['Mark the last N minutes useful', 'the document', 'ar', true],
-  ['This post was useful', 'the document', 'en', false],
+// One case tries again once the decoy is gone (`retry`).
+for (const [target, where, lang, shot, retry] of [
+  ['Pause here for today', 'the document', 'en', true, false],
+  ['Pause here for today', 'a closed shadow root', 'en', false, false],
+  ['Mark the last N minutes useful', 'the document', 'ar', true, true],
+  ['This post was useful', 'the document', 'en', false, false],
 ]) {
   test(`a decoy the page lays over "${target}" (in ${where}), taking no clicks: a real click through it changes nothing kept, and the person is told (${lang})`, async () => {
-    await decoyOverPanel(TARGETS[target], where, lang, shot);
+    await decoyOverPanel(TARGETS[target], where, lang, shot, retry);
   });
 }
 
-async function decoyOverPanel(target, where, lang, shot) {
+async function decoyOverPanel(target, where, lang, shot, retry) {
   const browser = await launch();
   try {
     const ext = await extensionPage(browser, 'options.html');
@@ -224,11 +226,28 @@ async function decoyOverPanel(target, where, lang, shot) {
     await sleep(300); // the browser has seen the panel, uncovered
     assert.equal(await clickThroughDecoy(page, counter, `#panel ${target.button}`, where !== 'the document'), 1,
       'the real click went through the decoy into the panel');
-    await toldNotTaken(counter, lang);
+    await toldNotTaken(counter, lang, { panel: true });
     if (shot) await sleep(400).then(() => screenshot(page, `overlay-refused-${lang}`)); // risen
     await sleep(2000);
     assert.deepEqual(await target.kept(ext), before, 'nothing kept changed');
     assert.equal(await page.evaluate(`!!${COUNTER}`), true, 'the counter is still on the page');
+    if (retry) {
+      // The decoy gone, the same choice again in the panel left open: taken,
+      // and the note that the first was not goes with the panel.
+      await page.evaluate(() => window.__decoy.remove());
+      await sleep(2800); // past the moments refused after the counter was raised
+      await clickSettled(counter, `#panel ${target.button}`);
+      for (const deadline = Date.now() + 4000; isDeepStrictEqual(await target.kept(ext), before); await sleep(200)) {
+        assert.ok(Date.now() < deadline, 'the choice made again, on the counter in plain sight, is not taken');
+      }
+      // Nothing else to show: the frame goes with them.
+      const gone = () => document.querySelector('#panel').hidden && document.querySelector('.saved').hidden;
+      for (const deadline = Date.now() + 4000; ; await sleep(200)) {
+        const frame = await counter.frame({ timeout: 0 });
+        if (!frame || await frame.evaluate(gone).catch(() => true)) break;
+        assert.ok(Date.now() < deadline, 'the panel and the note that the click was not taken are still shown after the choice was taken');
+      }
+    }
     await page.close();
   } finally {
     await browser.close();
