@@ -699,6 +699,7 @@ iframe { all: initial; display: block; border: 0; background: transparent; color
   let guard = null;
   let second = 0;   // the counter's one timer: the clock and the patrol, once a second
   let parts = null;  // the counter's elements: {box, pill, dot, site, time, label, ads, take, fold, frame}
+  let fitter = null; // the ResizeObserver that rounds the pill's width (roundPill)
   let pill = null;   // the core's last `pill`
   let pillAt = 0;    // performance.now() when it came
   let ticking = false; // the clock runs (the core's last state says counting)
@@ -876,8 +877,19 @@ iframe { all: initial; display: block; border: 0; background: transparent; color
    */
   function everySecond() {
     if (ticking) safely(drawTime);
-    if (visible()) safely(() => reassert(true));
+    if (visible() && !patrolling) {
+      // The patrol reads the layout (boxes, a hit test): right after a
+      // frame is drawn, when the page's layout is fresh. Read in the middle
+      // of the page's changes, it forced a layout of the whole page: ~0.4 ms
+      // a second of the page's main thread while a feed scrolls (profiled).
+      patrolling = true;
+      requestAnimationFrame(() => setTimeout(() => {
+        patrolling = false;
+        safely(() => reassert(true));
+      }, 0));
+    }
   }
+  let patrolling = false; // a patrol waits for the next frame
 
   // Where the counter sits: the page's inline-end corner (bottom right, or
   // bottom left on a right-to-left page), raised above the page's own
@@ -1015,6 +1027,8 @@ iframe { all: initial; display: block; border: 0; background: transparent; color
     parts.fold = part('button', 'fold', p);
     parts.fold.type = 'button';
     parts.fold.textContent = '–';
+    fitter = new ResizeObserver((entries) => safely(() => roundPill(entries)));
+    fitter.observe(p);
     p.addEventListener('click', onPillClick);
     p.addEventListener('keydown', onPillKey);
     p.addEventListener('pointerdown', onPillDown);
@@ -1064,6 +1078,8 @@ iframe { all: initial; display: block; border: 0; background: transparent; color
     drag = null;
     if (guard) guard.disconnect();
     guard = null;
+    if (fitter) fitter.disconnect();
+    fitter = null;
     if (host) host.remove();
     host = null;
     parts = null;
@@ -1119,12 +1135,21 @@ iframe { all: initial; display: block; border: 0; background: transparent; color
   /**
    * Sizes the pill to whole pixels: an edge inside a pixel is hit-tested as
    * covering it, and would take a click one pixel beside what is drawn.
+   * Its words changed: it takes its own width again, and `roundPill` rounds
+   * that up once the browser has laid it out (a width read here would
+   * force a layout of the whole page, mid-scroll).
    */
   function fitPill() {
-    const p = parts.pill;
-    p.style.width = '';
-    if (pill.minimized) return; // a dot is 44 px square already
-    p.style.width = `${Math.ceil(p.getBoundingClientRect().width)}px`;
+    parts.pill.style.width = '';
+  }
+
+  /** The pill's laid-out width (ResizeObserver), rounded up to whole pixels. */
+  function roundPill([entry]) {
+    if (!parts || !pill || pill.minimized || entry.target !== parts.pill) return; // a dot is 44 px square already
+    const box = entry.borderBoxSize && entry.borderBoxSize[0];
+    const width = box ? box.inlineSize : entry.target.getBoundingClientRect().width;
+    const whole = Math.ceil(width);
+    if (whole !== width) parts.pill.style.width = `${whole}px`;
   }
 
   /** The clock, ticked from the core's last state (as `format::clock`). */
