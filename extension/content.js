@@ -698,6 +698,7 @@ iframe { all: initial; display: block; border: 0; background: transparent; color
   const DRAG_SLOP_PX = 5; // pointer travel that makes a press a drag, not a click
   let guard = null;
   let second = 0;   // the counter's one timer: the clock and the patrol, once a second
+  let patrolling = false; // a patrol waits for the frame after which it reads the layout
   let parts = null;  // the counter's elements: {box, pill, dot, site, time, label, ads, take, fold, frame}
   let fitter = null; // the ResizeObserver that rounds the pill's width (roundPill)
   let pill = null;   // the core's last `pill`
@@ -889,7 +890,6 @@ iframe { all: initial; display: block; border: 0; background: transparent; color
       }, 0));
     }
   }
-  let patrolling = false; // a patrol waits for the next frame
 
   // Where the counter sits: the page's inline-end corner (bottom right, or
   // bottom left on a right-to-left page), raised above the page's own

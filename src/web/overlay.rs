@@ -482,8 +482,9 @@ impl Overlay {
         }
     }
 
-    /// The panel closes once the core took its choice; it stays open when
-    /// the core refused it (the note says so), or gave no answer in time.
+    /// The panel closes once the core has answered its choice (or
+    /// `ANSWER_WAIT_MS` passed without an answer), unless the answer was a
+    /// refusal: then it stays open beside the note, for another try.
     fn after_answer(&mut self, awaited: Awaited) {
         let now = performance_now();
         let Some((state, received_at)) = &self.latest else {
