@@ -1647,7 +1647,13 @@ async function main() {
   console.log(`targets: ${count(true)} met, ${count(false)} missed, ${count('info')} reported without a goal to meet`);
 }
 
-main().catch((error) => {
-  console.error(error.usage ? `bench: ${error.message}` : error);
-  process.exit(1);
-});
+// The page, its headers, the flags and the probe are shared with
+// bench/profile.mjs, which imports them; the bench runs only when this file
+// is the one invoked.
+export { SITES, FLAGS, PROBE, HOST_FINDER, serve, wheel };
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  main().catch((error) => {
+    console.error(error.usage ? `bench: ${error.message}` : error);
+    process.exit(1);
+  });
+}
