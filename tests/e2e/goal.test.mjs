@@ -7,7 +7,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  launch, openSite, overlayFrame, activity, ask, sleep, screenshot, clickSettled, clickThroughDecoy, toldNotTaken, extensionPage, stopBackground, FIREFOX,
+  launch, openSite, overlayFrame, activity, ask, sleep, screenshot, clickSettled, clickThroughDecoy, takeDecoyAway, toldNotTaken, extensionPage, stopBackground, FIREFOX,
 } from './harness.mjs';
 
 let browser;
@@ -103,8 +103,7 @@ test('past the goal the card asks; Continue snoozes it, Leave closes the tab, Op
     await sleep(1000);
     assert.equal(await snoozedUntil(), 0, 'no snooze from the decoyed click');
     assert.ok(await goalCard(page, 0), 'the card is still up');
-    await page.evaluate(() => window.__decoy.remove());
-    await sleep(2800); // past the moments refused after the counter was found covered
+    await takeDecoyAway(page);
 
     // Continue: the card goes, and none comes for ten minutes on any site.
     const clicked = Date.now();

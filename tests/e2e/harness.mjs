@@ -612,9 +612,18 @@ export async function clickThroughDecoy(page, counter, selector, inShadow = fals
     // decoy between its laying and the click, and the frame's content was
     // laid out again under the pointer: the click missed the button (it
     // changed nothing). Again, past the moments refused after a cover.
-    await page.evaluate(() => window.__decoy.remove());
-    await sleep(2800);
+    await takeDecoyAway(page);
   }
+}
+
+/**
+ * Takes away the decoy `clickThroughDecoy` laid, and waits past the
+ * moments in which the core refuses choices after the counter was found
+ * covered (2.5 s): a choice clicked then counts again.
+ */
+export async function takeDecoyAway(page) {
+  await page.evaluate(() => window.__decoy.remove());
+  await sleep(2800);
 }
 
 /** A message of Thaman's in `lang`, as its locale file has it. */

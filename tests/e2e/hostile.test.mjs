@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import {
-  launch, openSite, overlayFrame, activity, ask, extensionPage, sleep, clickSettled, clickThroughDecoy, toldNotTaken, screenshot, openAdFixture, FIXTURES, AD_FIXTURES, COUNTER,
+  launch, openSite, overlayFrame, activity, ask, extensionPage, sleep, clickSettled, clickThroughDecoy, takeDecoyAway, toldNotTaken, screenshot, openAdFixture, FIXTURES, AD_FIXTURES, COUNTER,
 } from './harness.mjs';
 import { seedExport } from './seed.mjs';
 
@@ -234,8 +234,7 @@ async function decoyOverPanel(target, where, lang, shot, retry) {
     if (retry) {
       // The decoy gone, the same choice again in the panel left open: taken,
       // and the note that the first was not goes with the panel.
-      await page.evaluate(() => window.__decoy.remove());
-      await sleep(2800); // past the moments refused after the counter was raised
+      await takeDecoyAway(page);
       await clickSettled(counter, `#panel ${target.button}`);
       for (const deadline = Date.now() + 4000; isDeepStrictEqual(await target.kept(ext), before); await sleep(200)) {
         assert.ok(Date.now() < deadline, 'the choice made again, on the counter in plain sight, is not taken');

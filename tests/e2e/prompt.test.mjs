@@ -4,7 +4,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  launch, openSite, overlayFrame, activity, askAsOptions, sleep, screenshot, clockSeconds, clickSettled, clickThroughDecoy, toldNotTaken, extensionPage, probeRing, FIREFOX, COUNTER,
+  launch, openSite, overlayFrame, activity, askAsOptions, sleep, screenshot, clockSeconds, clickSettled, clickThroughDecoy, takeDecoyAway, toldNotTaken, extensionPage, probeRing, FIREFOX, COUNTER,
 } from './harness.mjs';
 
 let browser;
@@ -73,10 +73,9 @@ test('after a minute of presence the card asks; Useful makes that minute useful'
   assert.equal(await cardShown(frame), true, 'the card is still up, unanswered');
   const decoyed = (await askAsOptions(frame, { type: 'export' })).days.find((d) => d.site === 'facebook');
   assert.equal(decoyed.useful_seconds, before.useful_seconds, 'no useful time from the decoyed click');
-  await page.evaluate(() => window.__decoy.remove());
-  // Choices in the moments after the counter was found covered are refused
-  // (2.5 s in the core); past them, and seen uncovered again, they count.
-  await sleep(2800);
+  // Past the moments after the counter was found covered, and seen
+  // uncovered again, choices count.
+  await takeDecoyAway(page);
 
   await clickSettled(frame, '.reason');   // "I learned something"
   await clickSettled(frame, '.useful');
