@@ -4,6 +4,7 @@
 pub mod added_sites;
 pub mod attention;
 pub mod calendar;
+pub mod choice;
 pub mod finds;
 pub mod format;
 pub mod i18n;

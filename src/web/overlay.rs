@@ -17,6 +17,7 @@ use web_sys::{Document, Element};
 use super::chrome::{self, Port};
 use super::i18n;
 use super::{dom, intl, to_js, warn};
+use crate::choice::{refusal_shown, Awaited, Panel};
 use crate::prompt::{Answer, Reason};
 use crate::protocol::{
     Click, OverlayCall, OverlayRequest, OverlayState, OverlayUpdate, PauseSpan, Seen,
@@ -412,12 +413,6 @@ impl View {
     }
 }
 
-/// Whether `state`, `elapsed_s` after it came, still tells of a click
-/// refused.
-fn refusal_shown(state: &OverlayState, elapsed_s: f64) -> bool {
-    state.refused_s.is_some_and(|s| elapsed_s < s)
-}
-
 struct Overlay {
     view: View,
     /// What the browser says of the frame's visibility in the page.
@@ -436,22 +431,6 @@ struct Overlay {
     /// A person's choice waits for the browser's word on its click.
     looking: bool,
 }
-
-/// A choice sent from the panel: the panel stays until the core answers,
-/// in one change of the frame's size (not a frame closed and opened
-/// again), then closes if the choice was taken, or stays open beside the
-/// note that it was not, for another try.
-#[derive(Clone, Copy)]
-struct Awaited {
-    /// `performance.now()` when it was sent.
-    sent_at: f64,
-    /// Its answer is a note ("This post was useful": saved, or not).
-    note: bool,
-}
-
-/// How long the panel waits at most for the answer to its choice (the
-/// sensor may be asked to look at the click first).
-const ANSWER_WAIT_MS: f64 = 3000.0;
 
 impl Overlay {
     fn render(&mut self) {
@@ -486,18 +465,20 @@ impl Overlay {
     /// `ANSWER_WAIT_MS` passed without an answer), unless the answer was a
     /// refusal: then it stays open beside the note, for another try.
     fn after_answer(&mut self, awaited: Awaited) {
-        let now = performance_now();
         let Some((state, received_at)) = &self.latest else {
             return;
         };
-        let answered = *received_at > awaited.sent_at && (!awaited.note || self.view.note_shown());
-        if !answered && now - awaited.sent_at <= ANSWER_WAIT_MS {
-            return;
+        match awaited.panel(
+            state,
+            *received_at,
+            self.view.note_shown(),
+            performance_now(),
+        ) {
+            Panel::Wait => return,
+            Panel::Close => self.view.toggle_panel(false),
+            Panel::Stay => {}
         }
         self.awaited = None;
-        if !refusal_shown(state, (now - received_at) / 1000.0) {
-            self.view.toggle_panel(false);
-        }
     }
 
     fn send(&self, request: &OverlayRequest) {

@@ -1,0 +1,122 @@
+//! A choice made in the overlay's panel, waiting for the core's answer.
+//! The panel stays open until the answer comes, in one change of the
+//! frame's size (not a frame closed and opened again); then it closes if
+//! the choice was taken, or stays open beside the note that it was not,
+//! for another try.
+
+use crate::protocol::OverlayState;
+
+/// How long the panel waits at most for the answer to its choice (the
+/// sensor may be asked to look at the click first).
+pub const ANSWER_WAIT_MS: f64 = 3_000.0;
+
+/// A choice sent from the panel.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Awaited {
+    /// `performance.now()` when it was sent.
+    pub sent_at: f64,
+    /// Its answer is a note ("This post was useful": saved, or not).
+    pub note: bool,
+}
+
+/// What the panel does while a choice waits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Panel {
+    /// No answer yet: the panel stays as it is.
+    Wait,
+    /// Taken (or no answer in time): the panel closes.
+    Close,
+    /// Refused: the panel stays open beside the note, for another try.
+    Stay,
+}
+
+/// Whether `state`, `elapsed_s` after it came, still tells of a click
+/// refused.
+///
+/// ```text
+/// refused_s 5, 1 s after it came -> true     6 s after -> false
+/// ```
+pub fn refusal_shown(state: &OverlayState, elapsed_s: f64) -> bool {
+    state.refused_s.is_some_and(|s| elapsed_s < s)
+}
+
+impl Awaited {
+    /// What the panel does at `now`, given the core's latest `state`
+    /// (received at `received_at`) and whether the frame shows a note.
+    ///
+    /// ```text
+    /// sent 100; state of 50                          -> Wait
+    /// sent 100; state of 150, nothing refused        -> Close
+    /// sent 100; state of 150, refused_s 5            -> Stay
+    /// sent 100; no answer, now 3 200                 -> Close
+    /// ```
+    pub fn panel(
+        &self,
+        state: &OverlayState,
+        received_at: f64,
+        note_shown: bool,
+        now: f64,
+    ) -> Panel {
+        let answered = received_at > self.sent_at && (!self.note || note_shown);
+        if !answered && now - self.sent_at <= ANSWER_WAIT_MS {
+            Panel::Wait
+        } else if refusal_shown(state, (now - received_at) / 1000.0) {
+            Panel::Stay
+        } else {
+            Panel::Close
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn state() -> OverlayState {
+        serde_json::from_str(r#"{"site": "x.com", "seconds": 60, "counting": true}"#).unwrap()
+    }
+
+    fn refused() -> OverlayState {
+        OverlayState {
+            refused_s: Some(5.0),
+            ..state()
+        }
+    }
+
+    const CHOICE: Awaited = Awaited {
+        sent_at: 100.0,
+        note: false,
+    };
+
+    #[test]
+    fn the_panel_waits_for_the_answer_to_its_choice() {
+        assert_eq!(CHOICE.panel(&state(), 50.0, false, 120.0), Panel::Wait);
+    }
+
+    #[test]
+    fn a_choice_taken_closes_the_panel_and_one_refused_keeps_it_open() {
+        assert_eq!(CHOICE.panel(&state(), 150.0, false, 160.0), Panel::Close);
+        assert_eq!(CHOICE.panel(&refused(), 150.0, true, 160.0), Panel::Stay);
+        // The note gone, the panel closes after all.
+        assert_eq!(
+            CHOICE.panel(&refused(), 150.0, false, 6_000.0),
+            Panel::Close
+        );
+    }
+
+    #[test]
+    fn a_post_marked_useful_waits_for_its_note() {
+        let post = Awaited {
+            note: true,
+            ..CHOICE
+        };
+        assert_eq!(post.panel(&state(), 150.0, false, 160.0), Panel::Wait);
+        assert_eq!(post.panel(&state(), 150.0, true, 160.0), Panel::Close);
+    }
+
+    #[test]
+    fn without_an_answer_the_panel_closes_after_a_while() {
+        assert_eq!(CHOICE.panel(&state(), 50.0, false, 3_000.0), Panel::Wait);
+        assert_eq!(CHOICE.panel(&state(), 50.0, false, 3_200.0), Panel::Close);
+    }
+}
