@@ -17,6 +17,9 @@ pub struct Awaited {
     pub sent_at: f64,
     /// Its answer is a note ("This post was useful": saved, or not).
     pub note: bool,
+    /// The core's count of the tab's choices decided, when it was sent
+    /// (`OverlayState::decided`).
+    pub decided: u32,
 }
 
 /// What the panel does while a choice waits.
@@ -42,13 +45,16 @@ pub fn refusal_shown(state: &OverlayState, elapsed_s: f64) -> bool {
 
 impl Awaited {
     /// What the panel does at `now`, given the core's latest `state`
-    /// (received at `received_at`) and whether the frame shows a note.
+    /// (received at `received_at`) and whether the frame shows a note. The
+    /// answer is the state whose count of decided choices moved; any other
+    /// state (the ad count moved while the sensor looked at the click) is
+    /// not.
     ///
     /// ```text
-    /// sent 100; state of 50                          -> Wait
-    /// sent 100; state of 150, nothing refused        -> Close
-    /// sent 100; state of 150, refused_s 5            -> Stay
-    /// sent 100; no answer, now 3 200                 -> Close
+    /// sent with decided 0; state decided 0                 -> Wait
+    /// state decided 1, nothing refused                     -> Close
+    /// state decided 1, refused_s 5                         -> Stay
+    /// no answer, 3 100 ms after it was sent                -> Close
     /// ```
     pub fn panel(
         &self,
@@ -57,7 +63,9 @@ impl Awaited {
         note_shown: bool,
         now: f64,
     ) -> Panel {
-        let answered = received_at > self.sent_at && (!self.note || note_shown);
+        // A count that moved either way is an answer: a restarted worker
+        // counts from 0 again.
+        let answered = state.decided != self.decided && (!self.note || note_shown);
         if !answered && now - self.sent_at <= ANSWER_WAIT_MS {
             Panel::Wait
         } else if refusal_shown(state, (now - received_at) / 1000.0) {
@@ -86,7 +94,15 @@ mod tests {
     const CHOICE: Awaited = Awaited {
         sent_at: 100.0,
         note: false,
+        decided: 0,
     };
+
+    fn decided(state: OverlayState) -> OverlayState {
+        OverlayState {
+            decided: 1,
+            ..state
+        }
+    }
 
     #[test]
     fn the_panel_waits_for_the_answer_to_its_choice() {
@@ -95,13 +111,11 @@ mod tests {
 
     #[test]
     fn a_choice_taken_closes_the_panel_and_one_refused_keeps_it_open() {
-        assert_eq!(CHOICE.panel(&state(), 150.0, false, 160.0), Panel::Close);
-        assert_eq!(CHOICE.panel(&refused(), 150.0, true, 160.0), Panel::Stay);
+        let (taken, refused) = (decided(state()), decided(refused()));
+        assert_eq!(CHOICE.panel(&taken, 150.0, false, 160.0), Panel::Close);
+        assert_eq!(CHOICE.panel(&refused, 150.0, true, 160.0), Panel::Stay);
         // The note gone, the panel closes after all.
-        assert_eq!(
-            CHOICE.panel(&refused(), 150.0, false, 6_000.0),
-            Panel::Close
-        );
+        assert_eq!(CHOICE.panel(&refused, 150.0, false, 6_000.0), Panel::Close);
     }
 
     #[test]
@@ -110,8 +124,39 @@ mod tests {
             note: true,
             ..CHOICE
         };
-        assert_eq!(post.panel(&state(), 150.0, false, 160.0), Panel::Wait);
-        assert_eq!(post.panel(&state(), 150.0, true, 160.0), Panel::Close);
+        let asked = decided(state());
+        assert_eq!(post.panel(&asked, 150.0, false, 160.0), Panel::Wait);
+        assert_eq!(post.panel(&asked, 150.0, true, 160.0), Panel::Close);
+    }
+
+    #[test]
+    fn a_restarted_worker_counting_again_answers_too() {
+        let sent = Awaited {
+            decided: 7,
+            ..CHOICE
+        };
+        assert_eq!(
+            sent.panel(&decided(state()), 150.0, false, 160.0),
+            Panel::Close
+        );
+    }
+
+    #[test]
+    fn a_state_sent_for_something_else_does_not_answer_the_choice() {
+        // Firefox: the sensor looks at the click before the core decides;
+        // meanwhile the ad count moves and the core sends a state.
+        let sent = Awaited {
+            decided: state().decided,
+            ..CHOICE
+        };
+        let other = OverlayState { ads: 3, ..state() };
+        assert_eq!(sent.panel(&other, 150.0, false, 160.0), Panel::Wait);
+        // Then the look finds the counter covered: the choice is refused.
+        let decided = OverlayState {
+            decided: 1,
+            ..refused()
+        };
+        assert_eq!(sent.panel(&decided, 250.0, true, 260.0), Panel::Stay);
     }
 
     #[test]

@@ -457,6 +457,11 @@ pub struct OverlayState {
     /// stays up from when this state was sent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub refused_s: Option<f64>,
+    /// How many of this tab's choices (those a click must vouch for) the
+    /// core has decided, taken or refused: the panel knows its own
+    /// choice's answer by this count moving, not by any state that comes.
+    #[serde(default)]
+    pub decided: u32,
 }
 
 impl OverlayState {
@@ -954,13 +959,14 @@ mod tests {
             }),
             goal: None,
             refused_s: None,
+            decided: 2,
         });
         assert_eq!(
             serde_json::to_value(&u).unwrap(),
             json!({"type": "state", "site": "x", "seconds": 2.5, "counting": true, "ads": 3, "ads_counted": true, "take": null, "currency": "USD", "usd_rate": 1.0,
                    "stops_in": 10.0, "presence_s": 15.0, "useful": 1.0, "prompt": {"minutes": 10, "variant": 1},
                    "language": "auto", "arabic_digits": false, "mark_minutes": 10, "minimized": false,
-                   "saved": {"id": 7, "dropped": 0, "shown_s": 8.0}})
+                   "saved": {"id": 7, "dropped": 0, "shown_s": 8.0}, "decided": 2})
         );
         let r: OverlayRequest = serde_json::from_value(
             json!({"type": "answer", "answer": "useful", "reasons": ["learned", "reach"]}),

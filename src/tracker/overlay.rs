@@ -58,13 +58,15 @@ pub const REFUSED_SHOWN_MS: f64 = 5_000.0;
 /// What decides whether a click on the counter may count, per tab: choices
 /// whose click the browser could not vouch for, each waiting for the
 /// sensor to look at the click point (`check_click`), one a tab; when the
-/// counter was last found covered (`covered`); and when a choice was last
-/// refused, for the note that says so.
+/// counter was last found covered (`covered`); when a choice was last
+/// refused, for the note that says so; and how many choices were decided,
+/// for the panel that waits for its own choice's answer.
 #[derive(Debug, Default)]
 pub struct ClickGuard {
     requests: BTreeMap<TabId, (OverlayRequest, f64)>,
     covered_at: BTreeMap<TabId, f64>,
     refused_at: BTreeMap<TabId, f64>,
+    decided: BTreeMap<TabId, u32>,
 }
 
 impl ClickGuard {
@@ -85,8 +87,16 @@ impl ClickGuard {
         (left > 0.0).then_some(left / 1000.0)
     }
 
-    /// Keeps when a choice in `tab` was refused for its click, to say so.
-    fn note(&mut self, tab: TabId, reaction: &Reaction, now: f64) {
+    /// How many choices in `tab` were decided, taken or refused.
+    pub fn decided(&self, tab: TabId) -> u32 {
+        self.decided.get(&tab).copied().unwrap_or(0)
+    }
+
+    /// A choice in `tab` was decided (`reaction`): counted, and when it was
+    /// refused for its click, kept, to say so.
+    fn decide(&mut self, tab: TabId, reaction: &Reaction, now: f64) {
+        let count = self.decided.entry(tab).or_insert(0);
+        *count = count.wrapping_add(1);
         if matches!(
             reaction,
             Reaction::Refused(Refusal::Covered | Refusal::Late)
@@ -117,6 +127,7 @@ impl ClickGuard {
         self.requests.remove(&tab);
         self.covered_at.remove(&tab);
         self.refused_at.remove(&tab);
+        self.decided.remove(&tab);
     }
 }
 
@@ -174,8 +185,11 @@ impl Tracker {
     /// the reaction it would have had at once; refused else, and the
     /// overlay says so.
     pub fn click_seen(&mut self, tab: TabId, clear: bool, now: f64, zone: &impl Zone) -> Reaction {
+        let waiting = self.guard.requests.contains_key(&tab);
         let reaction = self.looked(tab, clear, now, zone);
-        self.guard.note(tab, &reaction, now);
+        if waiting {
+            self.guard.decide(tab, &reaction, now);
+        }
         reaction
     }
 
@@ -201,8 +215,13 @@ impl Tracker {
         now: f64,
         zone: &impl Zone,
     ) -> Reaction {
+        let choice = request.click().is_some();
         let reaction = self.judge(tab, request, now, zone);
-        self.guard.note(tab, &reaction, now);
+        // A choice held for the sensor's look is decided when it answers.
+        let held = matches!(reaction, Reaction::Sensor(SensorCommand::CheckClick { .. }));
+        if choice && !held {
+            self.guard.decide(tab, &reaction, now);
+        }
         reaction
     }
 
@@ -283,7 +302,8 @@ impl Tracker {
 mod tests {
     use super::super::testkit::*;
     use super::*;
-    use crate::protocol::{Click, PauseSpan, Seen, SensorEvent};
+    use crate::protocol::{Click, OverlayState, PauseSpan, Seen, SensorEvent};
+    use crate::tracker::worth_sending;
 
     #[test]
     fn the_frame_stays_within_bounds() {
@@ -379,6 +399,46 @@ mod tests {
             None,
             "taken: no note of a refusal"
         );
+    }
+
+    #[test]
+    fn the_overlay_is_told_each_choice_decided_not_before() {
+        let mut t = tracker();
+        t.sensor(1, hello("https://x.com/home"), T0, &Z).unwrap();
+        let decided = |t: &Tracker| t.overlay_state(1, T0, &Z).unwrap().decided;
+        let mark = |click| OverlayRequest::MarkUseful { minutes: 1, click };
+        assert_eq!(decided(&t), 0);
+        // Taken at once, refused at once: each counts.
+        t.overlay(1, mark(SEEN), T0, &Z);
+        assert_eq!(decided(&t), 1);
+        let covered = Click {
+            seen: Seen::Obscured,
+            ..SEEN
+        };
+        t.overlay(1, mark(covered), T0, &Z);
+        assert_eq!(decided(&t), 2);
+        // Held for the sensor's look: decided when the look comes.
+        let unknown = Click {
+            seen: Seen::Unknown,
+            ..SEEN
+        };
+        t.overlay(1, mark(unknown), T0, &Z);
+        assert_eq!(decided(&t), 2, "not while it waits");
+        t.click_seen(1, true, T0 + 300.0, &Z);
+        assert_eq!(decided(&t), 3);
+        // A look nobody waits for decides nothing; nor does a request
+        // without a click.
+        t.click_seen(1, true, T0 + 400.0, &Z);
+        t.overlay(1, OverlayRequest::Minimize { on: true }, T0, &Z);
+        assert_eq!(decided(&t), 3);
+        // The frame is sent the count's move even when nothing else moved.
+        let sent = (t.overlay_state(1, T0, &Z).unwrap(), T0);
+        let moved = OverlayState {
+            decided: 4,
+            ..sent.0.clone()
+        };
+        assert!(!worth_sending(&sent, &sent.0, T0));
+        assert!(worth_sending(&sent, &moved, T0));
     }
 
     #[test]

@@ -92,6 +92,7 @@ pub fn worth_sending((old, at): &(OverlayState, f64), new: &OverlayState, now: f
         || (shown - new.seconds).abs() > 1.0
         || deadline_moved
         || refused_again
+        || old.decided != new.decided
 }
 
 /// The N of the panel's "mark the last N minutes useful": the prompt's
@@ -217,6 +218,7 @@ impl Tracker {
                 }),
             goal: self.goal_view(tab, now, zone),
             refused_s: self.guard.refused_note_s(tab, now),
+            decided: self.guard.decided(tab),
         })
     }
 

@@ -384,7 +384,9 @@ impl State {
     /// Carries out what the core decided of an overlay's request in `tab`.
     fn react(&mut self, tab: TabId, reaction: Reaction) {
         match reaction {
-            Reaction::Nothing => {}
+            // A choice decided that changed nothing: its panel still waits
+            // for the count of decided choices (sent only if it moved).
+            Reaction::Nothing => self.push_overlays(Some(tab)),
             Reaction::Changed(only) => self.changed(only),
             Reaction::Settings(commands) => self.settings_changed(commands),
             Reaction::Refused(why) => {

@@ -736,6 +736,7 @@ impl Overlay {
         self.awaited = Some(Awaited {
             sent_at: performance_now(),
             note: action == Action::MarkPost,
+            decided: self.latest.as_ref().map_or(0, |(s, _)| s.decided),
         });
         self.render();
     }
