@@ -1146,8 +1146,7 @@ iframe { all: initial; display: block; border: 0; background: transparent; color
   /** The pill's laid-out width (ResizeObserver), rounded up to whole pixels. */
   function roundPill([entry]) {
     if (!parts || !pill || pill.minimized || entry.target !== parts.pill) return; // a dot is 44 px square already
-    const box = entry.borderBoxSize && entry.borderBoxSize[0];
-    const width = box ? box.inlineSize : entry.target.getBoundingClientRect().width;
+    const width = entry.borderBoxSize[0].inlineSize; // Chromium 84+, Firefox 92+
     const whole = Math.ceil(width);
     if (whole !== width) parts.pill.style.width = `${whole}px`;
   }

@@ -653,6 +653,27 @@ export async function toldNotTaken(counter, lang = 'en', { panel = false } = {})
   }
 }
 
+/** Polls `check` (async) until it holds; fails with `why` after `ms`. */
+export async function until(check, why, { ms = 4000, every = 200 } = {}) {
+  for (const deadline = Date.now() + ms; !(await check()); await sleep(every)) {
+    assert.ok(Date.now() < deadline, why);
+  }
+}
+
+/**
+ * Waits until the panel fills the overlay frame (`frame`: the frame's
+ * page) and nothing in it moves: a click then lands where it is drawn, and
+ * the sensor sees the frame as big as the panel.
+ */
+export async function panelDrawn(frame) {
+  await frame.waitForFunction(() => {
+    const r = document.querySelector('#panel')?.getBoundingClientRect();
+    if (!r) return false;
+    return r.height > 100 && Math.abs(r.top) < 1 && Math.abs(innerHeight - r.bottom) < 1
+      && document.getAnimations().every((a) => a.playState !== 'running');
+  }, { polling: 100 });
+}
+
 /**
  * Clicks `selector` in the overlay frame once it is wholly inside the
  * frame's box and no animation moves it (the frame grows by a message

@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import {
-  launch, openSite, overlayFrame, activity, ask, extensionPage, sleep, clickSettled, clickThroughDecoy, takeDecoyAway, toldNotTaken, screenshot, openAdFixture, FIXTURES, AD_FIXTURES, COUNTER,
+  launch, openSite, overlayFrame, activity, ask, extensionPage, sleep, until, clickSettled, clickThroughDecoy, takeDecoyAway, toldNotTaken, panelDrawn, screenshot, openAdFixture, FIXTURES, AD_FIXTURES, COUNTER,
 } from './harness.mjs';
 import { seedExport } from './seed.mjs';
 
@@ -217,12 +217,7 @@ async function decoyOverPanel(target, where, lang, shot, retry) {
     const before = await target.kept(ext);
     await clickSettled(counter, '.pill');
     const frame = await counter.frame();
-    await frame.waitForFunction(() => {
-      const r = document.querySelector('#panel')?.getBoundingClientRect();
-      if (!r) return false;
-      return r.height > 100 && Math.abs(r.top) < 1 && Math.abs(innerHeight - r.bottom) < 1
-        && document.getAnimations().every((a) => a.playState !== 'running');
-    }, { polling: 100 });
+    await panelDrawn(frame);
     await sleep(300); // the browser has seen the panel, uncovered
     assert.equal(await clickThroughDecoy(page, counter, `#panel ${target.button}`, where !== 'the document'), 1,
       'the real click went through the decoy into the panel');
@@ -236,16 +231,14 @@ async function decoyOverPanel(target, where, lang, shot, retry) {
       // and the note that the first was not goes with the panel.
       await takeDecoyAway(page);
       await clickSettled(counter, `#panel ${target.button}`);
-      for (const deadline = Date.now() + 4000; isDeepStrictEqual(await target.kept(ext), before); await sleep(200)) {
-        assert.ok(Date.now() < deadline, 'the choice made again, on the counter in plain sight, is not taken');
-      }
+      await until(async () => !isDeepStrictEqual(await target.kept(ext), before),
+        'the choice made again, on the counter in plain sight, is not taken');
       // Nothing else to show: the frame goes with them.
       const gone = () => document.querySelector('#panel').hidden && document.querySelector('.saved').hidden;
-      for (const deadline = Date.now() + 4000; ; await sleep(200)) {
+      await until(async () => {
         const frame = await counter.frame({ timeout: 0 });
-        if (!frame || await frame.evaluate(gone).catch(() => true)) break;
-        assert.ok(Date.now() < deadline, 'the panel and the note that the click was not taken are still shown after the choice was taken');
-      }
+        return !frame || await frame.evaluate(gone).catch(() => true);
+      }, 'the panel and the note that the click was not taken are still shown after the choice was taken');
     }
     await page.close();
   } finally {

@@ -6,7 +6,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  launch, openSite, overlayFrame, activity, ask, askAsOptions, extensionPage, sleep, clickSettled, EXTENSION_ORIGIN, CHROMIUM_ONLY,
+  launch, openSite, overlayFrame, activity, ask, askAsOptions, extensionPage, sleep, clickSettled, panelDrawn, EXTENSION_ORIGIN, CHROMIUM_ONLY,
 } from './harness.mjs';
 
 let browser;
@@ -87,10 +87,7 @@ test('a content script cannot speak for the overlay; the overlay page can', { sk
   assert.ok(own, 'the panel opens in the overlay page');
   // Once the panel is drawn: a request from a frame not yet drawn is looked
   // at (its click is not vouched for) where the counter is not, and refused.
-  await own.waitForFunction(() => {
-    const r = document.querySelector('#panel')?.getBoundingClientRect();
-    return r && r.height > 100 && innerHeight >= r.height && document.getAnimations().every((a) => a.playState !== 'running');
-  });
+  await panelDrawn(own);
   await own.evaluate(asOverlay, [{ type: 'mark_useful', minutes: 1440 }]);
   await sleep(300);
   const afterOwn = kept(await askAsOptions(frame, { type: 'export' }), 'x');
