@@ -86,6 +86,7 @@ fn a_saved_find_shows_with_undo_until_its_time_runs_out() {
         }),
         goal: None,
         refused_s: None,
+        decided: 0,
     };
     let shown = |root: &web_sys::Element| {
         root.query_selector(".saved:not([hidden])")
