@@ -215,34 +215,22 @@ impl Tracker {
         now: f64,
         zone: &impl Zone,
     ) -> Reaction {
-        let choice = request.click().is_some();
-        let reaction = self.judge(tab, request, now, zone);
-        // A choice held for the sensor's look is decided when it answers.
-        let held = matches!(reaction, Reaction::Sensor(SensorCommand::CheckClick { .. }));
-        if choice && !held {
-            self.guard.decide(tab, &reaction, now);
-        }
-        reaction
-    }
-
-    fn judge(
-        &mut self,
-        tab: TabId,
-        request: OverlayRequest,
-        now: f64,
-        zone: &impl Zone,
-    ) -> Reaction {
         let Some(click) = request.click() else {
             return self.apply(tab, request, now, zone);
         };
-        if self.guard.lately_covered(tab, now) {
-            return Reaction::Refused(Refusal::Covered);
-        }
-        match verdict(&click) {
+        let judged = if self.guard.lately_covered(tab, now) {
+            Verdict::Refuse
+        } else {
+            verdict(&click)
+        };
+        let reaction = match judged {
             Verdict::Apply => self.apply(tab, request, now, zone),
             Verdict::Refuse => Reaction::Refused(Refusal::Covered),
-            Verdict::Look => self.look(tab, request, click, now),
-        }
+            // Held for the sensor's look: decided when it answers.
+            Verdict::Look => return self.look(tab, request, click, now),
+        };
+        self.guard.decide(tab, &reaction, now);
+        reaction
     }
 
     /// A request whose click, if it needs one, was seen.
