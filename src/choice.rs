@@ -17,9 +17,12 @@ pub struct Awaited {
     pub sent_at: f64,
     /// Its answer is a note ("This post was useful": saved, or not).
     pub note: bool,
-    /// The core's count of the tab's choices decided, when it was sent
-    /// (`OverlayState::decided`).
+    /// The core's count of the tab's choices decided before the first of
+    /// the choices still waiting was sent (`OverlayState::decided`).
     pub decided: u32,
+    /// How many choices wait, this one the last: its answer is the count
+    /// moved by as many.
+    pub pending: u32,
 }
 
 /// What the panel does while a choice waits.
@@ -44,6 +47,24 @@ pub fn refusal_shown(state: &OverlayState, elapsed_s: f64) -> bool {
 }
 
 impl Awaited {
+    /// A choice sent at `sent_at`, the core's latest count of decided
+    /// choices being `decided`, while `waiting` (an earlier choice) may
+    /// still wait for its answer.
+    ///
+    /// ```text
+    /// decided 4, none waiting                  -> decided 4, pending 1
+    /// decided 4, one waiting (decided 4, 1)    -> decided 4, pending 2
+    /// ```
+    pub fn sent(sent_at: f64, note: bool, decided: u32, waiting: Option<Awaited>) -> Awaited {
+        let (decided, pending) = waiting.map_or((decided, 1), |w| (w.decided, w.pending + 1));
+        Awaited {
+            sent_at,
+            note,
+            decided,
+            pending,
+        }
+    }
+
     /// What the panel does at `now`, given the core's latest `state`
     /// (received at `received_at`) and whether the frame shows a note. The
     /// answer is the state whose count of decided choices moved; any other
@@ -54,6 +75,7 @@ impl Awaited {
     /// sent with decided 0; state decided 0                 -> Wait
     /// state decided 1, nothing refused                     -> Close
     /// state decided 1, refused_s 5                         -> Stay
+    /// two sent (pending 2); state decided 1                -> Wait
     /// no answer, 3 100 ms after it was sent                -> Close
     /// ```
     pub fn panel(
@@ -63,9 +85,10 @@ impl Awaited {
         note_shown: bool,
         now: f64,
     ) -> Panel {
-        // A count that moved either way is an answer: a restarted worker
-        // counts from 0 again.
-        let answered = state.decided != self.decided && (!self.note || note_shown);
+        // The count moved past the choices before this one; or back: a
+        // restarted worker counts from 0 again.
+        let moved = state.decided < self.decided || state.decided - self.decided >= self.pending;
+        let answered = moved && (!self.note || note_shown);
         if !answered && now - self.sent_at <= ANSWER_WAIT_MS {
             Panel::Wait
         } else if refusal_shown(state, (now - received_at) / 1000.0) {
@@ -95,6 +118,7 @@ mod tests {
         sent_at: 100.0,
         note: false,
         decided: 0,
+        pending: 1,
     };
 
     fn decided(state: OverlayState) -> OverlayState {
@@ -157,6 +181,22 @@ mod tests {
             ..refused()
         };
         assert_eq!(sent.panel(&decided, 250.0, true, 260.0), Panel::Stay);
+    }
+
+    #[test]
+    fn a_second_choice_before_the_first_answer_waits_for_its_own() {
+        let first = Awaited::sent(100.0, false, 0, None);
+        let second = Awaited::sent(150.0, false, 0, Some(first));
+        // The first choice's answer comes.
+        assert_eq!(
+            second.panel(&decided(state()), 160.0, false, 170.0),
+            Panel::Wait
+        );
+        let both = OverlayState {
+            decided: 2,
+            ..refused()
+        };
+        assert_eq!(second.panel(&both, 180.0, true, 190.0), Panel::Stay);
     }
 
     #[test]

@@ -733,11 +733,12 @@ impl Overlay {
             }
         };
         self.send(&request);
-        self.awaited = Some(Awaited {
-            sent_at: performance_now(),
-            note: action == Action::MarkPost,
-            decided: self.latest.as_ref().map_or(0, |(s, _)| s.decided),
-        });
+        self.awaited = Some(Awaited::sent(
+            performance_now(),
+            action == Action::MarkPost,
+            self.latest.as_ref().map_or(0, |(s, _)| s.decided),
+            self.awaited,
+        ));
         self.render();
     }
 
